@@ -1,0 +1,85 @@
+// Incremental decoder of the aws-chunked content encoding used by SigV4
+// streaming uploads:
+//
+//   <hex-size>[;chunk-signature=<sig>]\r\n<data>\r\n ... 0[;chunk-signature=<sig>]\r\n
+//   [<trailer-name>:<value>\r\n ... [x-amz-trailer-signature:<sig>\r\n]] \r\n
+//
+// It is fed the raw request body in arbitrary slices and yields the decoded
+// payload. When a signing context is given, every chunk signature is checked
+// against the chain that starts at the seed signature (the Authorization
+// header's), and a trailer signature is required and checked.
+//
+// Thread-compatible; one instance per request.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "moss/s3/sigv4.h"
+
+namespace moss::s3 {
+
+enum class ChunkedError {
+  kNone,
+  kMalformed,             // bad hex size, missing CRLF, bad extension, oversized line
+  kChunkSignatureMismatch,
+  kMissingChunkSignature,
+  kTrailerSignatureMismatch,
+  kMissingTrailerSignature,
+  kMalformedTrailer,
+  kTrailingData,          // bytes after the end of the encoding
+};
+
+struct ChunkSigningContext {
+  SigningKey key;
+  std::string amz_date;        // x-amz-date of the request
+  std::string scope;           // "20130524/us-east-1/s3/aws4_request"
+  std::string seed_signature;  // signature of the request headers
+};
+
+class AwsChunkedDecoder {
+ public:
+  // `signing`: verify chunk (and trailer) signatures; nullopt for unsigned modes.
+  // `expect_trailer`: the request announced trailers (x-amz-trailer).
+  AwsChunkedDecoder(std::optional<ChunkSigningContext> signing, bool expect_trailer);
+
+  struct Step {
+    size_t consumed = 0;  // bytes of `in` used
+    size_t produced = 0;  // payload bytes written to `out`
+    ChunkedError error = ChunkedError::kNone;
+  };
+
+  // Decodes as much of `in` as possible into `out`. `out` may alias `in` as long
+  // as out.data() <= in.data() (in-place decoding: payload is memmove'd down).
+  // Unconsumed input (a partial line) must be presented again, followed by more.
+  // A chunk's signature is verified when its last byte has been decoded, so an
+  // error can follow payload bytes already produced: callers discard the upload.
+  Step decode(std::span<const uint8_t> in, std::span<uint8_t> out);
+
+  // The final chunk and the trailer section have been read completely.
+  bool finished() const;
+  uint64_t decoded_size() const { return decoded_size_; }
+  // Trailer fields (names lowercased), x-amz-trailer-signature excluded.
+  const std::vector<std::pair<std::string, std::string>>& trailers() const { return trailers_; }
+
+ private:
+  enum class State { kSizeLine, kData, kDataCrlf, kTrailerLine, kDone };
+  // ... implementation state
+  std::optional<ChunkSigningContext> signing_;
+  bool expect_trailer_;
+  State state_ = State::kSizeLine;
+  std::string line_;
+  uint64_t chunk_remaining_ = 0;
+  uint64_t decoded_size_ = 0;
+  std::string previous_signature_;
+  std::string chunk_signature_;
+  std::vector<std::pair<std::string, std::string>> trailers_;
+  std::string trailer_signature_;
+  void* chunk_hasher_ = nullptr;  // replaced by the implementation as it sees fit
+};
+
+}  // namespace moss::s3
