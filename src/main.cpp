@@ -1,1 +1,15 @@
-int main() { return 0; }
+// moss: model object storage. `moss serve` runs the server; the other
+// subcommands are clients of a running server.
+#include <CLI/CLI.hpp>
+
+#include "moss/cli/commands.h"
+#include "moss/version.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"moss: model object storage with an S3 API"};
+  app.set_version_flag("--version", std::string(moss::kVersion));
+  app.require_subcommand(1);
+  moss::cli::register_serve_command(app);
+  CLI11_PARSE(app, argc, argv);
+  return 0;
+}

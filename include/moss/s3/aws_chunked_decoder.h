@@ -13,9 +13,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -67,19 +69,40 @@ class AwsChunkedDecoder {
   const std::vector<std::pair<std::string, std::string>>& trailers() const { return trailers_; }
 
  private:
-  enum class State { kSizeLine, kData, kDataCrlf, kTrailerLine, kDone };
-  // ... implementation state
+  // finished() is state_ == kDone: nothing may follow, so callers can read
+  // until it turns true. Framing leniencies are listed in the .cpp.
+  enum class State {
+    kSizeLine,     // "<hex>[;extensions]\r\n"
+    kData,         // chunk_remaining_ payload bytes
+    kDataCrlf,     // the "\r\n" closing a chunk's data
+    kFinalCrlf,    // no trailer announced: the "\r\n" after the 0-size chunk
+    kTrailerLine,  // "name:value\r\n" fields up to an empty line
+    kDone,         // nothing may follow
+  };
+  struct ChunkHash;  // streaming SHA-256 of the current chunk (signed modes only)
+  static void release(ChunkHash* hash);
+
+  // Each takes one complete line (CRLF removed); false when it set error_.
+  bool on_size_line(std::string_view line);
+  bool on_trailer_line(std::string_view line);
+  bool on_trailer_field(std::string_view field);
+  // Verifies the signature of the chunk whose data was just decoded.
+  bool finish_chunk();
+  bool fail(ChunkedError error);
+
   std::optional<ChunkSigningContext> signing_;
   bool expect_trailer_;
   State state_ = State::kSizeLine;
-  std::string line_;
+  ChunkedError error_ = ChunkedError::kNone;
   uint64_t chunk_remaining_ = 0;
   uint64_t decoded_size_ = 0;
-  std::string previous_signature_;
-  std::string chunk_signature_;
+  std::string previous_signature_;  // starts as the seed signature
+  std::string chunk_signature_;     // of the chunk being decoded
+  std::unique_ptr<ChunkHash, void (*)(ChunkHash*)> chunk_hash_{nullptr, &release};
   std::vector<std::pair<std::string, std::string>> trailers_;
-  std::string trailer_signature_;
-  void* chunk_hasher_ = nullptr;  // replaced by the implementation as it sees fit
+  std::string canonical_trailers_;  // "name:value\n" per field, as signed
+  bool blank_before_trailers_ = false;  // the separator line was seen
+  bool trailer_signature_seen_ = false;
 };
 
 }  // namespace moss::s3

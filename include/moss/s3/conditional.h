@@ -25,7 +25,10 @@ enum class PreconditionOutcome { kProceed, kNotModified, kPreconditionFailed };
 // S3's documented precedence: If-Match true with If-Unmodified-Since false
 // proceeds; If-None-Match false with If-Modified-Since true is 304. Entity tags
 // compare strongly after removing quotes and a W/ prefix; "*" matches any object.
-// A date header that does not parse is ignored.
+// A date header that does not parse is ignored, and so is an If-Modified-Since later
+// than the current time (RFC 7232 section 3.3 calls it invalid; S3 serves the object).
+// For the copy-source family S3 answers 412 where a read answers 304: callers map
+// kNotModified to kPreconditionFailed there.
 PreconditionOutcome evaluate_read_preconditions(const Preconditions& p, std::string_view etag,
                                                 int64_t last_modified);
 

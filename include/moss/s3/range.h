@@ -26,7 +26,8 @@ struct RangeDecision {
 // Decides how to answer `header` (empty when absent) for an object of
 // `object_size` bytes. "a-b" with b past the end is clamped; "-n" with n larger
 // than the object is the whole object as a 206; a first byte at or past the end
-// (and any range of an empty object) is unsatisfiable.
+// (so any "a-b" or "a-" of an empty object) and "-0" are unsatisfiable. As S3 does,
+// "-n" (n > 0) of an empty object is a 200 with the empty object, not a 416.
 RangeDecision evaluate_range(std::string_view header, uint64_t object_size);
 
 }  // namespace moss::s3

@@ -1,6 +1,7 @@
 // Streaming digests and checksums: MD5 (ETag), SHA-1, SHA-256 (OpenSSL), and the
 // CRCs S3 uses for x-amz-checksum-*: CRC32 (ISO-HDLC, as zlib), CRC32C (Castagnoli,
-// via ISA-L) and CRC64NVME (ISA-L 2.30 lacks it: slice-by-8 tables here).
+// via ISA-L) and CRC64NVME (ISA-L 2.30 lacks it: PCLMULQDQ folding here, with
+// slice-by-8 tables for short inputs and CPUs without it).
 //
 // Every Hasher is single-threaded; create one per stream. final() may be called
 // once; the object is then spent.

@@ -1,0 +1,62 @@
+// s3::Exchange over a Beast request parser and a TCP socket. Request bodies
+// are pulled through a buffer_body parser (Beast removes chunked transfer
+// coding); response bodies are written directly or sent from files with
+// sendfile(2), so object bytes never pass through user space on a GET.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <string>
+
+#include "moss/s3/exchange.h"
+
+namespace moss::http {
+
+class Connection;
+
+class BeastExchange final : public s3::Exchange {
+ public:
+  BeastExchange(Connection& connection, boost::asio::ip::tcp::socket& socket,
+                boost::beast::flat_buffer& buffer,
+                boost::beast::http::request_parser<boost::beast::http::buffer_body>& parser,
+                std::string_view remote, std::chrono::seconds io_timeout, bool keep_alive);
+
+  const s3::RequestHead& request() const override;
+  std::string_view remote_address() const override { return remote_; }
+  std::optional<uint64_t> content_length() const override;
+  s3::awaitable<size_t> read_body(std::span<uint8_t> buf) override;
+  bool body_complete() const override;
+
+  s3::awaitable<void> send(s3::http::response<s3::http::string_body> response) override;
+  s3::awaitable<void> send_head(s3::ResponseHead head) override;
+  s3::awaitable<void> send_body(std::span<const uint8_t> bytes) override;
+  s3::awaitable<void> send_file(int fd, uint64_t offset, uint64_t length) override;
+  bool head_sent() const override { return head_sent_; }
+  void close_after_response() override { keep_alive_ = false; }
+  int response_status() const override { return status_; }
+  uint64_t bytes_received() const override { return bytes_received_; }
+  uint64_t bytes_sent() const override { return bytes_sent_; }
+
+  bool keep_alive() const { return keep_alive_; }
+
+ private:
+  s3::awaitable<void> send_continue_if_expected();
+  [[noreturn]] void throw_io_error(boost::system::error_code ec) const;
+
+  Connection& connection_;
+  boost::asio::ip::tcp::socket& socket_;
+  boost::beast::flat_buffer& buffer_;
+  boost::beast::http::request_parser<boost::beast::http::buffer_body>& parser_;
+  std::string remote_;
+  std::chrono::seconds io_timeout_;
+  bool keep_alive_;
+  bool continue_sent_ = false;
+  bool head_sent_ = false;
+  int status_ = 0;
+  uint64_t bytes_received_ = 0;
+  uint64_t bytes_sent_ = 0;
+};
+
+}  // namespace moss::http

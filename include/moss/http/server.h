@@ -1,0 +1,64 @@
+// The HTTP/1.1 server: accepts connections, runs one coroutine per connection
+// (read a request head, serve it, repeat), answers the operational endpoints
+// itself (/healthz, /readyz, /metrics, unauthenticated only) and hands every
+// other request to the S3 service.
+//
+// Threads: `io_threads` run the network; each connection lives on its own
+// strand. Shutdown (SIGTERM/SIGINT or request_stop) stops accepting, closes
+// idle connections, lets requests in flight finish within the grace period,
+// then stops.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "moss/s3/s3_service.h"
+#include "moss/util/metrics.h"
+#include "moss/util/result.h"
+
+namespace moss::http {
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  uint16_t port = 9000;  // 0: any free port (see Server::port())
+  int io_threads = 0;    // 0: one per core, at least 2
+  size_t max_header_bytes = 32 * 1024;
+  // A request head must arrive completely within this time after its first
+  // byte, and a keep-alive connection may sit idle this long.
+  std::chrono::seconds header_timeout{30};
+  std::chrono::seconds idle_timeout{75};
+  // A body read or write that makes no progress for this long ends the connection.
+  std::chrono::seconds io_timeout{120};
+  // How long requests in flight may take to finish after a stop request.
+  std::chrono::seconds shutdown_grace{30};
+};
+
+class Server {
+ public:
+  // `ready` answers /readyz (besides the server not shutting down).
+  Server(ServerConfig config, s3::S3Service& service, Metrics& metrics,
+         std::function<bool()> ready);
+  ~Server();
+
+  // Binds and listens; returns the error text on failure.
+  Result<void, std::string> listen();
+  uint16_t port() const;
+
+  // Serves until stopped; returns after the last connection ended or the grace
+  // period ran out. Installs SIGINT/SIGTERM handlers.
+  void run();
+  // Thread-safe.
+  void request_stop();
+
+  boost::asio::io_context& io_context();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace moss::http

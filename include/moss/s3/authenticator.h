@@ -1,0 +1,79 @@
+// Decides who sent a request: SigV4 in the Authorization header or in a
+// presigned URL's query, checked against the credential store and the clock.
+// It also reports how the payload is protected, which the payload reader then
+// enforces (hash, chunk signatures, trailers). Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "moss/s3/aws_chunked_decoder.h"
+#include "moss/s3/credentials.h"
+#include "moss/s3/exchange.h"
+#include "moss/s3/sigv4.h"
+#include "moss/util/uri.h"
+
+namespace moss::s3 {
+
+enum class PayloadMode {
+  kUnsigned,                  // UNSIGNED-PAYLOAD, and every presigned request
+  kSha256,                    // hex SHA-256 of the body, verified at its end
+  kStreamingSigned,           // STREAMING-AWS4-HMAC-SHA256-PAYLOAD
+  kStreamingSignedTrailer,    // STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER
+  kStreamingUnsignedTrailer,  // STREAMING-UNSIGNED-PAYLOAD-TRAILER
+};
+
+struct AuthResult {
+  AccessKey key;
+  bool presigned = false;
+  PayloadMode payload = PayloadMode::kUnsigned;
+  std::string payload_sha256;                        // kSha256: expected, lowercase hex
+  std::optional<ChunkSigningContext> chunk_signing;  // the signed streaming modes
+};
+
+class Authenticator {
+ public:
+  struct Config {
+    std::string region = "us-east-1";
+    int64_t max_clock_skew_seconds = 15 * 60;
+    int64_t max_presigned_expiry_seconds = 7 * 24 * 3600;
+  };
+
+  Authenticator(std::shared_ptr<const CredentialStore> keys, Config config);
+
+  // Throws S3Error: AccessDenied (anonymous, expired URL), InvalidAccessKeyId,
+  // SignatureDoesNotMatch, RequestTimeTooSkewed, AuthorizationHeaderMalformed,
+  // AuthorizationQueryParametersError, InvalidRequest (unsupported scheme).
+  AuthResult authenticate(const RequestHead& head, std::string_view raw_path,
+                          std::string_view raw_query, const QueryParams& query,
+                          int64_t now_seconds) const;
+
+  // Swaps in a new key set (credential rotation) without a restart.
+  void replace_keys(std::shared_ptr<const CredentialStore> keys);
+  std::shared_ptr<const CredentialStore> keys() const;
+
+ private:
+  SigningKey signing_key(const AccessKey& key, const CredentialScope& scope) const;
+  AuthResult authenticate_header(const RequestHead& head, std::string_view authorization,
+                                 std::string_view raw_path, std::string_view raw_query,
+                                 int64_t now_seconds) const;
+  AuthResult authenticate_presigned(const RequestHead& head, std::string_view raw_path,
+                                    std::string_view raw_query, const QueryParams& query,
+                                    int64_t now_seconds) const;
+  const AccessKey& find_key(const CredentialScope& scope,
+                            const std::shared_ptr<const CredentialStore>& keys) const;
+
+  Config config_;
+  std::shared_ptr<const CredentialStore> keys_;
+  mutable std::mutex keys_mutex_;
+  mutable std::mutex cache_mutex_;
+  mutable std::unordered_map<std::string, SigningKey> key_cache_;
+};
+
+}  // namespace moss::s3

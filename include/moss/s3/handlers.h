@@ -1,0 +1,27 @@
+// The S3 operation handlers, one family per source file:
+//   bucket_handlers.cpp    buckets and their configuration
+//   list_handlers.cpp      ListObjects (v1, v2)
+//   object_handlers.cpp    PutObject, GetObject, HeadObject, DeleteObject, CopyObject
+//   delete_objects.cpp     DeleteObjects
+// Each handler sends exactly one response or throws S3Error before sending.
+#pragma once
+
+#include "moss/s3/request_context.h"
+
+namespace moss::s3 {
+
+awaitable<void> handle_list_buckets(RequestContext& ctx);
+awaitable<void> handle_create_bucket(RequestContext& ctx);
+awaitable<void> handle_delete_bucket(RequestContext& ctx);
+awaitable<void> handle_head_bucket(RequestContext& ctx);
+awaitable<void> handle_get_bucket_location(RequestContext& ctx);
+
+awaitable<void> handle_list_objects(RequestContext& ctx);     // v1 and v2
+
+awaitable<void> handle_put_object(RequestContext& ctx);
+awaitable<void> handle_copy_object(RequestContext& ctx);
+awaitable<void> handle_get_object(RequestContext& ctx);       // GET and HEAD
+awaitable<void> handle_delete_object(RequestContext& ctx);
+awaitable<void> handle_delete_objects(RequestContext& ctx);
+
+}  // namespace moss::s3

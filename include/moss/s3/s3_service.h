@@ -1,0 +1,38 @@
+// The S3 front door: addresses, routes and authenticates each request, runs
+// its handler, renders any S3Error as the XML error response, and writes the
+// access log line and request metrics.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "moss/s3/exchange.h"
+#include "moss/s3/request_context.h"
+#include "moss/util/metrics.h"
+
+namespace moss::s3 {
+
+class S3Service {
+ public:
+  S3Service(ServiceState state, Metrics& metrics);
+
+  // Serves one request. Never throws: failures become S3 error responses, or
+  // a connection marked for closing when the response had already begun.
+  awaitable<void> handle(Exchange& ex);
+
+  ServiceState& state() { return state_; }
+  std::string next_request_id();
+
+ private:
+  awaitable<void> process(RequestContext& ctx);
+  awaitable<void> dispatch(RequestContext& ctx);
+  void log_request(const RequestContext& ctx, std::string_view error_code, double seconds);
+
+  ServiceState state_;
+  Metrics& metrics_;
+  std::string request_id_prefix_;
+  std::atomic<uint64_t> request_counter_{0};
+};
+
+}  // namespace moss::s3

@@ -1,0 +1,59 @@
+// Immutable content-addressed blob storage. A blob is written once to a private
+// temporary file, sealed (fsync'd), and then linked under its SHA-256; identical
+// bodies are stored once. Blobs are never modified in place, so a reader holding
+// an open descriptor always sees complete bytes.
+//
+// Reference counting lives in the metadata store; ObjectStore decides when a
+// blob is linked or removed. All methods are thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "moss/store/store_error.h"
+#include "moss/util/digest.h"
+#include "moss/util/unique_fd.h"
+
+namespace moss::store {
+
+// A fully written, fsync'd temporary blob, not yet visible under its hash.
+// Destroying it without linking removes the temporary file.
+class SealedBlob {
+ public:
+  virtual ~SealedBlob() = default;
+  virtual const std::string& sha256_hex() const = 0;
+  virtual uint64_t size() const = 0;
+  virtual const std::string& md5_hex() const = 0;
+  // Raw digests of the extra algorithms requested at create time.
+  virtual const std::map<DigestAlgorithm, std::string>& digests() const = 0;
+};
+
+class BlobWriter {
+ public:
+  virtual ~BlobWriter() = default;  // an unsealed writer removes its temp file
+  virtual StoreResult<void> write(std::span<const uint8_t> data) = 0;
+  // Flushes to stable storage and hands the result over; the writer is spent.
+  virtual StoreResult<std::unique_ptr<SealedBlob>> seal() = 0;
+  virtual uint64_t bytes_written() const = 0;
+};
+
+class BlobStore {
+ public:
+  virtual ~BlobStore() = default;
+  // `extra_digests` are computed while writing, besides SHA-256 and MD5.
+  virtual StoreResult<std::unique_ptr<BlobWriter>> create(
+      std::vector<DigestAlgorithm> extra_digests) = 0;
+  // Makes the sealed blob visible under its hash (a no-op if an identical blob
+  // is already there) and durable (directory fsync'd).
+  virtual StoreResult<void> link(SealedBlob& blob) = 0;
+  virtual StoreResult<UniqueFd> open_blob(const std::string& sha256_hex) const = 0;
+  virtual StoreResult<void> remove(const std::string& sha256_hex) = 0;
+  // Every linked blob's hash (startup sweep of blobs the metadata does not know).
+  virtual StoreResult<std::vector<std::string>> list_all() const = 0;
+};
+
+}  // namespace moss::store

@@ -1,0 +1,37 @@
+// BlobStore on a local filesystem:
+//   <data>/blobs/<first two hex digits>/<sha256>   immutable, read-only files
+//   <data>/tmp/<random>.part                       blobs being written
+// Temporary files are fsync'd before they are renamed into place and the
+// directory is fsync'd after, so a linked blob is complete and durable. Nothing
+// left in tmp/ at startup belongs to a live request; open() clears it.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "moss/store/blob_store.h"
+
+namespace moss::store {
+
+class LocalBlobStore final : public BlobStore {
+ public:
+  static StoreResult<std::unique_ptr<LocalBlobStore>> open(const std::string& data_dir);
+
+  StoreResult<std::unique_ptr<BlobWriter>> create(
+      std::vector<DigestAlgorithm> extra_digests) override;
+  StoreResult<void> link(SealedBlob& blob) override;
+  StoreResult<UniqueFd> open_blob(const std::string& sha256_hex) const override;
+  StoreResult<void> remove(const std::string& sha256_hex) override;
+  StoreResult<std::vector<std::string>> list_all() const override;
+
+  // Where a blob lives (tests and diagnostics only).
+  std::string blob_path(const std::string& sha256_hex) const;
+  const std::string& tmp_dir() const { return tmp_dir_; }
+
+ private:
+  explicit LocalBlobStore(std::string data_dir);
+  std::string blobs_dir_;
+  std::string tmp_dir_;
+};
+
+}  // namespace moss::store

@@ -1,0 +1,104 @@
+// What moss knows about buckets and objects, apart from the bytes: the bucket
+// list, every object version with its attributes and segments, blob reference
+// counts, and the ordered key index listings scan.
+//
+// The interface is at the level of whole operations, each atomic (one
+// transaction), so that a different backend (PostgreSQL for several replicas)
+// can implement it without the callers changing. Thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "moss/store/object_types.h"
+#include "moss/store/store_error.h"
+
+namespace moss::store {
+
+// A new version (or delete marker) to record; the store assigns its version id
+// and row id according to the bucket's versioning state.
+struct NewVersion {
+  std::string key;
+  std::vector<BlobSegment> segments;
+  uint64_t size = 0;
+  std::string etag;
+  std::string content_sha256;
+  std::string owner;
+  int64_t last_modified_ns = 0;
+  ObjectAttributes attributes;
+};
+
+// Conditions on the key's current (latest, not deleted) version, checked
+// inside the write transaction. ETags unquoted.
+struct WritePreconditions {
+  std::optional<std::string> if_match;  // missing key -> kNoSuchKey
+  bool if_none_match_any = false;       // existing key -> kPreconditionFailed
+};
+
+struct CommitOutcome {
+  ObjectVersion version;
+  // Blobs whose last reference went away: ObjectStore removes their files.
+  std::vector<std::string> released_blobs;
+};
+
+struct DeleteOutcome {
+  std::string version_id;      // of the version removed or the marker created; may be empty
+  bool delete_marker = false;  // a marker was created, or the removed version was one
+  std::vector<std::string> released_blobs;
+};
+
+struct ListQuery {
+  std::string prefix;
+  std::string delimiter;
+  // Exclusive lower bound (start-after, marker, or a continuation point). When a
+  // delimiter is set, a common prefix not greater than the marker is skipped
+  // whole, so a marker equal to a returned common prefix resumes after it.
+  std::string marker;
+  int max_keys = 1000;
+};
+
+struct ListPage {
+  std::vector<ObjectVersion> objects;  // segments and attributes not loaded
+  std::vector<std::string> common_prefixes;
+  bool truncated = false;
+  std::string next_marker;  // the last key or common prefix in this page
+};
+
+class MetadataStore {
+ public:
+  virtual ~MetadataStore() = default;
+
+  virtual StoreResult<Bucket> create_bucket(const std::string& name, const std::string& owner,
+                                            int64_t now_ns) = 0;
+  virtual StoreResult<Bucket> get_bucket(std::string_view name) = 0;
+  virtual StoreResult<std::vector<Bucket>> list_buckets() = 0;
+  // kBucketNotEmpty while any version or upload remains.
+  virtual StoreResult<void> delete_bucket(std::string_view name) = 0;
+  virtual StoreResult<void> set_versioning(std::string_view bucket, VersioningState state) = 0;
+
+  // The latest version when `version_id` is empty (which may be a delete
+  // marker: the caller decides what that means), else that version.
+  virtual StoreResult<ObjectVersion> get_version(std::string_view bucket, std::string_view key,
+                                                 std::string_view version_id = {}) = 0;
+
+  // Records a new version referencing `v.segments` (their blobs must already be
+  // linked; their reference counts go up) and supersedes or replaces the
+  // previous one as the bucket's versioning state says.
+  virtual StoreResult<CommitOutcome> commit_version(std::string_view bucket, const NewVersion& v,
+                                                    const WritePreconditions& pre) = 0;
+
+  // Without a version id: removes the key (unversioned) or adds a delete marker.
+  // With one: removes exactly that version. A missing key is not an error.
+  virtual StoreResult<DeleteOutcome> delete_object(std::string_view bucket, std::string_view key,
+                                                   std::string_view version_id = {}) = 0;
+
+  // Latest, non-deleted objects in UTF-8 byte order, by an ordered index scan
+  // that skips each common prefix in one seek.
+  virtual StoreResult<ListPage> list_objects(std::string_view bucket, const ListQuery& q) = 0;
+
+  virtual StoreResult<bool> blob_referenced(const std::string& sha256_hex) = 0;
+};
+
+}  // namespace moss::store

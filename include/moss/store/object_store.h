@@ -1,0 +1,67 @@
+// The storage facade the layers above use: metadata and blobs kept consistent.
+//
+// What must hold: a blob file exists whenever a committed version references
+// it, and a write is acknowledged only when its blob and its metadata are both
+// durable. Linking a new blob, committing the version that references it, and
+// removing blobs whose last reference went away happen under one mutex, so a
+// blob being removed can never be the one a concurrent write is relying on.
+// Reads take no lock: blobs are immutable and an open descriptor survives the
+// file's removal. Thread-safe.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "moss/store/blob_store.h"
+#include "moss/store/metadata_store.h"
+
+namespace moss::store {
+
+// A version and descriptors of its segments' blobs, in order.
+struct OpenedObject {
+  ObjectVersion version;
+  std::vector<UniqueFd> segments;
+};
+
+class ObjectStore {
+ public:
+  ObjectStore(std::unique_ptr<MetadataStore> metadata, std::unique_ptr<BlobStore> blobs);
+
+  // SQLite metadata (<data>/moss.db) and local blobs (<data>/blobs), after a
+  // sweep of what an earlier crash may have left: temporary files and blobs no
+  // version references.
+  static StoreResult<std::unique_ptr<ObjectStore>> open_local(const std::string& data_dir);
+
+  MetadataStore& metadata() { return *metadata_; }
+  BlobStore& blobs() { return *blobs_; }
+
+  StoreResult<std::unique_ptr<BlobWriter>> begin_blob(std::vector<DigestAlgorithm> extra_digests);
+
+  // Links `blob` and commits `v` (whose segments must name it) as one step.
+  StoreResult<ObjectVersion> put_object(std::string_view bucket, const NewVersion& v,
+                                        SealedBlob& blob, const WritePreconditions& pre);
+
+  // Commits a version made only of blobs already stored (CopyObject): no byte is
+  // written. kNoSuchKey if one of them has meanwhile been removed.
+  StoreResult<ObjectVersion> put_existing_blobs(std::string_view bucket, const NewVersion& v,
+                                                const WritePreconditions& pre);
+
+  StoreResult<DeleteOutcome> delete_object(std::string_view bucket, std::string_view key,
+                                           std::string_view version_id = {});
+
+  // Looks the version up and opens its blobs. A delete marker comes back with
+  // no segments; the caller decides what that means.
+  StoreResult<OpenedObject> open_object(std::string_view bucket, std::string_view key,
+                                        std::string_view version_id = {});
+
+ private:
+  StoreResult<void> remove_released(const std::vector<std::string>& released);
+
+  std::unique_ptr<MetadataStore> metadata_;
+  std::unique_ptr<BlobStore> blobs_;
+  std::mutex link_mutex_;
+};
+
+}  // namespace moss::store

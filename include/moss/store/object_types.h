@@ -1,0 +1,66 @@
+// The records the store keeps: buckets, object versions and what an object is
+// made of (immutable content-addressed blobs).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace moss::store {
+
+enum class VersioningState { kUnversioned, kEnabled, kSuspended };
+
+struct Bucket {
+  int64_t id = 0;
+  std::string name;
+  std::string owner;  // access key id that created it
+  int64_t created_ns = 0;
+  VersioningState versioning = VersioningState::kUnversioned;
+};
+
+// A run of an object's bytes held by one blob. A single PUT has one segment; a
+// completed multipart upload has one per part (completion links, never copies).
+struct BlobSegment {
+  std::string sha256;  // lowercase hex, names the blob
+  uint64_t size = 0;
+  int part_number = 0;  // 0 for single-part objects
+  // The part's own checksum / MD5, kept so GET ?partNumber=N can answer them.
+  std::string part_etag;
+  std::string part_checksum;
+};
+
+// System and user metadata, stored verbatim and returned on GET/HEAD.
+struct ObjectAttributes {
+  std::string content_type;
+  std::string content_encoding;
+  std::string content_disposition;
+  std::string content_language;
+  std::string cache_control;
+  std::string expires;
+  // x-amz-meta-* entries, names lowercased without the prefix.
+  std::vector<std::pair<std::string, std::string>> user_metadata;
+  // x-amz-checksum-<algorithm>: algorithm name ("CRC32") -> base64 value.
+  std::map<std::string, std::string> checksums;
+  std::string checksum_type;  // "FULL_OBJECT" or "COMPOSITE"; empty when none
+};
+
+struct ObjectVersion {
+  int64_t row_id = 0;  // orders versions of one key (higher is newer)
+  int64_t bucket_id = 0;
+  std::string key;
+  std::string version_id;  // "null" for unversioned writes
+  bool is_latest = false;
+  bool is_delete_marker = false;
+  uint64_t size = 0;
+  std::string etag;  // unquoted: hex MD5, or hex MD5-of-MD5s "-N" for multipart
+  int64_t last_modified_ns = 0;
+  std::string content_sha256;  // of the whole object, when known
+  std::string owner;
+  std::vector<BlobSegment> segments;
+  ObjectAttributes attributes;
+};
+
+}  // namespace moss::store

@@ -1,0 +1,81 @@
+// A thin RAII layer over the SQLite C API: a connection with a cache of
+// prepared statements, and a statement with typed bind/column helpers.
+// A connection is used by one thread at a time.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "moss/store/store_error.h"
+
+namespace moss::store {
+
+class SqliteStatement {
+ public:
+  explicit SqliteStatement(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  SqliteStatement(SqliteStatement&& other) noexcept : stmt_(other.stmt_) { other.stmt_ = nullptr; }
+  SqliteStatement(const SqliteStatement&) = delete;
+  SqliteStatement& operator=(const SqliteStatement&) = delete;
+  // Statements are owned by the connection's cache; this only resets them.
+  ~SqliteStatement() { reset(); }
+
+  SqliteStatement& bind(int index, int64_t value);
+  SqliteStatement& bind(int index, std::string_view text);  // copied (SQLITE_TRANSIENT)
+  SqliteStatement& bind_null(int index);
+
+  // SQLITE_ROW -> true, SQLITE_DONE -> false, anything else -> error.
+  StoreResult<bool> step();
+  // step() until done, for statements without rows.
+  StoreResult<void> run();
+
+  int64_t column_int(int index) const;
+  std::string column_text(int index) const;
+  bool column_is_null(int index) const;
+  void reset();
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
+class SqliteConnection {
+ public:
+  // Opens (creating if needed) in WAL mode with synchronous=FULL, so a
+  // committed transaction survives power loss.
+  static StoreResult<std::unique_ptr<SqliteConnection>> open(const std::string& path,
+                                                             bool read_only);
+  ~SqliteConnection();
+  SqliteConnection(const SqliteConnection&) = delete;
+  SqliteConnection& operator=(const SqliteConnection&) = delete;
+
+  // A cached prepared statement for `sql` (which must be a string literal or
+  // otherwise outlive the connection: the cache is keyed by its address).
+  StoreResult<SqliteStatement> prepare(const char* sql);
+  StoreResult<void> exec(const char* sql);  // no rows, not cached
+  int64_t changes() const;
+  std::string last_error() const;
+
+ private:
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+  std::unordered_map<const char*, sqlite3_stmt*> cache_;
+};
+
+// BEGIN IMMEDIATE ... COMMIT, rolled back if not committed.
+class SqliteTransaction {
+ public:
+  static StoreResult<SqliteTransaction> begin(SqliteConnection& db);
+  SqliteTransaction(SqliteTransaction&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
+  ~SqliteTransaction();
+  StoreResult<void> commit();
+
+ private:
+  explicit SqliteTransaction(SqliteConnection& db) : db_(&db) {}
+  SqliteConnection* db_;
+};
+
+}  // namespace moss::store

@@ -1,0 +1,26 @@
+// Logging setup. Two streams on stdout, both through spdlog's async queue:
+// the application log ("moss") and the access log ("access", one line per
+// request). In JSON mode every line is one JSON object, for log collectors.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <spdlog/logger.h>
+
+namespace moss {
+
+enum class LogFormat { kText, kJson };
+
+// Installs the loggers; `level` is an spdlog level name ("info", "debug").
+void setup_logging(LogFormat format, const std::string& level);
+
+// The access log. Each message is the body of a JSON object without braces
+// ("\"request_id\":\"...\",..."), which the JSON pattern wraps.
+std::shared_ptr<spdlog::logger> access_logger();
+LogFormat log_format();
+
+// JSON string escaping for hand-built log fields.
+std::string json_escape(std::string_view text);
+
+}  // namespace moss

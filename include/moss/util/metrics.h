@@ -1,0 +1,54 @@
+// Request metrics in the Prometheus text exposition format:
+//   moss_http_requests_total{operation,status}
+//   moss_http_request_duration_seconds{operation} (histogram)
+//   moss_http_received_bytes_total / moss_http_sent_bytes_total {operation}
+//   moss_http_requests_in_flight
+// Thread-safe; recording takes one short mutex hold.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace moss {
+
+class Metrics {
+ public:
+  void record_request(std::string_view operation, int status, double seconds,
+                      uint64_t bytes_in, uint64_t bytes_out);
+  void add_in_flight(int delta) { in_flight_.fetch_add(delta, std::memory_order_relaxed); }
+
+  // Gauges computed at scrape time (e.g. store sizes): name, help, value source.
+  void add_gauge(std::string name, std::string help, std::function<double()> value);
+
+  std::string render() const;
+
+  static constexpr std::array<double, 14> kBuckets = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                      0.5,   1,     2.5,  5,     10,  30,  60};
+
+ private:
+  struct OperationStats {
+    std::map<int, uint64_t> by_status;
+    std::array<uint64_t, kBuckets.size()> bucket_counts{};
+    uint64_t count = 0;
+    double sum = 0;
+    uint64_t bytes_in = 0;
+    uint64_t bytes_out = 0;
+  };
+  struct Gauge {
+    std::string name, help;
+    std::function<double()> value;
+  };
+  mutable std::mutex mutex_;
+  std::map<std::string, OperationStats, std::less<>> operations_;
+  std::vector<Gauge> gauges_;
+  std::atomic<int64_t> in_flight_{0};
+};
+
+}  // namespace moss

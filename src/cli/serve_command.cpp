@@ -1,0 +1,248 @@
+// `moss serve`: opens the store, assembles credentials, and runs the server.
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cstdio>
+#include <cstdlib>
+
+#include <spdlog/spdlog.h>
+
+#include "moss/cli/commands.h"
+#include "moss/http/server.h"
+#include "moss/s3/authenticator.h"
+#include "moss/s3/credentials.h"
+#include "moss/s3/s3_service.h"
+#include "moss/store/object_store.h"
+#include "moss/util/fs.h"
+#include "moss/util/logging.h"
+#include "moss/util/metrics.h"
+#include "moss/version.h"
+
+namespace moss::cli {
+namespace {
+
+struct ServeOptions {
+  std::string listen = "127.0.0.1:9000";
+  std::string data_dir = "./data";
+  std::string credentials_file;
+  std::string region = "us-east-1";
+  std::string domain;
+  std::string log_format = "auto";
+  std::string log_level = "info";
+  std::string port_file;
+  int threads = 0;
+  int blocking_threads = 16;
+  int shutdown_grace_seconds = 30;
+  int credentials_reload_seconds = 10;
+};
+
+bool split_listen(const std::string& listen, std::string& host, uint16_t& port) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty()) host = "0.0.0.0";
+  try {
+    int p = std::stoi(listen.substr(colon + 1));
+    if (p < 0 || p > 65535) return false;
+    port = static_cast<uint16_t>(p);
+  } catch (...) {
+    return false;
+  }
+  return true;
+}
+
+// The key set: the MOSS_* environment pair plus the --credentials file.
+Result<s3::CredentialStore, std::string> load_configured_keys(const std::string& file) {
+  s3::CredentialStore keys;
+  if (!file.empty()) {
+    std::string text;
+    if (auto ec = read_file(file, text)) return fail(file + ": " + ec.message());
+    auto parsed = s3::CredentialStore::from_json(text);
+    if (!parsed) return fail(file + ": " + parsed.error());
+    keys = std::move(*parsed);
+  }
+  const char* id = std::getenv("MOSS_ACCESS_KEY_ID");
+  const char* secret = std::getenv("MOSS_SECRET_ACCESS_KEY");
+  if (id && secret && *id) {
+    if (!keys.add({id, secret, "env"})) {
+      return fail(std::string("MOSS_ACCESS_KEY_ID / MOSS_SECRET_ACCESS_KEY are malformed "
+                              "(printable ASCII, secret of 8+ characters)"));
+    }
+  } else if ((id && *id) || secret) {
+    return fail(std::string("set both MOSS_ACCESS_KEY_ID and MOSS_SECRET_ACCESS_KEY"));
+  }
+  return keys;
+}
+
+// Kubernetes updates a mounted Secret in place; re-reading the file lets keys
+// rotate without a restart. A file that does not parse keeps the old keys.
+boost::asio::awaitable<void> reload_credentials(s3::Authenticator& auth, std::string file,
+                                                int period_seconds) {
+  std::string last;
+  (void)read_file(file, last);
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+  while (true) {
+    timer.expires_after(std::chrono::seconds(period_seconds));
+    co_await timer.async_wait(boost::asio::use_awaitable);
+    std::string now;
+    if (read_file(file, now) || now == last) continue;
+    last = now;
+    auto keys = load_configured_keys(file);
+    if (!keys || keys->empty()) {
+      spdlog::error("credentials file changed but cannot be used, keeping the old keys: {}",
+                    keys ? std::string("no keys") : keys.error());
+      continue;
+    }
+    spdlog::info("credentials reloaded from {}: {} key(s)", file, keys->size());
+    auth.replace_keys(std::make_shared<const s3::CredentialStore>(std::move(*keys)));
+  }
+}
+
+int serve(const ServeOptions& options) {
+  LogFormat format = options.log_format == "json"   ? LogFormat::kJson
+                     : options.log_format == "text" ? LogFormat::kText
+                     : isatty(STDOUT_FILENO)         ? LogFormat::kText
+                                                     : LogFormat::kJson;
+  setup_logging(format, options.log_level);
+
+  http::ServerConfig server_config;
+  if (!split_listen(options.listen, server_config.host, server_config.port)) {
+    spdlog::critical("--listen must be HOST:PORT, got '{}'", options.listen);
+    return 2;
+  }
+  server_config.io_threads = options.threads;
+  server_config.shutdown_grace = std::chrono::seconds(options.shutdown_grace_seconds);
+
+  auto keys = load_configured_keys(options.credentials_file);
+  if (!keys) {
+    spdlog::critical("credentials: {}", keys.error());
+    return 2;
+  }
+  if (keys->empty()) {
+    bool created = false;
+    auto dev = s3::load_or_create_dev_key(options.data_dir, created);
+    if (!dev) {
+      spdlog::critical("development key: {}", dev.error());
+      return 2;
+    }
+    if (created) {
+      // Printed once, plainly, so a new user can paste it into a shell.
+      std::fprintf(stdout,
+                   "moss: no credentials configured; generated a development key pair\n"
+                   "      (kept in %s/dev-credentials.json):\n\n"
+                   "  export AWS_ACCESS_KEY_ID=%s\n"
+                   "  export AWS_SECRET_ACCESS_KEY=%s\n\n",
+                   options.data_dir.c_str(), dev->access_key_id.c_str(),
+                   dev->secret_access_key.c_str());
+      std::fflush(stdout);
+    } else {
+      spdlog::info("using the development key {} from {}/dev-credentials.json",
+                   dev->access_key_id, options.data_dir);
+    }
+    keys->add(*dev);
+  }
+
+  auto store = store::ObjectStore::open_local(options.data_dir);
+  if (!store) {
+    spdlog::critical("cannot open data directory {}: {}", options.data_dir,
+                     store.error().message);
+    return 1;
+  }
+
+  Metrics metrics;
+  boost::asio::thread_pool blocking(static_cast<size_t>(std::max(1, options.blocking_threads)));
+  s3::Authenticator authenticator(std::make_shared<const s3::CredentialStore>(std::move(*keys)),
+                                  {options.region});
+  s3::ServiceState state;
+  state.config.region = options.region;
+  state.config.domain = options.domain;
+  state.store = store->get();
+  state.blocking = &blocking;
+  state.authenticator = &authenticator;
+  s3::S3Service service(std::move(state), metrics);
+
+  auto* object_store = store->get();
+  http::Server server(server_config, service, metrics, [object_store] {
+    return object_store->metadata().list_buckets().ok();
+  });
+  if (auto r = server.listen(); !r) {
+    spdlog::critical("{}", r.error());
+    return 1;
+  }
+  if (!options.port_file.empty()) {
+    if (auto ec = write_file_atomically(options.port_file, std::to_string(server.port()) + "\n",
+                                        0644)) {
+      spdlog::critical("cannot write --port-file {}: {}", options.port_file, ec.message());
+      return 1;
+    }
+  }
+  if (!options.credentials_file.empty() && options.credentials_reload_seconds > 0) {
+    boost::asio::co_spawn(server.io_context(),
+                          reload_credentials(authenticator, options.credentials_file,
+                                             options.credentials_reload_seconds),
+                          boost::asio::detached);
+  }
+  spdlog::info("moss {} serving S3 on http://{}:{} (data: {}, region: {})", kVersion,
+               server_config.host, server.port(), options.data_dir, options.region);
+  server.run();
+  blocking.join();
+  spdlog::info("moss stopped");
+  spdlog::shutdown();
+  return 0;
+}
+
+}  // namespace
+
+void register_serve_command(CLI::App& app) {
+  auto options = std::make_shared<ServeOptions>();
+  auto* cmd = app.add_subcommand("serve", "Run the object storage server");
+  cmd->add_option("--listen", options->listen, "Address to listen on, HOST:PORT (port 0: any)")
+      ->envname("MOSS_LISTEN")
+      ->capture_default_str();
+  cmd->add_option("--data", options->data_dir, "Data directory")
+      ->envname("MOSS_DATA")
+      ->capture_default_str();
+  cmd->add_option("--credentials", options->credentials_file,
+                  "JSON file of access keys: {\"keys\": [{\"access_key_id\", "
+                  "\"secret_access_key\", \"name\"}]}")
+      ->envname("MOSS_CREDENTIALS");
+  cmd->add_option("--region", options->region, "Region clients sign for")
+      ->envname("MOSS_REGION")
+      ->capture_default_str();
+  cmd->add_option("--domain", options->domain,
+                  "Serve virtual-hosted-style requests for BUCKET.DOMAIN too")
+      ->envname("MOSS_DOMAIN");
+  cmd->add_option("--threads", options->threads, "Network threads (0: one per core, at least 2)")
+      ->envname("MOSS_THREADS");
+  cmd->add_option("--blocking-threads", options->blocking_threads,
+                  "Threads for disk syncs and database commits")
+      ->capture_default_str();
+  cmd->add_option("--shutdown-grace", options->shutdown_grace_seconds,
+                  "Seconds requests in flight get to finish after SIGTERM")
+      ->capture_default_str();
+  cmd->add_option("--credentials-reload", options->credentials_reload_seconds,
+                  "Seconds between checks of the credentials file for changes (0: never)")
+      ->capture_default_str();
+  cmd->add_option("--log-format", options->log_format, "auto, text or json")
+      ->envname("MOSS_LOG_FORMAT")
+      ->check(CLI::IsMember({"auto", "text", "json"}))
+      ->capture_default_str();
+  cmd->add_option("--log-level", options->log_level, "trace, debug, info, warn, error")
+      ->envname("MOSS_LOG_LEVEL")
+      ->capture_default_str();
+  cmd->add_option("--port-file", options->port_file,
+                  "Write the port actually bound to this file once listening");
+  cmd->callback([options] {
+    int code = serve(*options);
+    if (code != 0) throw CLI::RuntimeError(code);
+  });
+}
+
+}  // namespace moss::cli

@@ -1,0 +1,142 @@
+#include "moss/http/beast_exchange.h"
+
+#include <sys/sendfile.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/write.hpp>
+#include <cerrno>
+
+#include "moss/http/connection.h"
+
+namespace moss::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using boost::system::error_code;
+
+namespace {
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+// One sendfile(2) call moves at most this much, so the watchdog sees progress
+// on huge objects and one connection cannot hog a thread for long.
+constexpr size_t kSendfileChunk = 8 << 20;
+}  // namespace
+
+BeastExchange::BeastExchange(Connection& connection, asio::ip::tcp::socket& socket,
+                             beast::flat_buffer& buffer,
+                             bhttp::request_parser<bhttp::buffer_body>& parser,
+                             std::string_view remote, std::chrono::seconds io_timeout,
+                             bool keep_alive)
+    : connection_(connection),
+      socket_(socket),
+      buffer_(buffer),
+      parser_(parser),
+      remote_(remote),
+      io_timeout_(io_timeout),
+      keep_alive_(keep_alive) {}
+
+const s3::RequestHead& BeastExchange::request() const { return parser_.get().base(); }
+
+std::optional<uint64_t> BeastExchange::content_length() const {
+  if (parser_.chunked()) return std::nullopt;
+  auto length = parser_.content_length();
+  return length ? std::optional<uint64_t>(*length) : std::optional<uint64_t>(0);
+}
+
+bool BeastExchange::body_complete() const { return parser_.is_done(); }
+
+void BeastExchange::throw_io_error(error_code ec) const {
+  if (connection_.timed_out()) ec = asio::error::timed_out;
+  throw boost::system::system_error(ec);
+}
+
+s3::awaitable<void> BeastExchange::send_continue_if_expected() {
+  if (continue_sent_) co_return;
+  continue_sent_ = true;
+  auto expect = request()[bhttp::field::expect];
+  if (expect.size() != 12 || !beast::iequals(expect, "100-continue")) co_return;
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  connection_.set_deadline(io_timeout_);
+  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(kContinue), kAwait);
+  if (ec) throw_io_error(ec);
+}
+
+s3::awaitable<size_t> BeastExchange::read_body(std::span<uint8_t> buf) {
+  co_await send_continue_if_expected();
+  while (!parser_.is_done() && !buf.empty()) {
+    auto& body = parser_.get().body();
+    body.data = buf.data();
+    body.size = buf.size();
+    connection_.set_deadline(io_timeout_);
+    auto [ec, n] = co_await bhttp::async_read_some(socket_, buffer_, parser_, kAwait);
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec) throw_io_error(ec);
+    size_t produced = buf.size() - parser_.get().body().size;
+    if (produced > 0) {
+      bytes_received_ += produced;
+      co_return produced;
+    }
+  }
+  co_return 0;
+}
+
+s3::awaitable<void> BeastExchange::send(bhttp::response<bhttp::string_body> response) {
+  response.keep_alive(keep_alive_);
+  status_ = static_cast<int>(response.result_int());
+  head_sent_ = true;
+  bytes_sent_ += response.body().size();
+  connection_.set_deadline(io_timeout_);
+  auto [ec, n] = co_await bhttp::async_write(socket_, response, kAwait);
+  if (ec) throw_io_error(ec);
+}
+
+s3::awaitable<void> BeastExchange::send_head(s3::ResponseHead head) {
+  bhttp::response<bhttp::empty_body> response(std::move(head));
+  response.keep_alive(keep_alive_);
+  status_ = static_cast<int>(response.result_int());
+  head_sent_ = true;
+  bhttp::response_serializer<bhttp::empty_body> serializer(response);
+  connection_.set_deadline(io_timeout_);
+  auto [ec, n] = co_await bhttp::async_write_header(socket_, serializer, kAwait);
+  if (ec) throw_io_error(ec);
+}
+
+s3::awaitable<void> BeastExchange::send_body(std::span<const uint8_t> bytes) {
+  connection_.set_deadline(io_timeout_);
+  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
+                                            kAwait);
+  if (ec) throw_io_error(ec);
+  bytes_sent_ += n;
+}
+
+s3::awaitable<void> BeastExchange::send_file(int fd, uint64_t offset, uint64_t length) {
+  if (!socket_.native_non_blocking()) socket_.native_non_blocking(true);
+  off_t position = static_cast<off_t>(offset);
+  while (length > 0) {
+    connection_.set_deadline(io_timeout_);
+    ssize_t n = ::sendfile(socket_.native_handle(), fd, &position,
+                           static_cast<size_t>(std::min<uint64_t>(length, kSendfileChunk)));
+    if (n > 0) {
+      length -= static_cast<uint64_t>(n);
+      bytes_sent_ += static_cast<uint64_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      auto [ec] = co_await socket_.async_wait(asio::ip::tcp::socket::wait_write, kAwait);
+      if (ec) throw_io_error(ec);
+      continue;
+    }
+    // n == 0: the file is shorter than its metadata says; never send less
+    // than the Content-Length promised without failing the connection.
+    throw_io_error(n == 0 ? error_code(asio::error::eof)
+                          : error_code(errno, boost::system::system_category()));
+  }
+}
+
+}  // namespace moss::http

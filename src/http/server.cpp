@@ -1,0 +1,184 @@
+#include "moss/http/server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "moss/http/connection.h"
+
+namespace moss::http {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+class Server::Impl {
+ public:
+  Impl(ServerConfig config, s3::S3Service& service, Metrics& metrics,
+       std::function<bool()> ready)
+      : config_(std::move(config)),
+        threads_(config_.io_threads > 0
+                     ? config_.io_threads
+                     : std::max(2, static_cast<int>(std::thread::hardware_concurrency()))),
+        ioc_(threads_),
+        acceptor_(ioc_),
+        signals_(ioc_, SIGINT, SIGTERM),
+        grace_timer_(ioc_) {
+    services_.config = &config_;
+    services_.service = &service;
+    services_.metrics = &metrics;
+    services_.ready = std::move(ready);
+    services_.stopping = [this] { return stopping_.load(); };
+  }
+
+  Result<void, std::string> listen() {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(config_.host, ec);
+    if (ec) return fail("invalid listen address " + config_.host + ": " + ec.message());
+    tcp::endpoint endpoint(address, config_.port);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return fail("cannot listen on " + config_.host + ":" + std::to_string(config_.port) + ": " +
+                  ec.message());
+    }
+    return {};
+  }
+
+  uint16_t port() const {
+    boost::system::error_code ec;
+    auto endpoint = acceptor_.local_endpoint(ec);
+    return ec ? 0 : endpoint.port();
+  }
+
+  void run() {
+    signals_.async_wait([this](boost::system::error_code ec, int signal) {
+      if (ec) return;
+      spdlog::info("received signal {}, shutting down", signal);
+      begin_stop();
+      // A second signal stops at once.
+      signals_.async_wait([this](boost::system::error_code ec2, int) {
+        if (!ec2) ioc_.stop();
+      });
+    });
+    asio::co_spawn(ioc_, accept_loop(), asio::detached);
+    std::vector<std::thread> threads;
+    for (int i = 1; i < threads_; ++i) threads.emplace_back([this] { ioc_.run(); });
+    ioc_.run();
+    for (auto& t : threads) t.join();
+  }
+
+  void request_stop() {
+    asio::post(ioc_, [this] { begin_stop(); });
+  }
+
+  asio::io_context& io_context() { return ioc_; }
+
+ private:
+  asio::awaitable<void> accept_loop() {
+    while (acceptor_.is_open()) {
+      auto [ec, socket] = co_await acceptor_.async_accept(
+          asio::make_strand(ioc_), asio::as_tuple(asio::use_awaitable));
+      if (ec) {
+        if (!acceptor_.is_open()) break;
+        spdlog::warn("accept failed: {}", ec.message());
+        // Out of descriptors: give the process a moment instead of spinning.
+        asio::steady_timer pause(ioc_, std::chrono::milliseconds(50));
+        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+        continue;
+      }
+      auto connection = std::make_shared<Connection>(std::move(socket), services_);
+      track(connection);
+      asio::co_spawn(connection->executor(), serve(connection), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> serve(std::shared_ptr<Connection> connection) {
+    try {
+      co_await connection->run();
+    } catch (const std::exception& e) {
+      spdlog::error("connection failed: {}", e.what());
+    }
+    untrack(connection.get());
+  }
+
+  void track(const std::shared_ptr<Connection>& c) {
+    std::lock_guard lock(mutex_);
+    connections_.emplace(c.get(), c);
+  }
+
+  void untrack(Connection* c) {
+    std::lock_guard lock(mutex_);
+    connections_.erase(c);
+    if (stopping_ && connections_.empty()) finish_stop();
+  }
+
+  void begin_stop() {
+    if (stopping_.exchange(true)) return;
+    boost::system::error_code ec;
+    acceptor_.close(ec);
+    std::vector<std::shared_ptr<Connection>> live;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& [ptr, weak] : connections_) {
+        if (auto c = weak.lock()) live.push_back(c);
+      }
+      if (connections_.empty()) {
+        finish_stop();
+        return;
+      }
+    }
+    for (auto& c : live) {
+      asio::post(c->executor(), [c] { c->shutdown_when_idle(); });
+    }
+    grace_timer_.expires_after(config_.shutdown_grace);
+    grace_timer_.async_wait([this](boost::system::error_code ec2) {
+      if (ec2) return;
+      spdlog::warn("shutdown grace period over; stopping with requests in flight");
+      ioc_.stop();
+    });
+  }
+
+  // Called with mutex_ held or when nothing else runs.
+  void finish_stop() {
+    asio::post(ioc_, [this] {
+      grace_timer_.cancel();
+      signals_.cancel();
+    });
+  }
+
+  ServerConfig config_;
+  int threads_;
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_;
+  asio::signal_set signals_;
+  asio::steady_timer grace_timer_;
+  ConnectionServices services_;
+  std::atomic<bool> stopping_{false};
+  std::mutex mutex_;
+  std::unordered_map<Connection*, std::weak_ptr<Connection>> connections_;
+};
+
+Server::Server(ServerConfig config, s3::S3Service& service, Metrics& metrics,
+               std::function<bool()> ready)
+    : impl_(std::make_unique<Impl>(std::move(config), service, metrics, std::move(ready))) {}
+Server::~Server() = default;
+Result<void, std::string> Server::listen() { return impl_->listen(); }
+uint16_t Server::port() const { return impl_->port(); }
+void Server::run() { impl_->run(); }
+void Server::request_stop() { impl_->request_stop(); }
+asio::io_context& Server::io_context() { return impl_->io_context(); }
+
+}  // namespace moss::http

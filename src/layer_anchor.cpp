@@ -1,1 +1,0 @@
-// Gives every layer library at least one source while the layer is empty.

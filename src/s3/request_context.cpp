@@ -1,0 +1,20 @@
+#include "moss/s3/request_context.h"
+
+namespace moss::s3 {
+
+std::string RequestContext::resource() const {
+  if (bucket.empty()) return "/";
+  return key.empty() ? "/" + bucket : "/" + bucket + "/" + key;
+}
+
+ResponseHead RequestContext::response_head(http::status status) const {
+  ResponseHead head;
+  head.version(ex.request().version());
+  head.result(status);
+  head.set(http::field::server, "moss");
+  head.set("x-amz-request-id", request_id);
+  head.set("x-amz-id-2", request_id);
+  return head;
+}
+
+}  // namespace moss::s3

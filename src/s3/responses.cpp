@@ -1,0 +1,53 @@
+#include "moss/s3/responses.h"
+
+#include <sstream>
+
+#include "moss/s3/xml.h"
+
+namespace moss::s3 {
+
+http::response<http::string_body> error_response(const S3Error& error, std::string_view resource,
+                                                 std::string_view request_id, unsigned version) {
+  http::response<http::string_body> res;
+  res.version(version);
+  res.result(static_cast<http::status>(error.info().http_status));
+  res.set(http::field::server, "moss");
+  res.set("x-amz-request-id", request_id);
+  res.set("x-amz-id-2", request_id);
+  for (const auto& [name, value] : error.headers()) res.set(name, value);
+  // 304 carries no body at all.
+  if (error.info().http_status != 304) {
+    pugi::xml_document doc;
+    auto decl = doc.append_child(pugi::node_declaration);
+    decl.append_attribute("version") = "1.0";
+    decl.append_attribute("encoding") = "UTF-8";
+    auto root = doc.append_child("Error");
+    add_element(root, "Code", error.info().code);
+    add_element(root, "Message", error.message());
+    for (const auto& [name, value] : error.details()) add_element(root, name.c_str(), value);
+    add_element(root, "Resource", resource);
+    add_element(root, "RequestId", request_id);
+    std::ostringstream out;
+    doc.save(out, "", pugi::format_raw, pugi::encoding_utf8);
+    res.set(http::field::content_type, "application/xml");
+    res.body() = out.str();
+  }
+  res.prepare_payload();
+  return res;
+}
+
+awaitable<void> send_xml(RequestContext& ctx, http::status status, std::string xml) {
+  http::response<http::string_body> res(ctx.response_head(status));
+  res.set(http::field::content_type, "application/xml");
+  res.body() = std::move(xml);
+  res.prepare_payload();
+  co_await ctx.ex.send(std::move(res));
+}
+
+awaitable<void> send_empty(RequestContext& ctx, ResponseHead head) {
+  http::response<http::string_body> res(std::move(head));
+  res.prepare_payload();
+  co_await ctx.ex.send(std::move(res));
+}
+
+}  // namespace moss::s3

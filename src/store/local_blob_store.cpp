@@ -1,0 +1,208 @@
+#include "moss/store/local_blob_store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "moss/util/fs.h"
+#include "moss/util/hex.h"
+#include "moss/util/random_id.h"
+
+namespace moss::store {
+namespace {
+
+Unexpected<StoreError> io_fail(const std::string& what) {
+  return store_fail(StoreErrc::kIo, what + ": " + std::strerror(errno));
+}
+
+bool is_sha256_hex(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+class LocalSealedBlob final : public SealedBlob {
+ public:
+  LocalSealedBlob(std::string tmp_path, std::string sha256, uint64_t size, std::string md5,
+                  std::map<DigestAlgorithm, std::string> digests)
+      : tmp_path_(std::move(tmp_path)),
+        sha256_(std::move(sha256)),
+        size_(size),
+        md5_(std::move(md5)),
+        digests_(std::move(digests)) {}
+  ~LocalSealedBlob() override {
+    if (!linked_) ::unlink(tmp_path_.c_str());
+  }
+  const std::string& sha256_hex() const override { return sha256_; }
+  uint64_t size() const override { return size_; }
+  const std::string& md5_hex() const override { return md5_; }
+  const std::map<DigestAlgorithm, std::string>& digests() const override { return digests_; }
+
+  const std::string& tmp_path() const { return tmp_path_; }
+  void mark_linked() { linked_ = true; }
+
+ private:
+  std::string tmp_path_;
+  std::string sha256_;
+  uint64_t size_;
+  std::string md5_;
+  std::map<DigestAlgorithm, std::string> digests_;
+  bool linked_ = false;
+};
+
+class LocalBlobWriter final : public BlobWriter {
+ public:
+  LocalBlobWriter(std::string tmp_path, UniqueFd fd, std::vector<DigestAlgorithm> extra)
+      : tmp_path_(std::move(tmp_path)),
+        fd_(std::move(fd)),
+        sha256_(make_hasher(DigestAlgorithm::kSha256)),
+        md5_(make_hasher(DigestAlgorithm::kMd5)) {
+    for (auto a : extra) {
+      if (a != DigestAlgorithm::kSha256 && a != DigestAlgorithm::kMd5) {
+        extra_.push_back(make_hasher(a));
+      }
+    }
+  }
+  ~LocalBlobWriter() override {
+    if (fd_.valid()) {
+      fd_.reset();
+      ::unlink(tmp_path_.c_str());
+    }
+  }
+
+  StoreResult<void> write(std::span<const uint8_t> data) override {
+    sha256_->update(data);
+    md5_->update(data);
+    for (auto& h : extra_) h->update(data);
+    size_t done = 0;
+    while (done < data.size()) {
+      ssize_t n = ::write(fd_.get(), data.data() + done, data.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return io_fail("write " + tmp_path_);
+      done += static_cast<size_t>(n);
+    }
+    written_ += data.size();
+    return {};
+  }
+
+  StoreResult<std::unique_ptr<SealedBlob>> seal() override {
+    if (::fdatasync(fd_.get()) != 0) return io_fail("fdatasync " + tmp_path_);
+    fd_.reset();
+    std::map<DigestAlgorithm, std::string> digests;
+    for (auto& h : extra_) digests.emplace(h->algorithm(), h->final());
+    auto sha = sha256_->final();
+    digests.emplace(DigestAlgorithm::kSha256, sha);
+    auto md5 = md5_->final();
+    return std::unique_ptr<SealedBlob>(std::make_unique<LocalSealedBlob>(
+        std::move(tmp_path_), to_hex(sha), written_, to_hex(md5), std::move(digests)));
+  }
+
+  uint64_t bytes_written() const override { return written_; }
+
+ private:
+  std::string tmp_path_;
+  UniqueFd fd_;
+  std::unique_ptr<Hasher> sha256_;
+  std::unique_ptr<Hasher> md5_;
+  std::vector<std::unique_ptr<Hasher>> extra_;
+  uint64_t written_ = 0;
+};
+
+}  // namespace
+
+LocalBlobStore::LocalBlobStore(std::string data_dir)
+    : blobs_dir_(data_dir + "/blobs"), tmp_dir_(data_dir + "/tmp") {}
+
+StoreResult<std::unique_ptr<LocalBlobStore>> LocalBlobStore::open(const std::string& data_dir) {
+  std::unique_ptr<LocalBlobStore> store(new LocalBlobStore(data_dir));
+  if (auto ec = make_directories(store->tmp_dir_)) {
+    return store_fail(StoreErrc::kIo, "create " + store->tmp_dir_ + ": " + ec.message());
+  }
+  // Whatever is in tmp/ was being written when the previous process stopped.
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(store->tmp_dir_, ec)) {
+    std::filesystem::remove_all(entry.path(), ec);
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 256; ++i) {
+    std::string dir = store->blobs_dir_ + "/" + kHex[i >> 4] + kHex[i & 15];
+    if (auto err = make_directories(dir)) {
+      return store_fail(StoreErrc::kIo, "create " + dir + ": " + err.message());
+    }
+  }
+  if (auto err = fsync_directory(store->blobs_dir_)) {
+    return store_fail(StoreErrc::kIo, "fsync " + store->blobs_dir_ + ": " + err.message());
+  }
+  return store;
+}
+
+std::string LocalBlobStore::blob_path(const std::string& sha256_hex) const {
+  return blobs_dir_ + "/" + sha256_hex.substr(0, 2) + "/" + sha256_hex;
+}
+
+StoreResult<std::unique_ptr<BlobWriter>> LocalBlobStore::create(
+    std::vector<DigestAlgorithm> extra_digests) {
+  std::string path = tmp_dir_ + "/" + random_hex(16) + ".part";
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640));
+  if (!fd.valid()) return io_fail("create " + path);
+  return std::unique_ptr<BlobWriter>(
+      std::make_unique<LocalBlobWriter>(std::move(path), std::move(fd), std::move(extra_digests)));
+}
+
+StoreResult<void> LocalBlobStore::link(SealedBlob& blob) {
+  auto& sealed = static_cast<LocalSealedBlob&>(blob);
+  const std::string target = blob_path(sealed.sha256_hex());
+  struct stat st {};
+  if (::stat(target.c_str(), &st) == 0) {
+    // Identical content is already stored; the new copy is not needed.
+    ::unlink(sealed.tmp_path().c_str());
+    sealed.mark_linked();
+    return {};
+  }
+  if (::rename(sealed.tmp_path().c_str(), target.c_str()) != 0) return io_fail("rename " + target);
+  sealed.mark_linked();
+  if (auto ec = fsync_directory(blobs_dir_ + "/" + sealed.sha256_hex().substr(0, 2))) {
+    return store_fail(StoreErrc::kIo, "fsync blob directory: " + ec.message());
+  }
+  return {};
+}
+
+StoreResult<UniqueFd> LocalBlobStore::open_blob(const std::string& sha256_hex) const {
+  if (!is_sha256_hex(sha256_hex)) return store_fail(StoreErrc::kIo, "bad blob name");
+  UniqueFd fd(::open(blob_path(sha256_hex).c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    if (errno == ENOENT) return store_fail(StoreErrc::kNoSuchKey, "blob " + sha256_hex);
+    return io_fail("open blob " + sha256_hex);
+  }
+  return fd;
+}
+
+StoreResult<void> LocalBlobStore::remove(const std::string& sha256_hex) {
+  if (!is_sha256_hex(sha256_hex)) return store_fail(StoreErrc::kIo, "bad blob name");
+  if (::unlink(blob_path(sha256_hex).c_str()) != 0 && errno != ENOENT) {
+    return io_fail("unlink blob " + sha256_hex);
+  }
+  return {};
+}
+
+StoreResult<std::vector<std::string>> LocalBlobStore::list_all() const {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& dir : std::filesystem::directory_iterator(blobs_dir_, ec)) {
+    for (const auto& f : std::filesystem::directory_iterator(dir.path(), ec)) {
+      auto name = f.path().filename().string();
+      if (is_sha256_hex(name)) out.push_back(std::move(name));
+    }
+  }
+  if (ec) return store_fail(StoreErrc::kIo, "list blobs: " + ec.message());
+  return out;
+}
+
+}  // namespace moss::store

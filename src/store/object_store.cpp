@@ -1,0 +1,126 @@
+#include "moss/store/object_store.h"
+
+#include <spdlog/spdlog.h>
+
+#include "moss/store/local_blob_store.h"
+#include "moss/store/sqlite_metadata_store.h"
+#include "moss/util/fs.h"
+
+namespace moss::store {
+
+ObjectStore::ObjectStore(std::unique_ptr<MetadataStore> metadata, std::unique_ptr<BlobStore> blobs)
+    : metadata_(std::move(metadata)), blobs_(std::move(blobs)) {}
+
+StoreResult<std::unique_ptr<ObjectStore>> ObjectStore::open_local(const std::string& data_dir) {
+  if (auto ec = make_directories(data_dir)) {
+    return store_fail(StoreErrc::kIo, "create " + data_dir + ": " + ec.message());
+  }
+  auto metadata = SqliteMetadataStore::open(data_dir + "/moss.db");
+  if (!metadata) return fail(metadata.error());
+  auto blobs = LocalBlobStore::open(data_dir);
+  if (!blobs) return fail(blobs.error());
+  auto store = std::make_unique<ObjectStore>(std::move(*metadata), std::move(*blobs));
+
+  // A crash between a commit that dropped a blob's last reference and the
+  // unlink of its file, or between linking a blob and committing its version,
+  // leaves a file nobody references. Nothing else runs yet, so removing them is safe.
+  auto all = store->blobs_->list_all();
+  if (!all) return fail(all.error());
+  size_t orphans = 0;
+  for (const auto& sha : *all) {
+    auto referenced = store->metadata_->blob_referenced(sha);
+    if (!referenced) return fail(referenced.error());
+    if (!*referenced) {
+      (void)store->blobs_->remove(sha);
+      ++orphans;
+    }
+  }
+  if (orphans) spdlog::info("removed {} unreferenced blob(s) left by an earlier run", orphans);
+  return store;
+}
+
+StoreResult<std::unique_ptr<BlobWriter>> ObjectStore::begin_blob(
+    std::vector<DigestAlgorithm> extra_digests) {
+  return blobs_->create(std::move(extra_digests));
+}
+
+StoreResult<ObjectVersion> ObjectStore::put_object(std::string_view bucket, const NewVersion& v,
+                                                   SealedBlob& blob,
+                                                   const WritePreconditions& pre) {
+  std::lock_guard lock(link_mutex_);
+  if (auto r = blobs_->link(blob); !r) return fail(r.error());
+  auto outcome = metadata_->commit_version(bucket, v, pre);
+  if (!outcome) {
+    // The blob may now be a file nobody references.
+    auto referenced = metadata_->blob_referenced(blob.sha256_hex());
+    if (referenced && !*referenced) (void)blobs_->remove(blob.sha256_hex());
+    return fail(outcome.error());
+  }
+  (void)remove_released(outcome->released_blobs);
+  return std::move(outcome->version);
+}
+
+StoreResult<ObjectVersion> ObjectStore::put_existing_blobs(std::string_view bucket,
+                                                           const NewVersion& v,
+                                                           const WritePreconditions& pre) {
+  std::lock_guard lock(link_mutex_);
+  for (const auto& segment : v.segments) {
+    auto referenced = metadata_->blob_referenced(segment.sha256);
+    if (!referenced) return fail(referenced.error());
+    if (!*referenced) return store_fail(StoreErrc::kNoSuchKey, "source was removed");
+  }
+  auto outcome = metadata_->commit_version(bucket, v, pre);
+  if (!outcome) return fail(outcome.error());
+  (void)remove_released(outcome->released_blobs);
+  return std::move(outcome->version);
+}
+
+StoreResult<DeleteOutcome> ObjectStore::delete_object(std::string_view bucket,
+                                                      std::string_view key,
+                                                      std::string_view version_id) {
+  std::lock_guard lock(link_mutex_);
+  auto outcome = metadata_->delete_object(bucket, key, version_id);
+  if (!outcome) return fail(outcome.error());
+  (void)remove_released(outcome->released_blobs);
+  return outcome;
+}
+
+StoreResult<OpenedObject> ObjectStore::open_object(std::string_view bucket, std::string_view key,
+                                                   std::string_view version_id) {
+  // A concurrent overwrite can remove a blob between the lookup and the open;
+  // the lookup is then stale, and looking again finds the new version.
+  for (int attempt = 0;; ++attempt) {
+    auto version = metadata_->get_version(bucket, key, version_id);
+    if (!version) return fail(version.error());
+    OpenedObject opened;
+    bool missing = false;
+    for (const auto& segment : version->segments) {
+      auto fd = blobs_->open_blob(segment.sha256);
+      if (!fd) {
+        if (fd.error().code != StoreErrc::kNoSuchKey) return fail(fd.error());
+        missing = true;
+        break;
+      }
+      opened.segments.push_back(std::move(*fd));
+    }
+    if (!missing) {
+      opened.version = std::move(*version);
+      return opened;
+    }
+    if (attempt == 3) {
+      return store_fail(StoreErrc::kIo, "blob of " + std::string(key) + " is missing");
+    }
+  }
+}
+
+StoreResult<void> ObjectStore::remove_released(const std::vector<std::string>& released) {
+  for (const auto& sha : released) {
+    if (auto r = blobs_->remove(sha); !r) {
+      // The file stays as an orphan; the next startup sweep removes it.
+      spdlog::warn("could not remove released blob {}: {}", sha, r.error().message);
+    }
+  }
+  return {};
+}
+
+}  // namespace moss::store

@@ -1,0 +1,636 @@
+#include "moss/store/sqlite_metadata_store.h"
+
+#include <nlohmann/json.hpp>
+
+#include "moss/store/version_id.h"
+#include "moss/util/clock.h"
+
+namespace moss::store {
+namespace {
+
+using json = nlohmann::json;
+
+// Schema version 1. Keys are TEXT compared with the BINARY collation (memcmp),
+// which is UTF-8 byte order, the order S3 lists in.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS buckets(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  owner TEXT NOT NULL,
+  created_ns INTEGER NOT NULL,
+  versioning INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS blobs(
+  sha256 TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  refs INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS versions(
+  id INTEGER PRIMARY KEY,
+  bucket_id INTEGER NOT NULL REFERENCES buckets(id),
+  key TEXT NOT NULL,
+  version_id TEXT NOT NULL,
+  is_latest INTEGER NOT NULL,
+  is_delete_marker INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  etag TEXT NOT NULL,
+  last_modified_ns INTEGER NOT NULL,
+  content_sha256 TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  segments TEXT NOT NULL,
+  attributes TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS versions_by_key ON versions(bucket_id, key, id);
+CREATE UNIQUE INDEX IF NOT EXISTS versions_by_version_id ON versions(bucket_id, key, version_id);
+CREATE UNIQUE INDEX IF NOT EXISTS latest_versions ON versions(bucket_id, key) WHERE is_latest = 1;
+-- Covers ListObjects: the scan never touches the table.
+CREATE INDEX IF NOT EXISTS live_objects
+  ON versions(bucket_id, key, size, etag, last_modified_ns, owner)
+  WHERE is_latest = 1 AND is_delete_marker = 0;
+PRAGMA user_version = 1;
+)sql";
+
+constexpr const char* kVersionColumns =
+    "id, bucket_id, key, version_id, is_latest, is_delete_marker, size, etag, "
+    "last_modified_ns, content_sha256, owner, segments, attributes";
+
+// Greater than every valid UTF-8 string that starts with the given prefix:
+// 0xFF never occurs in UTF-8.
+std::string prefix_upper_bound(std::string_view prefix) {
+  std::string s(prefix);
+  s.push_back('\xff');
+  return s;
+}
+
+json segments_to_json(const std::vector<BlobSegment>& segments) {
+  json arr = json::array();
+  for (const auto& s : segments) {
+    json o = {{"sha256", s.sha256}, {"size", s.size}};
+    if (s.part_number) o["part"] = s.part_number;
+    if (!s.part_etag.empty()) o["etag"] = s.part_etag;
+    if (!s.part_checksum.empty()) o["checksum"] = s.part_checksum;
+    arr.push_back(std::move(o));
+  }
+  return arr;
+}
+
+std::vector<BlobSegment> segments_from_json(const std::string& text) {
+  std::vector<BlobSegment> out;
+  json arr = json::parse(text, nullptr, false);
+  if (!arr.is_array()) return out;
+  for (const auto& o : arr) {
+    BlobSegment s;
+    s.sha256 = o.value("sha256", "");
+    s.size = o.value("size", uint64_t{0});
+    s.part_number = o.value("part", 0);
+    s.part_etag = o.value("etag", "");
+    s.part_checksum = o.value("checksum", "");
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+json attributes_to_json(const ObjectAttributes& a) {
+  json o = json::object();
+  auto put = [&](const char* name, const std::string& v) {
+    if (!v.empty()) o[name] = v;
+  };
+  put("content_type", a.content_type);
+  put("content_encoding", a.content_encoding);
+  put("content_disposition", a.content_disposition);
+  put("content_language", a.content_language);
+  put("cache_control", a.cache_control);
+  put("expires", a.expires);
+  put("checksum_type", a.checksum_type);
+  if (!a.user_metadata.empty()) {
+    json meta = json::array();
+    for (const auto& [k, v] : a.user_metadata) meta.push_back({k, v});
+    o["user_metadata"] = std::move(meta);
+  }
+  if (!a.checksums.empty()) o["checksums"] = a.checksums;
+  return o;
+}
+
+ObjectAttributes attributes_from_json(const std::string& text) {
+  ObjectAttributes a;
+  json o = json::parse(text, nullptr, false);
+  if (!o.is_object()) return a;
+  a.content_type = o.value("content_type", "");
+  a.content_encoding = o.value("content_encoding", "");
+  a.content_disposition = o.value("content_disposition", "");
+  a.content_language = o.value("content_language", "");
+  a.cache_control = o.value("cache_control", "");
+  a.expires = o.value("expires", "");
+  a.checksum_type = o.value("checksum_type", "");
+  if (auto it = o.find("user_metadata"); it != o.end() && it->is_array()) {
+    for (const auto& pair : *it) {
+      if (pair.is_array() && pair.size() == 2) {
+        a.user_metadata.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
+      }
+    }
+  }
+  if (auto it = o.find("checksums"); it != o.end() && it->is_object()) {
+    a.checksums = it->get<std::map<std::string, std::string>>();
+  }
+  return a;
+}
+
+ObjectVersion version_from_row(const SqliteStatement& st) {
+  ObjectVersion v;
+  v.row_id = st.column_int(0);
+  v.bucket_id = st.column_int(1);
+  v.key = st.column_text(2);
+  v.version_id = st.column_text(3);
+  v.is_latest = st.column_int(4) != 0;
+  v.is_delete_marker = st.column_int(5) != 0;
+  v.size = static_cast<uint64_t>(st.column_int(6));
+  v.etag = st.column_text(7);
+  v.last_modified_ns = st.column_int(8);
+  v.content_sha256 = st.column_text(9);
+  v.owner = st.column_text(10);
+  v.segments = segments_from_json(st.column_text(11));
+  v.attributes = attributes_from_json(st.column_text(12));
+  return v;
+}
+
+Bucket bucket_from_row(const SqliteStatement& st) {
+  Bucket b;
+  b.id = st.column_int(0);
+  b.name = st.column_text(1);
+  b.owner = st.column_text(2);
+  b.created_ns = st.column_int(3);
+  b.versioning = static_cast<VersioningState>(st.column_int(4));
+  return b;
+}
+
+StoreResult<Bucket> find_bucket(SqliteConnection& db, std::string_view name) {
+  auto st = db.prepare(
+      "SELECT id, name, owner, created_ns, versioning FROM buckets WHERE name = ?1");
+  if (!st) return fail(st.error());
+  st->bind(1, name);
+  auto row = st->step();
+  if (!row) return fail(row.error());
+  if (!*row) return store_fail(StoreErrc::kNoSuchBucket, std::string(name));
+  return bucket_from_row(*st);
+}
+
+// The latest version row of a key (possibly a delete marker), if any.
+StoreResult<std::optional<ObjectVersion>> find_latest(SqliteConnection& db, int64_t bucket_id,
+                                                      std::string_view key) {
+  static const std::string sql = std::string("SELECT ") + kVersionColumns +
+                                 " FROM versions WHERE bucket_id = ?1 AND key = ?2 AND "
+                                 "is_latest = 1";
+  auto st = db.prepare(sql.c_str());
+  if (!st) return fail(st.error());
+  st->bind(1, bucket_id).bind(2, key);
+  auto row = st->step();
+  if (!row) return fail(row.error());
+  if (!*row) return std::optional<ObjectVersion>();
+  return std::optional<ObjectVersion>(version_from_row(*st));
+}
+
+StoreResult<std::optional<ObjectVersion>> find_by_version_id(SqliteConnection& db,
+                                                             int64_t bucket_id,
+                                                             std::string_view key,
+                                                             std::string_view version_id) {
+  static const std::string sql = std::string("SELECT ") + kVersionColumns +
+                                 " FROM versions WHERE bucket_id = ?1 AND key = ?2 AND "
+                                 "version_id = ?3";
+  auto st = db.prepare(sql.c_str());
+  if (!st) return fail(st.error());
+  st->bind(1, bucket_id).bind(2, key).bind(3, version_id);
+  auto row = st->step();
+  if (!row) return fail(row.error());
+  if (!*row) return std::optional<ObjectVersion>();
+  return std::optional<ObjectVersion>(version_from_row(*st));
+}
+
+StoreResult<void> add_blob_refs(SqliteConnection& db, const std::vector<BlobSegment>& segments) {
+  for (const auto& s : segments) {
+    auto st = db.prepare(
+        "INSERT INTO blobs(sha256, size, refs) VALUES(?1, ?2, 1) "
+        "ON CONFLICT(sha256) DO UPDATE SET refs = refs + 1");
+    if (!st) return fail(st.error());
+    st->bind(1, s.sha256).bind(2, static_cast<int64_t>(s.size));
+    if (auto r = st->run(); !r) return r;
+  }
+  return {};
+}
+
+// Drops one reference per segment; blobs left unreferenced are deleted from the
+// table and appended to `released` (their files go after the commit).
+StoreResult<void> release_blob_refs(SqliteConnection& db, const std::vector<BlobSegment>& segments,
+                                    std::vector<std::string>& released) {
+  for (const auto& s : segments) {
+    auto dec = db.prepare("UPDATE blobs SET refs = refs - 1 WHERE sha256 = ?1 RETURNING refs");
+    if (!dec) return fail(dec.error());
+    dec->bind(1, s.sha256);
+    auto row = dec->step();
+    if (!row) return fail(row.error());
+    int64_t refs = *row ? dec->column_int(0) : 0;
+    dec->reset();
+    if (refs <= 0) {
+      auto del = db.prepare("DELETE FROM blobs WHERE sha256 = ?1");
+      if (!del) return fail(del.error());
+      del->bind(1, s.sha256);
+      if (auto r = del->run(); !r) return r;
+      released.push_back(s.sha256);
+    }
+  }
+  return {};
+}
+
+StoreResult<void> delete_version_row(SqliteConnection& db, const ObjectVersion& v,
+                                     std::vector<std::string>& released) {
+  auto st = db.prepare("DELETE FROM versions WHERE id = ?1");
+  if (!st) return fail(st.error());
+  st->bind(1, v.row_id);
+  if (auto r = st->run(); !r) return r;
+  return release_blob_refs(db, v.segments, released);
+}
+
+StoreResult<void> set_latest(SqliteConnection& db, int64_t row_id, bool latest) {
+  auto st = db.prepare("UPDATE versions SET is_latest = ?2 WHERE id = ?1");
+  if (!st) return fail(st.error());
+  st->bind(1, row_id).bind(2, int64_t{latest ? 1 : 0});
+  return st->run();
+}
+
+// After the latest version of a key was removed, the newest remaining one
+// becomes the latest.
+StoreResult<void> promote_newest(SqliteConnection& db, int64_t bucket_id, std::string_view key) {
+  auto st = db.prepare(
+      "UPDATE versions SET is_latest = 1 WHERE id = "
+      "(SELECT id FROM versions WHERE bucket_id = ?1 AND key = ?2 ORDER BY id DESC LIMIT 1)");
+  if (!st) return fail(st.error());
+  st->bind(1, bucket_id).bind(2, key);
+  return st->run();
+}
+
+StoreResult<ObjectVersion> insert_version(SqliteConnection& db, const Bucket& bucket,
+                                          const NewVersion& v, std::string version_id,
+                                          bool delete_marker) {
+  auto st = db.prepare(
+      "INSERT INTO versions(bucket_id, key, version_id, is_latest, is_delete_marker, size, etag, "
+      "last_modified_ns, content_sha256, owner, segments, attributes) "
+      "VALUES(?1, ?2, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id");
+  if (!st) return fail(st.error());
+  st->bind(1, bucket.id)
+      .bind(2, v.key)
+      .bind(3, version_id)
+      .bind(4, int64_t{delete_marker ? 1 : 0})
+      .bind(5, static_cast<int64_t>(v.size))
+      .bind(6, v.etag)
+      .bind(7, v.last_modified_ns)
+      .bind(8, v.content_sha256)
+      .bind(9, v.owner)
+      .bind(10, segments_to_json(v.segments).dump())
+      .bind(11, attributes_to_json(v.attributes).dump());
+  auto row = st->step();
+  if (!row) return fail(row.error());
+  ObjectVersion out;
+  out.row_id = st->column_int(0);
+  st->reset();
+  if (auto r = add_blob_refs(db, v.segments); !r) return fail(r.error());
+  out.bucket_id = bucket.id;
+  out.key = v.key;
+  out.version_id = std::move(version_id);
+  out.is_latest = true;
+  out.is_delete_marker = delete_marker;
+  out.size = v.size;
+  out.etag = v.etag;
+  out.last_modified_ns = v.last_modified_ns;
+  out.content_sha256 = v.content_sha256;
+  out.owner = v.owner;
+  out.segments = v.segments;
+  out.attributes = v.attributes;
+  return out;
+}
+
+// Makes room for a new latest version of `key`: the current latest stops being
+// latest, and in unversioned or suspended buckets the existing "null" version
+// (which the new one replaces) is removed.
+StoreResult<void> supersede_current(SqliteConnection& db, const Bucket& bucket,
+                                    std::string_view key, const std::optional<ObjectVersion>& current,
+                                    std::vector<std::string>& released) {
+  bool current_removed = false;
+  if (bucket.versioning != VersioningState::kEnabled) {
+    auto null_version = find_by_version_id(db, bucket.id, key, "null");
+    if (!null_version) return fail(null_version.error());
+    if (*null_version) {
+      if (auto r = delete_version_row(db, **null_version, released); !r) return r;
+      current_removed = current && current->row_id == (*null_version)->row_id;
+    }
+  }
+  if (current && !current_removed) return set_latest(db, current->row_id, false);
+  return {};
+}
+
+}  // namespace
+
+class SqliteMetadataStore::ReaderLease {
+ public:
+  ReaderLease(SqliteMetadataStore* owner, std::unique_ptr<SqliteConnection> conn)
+      : owner_(owner), conn_(std::move(conn)) {}
+  ReaderLease(ReaderLease&&) = default;
+  ~ReaderLease() {
+    if (!conn_) return;
+    std::lock_guard lock(owner_->readers_mutex_);
+    owner_->idle_readers_.push_back(std::move(conn_));
+  }
+  SqliteConnection& operator*() { return *conn_; }
+
+ private:
+  SqliteMetadataStore* owner_;
+  std::unique_ptr<SqliteConnection> conn_;
+};
+
+StoreResult<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::open(
+    const std::string& path) {
+  std::unique_ptr<SqliteMetadataStore> store(new SqliteMetadataStore(path));
+  auto writer = SqliteConnection::open(path, false);
+  if (!writer) return fail(writer.error());
+  store->writer_ = std::move(*writer);
+  if (auto r = store->writer_->exec(kSchema); !r) return fail(r.error());
+  return store;
+}
+
+StoreResult<SqliteMetadataStore::ReaderLease> SqliteMetadataStore::reader() {
+  {
+    std::lock_guard lock(readers_mutex_);
+    if (!idle_readers_.empty()) {
+      auto conn = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return ReaderLease(this, std::move(conn));
+    }
+  }
+  auto conn = SqliteConnection::open(path_, true);
+  if (!conn) return fail(conn.error());
+  return ReaderLease(this, std::move(*conn));
+}
+
+StoreResult<Bucket> SqliteMetadataStore::create_bucket(const std::string& name,
+                                                       const std::string& owner, int64_t now_ns) {
+  std::lock_guard lock(writer_mutex_);
+  auto& db = *writer_;
+  auto txn = SqliteTransaction::begin(db);
+  if (!txn) return fail(txn.error());
+  auto existing = find_bucket(db, name);
+  if (existing) {
+    return store_fail(existing->owner == owner ? StoreErrc::kBucketAlreadyOwnedByYou
+                                               : StoreErrc::kBucketAlreadyExists,
+                      name);
+  }
+  if (existing.error().code != StoreErrc::kNoSuchBucket) return fail(existing.error());
+  auto st = db.prepare(
+      "INSERT INTO buckets(name, owner, created_ns, versioning) VALUES(?1, ?2, ?3, 0) "
+      "RETURNING id");
+  if (!st) return fail(st.error());
+  st->bind(1, name).bind(2, owner).bind(3, now_ns);
+  auto row = st->step();
+  if (!row) return fail(row.error());
+  Bucket b{st->column_int(0), name, owner, now_ns, VersioningState::kUnversioned};
+  st->reset();
+  if (auto r = txn->commit(); !r) return fail(r.error());
+  return b;
+}
+
+StoreResult<Bucket> SqliteMetadataStore::get_bucket(std::string_view name) {
+  auto db = reader();
+  if (!db) return fail(db.error());
+  return find_bucket(**db, name);
+}
+
+StoreResult<std::vector<Bucket>> SqliteMetadataStore::list_buckets() {
+  auto db = reader();
+  if (!db) return fail(db.error());
+  auto st = (**db).prepare(
+      "SELECT id, name, owner, created_ns, versioning FROM buckets ORDER BY name");
+  if (!st) return fail(st.error());
+  std::vector<Bucket> out;
+  while (true) {
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    out.push_back(bucket_from_row(*st));
+  }
+  return out;
+}
+
+StoreResult<void> SqliteMetadataStore::delete_bucket(std::string_view name) {
+  std::lock_guard lock(writer_mutex_);
+  auto& db = *writer_;
+  auto txn = SqliteTransaction::begin(db);
+  if (!txn) return fail(txn.error());
+  auto bucket = find_bucket(db, name);
+  if (!bucket) return fail(bucket.error());
+  auto any = db.prepare("SELECT 1 FROM versions WHERE bucket_id = ?1 LIMIT 1");
+  if (!any) return fail(any.error());
+  any->bind(1, bucket->id);
+  auto row = any->step();
+  if (!row) return fail(row.error());
+  if (*row) return store_fail(StoreErrc::kBucketNotEmpty, std::string(name));
+  any->reset();
+  auto del = db.prepare("DELETE FROM buckets WHERE id = ?1");
+  if (!del) return fail(del.error());
+  del->bind(1, bucket->id);
+  if (auto r = del->run(); !r) return r;
+  return txn->commit();
+}
+
+StoreResult<void> SqliteMetadataStore::set_versioning(std::string_view bucket,
+                                                      VersioningState state) {
+  std::lock_guard lock(writer_mutex_);
+  auto& db = *writer_;
+  auto txn = SqliteTransaction::begin(db);
+  if (!txn) return fail(txn.error());
+  auto b = find_bucket(db, bucket);
+  if (!b) return fail(b.error());
+  auto st = db.prepare("UPDATE buckets SET versioning = ?2 WHERE id = ?1");
+  if (!st) return fail(st.error());
+  st->bind(1, b->id).bind(2, static_cast<int64_t>(state));
+  if (auto r = st->run(); !r) return r;
+  return txn->commit();
+}
+
+StoreResult<ObjectVersion> SqliteMetadataStore::get_version(std::string_view bucket,
+                                                            std::string_view key,
+                                                            std::string_view version_id) {
+  auto db = reader();
+  if (!db) return fail(db.error());
+  auto b = find_bucket(**db, bucket);
+  if (!b) return fail(b.error());
+  auto v = version_id.empty() ? find_latest(**db, b->id, key)
+                              : find_by_version_id(**db, b->id, key, version_id);
+  if (!v) return fail(v.error());
+  if (!*v) {
+    return store_fail(version_id.empty() ? StoreErrc::kNoSuchKey : StoreErrc::kNoSuchVersion,
+                      std::string(key));
+  }
+  return std::move(**v);
+}
+
+StoreResult<CommitOutcome> SqliteMetadataStore::commit_version(std::string_view bucket,
+                                                               const NewVersion& v,
+                                                               const WritePreconditions& pre) {
+  std::lock_guard lock(writer_mutex_);
+  auto& db = *writer_;
+  auto txn = SqliteTransaction::begin(db);
+  if (!txn) return fail(txn.error());
+  auto b = find_bucket(db, bucket);
+  if (!b) return fail(b.error());
+  auto current = find_latest(db, b->id, v.key);
+  if (!current) return fail(current.error());
+  bool exists = *current && !(*current)->is_delete_marker;
+  if (pre.if_match) {
+    if (!exists) return store_fail(StoreErrc::kNoSuchKey, v.key);
+    if (*pre.if_match != "*" && *pre.if_match != (*current)->etag) {
+      return store_fail(StoreErrc::kPreconditionFailed, v.key);
+    }
+  }
+  if (pre.if_none_match_any && exists) return store_fail(StoreErrc::kPreconditionFailed, v.key);
+
+  CommitOutcome out;
+  if (auto r = supersede_current(db, *b, v.key, *current, out.released_blobs); !r) {
+    return fail(r.error());
+  }
+  std::string version_id =
+      b->versioning == VersioningState::kEnabled ? new_version_id() : std::string("null");
+  auto inserted = insert_version(db, *b, v, std::move(version_id), false);
+  if (!inserted) return fail(inserted.error());
+  if (auto r = txn->commit(); !r) return fail(r.error());
+  out.version = std::move(*inserted);
+  return out;
+}
+
+StoreResult<DeleteOutcome> SqliteMetadataStore::delete_object(std::string_view bucket,
+                                                              std::string_view key,
+                                                              std::string_view version_id) {
+  std::lock_guard lock(writer_mutex_);
+  auto& db = *writer_;
+  auto txn = SqliteTransaction::begin(db);
+  if (!txn) return fail(txn.error());
+  auto b = find_bucket(db, bucket);
+  if (!b) return fail(b.error());
+  DeleteOutcome out;
+
+  if (!version_id.empty()) {
+    auto target = find_by_version_id(db, b->id, key, version_id);
+    if (!target) return fail(target.error());
+    if (!*target) return out;  // deleting a version that is not there is a no-op
+    if (auto r = delete_version_row(db, **target, out.released_blobs); !r) return fail(r.error());
+    if ((*target)->is_latest) {
+      if (auto r = promote_newest(db, b->id, key); !r) return fail(r.error());
+    }
+    out.version_id = std::string(version_id);
+    out.delete_marker = (*target)->is_delete_marker;
+  } else if (b->versioning == VersioningState::kUnversioned) {
+    auto current = find_latest(db, b->id, key);
+    if (!current) return fail(current.error());
+    if (!*current) return out;
+    if (auto r = delete_version_row(db, **current, out.released_blobs); !r) return fail(r.error());
+  } else {
+    auto current = find_latest(db, b->id, key);
+    if (!current) return fail(current.error());
+    if (auto r = supersede_current(db, *b, key, *current, out.released_blobs); !r) {
+      return fail(r.error());
+    }
+    NewVersion marker;
+    marker.key = std::string(key);
+    marker.last_modified_ns = now_unix_nanos();
+    std::string id =
+        b->versioning == VersioningState::kEnabled ? new_version_id() : std::string("null");
+    auto inserted = insert_version(db, *b, marker, id, true);
+    if (!inserted) return fail(inserted.error());
+    out.version_id = std::move(id);
+    out.delete_marker = true;
+  }
+  if (auto r = txn->commit(); !r) return fail(r.error());
+  return out;
+}
+
+StoreResult<ListPage> SqliteMetadataStore::list_objects(std::string_view bucket,
+                                                        const ListQuery& q) {
+  auto lease = reader();
+  if (!lease) return fail(lease.error());
+  auto& db = **lease;
+  auto b = find_bucket(db, bucket);
+  if (!b) return fail(b.error());
+
+  ListPage page;
+  if (q.max_keys <= 0) return page;
+
+  // Scan window [lower, upper): keys with the prefix, after the marker.
+  std::string lower = q.prefix;
+  if (!q.marker.empty()) {
+    std::string after_marker = q.marker;
+    after_marker.push_back('\0');  // the smallest string greater than the marker
+    if (after_marker > lower) lower = std::move(after_marker);
+  }
+  const std::string upper = prefix_upper_bound(q.prefix);
+  int count = 0;
+
+  while (lower < upper) {
+    auto st = db.prepare(
+        "SELECT key, size, etag, last_modified_ns, owner FROM versions INDEXED BY live_objects "
+        "WHERE bucket_id = ?1 AND is_latest = 1 AND is_delete_marker = 0 "
+        "AND key >= ?2 AND key < ?3 ORDER BY key LIMIT ?4");
+    if (!st) return fail(st.error());
+    st->bind(1, b->id).bind(2, lower).bind(3, upper).bind(4, int64_t{q.max_keys - count + 1});
+    bool seeked = false;  // the scan jumped past a common prefix: query again from there
+    bool any_row = false;
+    while (!seeked) {
+      auto row = st->step();
+      if (!row) return fail(row.error());
+      if (!*row) break;
+      any_row = true;
+      std::string key = st->column_text(0);
+      if (!q.delimiter.empty()) {
+        auto pos = key.find(q.delimiter, q.prefix.size());
+        if (pos != std::string::npos) {
+          std::string common = key.substr(0, pos + q.delimiter.size());
+          lower = prefix_upper_bound(common);
+          seeked = true;
+          if (!q.marker.empty() && common <= q.marker) continue;
+          if (count == q.max_keys) {
+            page.truncated = true;
+            return page;
+          }
+          page.common_prefixes.push_back(common);
+          page.next_marker = std::move(common);
+          ++count;
+          continue;
+        }
+      }
+      if (count == q.max_keys) {
+        page.truncated = true;
+        return page;
+      }
+      ObjectVersion v;
+      v.bucket_id = b->id;
+      v.key = key;
+      v.size = static_cast<uint64_t>(st->column_int(1));
+      v.etag = st->column_text(2);
+      v.last_modified_ns = st->column_int(3);
+      v.owner = st->column_text(4);
+      v.is_latest = true;
+      page.next_marker = key;
+      lower = std::move(key);
+      lower.push_back('\0');
+      page.objects.push_back(std::move(v));
+      ++count;
+    }
+    if (!any_row) break;
+  }
+  return page;
+}
+
+StoreResult<bool> SqliteMetadataStore::blob_referenced(const std::string& sha256_hex) {
+  auto lease = reader();
+  if (!lease) return fail(lease.error());
+  auto st = (**lease).prepare("SELECT refs FROM blobs WHERE sha256 = ?1");
+  if (!st) return fail(st.error());
+  st->bind(1, sha256_hex);
+  auto row = st->step();
+  if (!row) return fail(row.error());
+  return *row && st->column_int(0) > 0;
+}
+
+}  // namespace moss::store

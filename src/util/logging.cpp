@@ -1,0 +1,99 @@
+#include "moss/util/logging.h"
+
+#include <spdlog/async.h>
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+
+namespace moss {
+namespace {
+
+std::atomic<LogFormat> g_format{LogFormat::kText};
+
+// %* in a pattern: the message as the contents of a JSON string.
+class JsonMessageFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    auto escaped = json_escape(std::string_view(msg.payload.data(), msg.payload.size()));
+    dest.append(escaped.data(), escaped.data() + escaped.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JsonMessageFlag>();
+  }
+};
+
+std::shared_ptr<spdlog::logger> make_logger(const std::string& name, const std::string& pattern,
+                                            bool escape_message) {
+  auto sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
+  auto logger = std::make_shared<spdlog::async_logger>(
+      name, sink, spdlog::thread_pool(), spdlog::async_overflow_policy::block);
+  auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+  if (escape_message) formatter->add_flag<JsonMessageFlag>('*');
+  formatter->set_pattern(pattern);
+  logger->set_formatter(std::move(formatter));
+  logger->flush_on(spdlog::level::warn);
+  return logger;
+}
+
+}  // namespace
+
+std::string json_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 8);
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out;
+}
+
+void setup_logging(LogFormat format, const std::string& level) {
+  g_format = format;
+  if (!spdlog::thread_pool()) spdlog::init_thread_pool(16384, 1);
+  std::shared_ptr<spdlog::logger> app;
+  std::shared_ptr<spdlog::logger> access;
+  if (format == LogFormat::kJson) {
+    app = make_logger("moss",
+                      R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","logger":"moss","msg":"%*"})",
+                      true);
+    access = make_logger("access",
+                         R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","logger":"access",%v})",
+                         false);
+  } else {
+    app = make_logger("moss", "%Y-%m-%dT%H:%M:%S.%eZ %^%-5l%$ %v", false);
+    access = make_logger("access", "%Y-%m-%dT%H:%M:%S.%eZ access {%v}", false);
+  }
+  app->set_level(spdlog::level::from_str(level));
+  access->set_level(spdlog::level::info);
+  spdlog::drop("moss");
+  spdlog::drop("access");
+  spdlog::register_logger(access);
+  spdlog::set_default_logger(app);
+  spdlog::flush_every(std::chrono::seconds(1));
+}
+
+std::shared_ptr<spdlog::logger> access_logger() {
+  auto logger = spdlog::get("access");
+  return logger ? logger : spdlog::default_logger();
+}
+
+LogFormat log_format() { return g_format.load(); }
+
+}  // namespace moss

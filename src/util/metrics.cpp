@@ -1,0 +1,75 @@
+#include "moss/util/metrics.h"
+
+#include <fmt/format.h>
+
+namespace moss {
+
+void Metrics::record_request(std::string_view operation, int status, double seconds,
+                             uint64_t bytes_in, uint64_t bytes_out) {
+  std::lock_guard lock(mutex_);
+  auto it = operations_.find(operation);
+  if (it == operations_.end()) it = operations_.emplace(std::string(operation), OperationStats{}).first;
+  auto& s = it->second;
+  ++s.by_status[status];
+  ++s.count;
+  s.sum += seconds;
+  s.bytes_in += bytes_in;
+  s.bytes_out += bytes_out;
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) ++s.bucket_counts[i];
+  }
+}
+
+void Metrics::add_gauge(std::string name, std::string help, std::function<double()> value) {
+  std::lock_guard lock(mutex_);
+  gauges_.push_back({std::move(name), std::move(help), std::move(value)});
+}
+
+std::string Metrics::render() const {
+  std::string out;
+  std::lock_guard lock(mutex_);
+  out += "# HELP moss_http_requests_total Requests answered, by S3 operation and HTTP status.\n";
+  out += "# TYPE moss_http_requests_total counter\n";
+  for (const auto& [op, s] : operations_) {
+    for (const auto& [status, n] : s.by_status) {
+      out += fmt::format("moss_http_requests_total{{operation=\"{}\",status=\"{}\"}} {}\n", op,
+                         status, n);
+    }
+  }
+  out += "# HELP moss_http_request_duration_seconds Time from request head to response end.\n";
+  out += "# TYPE moss_http_request_duration_seconds histogram\n";
+  for (const auto& [op, s] : operations_) {
+    for (size_t i = 0; i < kBuckets.size(); ++i) {
+      out += fmt::format(
+          "moss_http_request_duration_seconds_bucket{{operation=\"{}\",le=\"{}\"}} {}\n", op,
+          kBuckets[i], s.bucket_counts[i]);
+    }
+    out += fmt::format(
+        "moss_http_request_duration_seconds_bucket{{operation=\"{}\",le=\"+Inf\"}} {}\n", op,
+        s.count);
+    out += fmt::format("moss_http_request_duration_seconds_sum{{operation=\"{}\"}} {}\n", op,
+                       s.sum);
+    out += fmt::format("moss_http_request_duration_seconds_count{{operation=\"{}\"}} {}\n", op,
+                       s.count);
+  }
+  out += "# HELP moss_http_received_bytes_total Request body bytes received.\n";
+  out += "# TYPE moss_http_received_bytes_total counter\n";
+  for (const auto& [op, s] : operations_) {
+    out += fmt::format("moss_http_received_bytes_total{{operation=\"{}\"}} {}\n", op, s.bytes_in);
+  }
+  out += "# HELP moss_http_sent_bytes_total Response body bytes sent.\n";
+  out += "# TYPE moss_http_sent_bytes_total counter\n";
+  for (const auto& [op, s] : operations_) {
+    out += fmt::format("moss_http_sent_bytes_total{{operation=\"{}\"}} {}\n", op, s.bytes_out);
+  }
+  out += "# HELP moss_http_requests_in_flight Requests being served now.\n";
+  out += "# TYPE moss_http_requests_in_flight gauge\n";
+  out += fmt::format("moss_http_requests_in_flight {}\n", in_flight_.load());
+  for (const auto& g : gauges_) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", g.name, g.help, g.name, g.name,
+                       g.value());
+  }
+  return out;
+}
+
+}  // namespace moss

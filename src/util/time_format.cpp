@@ -1,0 +1,254 @@
+// Formatting and parsing by hand rather than with strftime/strptime: those follow the
+// process locale (day and month names) and strptime accepts far more than the
+// grammars allow.
+#include "moss/util/time_format.h"
+
+#include <array>
+#include <cstdio>
+#include <ctime>
+
+namespace moss {
+namespace {
+
+constexpr std::array<std::string_view, 7> kDayNames = {"Sun", "Mon", "Tue", "Wed",
+                                                       "Thu", "Fri", "Sat"};
+constexpr std::array<std::string_view, 7> kLongDayNames = {
+    "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
+constexpr std::array<std::string_view, 12> kMonthNames = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+constexpr int64_t kNanosPerSecond = 1'000'000'000;
+
+bool broken_down(int64_t unix_seconds, std::tm& tm) {
+  const auto t = static_cast<std::time_t>(unix_seconds);
+  return gmtime_r(&t, &tm) != nullptr;
+}
+
+struct DateTime {
+  int year = 0;
+  int month = 0;  // 1-12
+  int day = 0;
+  int hour = 0;
+  int minute = 0;
+  int second = 0;
+};
+
+bool is_leap(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+
+int days_in_month(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return month == 2 && is_leap(year) ? 29 : kDays[month - 1];
+}
+
+// Range checks the fields (timegm would silently normalise "Feb 31") and converts.
+// A second of 60 (a leap second, which the grammars allow) lands on the next minute.
+std::optional<int64_t> to_unix(const DateTime& dt) {
+  if (dt.month < 1 || dt.month > 12) return std::nullopt;
+  if (dt.day < 1 || dt.day > days_in_month(dt.year, dt.month)) return std::nullopt;
+  if (dt.hour > 23 || dt.minute > 59 || dt.second > 60) return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = dt.year - 1900;
+  tm.tm_mon = dt.month - 1;
+  tm.tm_mday = dt.day;
+  tm.tm_hour = dt.hour;
+  tm.tm_min = dt.minute;
+  tm.tm_sec = dt.second;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+// A cursor over the text; every method consumes only on success.
+class Scanner {
+ public:
+  explicit Scanner(std::string_view text) : text_(text) {}
+
+  bool done() const { return pos_ == text_.size(); }
+
+  bool literal(std::string_view expected) {
+    if (text_.substr(pos_, expected.size()) != expected) return false;
+    pos_ += expected.size();
+    return true;
+  }
+
+  // Exactly `count` ASCII digits.
+  bool digits(size_t count, int& value) {
+    if (text_.size() - pos_ < count) return false;
+    int v = 0;
+    for (size_t i = 0; i < count; ++i) {
+      const char c = text_[pos_ + i];
+      if (c < '0' || c > '9') return false;
+      v = v * 10 + (c - '0');
+    }
+    pos_ += count;
+    value = v;
+    return true;
+  }
+
+  // One of `names`, reporting its index.
+  template <size_t N>
+  bool one_of(const std::array<std::string_view, N>& names, int& index) {
+    for (size_t i = 0; i < N; ++i) {
+      if (literal(names[i])) {
+        index = static_cast<int>(i);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // "HH:MM:SS"
+  bool time_of_day(DateTime& dt) {
+    return digits(2, dt.hour) && literal(":") && digits(2, dt.minute) && literal(":") &&
+           digits(2, dt.second);
+  }
+
+  char peek() const { return done() ? '\0' : text_[pos_]; }
+  void skip(size_t n) { pos_ += n; }
+
+ private:
+  std::string_view text_;
+  size_t pos_ = 0;
+};
+
+// "Sun, 06 Nov 1994 08:49:37 GMT"
+std::optional<int64_t> parse_imf_fixdate(std::string_view text) {
+  Scanner s(text);
+  DateTime dt;
+  int ignored = 0;
+  if (!(s.one_of(kDayNames, ignored) && s.literal(", ") && s.digits(2, dt.day) && s.literal(" ") &&
+        s.one_of(kMonthNames, dt.month) && s.literal(" ") && s.digits(4, dt.year) &&
+        s.literal(" ") && s.time_of_day(dt) && s.literal(" GMT") && s.done())) {
+    return std::nullopt;
+  }
+  dt.month += 1;
+  return to_unix(dt);
+}
+
+// A two-digit year more than 50 years in the future is taken to be in the past
+// (RFC 9110 section 5.6.7).
+int expand_two_digit_year(int yy) {
+  std::tm now{};
+  if (!broken_down(static_cast<int64_t>(std::time(nullptr)), now)) return 1900 + yy;
+  const int current = now.tm_year + 1900;
+  int year = current - current % 100 + yy;
+  if (year > current + 50) year -= 100;
+  return year;
+}
+
+// "Sunday, 06-Nov-94 08:49:37 GMT"
+std::optional<int64_t> parse_rfc850(std::string_view text) {
+  Scanner s(text);
+  DateTime dt;
+  int ignored = 0;
+  int yy = 0;
+  if (!(s.one_of(kLongDayNames, ignored) && s.literal(", ") && s.digits(2, dt.day) &&
+        s.literal("-") && s.one_of(kMonthNames, dt.month) && s.literal("-") && s.digits(2, yy) &&
+        s.literal(" ") && s.time_of_day(dt) && s.literal(" GMT") && s.done())) {
+    return std::nullopt;
+  }
+  dt.month += 1;
+  dt.year = expand_two_digit_year(yy);
+  return to_unix(dt);
+}
+
+// "Sun Nov  6 08:49:37 1994" (a one-digit day is padded with a space)
+std::optional<int64_t> parse_asctime(std::string_view text) {
+  Scanner s(text);
+  DateTime dt;
+  int ignored = 0;
+  if (!(s.one_of(kDayNames, ignored) && s.literal(" ") && s.one_of(kMonthNames, dt.month) &&
+        s.literal(" "))) {
+    return std::nullopt;
+  }
+  const bool day_ok = s.literal(" ") ? s.digits(1, dt.day) : s.digits(2, dt.day);
+  if (!(day_ok && s.literal(" ") && s.time_of_day(dt) && s.literal(" ") && s.digits(4, dt.year) &&
+        s.done())) {
+    return std::nullopt;
+  }
+  dt.month += 1;
+  return to_unix(dt);
+}
+
+std::string_view trim_ows(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+}  // namespace
+
+std::string format_http_date(int64_t unix_seconds) {
+  std::tm tm{};
+  if (!broken_down(unix_seconds, tm)) return {};
+  char buf[64];
+  const int n =
+      std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+                    kDayNames[tm.tm_wday].data(), tm.tm_mday, kMonthNames[tm.tm_mon].data(),
+                    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+std::optional<int64_t> parse_http_date(std::string_view text) {
+  text = trim_ows(text);
+  if (auto t = parse_imf_fixdate(text)) return t;
+  if (auto t = parse_rfc850(text)) return t;
+  return parse_asctime(text);
+}
+
+std::string format_amz_date(int64_t unix_seconds) {
+  std::tm tm{};
+  if (!broken_down(unix_seconds, tm)) return {};
+  char buf[64];
+  const int n = std::snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900,
+                              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+std::optional<int64_t> parse_amz_date(std::string_view text) {
+  Scanner s(text);
+  DateTime dt;
+  if (!(s.digits(4, dt.year) && s.digits(2, dt.month) && s.digits(2, dt.day) && s.literal("T") &&
+        s.digits(2, dt.hour) && s.digits(2, dt.minute) && s.digits(2, dt.second) &&
+        s.literal("Z") && s.done())) {
+    return std::nullopt;
+  }
+  return to_unix(dt);
+}
+
+std::string format_iso8601(int64_t unix_nanos) {
+  // Floor division, so times before 1970 keep a non-negative fraction.
+  int64_t seconds = unix_nanos / kNanosPerSecond;
+  int64_t nanos = unix_nanos % kNanosPerSecond;
+  if (nanos < 0) {
+    nanos += kNanosPerSecond;
+    seconds -= 1;
+  }
+  std::tm tm{};
+  if (!broken_down(seconds, tm)) return {};
+  char buf[64];
+  const int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                              tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                              tm.tm_sec, static_cast<int>(nanos / 1'000'000));
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+std::optional<int64_t> parse_iso8601(std::string_view text) {
+  Scanner s(text);
+  DateTime dt;
+  if (!(s.digits(4, dt.year) && s.literal("-") && s.digits(2, dt.month) && s.literal("-") &&
+        s.digits(2, dt.day) && s.literal("T") && s.time_of_day(dt))) {
+    return std::nullopt;
+  }
+  if (s.literal(".")) {
+    // 1 to 9 fractional digits; the result is whole seconds, so they are dropped.
+    size_t count = 0;
+    while (s.peek() >= '0' && s.peek() <= '9') {
+      s.skip(1);
+      ++count;
+    }
+    if (count == 0 || count > 9) return std::nullopt;
+  }
+  if (!(s.literal("Z") && s.done())) return std::nullopt;
+  return to_unix(dt);
+}
+
+}  // namespace moss

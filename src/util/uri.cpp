@@ -1,0 +1,79 @@
+#include "moss/util/uri.h"
+
+namespace moss {
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool is_unreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
+}
+
+std::optional<std::string> decode(std::string_view text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '%') {
+      if (i + 2 >= text.size()) return std::nullopt;
+      const int hi = hex_value(text[i + 1]);
+      const int lo = hex_value(text[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out += static_cast<char>((hi << 4) | lo);
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> percent_decode(std::string_view text) { return decode(text, false); }
+
+std::optional<std::string> form_decode(std::string_view text) { return decode(text, true); }
+
+std::string aws_uri_encode(std::string_view text, bool encode_slash) {
+  static constexpr char kUpperHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (is_unreserved(c) || (c == '/' && !encode_slash)) {
+      out += ch;
+    } else {
+      out += '%';
+      out += kUpperHex[c >> 4];
+      out += kUpperHex[c & 0x0f];
+    }
+  }
+  return out;
+}
+
+std::optional<QueryParams> parse_query(std::string_view raw_query) {
+  QueryParams params;
+  while (!raw_query.empty()) {
+    const size_t amp = raw_query.find('&');
+    const std::string_view segment = raw_query.substr(0, amp);
+    raw_query = amp == std::string_view::npos ? std::string_view{} : raw_query.substr(amp + 1);
+    if (segment.empty()) continue;  // "a=1&&b=2" and a trailing '&' carry no parameter
+    const size_t eq = segment.find('=');
+    auto name = percent_decode(segment.substr(0, eq));
+    auto value = eq == std::string_view::npos ? std::optional<std::string>(std::string())
+                                              : percent_decode(segment.substr(eq + 1));
+    if (!name || !value) return std::nullopt;
+    params.emplace_back(std::move(*name), std::move(*value));
+  }
+  return params;
+}
+
+}  // namespace moss
