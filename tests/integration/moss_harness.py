@@ -1,0 +1,233 @@
+"""Starts the real moss binary for integration tests and gives clients what
+they need to reach it.
+
+Every server gets its own free loopback port (moss binds port 0 and reports
+the port it got through --port-file) and its own temporary data directory, so
+test files run in parallel without sharing anything.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.request
+
+MOSS_BINARY = os.environ.get("MOSS_BINARY") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "moss")
+SOURCE_DIR = os.environ.get("MOSS_SOURCE_DIR") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", ".."))
+
+ACCESS_KEY = "MOSSTESTKEY00000001"
+SECRET_KEY = "moss-test-secret-key-0000000000000000001"
+REGION = "us-east-1"
+
+
+class MossServer:
+    """One moss process. Use as a context manager or call start()/stop()."""
+
+    def __init__(self, data_dir=None, extra_args=(), env=None, credentials=True):
+        self.own_data_dir = data_dir is None
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="moss-data-")
+        self.work_dir = tempfile.mkdtemp(prefix="moss-run-")
+        self.extra_args = list(extra_args)
+        self.env = dict(env or {})
+        self.credentials = credentials
+        self.process = None
+        self.port = None
+        self.log_path = os.path.join(self.work_dir, "moss.log")
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout=20):
+        port_file = os.path.join(self.work_dir, "port")
+        if os.path.exists(port_file):
+            os.unlink(port_file)
+        env = dict(os.environ)
+        env.pop("MOSS_ACCESS_KEY_ID", None)
+        env.pop("MOSS_SECRET_ACCESS_KEY", None)
+        if self.credentials:
+            env["MOSS_ACCESS_KEY_ID"] = ACCESS_KEY
+            env["MOSS_SECRET_ACCESS_KEY"] = SECRET_KEY
+        env.update(self.env)
+        args = [MOSS_BINARY, "serve", "--listen", "127.0.0.1:0", "--data", self.data_dir,
+                "--port-file", port_file, "--log-format", "json", "--log-level", "debug",
+                ] + self.extra_args
+        self.log_file = open(self.log_path, "ab")
+        self.process = subprocess.Popen(args, stdout=self.log_file, stderr=subprocess.STDOUT,
+                                        env=env, cwd=self.work_dir)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"moss exited with {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                with open(port_file) as f:
+                    text = f.read().strip()
+                if text:
+                    self.port = int(text)
+                    break
+            except FileNotFoundError:
+                pass
+            time.sleep(0.02)
+        else:
+            raise RuntimeError("moss did not start:\n" + self.log_tail())
+        # Ready when /readyz says so.
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(self.endpoint + "/readyz", timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.02)
+        raise RuntimeError("moss never became ready:\n" + self.log_tail())
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        """Stops the server and returns its exit code."""
+        if not self.process:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log_file.close()
+        code = self.process.returncode
+        self.process = None
+        return code
+
+    def kill(self):
+        """SIGKILL: no chance to clean up (crash tests)."""
+        return self.stop(signal.SIGKILL)
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+    def pid(self):
+        return self.process.pid if self.process else None
+
+    def rss_kib(self):
+        """Current and peak resident set size of the server, in KiB."""
+        current = peak = 0
+        with open(f"/proc/{self.process.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    current = int(line.split()[1])
+                elif line.startswith("VmHWM:"):
+                    peak = int(line.split()[1])
+        return current, peak
+
+    def log_text(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+
+    def log_tail(self, lines=60):
+        return "\n".join(self.log_text().splitlines()[-lines:])
+
+    def cleanup(self):
+        self.stop()
+        if self.own_data_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+        shutil.rmtree(self.work_dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.cleanup()
+
+
+def client_env(server, **extra):
+    """Environment for CLI clients (aws-cli, rclone, node) pointing at `server`."""
+    env = dict(os.environ)
+    env.update({
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_ENDPOINT_URL": server.endpoint,
+        "MOSS_ENDPOINT": server.endpoint,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+    })
+    env.update(extra)
+    return env
+
+
+def boto3_client(server, **config):
+    import boto3
+    from botocore.config import Config
+    return boto3.client(
+        "s3", endpoint_url=server.endpoint, region_name=REGION,
+        aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}, **config))
+
+
+class MossTestCase(unittest.TestCase):
+    """A test class sharing one server across its tests (started in setUpClass).
+    On failure the server log's tail is printed to help diagnosis."""
+
+    server_args = ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = MossServer(extra_args=cls.server_args).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def run(self, result=None):
+        before = len(result.failures) + len(result.errors) if result else 0
+        outcome = super().run(result)
+        if result and len(result.failures) + len(result.errors) > before:
+            print(f"\n--- moss log tail ({self.id()}) ---\n{self.server.log_tail()}\n---")
+        return outcome
+
+    def s3(self, **config):
+        return boto3_client(self.server, **config)
+
+    def unique_bucket(self, prefix="b"):
+        import uuid
+        name = f"{prefix}-{uuid.uuid4().hex[:16]}"
+        self.s3().create_bucket(Bucket=name)
+        return name
+
+
+def random_file(directory, size, name="random.bin"):
+    """A file of `size` random bytes; returns its path."""
+    path = os.path.join(directory, name)
+    with open(path, "wb") as f:
+        remaining = size
+        while remaining:
+            chunk = os.urandom(min(remaining, 1 << 20))
+            f.write(chunk)
+            remaining -= len(chunk)
+    return path
+
+
+def sha256_file(path):
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def which(program, *candidates):
+    """The first existing path among candidates, else PATH lookup."""
+    for c in candidates:
+        if os.path.exists(c):
+            return c
+    return shutil.which(program)

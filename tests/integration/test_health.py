@@ -1,0 +1,39 @@
+"""Operational endpoints: /healthz, /readyz and /metrics answer without auth."""
+import unittest
+import urllib.request
+
+from moss_harness import MossTestCase
+
+
+class HealthEndpoints(MossTestCase):
+    def get(self, path):
+        with urllib.request.urlopen(self.server.endpoint + path, timeout=5) as r:
+            return r.status, r.headers, r.read().decode()
+
+    def test_healthz_answers_ok_without_credentials(self):
+        status, _, body = self.get("/healthz")
+        self.assertEqual(status, 200)
+        self.assertEqual(body.strip(), "ok")
+
+    def test_readyz_answers_ready(self):
+        status, _, body = self.get("/readyz")
+        self.assertEqual(status, 200)
+        self.assertEqual(body.strip(), "ready")
+
+    def test_metrics_counts_requests_by_operation_and_status(self):
+        s3 = self.s3()
+        s3.create_bucket(Bucket="metrics-check")
+        s3.put_object(Bucket="metrics-check", Key="k", Body=b"12345")
+        status, headers, body = self.get("/metrics")
+        self.assertEqual(status, 200)
+        self.assertIn("text/plain", headers["Content-Type"])
+        self.assertIn('moss_http_requests_total{operation="PutObject",status="200"} 1', body)
+        self.assertIn('moss_http_requests_total{operation="CreateBucket",status="200"} 1', body)
+        self.assertRegex(body, r'moss_http_received_bytes_total\{operation="PutObject"\} [1-9]')
+        self.assertIn("moss_http_requests_in_flight", body)
+        self.assertIn('moss_http_request_duration_seconds_bucket{operation="PutObject",le="+Inf"} 1',
+                      body)
+
+
+if __name__ == "__main__":
+    unittest.main()
