@@ -3,6 +3,7 @@
 
 #include "moss/s3/checksum_headers.h"
 #include "moss/s3/conditional.h"
+#include "moss/s3/copy_source.h"
 #include "moss/s3/handlers.h"
 #include "moss/s3/object_headers.h"
 #include "moss/s3/payload_reader.h"
@@ -88,37 +89,6 @@ Preconditions read_preconditions(const RequestContext& ctx, std::string_view pre
   };
   return Preconditions{get("if-match"), get("if-none-match"), get("if-modified-since"),
                        get("if-unmodified-since")};
-}
-
-struct CopySource {
-  std::string bucket;
-  std::string key;
-  std::string version_id;
-};
-
-CopySource parse_copy_source(std::string_view header) {
-  std::string_view path = header;
-  std::string_view query;
-  if (auto q = path.find('?'); q != std::string_view::npos) {
-    query = path.substr(q + 1);
-    path = path.substr(0, q);
-  }
-  if (path.starts_with('/')) path.remove_prefix(1);
-  auto decoded = percent_decode(path);
-  if (!decoded) throw S3Error(S3ErrorCode::kInvalidArgument, "Invalid copy source encoding");
-  auto slash = decoded->find('/');
-  if (slash == std::string::npos || slash == 0 || slash + 1 == decoded->size()) {
-    throw S3Error(S3ErrorCode::kInvalidArgument,
-                  "Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
-        .with("ArgumentName", "x-amz-copy-source");
-  }
-  CopySource source{decoded->substr(0, slash), decoded->substr(slash + 1), {}};
-  if (!query.empty()) {
-    auto params = parse_query(query);
-    if (!params) throw S3Error(S3ErrorCode::kInvalidArgument, "Invalid copy source encoding");
-    if (auto* v = find_param(*params, "versionId")) source.version_id = *v;
-  }
-  return source;
 }
 
 // The byte range of part `part_number` (1-based) of a multipart object.
@@ -261,6 +231,15 @@ awaitable<void> handle_get_object(RequestContext& ctx) {
     }
     range = *r;
     partial = true;
+    // A part of a multipart object carries the checksum it was uploaded with.
+    if (ctx.header("x-amz-checksum-mode") == "ENABLED" && v.attributes.checksums.size() == 1) {
+      auto algorithm = digest_from_name(v.attributes.checksums.begin()->first);
+      for (const auto& segment : v.segments) {
+        if (algorithm && segment.part_number == number && !segment.part_checksum.empty()) {
+          head.set(checksum_header_name(*algorithm), segment.part_checksum);
+        }
+      }
+    }
     size_t parts = v.segments.size();
     if (parts > 1 || (parts == 1 && v.segments[0].part_number)) {
       head.set("x-amz-mp-parts-count", std::to_string(parts));

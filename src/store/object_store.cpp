@@ -75,6 +75,68 @@ StoreResult<ObjectVersion> ObjectStore::put_existing_blobs(std::string_view buck
   return std::move(outcome->version);
 }
 
+StoreResult<void> ObjectStore::put_part(std::string_view bucket, std::string_view key,
+                                        std::string_view upload_id, const UploadPart& part,
+                                        SealedBlob& blob) {
+  std::lock_guard lock(link_mutex_);
+  if (auto r = blobs_->link(blob); !r) return fail(r.error());
+  auto released = metadata_->put_part(bucket, key, upload_id, part);
+  if (!released) {
+    // The upload ended meanwhile (or the commit failed): the blob may now be a
+    // file nobody references.
+    auto referenced = metadata_->blob_referenced(blob.sha256_hex());
+    if (referenced && !*referenced) (void)blobs_->remove(blob.sha256_hex());
+    return fail(released.error());
+  }
+  return remove_released(*released);
+}
+
+StoreResult<void> ObjectStore::put_existing_part(std::string_view bucket, std::string_view key,
+                                                 std::string_view upload_id,
+                                                 const UploadPart& part) {
+  std::lock_guard lock(link_mutex_);
+  auto referenced = metadata_->blob_referenced(part.sha256);
+  if (!referenced) return fail(referenced.error());
+  if (!*referenced) return store_fail(StoreErrc::kNoSuchKey, "source was removed");
+  auto released = metadata_->put_part(bucket, key, upload_id, part);
+  if (!released) return fail(released.error());
+  return remove_released(*released);
+}
+
+StoreResult<ObjectVersion> ObjectStore::complete_upload(std::string_view bucket,
+                                                        std::string_view upload_id,
+                                                        const NewVersion& v,
+                                                        const WritePreconditions& pre) {
+  std::lock_guard lock(link_mutex_);
+  auto outcome = metadata_->complete_upload(bucket, upload_id, v, pre);
+  if (!outcome) return fail(outcome.error());
+  (void)remove_released(outcome->released_blobs);
+  return std::move(outcome->version);
+}
+
+StoreResult<void> ObjectStore::abort_upload(std::string_view bucket, std::string_view key,
+                                            std::string_view upload_id) {
+  std::lock_guard lock(link_mutex_);
+  auto released = metadata_->abort_upload(bucket, key, upload_id);
+  if (!released) return fail(released.error());
+  return remove_released(*released);
+}
+
+StoreResult<size_t> ObjectStore::abort_idle_uploads(int64_t idle_since_ns) {
+  size_t aborted = 0;
+  while (true) {
+    auto idle = metadata_->list_idle_uploads(idle_since_ns, 100);
+    if (!idle) return fail(idle.error());
+    for (const auto& upload : *idle) {
+      auto r = abort_upload(upload.bucket, upload.key, upload.upload_id);
+      // A client may complete or abort it in between; that is not a failure.
+      if (!r && r.error().code != StoreErrc::kNoSuchUpload) return fail(r.error());
+      if (r) ++aborted;
+    }
+    if (idle->size() < 100) return aborted;
+  }
+}
+
 StoreResult<DeleteOutcome> ObjectStore::delete_object(std::string_view bucket,
                                                       std::string_view key,
                                                       std::string_view version_id) {

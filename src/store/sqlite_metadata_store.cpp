@@ -1,12 +1,16 @@
 #include "moss/store/sqlite_metadata_store.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "moss/store/version_id.h"
 #include "moss/util/clock.h"
+#include "sqlite_records.h"
 
 namespace moss::store {
-namespace {
+// Shared with sqlite_multipart.cpp (sqlite_records.h declares what it uses).
+namespace sqlite_records {
 
 using json = nlohmann::json;
 
@@ -40,9 +44,11 @@ CREATE TABLE IF NOT EXISTS versions(
 CREATE INDEX IF NOT EXISTS versions_by_key ON versions(bucket_id, key, id);
 CREATE UNIQUE INDEX IF NOT EXISTS versions_by_version_id ON versions(bucket_id, key, version_id);
 CREATE UNIQUE INDEX IF NOT EXISTS latest_versions ON versions(bucket_id, key) WHERE is_latest = 1;
--- Covers ListObjects: the scan never touches the table.
+-- Covers ListObjects: the scan never touches the table. The flags are index
+-- columns as well as its condition because SQLite counts a column the query
+-- names as needed even when the partial index's condition implies its value.
 CREATE INDEX IF NOT EXISTS live_objects
-  ON versions(bucket_id, key, size, etag, last_modified_ns, owner)
+  ON versions(bucket_id, key, size, etag, last_modified_ns, owner, is_latest, is_delete_marker)
   WHERE is_latest = 1 AND is_delete_marker = 0;
 PRAGMA user_version = 1;
 )sql";
@@ -323,24 +329,41 @@ StoreResult<void> supersede_current(SqliteConnection& db, const Bucket& bucket,
   return {};
 }
 
-}  // namespace
-
-class SqliteMetadataStore::ReaderLease {
- public:
-  ReaderLease(SqliteMetadataStore* owner, std::unique_ptr<SqliteConnection> conn)
-      : owner_(owner), conn_(std::move(conn)) {}
-  ReaderLease(ReaderLease&&) = default;
-  ~ReaderLease() {
-    if (!conn_) return;
-    std::lock_guard lock(owner_->readers_mutex_);
-    owner_->idle_readers_.push_back(std::move(conn_));
+StoreResult<CommitOutcome> commit_new_version(SqliteConnection& db, const Bucket& bucket,
+                                              const NewVersion& v, const WritePreconditions& pre) {
+  auto current = find_latest(db, bucket.id, v.key);
+  if (!current) return fail(current.error());
+  bool exists = *current && !(*current)->is_delete_marker;
+  if (pre.if_match) {
+    if (!exists) return store_fail(StoreErrc::kNoSuchKey, v.key);
+    if (*pre.if_match != "*" && *pre.if_match != (*current)->etag) {
+      return store_fail(StoreErrc::kPreconditionFailed, v.key);
+    }
   }
-  SqliteConnection& operator*() { return *conn_; }
+  if (pre.if_none_match_any && exists) return store_fail(StoreErrc::kPreconditionFailed, v.key);
 
- private:
-  SqliteMetadataStore* owner_;
-  std::unique_ptr<SqliteConnection> conn_;
-};
+  CommitOutcome out;
+  if (auto r = supersede_current(db, bucket, v.key, *current, out.released_blobs); !r) {
+    return fail(r.error());
+  }
+  std::string version_id =
+      bucket.versioning == VersioningState::kEnabled ? new_version_id() : std::string("null");
+  auto inserted = insert_version(db, bucket, v, std::move(version_id), false);
+  if (!inserted) return fail(inserted.error());
+  // The same bytes written again to the same key (or a copy of an object onto
+  // itself) released the blob above and insert_version referenced it anew: its
+  // file must stay, or the new version points at nothing.
+  std::erase_if(out.released_blobs, [&](const std::string& sha) {
+    return std::any_of(v.segments.begin(), v.segments.end(),
+                       [&](const BlobSegment& s) { return s.sha256 == sha; });
+  });
+  out.version = std::move(*inserted);
+  return out;
+}
+
+}  // namespace sqlite_records
+
+using namespace sqlite_records;
 
 StoreResult<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::open(
     const std::string& path) {
@@ -349,6 +372,7 @@ StoreResult<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::open(
   if (!writer) return fail(writer.error());
   store->writer_ = std::move(*writer);
   if (auto r = store->writer_->exec(kSchema); !r) return fail(r.error());
+  if (auto r = create_multipart_tables(*store->writer_); !r) return fail(r.error());
   return store;
 }
 
@@ -421,7 +445,9 @@ StoreResult<void> SqliteMetadataStore::delete_bucket(std::string_view name) {
   if (!txn) return fail(txn.error());
   auto bucket = find_bucket(db, name);
   if (!bucket) return fail(bucket.error());
-  auto any = db.prepare("SELECT 1 FROM versions WHERE bucket_id = ?1 LIMIT 1");
+  auto any = db.prepare(
+      "SELECT 1 FROM versions WHERE bucket_id = ?1 "
+      "UNION ALL SELECT 1 FROM uploads WHERE bucket_id = ?1 LIMIT 1");
   if (!any) return fail(any.error());
   any->bind(1, bucket->id);
   auto row = any->step();
@@ -476,27 +502,9 @@ StoreResult<CommitOutcome> SqliteMetadataStore::commit_version(std::string_view 
   if (!txn) return fail(txn.error());
   auto b = find_bucket(db, bucket);
   if (!b) return fail(b.error());
-  auto current = find_latest(db, b->id, v.key);
-  if (!current) return fail(current.error());
-  bool exists = *current && !(*current)->is_delete_marker;
-  if (pre.if_match) {
-    if (!exists) return store_fail(StoreErrc::kNoSuchKey, v.key);
-    if (*pre.if_match != "*" && *pre.if_match != (*current)->etag) {
-      return store_fail(StoreErrc::kPreconditionFailed, v.key);
-    }
-  }
-  if (pre.if_none_match_any && exists) return store_fail(StoreErrc::kPreconditionFailed, v.key);
-
-  CommitOutcome out;
-  if (auto r = supersede_current(db, *b, v.key, *current, out.released_blobs); !r) {
-    return fail(r.error());
-  }
-  std::string version_id =
-      b->versioning == VersioningState::kEnabled ? new_version_id() : std::string("null");
-  auto inserted = insert_version(db, *b, v, std::move(version_id), false);
-  if (!inserted) return fail(inserted.error());
+  auto out = commit_new_version(db, *b, v, pre);
+  if (!out) return fail(out.error());
   if (auto r = txn->commit(); !r) return fail(r.error());
-  out.version = std::move(*inserted);
   return out;
 }
 
@@ -568,10 +576,7 @@ StoreResult<ListPage> SqliteMetadataStore::list_objects(std::string_view bucket,
   int count = 0;
 
   while (lower < upper) {
-    auto st = db.prepare(
-        "SELECT key, size, etag, last_modified_ns, owner FROM versions INDEXED BY live_objects "
-        "WHERE bucket_id = ?1 AND is_latest = 1 AND is_delete_marker = 0 "
-        "AND key >= ?2 AND key < ?3 ORDER BY key LIMIT ?4");
+    auto st = db.prepare(kListObjectsSql);
     if (!st) return fail(st.error());
     st->bind(1, b->id).bind(2, lower).bind(3, upper).bind(4, int64_t{q.max_keys - count + 1});
     bool seeked = false;  // the scan jumped past a common prefix: query again from there
@@ -621,6 +626,11 @@ StoreResult<ListPage> SqliteMetadataStore::list_objects(std::string_view bucket,
   }
   return page;
 }
+
+const char* const SqliteMetadataStore::kListObjectsSql =
+    "SELECT key, size, etag, last_modified_ns, owner FROM versions INDEXED BY live_objects "
+    "WHERE bucket_id = ?1 AND is_latest = 1 AND is_delete_marker = 0 "
+    "AND key >= ?2 AND key < ?3 ORDER BY key LIMIT ?4";
 
 StoreResult<bool> SqliteMetadataStore::blob_referenced(const std::string& sha256_hex) {
   auto lease = reader();

@@ -3,6 +3,10 @@
 //   list_handlers.cpp      ListObjects (v1, v2)
 //   object_handlers.cpp    PutObject, GetObject, HeadObject, DeleteObject, CopyObject
 //   delete_objects.cpp     DeleteObjects
+//   multipart_handlers.cpp CreateMultipartUpload, UploadPart, UploadPartCopy,
+//                          AbortMultipartUpload
+//   complete_multipart_upload.cpp  CompleteMultipartUpload
+//   multipart_listings.cpp ListParts, ListMultipartUploads
 // Each handler sends exactly one response or throws S3Error before sending.
 #pragma once
 
@@ -23,5 +27,13 @@ awaitable<void> handle_copy_object(RequestContext& ctx);
 awaitable<void> handle_get_object(RequestContext& ctx);       // GET and HEAD
 awaitable<void> handle_delete_object(RequestContext& ctx);
 awaitable<void> handle_delete_objects(RequestContext& ctx);
+
+awaitable<void> handle_create_multipart_upload(RequestContext& ctx);
+awaitable<void> handle_upload_part(RequestContext& ctx);
+awaitable<void> handle_upload_part_copy(RequestContext& ctx);
+awaitable<void> handle_complete_multipart_upload(RequestContext& ctx);
+awaitable<void> handle_abort_multipart_upload(RequestContext& ctx);
+awaitable<void> handle_list_parts(RequestContext& ctx);
+awaitable<void> handle_list_multipart_uploads(RequestContext& ctx);
 
 }  // namespace moss::s3

@@ -14,6 +14,7 @@
 
 #include "moss/store/object_types.h"
 #include "moss/store/store_error.h"
+#include "moss/store/upload_types.h"
 
 namespace moss::store {
 
@@ -99,6 +100,44 @@ class MetadataStore {
   virtual StoreResult<ListPage> list_objects(std::string_view bucket, const ListQuery& q) = 0;
 
   virtual StoreResult<bool> blob_referenced(const std::string& sha256_hex) = 0;
+
+  // --- Multipart uploads (upload_types.h). An upload id names an upload of one
+  // key; naming it with another key (or bucket) is kNoSuchUpload, as a missing,
+  // completed or aborted upload is.
+
+  // Records `upload` (its upload_id is assigned) and returns it.
+  virtual StoreResult<MultipartUpload> create_upload(std::string_view bucket,
+                                                     const MultipartUpload& upload) = 0;
+  virtual StoreResult<MultipartUpload> get_upload(std::string_view bucket, std::string_view key,
+                                                  std::string_view upload_id) = 0;
+  // Records a part (its blob must already be linked; its reference count goes
+  // up), replacing one of the same number. Returns the blobs whose last
+  // reference went away (the replaced part's, unless still used elsewhere).
+  virtual StoreResult<std::vector<std::string>> put_part(std::string_view bucket,
+                                                         std::string_view key,
+                                                         std::string_view upload_id,
+                                                         const UploadPart& part) = 0;
+  virtual StoreResult<PartListPage> list_parts(std::string_view bucket, std::string_view key,
+                                               std::string_view upload_id,
+                                               const PartListQuery& q) = 0;
+  virtual StoreResult<UploadListPage> list_uploads(std::string_view bucket,
+                                                   const UploadListQuery& q) = 0;
+  // In one transaction: commits `v` exactly as commit_version does, and removes
+  // the upload, releasing the parts `v` does not use. Each segment of `v` must
+  // be a part of the upload as recorded now (same number and blob), else
+  // kInvalidPart: a part replaced since the caller looked is not silently used.
+  virtual StoreResult<CommitOutcome> complete_upload(std::string_view bucket,
+                                                     std::string_view upload_id,
+                                                     const NewVersion& v,
+                                                     const WritePreconditions& pre) = 0;
+  // Removes the upload and its parts; returns the blobs released.
+  virtual StoreResult<std::vector<std::string>> abort_upload(std::string_view bucket,
+                                                             std::string_view key,
+                                                             std::string_view upload_id) = 0;
+  // Uploads, in any bucket, with no activity (Create or UploadPart) since
+  // `idle_since_ns`; at most `limit`.
+  virtual StoreResult<std::vector<UploadRef>> list_idle_uploads(int64_t idle_since_ns,
+                                                                int limit) = 0;
 };
 
 }  // namespace moss::store

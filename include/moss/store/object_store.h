@@ -1,7 +1,7 @@
 // The storage facade the layers above use: metadata and blobs kept consistent.
 //
-// What must hold: a blob file exists whenever a committed version references
-// it, and a write is acknowledged only when its blob and its metadata are both
+// What must hold: a blob file exists whenever a committed version (or a part of
+// a multipart upload in progress) references it, and a write is acknowledged only when its blob and its metadata are both
 // durable. Linking a new blob, committing the version that references it, and
 // removing blobs whose last reference went away happen under one mutex, so a
 // blob being removed can never be the one a concurrent write is relying on.
@@ -50,6 +50,27 @@ class ObjectStore {
 
   StoreResult<DeleteOutcome> delete_object(std::string_view bucket, std::string_view key,
                                            std::string_view version_id = {});
+
+  // --- Multipart uploads. Parts are linked and released under the same mutex,
+  // with the same guarantees, as the blobs of whole objects.
+
+  // Links `blob` and records it as `part` (whose sha256 must name it) of the
+  // upload, replacing a part of the same number.
+  StoreResult<void> put_part(std::string_view bucket, std::string_view key,
+                             std::string_view upload_id, const UploadPart& part, SealedBlob& blob);
+  // Records a part whose blob is already stored (UploadPartCopy of a whole
+  // segment): no byte is written. kNoSuchKey if the blob has meanwhile gone.
+  StoreResult<void> put_existing_part(std::string_view bucket, std::string_view key,
+                                      std::string_view upload_id, const UploadPart& part);
+  // Commits `v`, whose segments are parts of the upload, and ends the upload
+  // (MetadataStore::complete_upload). Only metadata is written, whatever the size.
+  StoreResult<ObjectVersion> complete_upload(std::string_view bucket, std::string_view upload_id,
+                                             const NewVersion& v, const WritePreconditions& pre);
+  StoreResult<void> abort_upload(std::string_view bucket, std::string_view key,
+                                 std::string_view upload_id);
+  // Aborts every upload with no activity since `idle_since_ns` (the expiry
+  // sweep); returns how many were removed.
+  StoreResult<size_t> abort_idle_uploads(int64_t idle_since_ns);
 
   // Looks the version up and opens its blobs. A delete marker comes back with
   // no segments; the caller decides what that means.

@@ -33,6 +33,29 @@ class SqliteMetadataStore final : public MetadataStore {
   StoreResult<ListPage> list_objects(std::string_view bucket, const ListQuery& q) override;
   StoreResult<bool> blob_referenced(const std::string& sha256_hex) override;
 
+  // Multipart uploads: sqlite_multipart.cpp.
+  StoreResult<MultipartUpload> create_upload(std::string_view bucket,
+                                             const MultipartUpload& upload) override;
+  StoreResult<MultipartUpload> get_upload(std::string_view bucket, std::string_view key,
+                                          std::string_view upload_id) override;
+  StoreResult<std::vector<std::string>> put_part(std::string_view bucket, std::string_view key,
+                                                 std::string_view upload_id,
+                                                 const UploadPart& part) override;
+  StoreResult<PartListPage> list_parts(std::string_view bucket, std::string_view key,
+                                       std::string_view upload_id, const PartListQuery& q) override;
+  StoreResult<UploadListPage> list_uploads(std::string_view bucket,
+                                           const UploadListQuery& q) override;
+  StoreResult<CommitOutcome> complete_upload(std::string_view bucket, std::string_view upload_id,
+                                             const NewVersion& v,
+                                             const WritePreconditions& pre) override;
+  StoreResult<std::vector<std::string>> abort_upload(std::string_view bucket, std::string_view key,
+                                                     std::string_view upload_id) override;
+  StoreResult<std::vector<UploadRef>> list_idle_uploads(int64_t idle_since_ns, int limit) override;
+
+  // The listing query, public so a test can check SQLite's plan for it: an
+  // ordered scan of the covering index, never a scan of the table.
+  static const char* const kListObjectsSql;
+
  private:
   class ReaderLease;
   explicit SqliteMetadataStore(std::string path) : path_(std::move(path)) {}

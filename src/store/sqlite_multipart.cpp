@@ -1,0 +1,400 @@
+// Multipart uploads in the SQLite metadata store.
+//
+// A part holds one reference to its blob, exactly as a version's segment does,
+// so a part's blob survives restarts and the startup sweep of unreferenced
+// blobs. Completing inserts the version (whose segments take their own
+// references) and deletes the upload's rows (dropping the parts' references)
+// in one transaction: a crash leaves either the upload or the object, never
+// both and never neither.
+#include <fmt/format.h>
+
+#include <map>
+
+#include "moss/store/sqlite_metadata_store.h"
+#include "moss/util/random_id.h"
+#include "sqlite_records.h"
+
+namespace moss::store {
+
+using namespace sqlite_records;
+
+namespace {
+
+// Upload ids sort by key, then by id; an id starting with the initiation time
+// makes that the initiation order S3 lists uploads of one key in.
+constexpr const char* kMultipartSchema = R"sql(
+CREATE TABLE IF NOT EXISTS uploads(
+  id INTEGER PRIMARY KEY,
+  bucket_id INTEGER NOT NULL REFERENCES buckets(id),
+  key TEXT NOT NULL,
+  upload_id TEXT NOT NULL UNIQUE,
+  owner TEXT NOT NULL,
+  initiated_ns INTEGER NOT NULL,
+  last_activity_ns INTEGER NOT NULL,
+  checksum_algorithm TEXT NOT NULL,
+  checksum_type TEXT NOT NULL,
+  attributes TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads(bucket_id, key, upload_id);
+CREATE INDEX IF NOT EXISTS uploads_by_activity ON uploads(last_activity_ns);
+CREATE TABLE IF NOT EXISTS upload_parts(
+  upload INTEGER NOT NULL REFERENCES uploads(id),
+  part_number INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  etag TEXT NOT NULL,
+  checksum_algorithm TEXT NOT NULL,
+  checksum TEXT NOT NULL,
+  last_modified_ns INTEGER NOT NULL,
+  PRIMARY KEY(upload, part_number)) WITHOUT ROWID;
+)sql";
+
+constexpr const char* kUploadColumns =
+    "id, upload_id, key, owner, initiated_ns, checksum_algorithm, checksum_type, attributes";
+
+// Greater than every upload id (they are lowercase hex).
+constexpr const char* kAfterAllUploadIds = "\xff";
+
+struct UploadRow {
+  int64_t row_id = 0;
+  MultipartUpload upload;
+};
+
+UploadRow upload_from_row(const SqliteStatement& st) {
+  UploadRow r;
+  r.row_id = st.column_int(0);
+  r.upload.upload_id = st.column_text(1);
+  r.upload.key = st.column_text(2);
+  r.upload.owner = st.column_text(3);
+  r.upload.initiated_ns = st.column_int(4);
+  r.upload.checksum_algorithm = st.column_text(5);
+  r.upload.checksum_type = st.column_text(6);
+  r.upload.attributes = attributes_from_json(st.column_text(7));
+  return r;
+}
+
+UploadPart part_from_row(const SqliteStatement& st) {
+  UploadPart p;
+  p.part_number = static_cast<int>(st.column_int(0));
+  p.sha256 = st.column_text(1);
+  p.size = static_cast<uint64_t>(st.column_int(2));
+  p.etag = st.column_text(3);
+  p.checksum_algorithm = st.column_text(4);
+  p.checksum = st.column_text(5);
+  p.last_modified_ns = st.column_int(6);
+  return p;
+}
+
+// The upload `upload_id` of `key` in the bucket; kNoSuchUpload when there is
+// none, or when the id names an upload of another key or bucket.
+StoreResult<UploadRow> find_upload(SqliteConnection& db, int64_t bucket_id, std::string_view key,
+                                   std::string_view upload_id) {
+  static const std::string sql =
+      std::string("SELECT ") + kUploadColumns + ", bucket_id FROM uploads WHERE upload_id = ?1";
+  auto st = db.prepare(sql.c_str());
+  if (!st) return fail(st.error());
+  st->bind(1, upload_id);
+  auto row = st->step();
+  if (!row) return fail(row.error());
+  if (!*row || st->column_int(8) != bucket_id || st->column_text(2) != key) {
+    return store_fail(StoreErrc::kNoSuchUpload, std::string(upload_id));
+  }
+  return upload_from_row(*st);
+}
+
+StoreResult<std::vector<UploadPart>> parts_after(SqliteConnection& db, int64_t upload_row,
+                                                 int marker, int limit) {
+  auto st = db.prepare(
+      "SELECT part_number, sha256, size, etag, checksum_algorithm, checksum, last_modified_ns "
+      "FROM upload_parts WHERE upload = ?1 AND part_number > ?2 ORDER BY part_number LIMIT ?3");
+  if (!st) return fail(st.error());
+  st->bind(1, upload_row).bind(2, int64_t{marker}).bind(3, int64_t{limit});
+  std::vector<UploadPart> parts;
+  while (true) {
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    parts.push_back(part_from_row(*st));
+  }
+  return parts;
+}
+
+std::vector<BlobSegment> as_segments(const std::vector<UploadPart>& parts) {
+  std::vector<BlobSegment> segments;
+  segments.reserve(parts.size());
+  for (const auto& p : parts) segments.push_back(BlobSegment{p.sha256, p.size, p.part_number});
+  return segments;
+}
+
+// Drops the upload's rows and its parts' blob references.
+StoreResult<void> remove_upload(SqliteConnection& db, int64_t upload_row,
+                                std::vector<std::string>& released) {
+  auto parts = parts_after(db, upload_row, 0, 10000);
+  if (!parts) return fail(parts.error());
+  if (auto r = release_blob_refs(db, as_segments(*parts), released); !r) return r;
+  auto del_parts = db.prepare("DELETE FROM upload_parts WHERE upload = ?1");
+  if (!del_parts) return fail(del_parts.error());
+  del_parts->bind(1, upload_row);
+  if (auto r = del_parts->run(); !r) return r;
+  auto del = db.prepare("DELETE FROM uploads WHERE id = ?1");
+  if (!del) return fail(del.error());
+  del->bind(1, upload_row);
+  return del->run();
+}
+
+}  // namespace
+
+StoreResult<void> sqlite_records::create_multipart_tables(SqliteConnection& db) {
+  return db.exec(kMultipartSchema);
+}
+
+StoreResult<MultipartUpload> SqliteMetadataStore::create_upload(std::string_view bucket,
+                                                                const MultipartUpload& upload) {
+  std::lock_guard lock(writer_mutex_);
+  auto& db = *writer_;
+  auto txn = SqliteTransaction::begin(db);
+  if (!txn) return fail(txn.error());
+  auto b = find_bucket(db, bucket);
+  if (!b) return fail(b.error());
+  MultipartUpload out = upload;
+  out.upload_id =
+      fmt::format("{:016x}{}", static_cast<uint64_t>(upload.initiated_ns), random_hex(16));
+  auto st = db.prepare(
+      "INSERT INTO uploads(bucket_id, key, upload_id, owner, initiated_ns, last_activity_ns, "
+      "checksum_algorithm, checksum_type, attributes) VALUES(?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8)");
+  if (!st) return fail(st.error());
+  st->bind(1, b->id)
+      .bind(2, out.key)
+      .bind(3, out.upload_id)
+      .bind(4, out.owner)
+      .bind(5, out.initiated_ns)
+      .bind(6, out.checksum_algorithm)
+      .bind(7, out.checksum_type)
+      .bind(8, attributes_to_json(out.attributes).dump());
+  if (auto r = st->run(); !r) return fail(r.error());
+  if (auto r = txn->commit(); !r) return fail(r.error());
+  return out;
+}
+
+StoreResult<MultipartUpload> SqliteMetadataStore::get_upload(std::string_view bucket,
+                                                             std::string_view key,
+                                                             std::string_view upload_id) {
+  auto lease = reader();
+  if (!lease) return fail(lease.error());
+  auto b = find_bucket(**lease, bucket);
+  if (!b) return fail(b.error());
+  auto u = find_upload(**lease, b->id, key, upload_id);
+  if (!u) return fail(u.error());
+  return std::move(u->upload);
+}
+
+StoreResult<std::vector<std::string>> SqliteMetadataStore::put_part(std::string_view bucket,
+                                                                    std::string_view key,
+                                                                    std::string_view upload_id,
+                                                                    const UploadPart& part) {
+  std::lock_guard lock(writer_mutex_);
+  auto& db = *writer_;
+  auto txn = SqliteTransaction::begin(db);
+  if (!txn) return fail(txn.error());
+  auto b = find_bucket(db, bucket);
+  if (!b) return fail(b.error());
+  auto u = find_upload(db, b->id, key, upload_id);
+  if (!u) return fail(u.error());
+
+  auto previous = parts_after(db, u->row_id, part.part_number - 1, 1);
+  if (!previous) return fail(previous.error());
+  if (!previous->empty() && previous->front().part_number != part.part_number) previous->clear();
+
+  auto st = db.prepare(
+      "INSERT OR REPLACE INTO upload_parts(upload, part_number, sha256, size, etag, "
+      "checksum_algorithm, checksum, last_modified_ns) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  if (!st) return fail(st.error());
+  st->bind(1, u->row_id)
+      .bind(2, int64_t{part.part_number})
+      .bind(3, part.sha256)
+      .bind(4, static_cast<int64_t>(part.size))
+      .bind(5, part.etag)
+      .bind(6, part.checksum_algorithm)
+      .bind(7, part.checksum)
+      .bind(8, part.last_modified_ns);
+  if (auto r = st->run(); !r) return fail(r.error());
+  // The new reference first: re-uploading identical bytes never drops the blob.
+  if (auto r = add_blob_refs(db, as_segments({part})); !r) return fail(r.error());
+  std::vector<std::string> released;
+  if (auto r = release_blob_refs(db, as_segments(*previous), released); !r) return fail(r.error());
+
+  auto touch = db.prepare("UPDATE uploads SET last_activity_ns = ?2 WHERE id = ?1");
+  if (!touch) return fail(touch.error());
+  touch->bind(1, u->row_id).bind(2, part.last_modified_ns);
+  if (auto r = touch->run(); !r) return fail(r.error());
+  if (auto r = txn->commit(); !r) return fail(r.error());
+  return released;
+}
+
+StoreResult<PartListPage> SqliteMetadataStore::list_parts(std::string_view bucket,
+                                                          std::string_view key,
+                                                          std::string_view upload_id,
+                                                          const PartListQuery& q) {
+  auto lease = reader();
+  if (!lease) return fail(lease.error());
+  auto& db = **lease;
+  auto b = find_bucket(db, bucket);
+  if (!b) return fail(b.error());
+  auto u = find_upload(db, b->id, key, upload_id);
+  if (!u) return fail(u.error());
+  PartListPage page;
+  page.upload = std::move(u->upload);
+  if (q.max_parts <= 0) return page;
+  auto parts = parts_after(db, u->row_id, q.marker, q.max_parts + 1);
+  if (!parts) return fail(parts.error());
+  page.parts = std::move(*parts);
+  if (page.parts.size() > static_cast<size_t>(q.max_parts)) {
+    page.parts.resize(static_cast<size_t>(q.max_parts));
+    page.truncated = true;
+  }
+  if (!page.parts.empty()) page.next_marker = page.parts.back().part_number;
+  return page;
+}
+
+StoreResult<UploadListPage> SqliteMetadataStore::list_uploads(std::string_view bucket,
+                                                              const UploadListQuery& q) {
+  auto lease = reader();
+  if (!lease) return fail(lease.error());
+  auto& db = **lease;
+  auto b = find_bucket(db, bucket);
+  if (!b) return fail(b.error());
+  UploadListPage page;
+  if (q.max_uploads <= 0) return page;
+
+  // The scan resumes after the position (key, upload id), within the prefix.
+  std::string after_key = q.key_marker;
+  std::string after_id = q.key_marker.empty()         ? std::string()
+                         : q.upload_id_marker.empty() ? std::string(kAfterAllUploadIds)
+                                                      : q.upload_id_marker;
+  const std::string upper = prefix_upper_bound(q.prefix);
+  int count = 0;
+
+  static const std::string sql = std::string("SELECT ") + kUploadColumns +
+                                 " FROM uploads WHERE bucket_id = ?1 AND key >= ?2 AND key < ?3 "
+                                 "AND (key, upload_id) > (?4, ?5) ORDER BY key, upload_id LIMIT ?6";
+  while (true) {
+    auto st = db.prepare(sql.c_str());
+    if (!st) return fail(st.error());
+    st->bind(1, b->id)
+        .bind(2, q.prefix)
+        .bind(3, upper)
+        .bind(4, after_key)
+        .bind(5, after_id)
+        .bind(6, int64_t{q.max_uploads - count + 1});
+    bool seeked = false;  // jumped past a common prefix: query again from there
+    bool any_row = false;
+    while (!seeked) {
+      auto row = st->step();
+      if (!row) return fail(row.error());
+      if (!*row) break;
+      any_row = true;
+      UploadRow r = upload_from_row(*st);
+      if (!q.delimiter.empty()) {
+        auto pos = r.upload.key.find(q.delimiter, q.prefix.size());
+        if (pos != std::string::npos) {
+          std::string common = r.upload.key.substr(0, pos + q.delimiter.size());
+          after_key = prefix_upper_bound(common);
+          after_id.clear();
+          seeked = true;
+          if (!q.key_marker.empty() && common <= q.key_marker) continue;
+          if (count == q.max_uploads) {
+            page.truncated = true;
+            return page;
+          }
+          page.next_key_marker = common;
+          page.next_upload_id_marker.clear();
+          page.common_prefixes.push_back(std::move(common));
+          ++count;
+          continue;
+        }
+      }
+      if (count == q.max_uploads) {
+        page.truncated = true;
+        return page;
+      }
+      after_key = r.upload.key;
+      after_id = r.upload.upload_id;
+      page.next_key_marker = r.upload.key;
+      page.next_upload_id_marker = r.upload.upload_id;
+      page.uploads.push_back(std::move(r.upload));
+      ++count;
+    }
+    if (!any_row || !seeked) break;
+  }
+  return page;
+}
+
+StoreResult<CommitOutcome> SqliteMetadataStore::complete_upload(std::string_view bucket,
+                                                                std::string_view upload_id,
+                                                                const NewVersion& v,
+                                                                const WritePreconditions& pre) {
+  std::lock_guard lock(writer_mutex_);
+  auto& db = *writer_;
+  auto txn = SqliteTransaction::begin(db);
+  if (!txn) return fail(txn.error());
+  auto b = find_bucket(db, bucket);
+  if (!b) return fail(b.error());
+  auto u = find_upload(db, b->id, v.key, upload_id);
+  if (!u) return fail(u.error());
+
+  auto parts = parts_after(db, u->row_id, 0, 10000);
+  if (!parts) return fail(parts.error());
+  std::map<int, const UploadPart*> by_number;
+  for (const auto& p : *parts) by_number.emplace(p.part_number, &p);
+  for (const auto& segment : v.segments) {
+    auto it = by_number.find(segment.part_number);
+    if (it == by_number.end() || it->second->sha256 != segment.sha256 ||
+        it->second->size != segment.size) {
+      return store_fail(StoreErrc::kInvalidPart,
+                        "part " + std::to_string(segment.part_number) + " changed");
+    }
+  }
+
+  auto out = commit_new_version(db, *b, v, pre);
+  if (!out) return fail(out.error());
+  if (auto r = remove_upload(db, u->row_id, out->released_blobs); !r) return fail(r.error());
+  if (auto r = txn->commit(); !r) return fail(r.error());
+  return out;
+}
+
+StoreResult<std::vector<std::string>> SqliteMetadataStore::abort_upload(
+    std::string_view bucket, std::string_view key, std::string_view upload_id) {
+  std::lock_guard lock(writer_mutex_);
+  auto& db = *writer_;
+  auto txn = SqliteTransaction::begin(db);
+  if (!txn) return fail(txn.error());
+  auto b = find_bucket(db, bucket);
+  if (!b) return fail(b.error());
+  auto u = find_upload(db, b->id, key, upload_id);
+  if (!u) return fail(u.error());
+  std::vector<std::string> released;
+  if (auto r = remove_upload(db, u->row_id, released); !r) return fail(r.error());
+  if (auto r = txn->commit(); !r) return fail(r.error());
+  return released;
+}
+
+StoreResult<std::vector<UploadRef>> SqliteMetadataStore::list_idle_uploads(int64_t idle_since_ns,
+                                                                           int limit) {
+  auto lease = reader();
+  if (!lease) return fail(lease.error());
+  auto st = (**lease).prepare(
+      "SELECT buckets.name, uploads.key, uploads.upload_id FROM uploads "
+      "JOIN buckets ON buckets.id = uploads.bucket_id "
+      "WHERE uploads.last_activity_ns < ?1 ORDER BY uploads.last_activity_ns LIMIT ?2");
+  if (!st) return fail(st.error());
+  st->bind(1, idle_since_ns).bind(2, int64_t{limit});
+  std::vector<UploadRef> out;
+  while (true) {
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    out.push_back(UploadRef{st->column_text(0), st->column_text(1), st->column_text(2)});
+  }
+  return out;
+}
+
+}  // namespace moss::store
