@@ -182,6 +182,9 @@ class MossTestCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = MossServer(extra_args=cls.server_args).start()
+        # Runs even when a subclass's setUpClass fails after this point (then
+        # tearDownClass does not): no server outlives its test class.
+        cls.addClassCleanup(cls.server.cleanup)
 
     @classmethod
     def tearDownClass(cls):

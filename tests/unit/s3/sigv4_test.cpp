@@ -354,7 +354,7 @@ constexpr const char* kFormBody =
     "9095672bbd1f56dfc5b65f3e153adc8731a4a654192329106275f4c7b24d0b6e";
 
 INSTANTIATE_TEST_SUITE_P(
-    Vectors, SigV4TestSuite,
+    SigV4, SigV4TestSuite,
     ::testing::Values(
         SuiteCase{"get-vanilla",
                   "GET",
