@@ -17,9 +17,12 @@
 #include "moss/s3/credentials.h"
 #include "moss/s3/s3_service.h"
 #include "moss/store/object_store.h"
+#include "moss/util/clock.h"
+#include "moss/util/duration.h"
 #include "moss/util/fs.h"
 #include "moss/util/logging.h"
 #include "moss/util/metrics.h"
+#include "moss/util/periodic_task.h"
 #include "moss/version.h"
 
 namespace moss::cli {
@@ -37,7 +40,12 @@ struct ServeOptions {
   int threads = 0;
   int blocking_threads = 16;
   int shutdown_grace_seconds = 30;
+  int idle_timeout_seconds = 75;
+  int header_timeout_seconds = 30;
+  int io_timeout_seconds = 120;
   int credentials_reload_seconds = 10;
+  std::string multipart_expiry = "7d";
+  std::string multipart_sweep_interval = "1h";
 };
 
 bool split_listen(const std::string& listen, std::string& host, uint16_t& port) {
@@ -105,6 +113,26 @@ boost::asio::awaitable<void> reload_credentials(s3::Authenticator& auth, std::st
   }
 }
 
+// Uploads nobody has added a part to for `expiry` are abandoned: their parts
+// would otherwise hold disk space forever. Runs at start and every `interval`.
+std::unique_ptr<PeriodicTask> start_upload_expiry_sweep(store::ObjectStore& store,
+                                                        std::chrono::milliseconds expiry,
+                                                        std::chrono::milliseconds interval,
+                                                        std::string expiry_text) {
+  return std::make_unique<PeriodicTask>(
+      "multipart upload expiry sweep", interval, [&store, expiry, expiry_text] {
+        const int64_t cutoff =
+            now_unix_nanos() - std::chrono::duration_cast<std::chrono::nanoseconds>(expiry).count();
+        auto aborted = store.abort_idle_uploads(cutoff);
+        if (!aborted) {
+          spdlog::error("multipart upload expiry sweep: {}", aborted.error().message);
+        } else if (*aborted) {
+          spdlog::info("removed {} multipart upload(s) idle for more than {}", *aborted,
+                       expiry_text);
+        }
+      });
+}
+
 int serve(const ServeOptions& options) {
   LogFormat format = options.log_format == "json"   ? LogFormat::kJson
                      : options.log_format == "text" ? LogFormat::kText
@@ -119,6 +147,9 @@ int serve(const ServeOptions& options) {
   }
   server_config.io_threads = options.threads;
   server_config.shutdown_grace = std::chrono::seconds(options.shutdown_grace_seconds);
+  server_config.idle_timeout = std::chrono::seconds(options.idle_timeout_seconds);
+  server_config.header_timeout = std::chrono::seconds(options.header_timeout_seconds);
+  server_config.io_timeout = std::chrono::seconds(options.io_timeout_seconds);
 
   auto keys = load_configured_keys(options.credentials_file);
   if (!keys) {
@@ -156,6 +187,17 @@ int serve(const ServeOptions& options) {
     return 1;
   }
 
+  auto expiry = parse_duration(options.multipart_expiry);
+  auto sweep_interval = parse_duration(options.multipart_sweep_interval);
+  if (!expiry || !sweep_interval || sweep_interval->count() == 0) {
+    spdlog::critical(
+        "--multipart-expiry and --multipart-sweep-interval take durations such as "
+        "7d, 12h, 30m, 10s (the interval more than 0)");
+    return 2;
+  }
+  auto upload_sweep =
+      start_upload_expiry_sweep(**store, *expiry, *sweep_interval, options.multipart_expiry);
+
   Metrics metrics;
   boost::asio::thread_pool blocking(static_cast<size_t>(std::max(1, options.blocking_threads)));
   s3::Authenticator authenticator(std::make_shared<const s3::CredentialStore>(std::move(*keys)),
@@ -192,6 +234,7 @@ int serve(const ServeOptions& options) {
   spdlog::info("moss {} serving S3 on http://{}:{} (data: {}, region: {})", kVersion,
                server_config.host, server.port(), options.data_dir, options.region);
   server.run();
+  upload_sweep->stop();
   blocking.join();
   spdlog::info("moss stopped");
   spdlog::shutdown();
@@ -227,8 +270,27 @@ void register_serve_command(CLI::App& app) {
   cmd->add_option("--shutdown-grace", options->shutdown_grace_seconds,
                   "Seconds requests in flight get to finish after SIGTERM")
       ->capture_default_str();
+  cmd->add_option("--idle-timeout", options->idle_timeout_seconds,
+                  "Seconds an idle keep-alive connection is kept open")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--header-timeout", options->header_timeout_seconds,
+                  "Seconds a request head may take to arrive, from its first byte")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--io-timeout", options->io_timeout_seconds,
+                  "Seconds a request body read or response write may make no progress")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->add_option("--credentials-reload", options->credentials_reload_seconds,
                   "Seconds between checks of the credentials file for changes (0: never)")
+      ->capture_default_str();
+  cmd->add_option("--multipart-expiry", options->multipart_expiry,
+                  "Remove multipart uploads with no new part for this long (e.g. 7d, 12h)")
+      ->envname("MOSS_MULTIPART_EXPIRY")
+      ->capture_default_str();
+  cmd->add_option("--multipart-sweep-interval", options->multipart_sweep_interval,
+                  "How often to look for expired multipart uploads (e.g. 1h, 10m)")
       ->capture_default_str();
   cmd->add_option("--log-format", options->log_format, "auto, text or json")
       ->envname("MOSS_LOG_FORMAT")

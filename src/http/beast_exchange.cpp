@@ -38,7 +38,9 @@ BeastExchange::BeastExchange(Connection& connection, asio::ip::tcp::socket& sock
       parser_(parser),
       remote_(remote),
       io_timeout_(io_timeout),
-      keep_alive_(keep_alive) {}
+      keep_alive_(keep_alive) {
+  if (!parser_.chunked()) sized_body_remaining_ = parser_.content_length().value_or(0);
+}
 
 const s3::RequestHead& BeastExchange::request() const { return parser_.get().base(); }
 
@@ -48,7 +50,21 @@ std::optional<uint64_t> BeastExchange::content_length() const {
   return length ? std::optional<uint64_t>(*length) : std::optional<uint64_t>(0);
 }
 
-bool BeastExchange::body_complete() const { return parser_.is_done(); }
+bool BeastExchange::body_complete() const {
+  return parser_.chunked() ? parser_.is_done() : sized_body_remaining_ == 0;
+}
+
+bool BeastExchange::keep_alive() const {
+  // A final answer to "Expect: 100-continue" without a 100 first ends the
+  // connection: the client may still send the body (curl does after a
+  // second), and botocore keeps stale state on a connection it reuses.
+  return keep_alive_ && !connection_.closing() && !(expects_continue() && !continue_sent_);
+}
+
+bool BeastExchange::expects_continue() const {
+  auto expect = request()[bhttp::field::expect];
+  return expect.size() == 12 && beast::iequals(expect, "100-continue");
+}
 
 void BeastExchange::throw_io_error(error_code ec) const {
   if (connection_.timed_out()) ec = asio::error::timed_out;
@@ -56,24 +72,31 @@ void BeastExchange::throw_io_error(error_code ec) const {
 }
 
 s3::awaitable<void> BeastExchange::send_continue_if_expected() {
-  if (continue_sent_) co_return;
+  if (continue_sent_ || !expects_continue()) co_return;
   continue_sent_ = true;
-  auto expect = request()[bhttp::field::expect];
-  if (expect.size() != 12 || !beast::iequals(expect, "100-continue")) co_return;
   static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
   connection_.set_deadline(io_timeout_);
   auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(kContinue), kAwait);
+  connection_.clear_deadline();
   if (ec) throw_io_error(ec);
 }
 
 s3::awaitable<size_t> BeastExchange::read_body(std::span<uint8_t> buf) {
+  if (buf.empty()) co_return 0;
+  // Even for an empty body: a client that asked gets its 100 whenever the
+  // handler wants the body, which keeps the connection reusable.
   co_await send_continue_if_expected();
-  while (!parser_.is_done() && !buf.empty()) {
+  if (body_complete()) co_return 0;
+  if (!parser_.chunked()) co_return co_await read_sized_body(buf);
+  while (!parser_.is_done()) {
     auto& body = parser_.get().body();
     body.data = buf.data();
     body.size = buf.size();
-    connection_.set_deadline(io_timeout_);
+    // A stalled body is answered with RequestTimeout, so the watchdog
+    // cancels the read instead of closing the connection.
+    connection_.set_deadline(io_timeout_, Connection::OnExpiry::kCancel);
     auto [ec, n] = co_await bhttp::async_read_some(socket_, buffer_, parser_, kAwait);
+    connection_.clear_deadline();
     if (ec == bhttp::error::need_buffer) ec = {};
     if (ec) throw_io_error(ec);
     size_t produced = buf.size() - parser_.get().body().size;
@@ -85,24 +108,50 @@ s3::awaitable<size_t> BeastExchange::read_body(std::span<uint8_t> buf) {
   co_return 0;
 }
 
+s3::awaitable<size_t> BeastExchange::read_sized_body(std::span<uint8_t> buf) {
+  // A Content-Length body needs no decoding, so it bypasses the parser (which
+  // reads at most 64 KiB per call and copies every byte once more): bytes that
+  // came with the head are taken from the buffer, the rest read straight into
+  // the caller's. Never beyond the body: what follows is the next request.
+  const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), sized_body_remaining_));
+  size_t n = 0;
+  if (buffer_.size() > 0) {
+    n = asio::buffer_copy(asio::buffer(buf.data(), want), buffer_.data());
+    buffer_.consume(n);
+  } else {
+    // A stalled body is answered with RequestTimeout, so the watchdog
+    // cancels the read instead of closing the connection.
+    connection_.set_deadline(io_timeout_, Connection::OnExpiry::kCancel);
+    auto [ec, got] = co_await socket_.async_read_some(asio::buffer(buf.data(), want), kAwait);
+    connection_.clear_deadline();
+    if (ec) throw_io_error(ec);
+    n = got;
+  }
+  sized_body_remaining_ -= n;
+  bytes_received_ += n;
+  co_return n;
+}
+
 s3::awaitable<void> BeastExchange::send(bhttp::response<bhttp::string_body> response) {
-  response.keep_alive(keep_alive_);
+  response.keep_alive(keep_alive());
   status_ = static_cast<int>(response.result_int());
   head_sent_ = true;
   bytes_sent_ += response.body().size();
   connection_.set_deadline(io_timeout_);
   auto [ec, n] = co_await bhttp::async_write(socket_, response, kAwait);
+  connection_.clear_deadline();
   if (ec) throw_io_error(ec);
 }
 
 s3::awaitable<void> BeastExchange::send_head(s3::ResponseHead head) {
   bhttp::response<bhttp::empty_body> response(std::move(head));
-  response.keep_alive(keep_alive_);
+  response.keep_alive(keep_alive());
   status_ = static_cast<int>(response.result_int());
   head_sent_ = true;
   bhttp::response_serializer<bhttp::empty_body> serializer(response);
   connection_.set_deadline(io_timeout_);
   auto [ec, n] = co_await bhttp::async_write_header(socket_, serializer, kAwait);
+  connection_.clear_deadline();
   if (ec) throw_io_error(ec);
 }
 
@@ -110,6 +159,7 @@ s3::awaitable<void> BeastExchange::send_body(std::span<const uint8_t> bytes) {
   connection_.set_deadline(io_timeout_);
   auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
                                             kAwait);
+  connection_.clear_deadline();
   if (ec) throw_io_error(ec);
   bytes_sent_ += n;
 }
@@ -137,6 +187,7 @@ s3::awaitable<void> BeastExchange::send_file(int fd, uint64_t offset, uint64_t l
     throw_io_error(n == 0 ? error_code(asio::error::eof)
                           : error_code(errno, boost::system::system_category()));
   }
+  connection_.clear_deadline();
 }
 
 }  // namespace moss::http

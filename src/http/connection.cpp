@@ -7,11 +7,13 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <array>
 #include <spdlog/spdlog.h>
 
 #include "moss/http/beast_exchange.h"
 #include "moss/s3/errors.h"
 #include "moss/s3/responses.h"
+#include "moss/util/logging.h"
 
 namespace moss::http {
 
@@ -23,6 +25,11 @@ using boost::system::error_code;
 namespace {
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+
+// Draining a connection before closing it (see the header) stops once the
+// client has been quiet this long, or after kLingerLimit in all.
+constexpr std::chrono::seconds kLingerQuiet{2};
+constexpr std::chrono::seconds kLingerLimit{10};
 
 // Operational endpoints are answered only to unsigned requests, so a bucket
 // that happens to be named "metrics" stays reachable through S3.
@@ -43,8 +50,19 @@ Connection::Connection(asio::ip::tcp::socket socket, ConnectionServices services
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
 }
 
-void Connection::set_deadline(std::chrono::steady_clock::duration from_now) {
-  deadline_ = std::chrono::steady_clock::now() + from_now;
+void Connection::set_deadline(std::chrono::steady_clock::duration from_now, OnExpiry on_expiry) {
+  auto deadline = std::chrono::steady_clock::now() + from_now;
+  // The watchdog sleeps until the timer's expiry and then re-arms for the
+  // current deadline; wake it only when the new deadline comes sooner (not
+  // on every read, which would cost a timer update per read).
+  if (deadline < timer_.expiry()) timer_.cancel();
+  deadline_ = deadline;
+  on_expiry_ = on_expiry;
+}
+
+void Connection::clear_deadline() {
+  deadline_ = std::chrono::steady_clock::time_point::max();
+  on_expiry_ = OnExpiry::kClose;
 }
 
 void Connection::close() {
@@ -67,8 +85,14 @@ asio::awaitable<void> Connection::watchdog() {
     timer_.expires_at(deadline_);
     co_await timer_.async_wait(kAwait);
     if (closed_) break;
-    if (std::chrono::steady_clock::now() >= deadline_) {
-      timed_out_ = true;
+    if (std::chrono::steady_clock::now() < deadline_) continue;
+    timed_out_ = true;
+    if (on_expiry_ == OnExpiry::kCancel) {
+      // The request can still be answered; the answer gets a deadline of its own.
+      error_code ec;
+      socket_.cancel(ec);
+      set_deadline(services_.config->io_timeout);
+    } else {
       close();
     }
   }
@@ -81,6 +105,7 @@ asio::awaitable<bool> Connection::answer_operational(const s3::RequestHead& head
   bhttp::response<bhttp::string_body> res;
   res.version(head.version());
   res.set(bhttp::field::server, "moss");
+  res.set("x-amz-request-id", services_.service->next_request_id());
   if (path == "/healthz") {
     res.result(bhttp::status::ok);
     res.body() = "ok\n";
@@ -102,6 +127,7 @@ asio::awaitable<bool> Connection::answer_operational(const s3::RequestHead& head
   res.prepare_payload();
   set_deadline(services_.config->io_timeout);
   auto [ec, n] = co_await bhttp::async_write(socket_, res, kAwait);
+  clear_deadline();
   co_return !ec;
 }
 
@@ -115,12 +141,32 @@ asio::awaitable<void> Connection::reject_head(error_code ec) {
                           : s3::S3Error(s3::S3ErrorCode::kInvalidRequest,
                                         "The HTTP request could not be parsed: " + ec.message());
   std::string request_id = services_.service->next_request_id();
-  spdlog::info("rejected request from {} ({}): {}", remote_, request_id, ec.message());
   auto res = s3::error_response(error, "/", request_id, 11);
   res.keep_alive(false);
   set_deadline(services_.config->io_timeout);
   co_await bhttp::async_write(socket_, res, kAwait);
+  clear_deadline();
   services_.metrics->record_request("Malformed", static_cast<int>(res.result_int()), 0, 0, 0);
+  // The access log line every request gets, in the dispatcher's format.
+  access_logger()->info(
+      "\"request_id\":\"{}\",\"remote\":\"{}\",\"operation\":\"Malformed\",\"status\":{},"
+      "\"error\":\"{}\",\"detail\":\"{}\"",
+      request_id, json_escape(remote_), res.result_int(), error.info().code,
+      json_escape(ec.message()));
+}
+
+asio::awaitable<void> Connection::linger() {
+  error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  if (ec) co_return;
+  const auto limit = std::chrono::steady_clock::now() + kLingerLimit;
+  std::array<char, 16 * 1024> scratch;
+  while (!closed_ && std::chrono::steady_clock::now() < limit) {
+    set_deadline(std::min<std::chrono::steady_clock::duration>(kLingerQuiet,
+                                                               services_.config->io_timeout));
+    auto [read_ec, n] = co_await socket_.async_read_some(asio::buffer(scratch), kAwait);
+    if (read_ec) break;
+  }
 }
 
 asio::awaitable<void> Connection::run() {
@@ -129,6 +175,8 @@ asio::awaitable<void> Connection::run() {
   set_deadline(config.idle_timeout);
   asio::co_spawn(socket_.get_executor(), watchdog(), asio::detached);
 
+  // The client may still be sending when the loop ends: see linger().
+  bool unread_input = false;
   while (!closed_) {
     bhttp::request_parser<bhttp::buffer_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
@@ -136,31 +184,48 @@ asio::awaitable<void> Connection::run() {
 
     idle_ = true;
     if (closing_) break;
-    // The head must be complete within header_timeout of the connection
-    // becoming busy; an idle keep-alive connection gets idle_timeout.
-    set_deadline(buffer_.size() ? config.header_timeout : config.idle_timeout);
+    // An idle keep-alive connection gets idle_timeout for the next request
+    // to begin; from its first byte the head must be complete within
+    // header_timeout.
+    if (buffer_.size() == 0) {
+      set_deadline(config.idle_timeout);
+      auto [wait_ec] = co_await socket_.async_wait(asio::ip::tcp::socket::wait_read, kAwait);
+      if (wait_ec || closed_ || closing_) break;
+    }
+    set_deadline(config.header_timeout);
     auto [ec, n] = co_await bhttp::async_read_header(socket_, buffer_, parser, kAwait);
+    clear_deadline();
     idle_ = false;
     if (ec) {
       bool quiet = ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
                    ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
                    timed_out_ || closed_;
-      if (!quiet) co_await reject_head(ec);
+      if (!quiet) {
+        co_await reject_head(ec);
+        unread_input = true;
+      }
       break;
     }
 
     const auto& head = parser.get().base();
     const bool keep_alive = parser.keep_alive();
     if (co_await answer_operational(head, keep_alive)) {
-      if (!keep_alive || closing_) break;
+      unread_input = !parser.is_done();
+      if (!keep_alive || closing_ || unread_input) break;
       continue;
     }
 
     BeastExchange exchange(*this, socket_, buffer_, parser, remote_, config.io_timeout,
                            keep_alive && !closing_ && !services_.stopping());
     co_await services_.service->handle(exchange);
-    if (!exchange.keep_alive() || !exchange.head_sent() || closed_) break;
-    if (!parser.is_done()) break;  // an unread body would be parsed as the next request
+    clear_deadline();
+    // An unread body would be parsed as the next request.
+    unread_input = !exchange.body_complete();
+    if (!exchange.keep_alive() || !exchange.head_sent() || closed_ || unread_input) break;
+  }
+  if (!closed_) {
+    error_code ec;
+    if (unread_input || buffer_.size() > 0 || socket_.available(ec) > 0) co_await linger();
   }
   close();
 }

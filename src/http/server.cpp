@@ -151,11 +151,14 @@ class Server::Impl {
     });
   }
 
-  // Called with mutex_ held or when nothing else runs.
+  // Called with mutex_ held or when nothing else runs. The last connection
+  // is gone: stop the io_context outright, since background work on it (the
+  // credentials reload timer) would otherwise keep run() from returning.
   void finish_stop() {
     asio::post(ioc_, [this] {
       grace_timer_.cancel();
       signals_.cancel();
+      ioc_.stop();
     });
   }
 

@@ -121,6 +121,15 @@ awaitable<void> S3Service::dispatch(RequestContext& ctx) {
     case Operation::kGetObject:
     case Operation::kHeadObject: co_return co_await handle_get_object(ctx);
     case Operation::kDeleteObject: co_return co_await handle_delete_object(ctx);
+    case Operation::kCreateMultipartUpload:
+      co_return co_await handle_create_multipart_upload(ctx);
+    case Operation::kUploadPart: co_return co_await handle_upload_part(ctx);
+    case Operation::kUploadPartCopy: co_return co_await handle_upload_part_copy(ctx);
+    case Operation::kCompleteMultipartUpload:
+      co_return co_await handle_complete_multipart_upload(ctx);
+    case Operation::kAbortMultipartUpload: co_return co_await handle_abort_multipart_upload(ctx);
+    case Operation::kListParts: co_return co_await handle_list_parts(ctx);
+    case Operation::kListMultipartUploads: co_return co_await handle_list_multipart_uploads(ctx);
     case Operation::kMethodNotAllowed:
       throw S3Error(S3ErrorCode::kMethodNotAllowed);
     default:

@@ -1,7 +1,8 @@
-// s3::Exchange over a Beast request parser and a TCP socket. Request bodies
-// are pulled through a buffer_body parser (Beast removes chunked transfer
-// coding); response bodies are written directly or sent from files with
-// sendfile(2), so object bytes never pass through user space on a GET.
+// s3::Exchange over a Beast request parser and a TCP socket. Chunked request
+// bodies are pulled through the buffer_body parser (Beast removes the transfer
+// coding); Content-Length bodies are read straight into the caller's buffer.
+// Response bodies are written directly or sent from files with sendfile(2),
+// so object bytes never pass through user space on a GET.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -39,10 +40,13 @@ class BeastExchange final : public s3::Exchange {
   uint64_t bytes_received() const override { return bytes_received_; }
   uint64_t bytes_sent() const override { return bytes_sent_; }
 
-  bool keep_alive() const { return keep_alive_; }
+  // False once the handler or a server shutdown ruled out another request.
+  bool keep_alive() const;
 
  private:
+  bool expects_continue() const;
   s3::awaitable<void> send_continue_if_expected();
+  s3::awaitable<size_t> read_sized_body(std::span<uint8_t> buf);
   [[noreturn]] void throw_io_error(boost::system::error_code ec) const;
 
   Connection& connection_;
@@ -52,7 +56,8 @@ class BeastExchange final : public s3::Exchange {
   std::string remote_;
   std::chrono::seconds io_timeout_;
   bool keep_alive_;
-  bool continue_sent_ = false;
+  uint64_t sized_body_remaining_ = 0;  // Content-Length bodies
+  bool continue_sent_ = false;  // "100 Continue" went out
   bool head_sent_ = false;
   int status_ = 0;
   uint64_t bytes_received_ = 0;

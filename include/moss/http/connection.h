@@ -1,7 +1,13 @@
 // One client connection: a linear coroutine that reads a request head, lets
 // the handler serve it through a BeastExchange, and loops while the
-// connection stays reusable. A watchdog coroutine on the same strand closes
-// the socket when the current deadline passes (idle, slow head, stalled body).
+// connection stays reusable. A watchdog coroutine on the same strand enforces
+// the deadline of the network wait in progress (idle, slow head, stalled body
+// or response); time a handler spends on the disk is not limited.
+//
+// A connection that ends while the client may still be sending (an unread
+// body, a rejected head) is half-closed and drained for a while before it is
+// closed: closing with unread input makes the kernel answer with a reset,
+// which can destroy the error response before the client has read it.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -36,20 +42,31 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // between requests, else after the response in progress.
   void shutdown_when_idle();
 
-  // The watchdog's view of progress.
-  void set_deadline(std::chrono::steady_clock::duration from_now);
+  // What the watchdog does when a deadline passes: close the connection, or
+  // cancel the pending operation so the request can still be answered
+  // (RequestTimeout for a stalled body); a second expiry then closes.
+  enum class OnExpiry { kClose, kCancel };
+  // Arms the deadline for the network wait about to start.
+  void set_deadline(std::chrono::steady_clock::duration from_now,
+                    OnExpiry on_expiry = OnExpiry::kClose);
+  // No network wait in progress (the handler is working): no deadline.
+  void clear_deadline();
   bool timed_out() const { return timed_out_; }
+  // The server is shutting down: responses should say "Connection: close".
+  bool closing() const { return closing_; }
 
  private:
   boost::asio::awaitable<void> watchdog();
   boost::asio::awaitable<bool> answer_operational(const s3::RequestHead& head, bool keep_alive);
   boost::asio::awaitable<void> reject_head(boost::system::error_code ec);
+  boost::asio::awaitable<void> linger();
   void close();
 
   boost::asio::ip::tcp::socket socket_;
   boost::beast::flat_buffer buffer_;
   boost::asio::steady_timer timer_;
-  std::chrono::steady_clock::time_point deadline_;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  OnExpiry on_expiry_ = OnExpiry::kClose;
   ConnectionServices services_;
   std::string remote_;
   bool idle_ = true;

@@ -1,0 +1,413 @@
+"""HTTP/1.1 as moss speaks it: keep-alive and pipelining, Expect:
+100-continue (including early rejection), chunked request bodies, limits and
+timeouts on heads and bodies, request ids on every response, malformed input,
+clients that vanish mid-upload, and a graceful SIGTERM."""
+import base64
+import hashlib
+import json
+import os
+import re
+import signal
+import socket
+import tempfile
+import time
+import unittest
+import urllib.request
+
+from botocore.exceptions import ClientError
+
+from moss_harness import ACCESS_KEY, SECRET_KEY, MossServer, MossTestCase, boto3_client
+from s3_wire import (UNSIGNED, RawConnection, S3Assertions, Signer, request_bytes,
+                     signed_head_bytes, signed_request, temp_files)
+
+TIMEOUT_FLAGS = ("--idle-timeout", "2", "--header-timeout", "2", "--io-timeout", "2")
+
+
+def wait_for(predicate, timeout=15, interval=0.05):
+    """Polls until predicate() is true; returns its last value."""
+    deadline = time.time() + timeout
+    while True:
+        value = predicate()
+        if value or time.time() > deadline:
+            return value
+        time.sleep(interval)
+
+
+def requests_in_flight(server):
+    with urllib.request.urlopen(server.endpoint + "/metrics", timeout=5) as r:
+        text = r.read().decode()
+    return int(re.search(r"^moss_http_requests_in_flight (\d+)", text, re.M).group(1))
+
+
+def http_chunked(data, sizes):
+    out = bytearray()
+    pos = 0
+    for size in sizes:
+        piece = data[pos:pos + size]
+        pos += size
+        out += f"{len(piece):x}\r\n".encode() + piece + b"\r\n"
+    assert pos >= len(data)
+    return bytes(out) + b"0\r\n\r\n"
+
+
+class HttpBehaviour(S3Assertions, MossTestCase):
+    server_args = TIMEOUT_FLAGS
+    bucket = "http"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        s3 = boto3_client(cls.server)
+        s3.create_bucket(Bucket=cls.bucket)
+        s3.put_object(Bucket=cls.bucket, Key="small", Body=b"small object")
+
+    def request(self, method, path, **kwargs):
+        return signed_request(self.server, method, path, **kwargs)
+
+    # --- connection reuse -------------------------------------------------------
+
+    def test_keep_alive_serves_several_requests_on_one_connection(self):
+        with RawConnection(self.server.port) as conn:
+            put = self.request("PUT", f"/{self.bucket}/ka", body=b"keep me", conn=conn)
+            get = self.request("GET", f"/{self.bucket}/ka", conn=conn)
+            head = self.request("HEAD", f"/{self.bucket}/ka", conn=conn)
+            missing = self.request("GET", f"/{self.bucket}/no-such-key", conn=conn)
+            again = self.request("GET", f"/{self.bucket}/ka", conn=conn)
+        self.assertEqual([r.status for r in (put, get, head, missing, again)],
+                         [200, 200, 200, 404, 200])
+        self.assertEqual(get.body, b"keep me")
+        self.assertEqual(again.body, b"keep me")
+        self.assertEqual(head.headers["content-length"], "7")
+        self.assertS3Error(missing, 404, "NoSuchKey")
+        for response in (put, get, head, missing, again):
+            self.assertNotEqual(response.headers.get("connection"), "close", response)
+
+    def test_pipelined_requests_are_answered_in_order(self):
+        self.request("PUT", f"/{self.bucket}/pipe-a", body=b"A" * 10)
+        self.request("PUT", f"/{self.bucket}/pipe-b", body=b"B" * 20)
+        with RawConnection(self.server.port) as conn:
+            conn.send(signed_head_bytes(self.server, "GET", f"/{self.bucket}/pipe-a", {}) +
+                      signed_head_bytes(self.server, "GET", f"/{self.bucket}/pipe-b", {}) +
+                      signed_head_bytes(self.server, "GET", f"/{self.bucket}/pipe-a", {}))
+            bodies = [conn.read_response().body for _ in range(3)]
+        self.assertEqual(bodies, [b"A" * 10, b"B" * 20, b"A" * 10])
+
+    def test_connection_stays_usable_after_a_rejected_body(self):
+        # The whole (small) body of a rejected PUT arrived: the connection can
+        # serve the next request.
+        with RawConnection(self.server.port) as conn:
+            bad = self.request("PUT", f"/{self.bucket}/digest", body=b"x" * 1000,
+                               headers={"Content-MD5": base64.b64encode(b"0" * 16).decode()},
+                               payload_hash=UNSIGNED, conn=conn)
+            self.assertS3Error(bad, 400, "BadDigest")
+            if bad.headers.get("connection") != "close":
+                self.assertEqual(self.request("GET", f"/{self.bucket}/small", conn=conn).body,
+                                 b"small object")
+
+    # --- Expect: 100-continue ---------------------------------------------------
+
+    def test_expect_continue_gets_100_before_the_body_is_sent(self):
+        body = os.urandom(300000)
+        with RawConnection(self.server.port) as conn:
+            conn.send(signed_head_bytes(self.server, "PUT", f"/{self.bucket}/continued",
+                                  {"Content-Length": str(len(body)), "Expect": "100-continue"}))
+            interim = conn.read_response()
+            self.assertEqual(interim.status, 100)
+            conn.send(body)
+            final = conn.read_response()
+            self.assertEqual(final.status, 200, final)
+            self.assertEqual(final.headers["etag"], '"' + hashlib.md5(body).hexdigest() + '"')
+        self.assertEqual(self.request("GET", f"/{self.bucket}/continued").body, body)
+
+    def test_expect_continue_with_bad_signature_is_rejected_without_the_body(self):
+        signer = Signer(secret_key="wrong-secret-wrong-secret-wrong-00")
+        with RawConnection(self.server.port, timeout=10) as conn:
+            conn.send(signed_head_bytes(self.server, "PUT", f"/{self.bucket}/never-sent",
+                                  {"Content-Length": str(50 << 20), "Expect": "100-continue"},
+                                  signer=signer))
+            response = conn.read_response()  # no body sent: must not wait for it
+            self.assertS3Error(response, 403, "SignatureDoesNotMatch")
+            self.assertEqual(response.headers.get("connection"), "close")
+        self.assertNotStored(self.bucket, "never-sent")
+        self.assertNoTempFiles()
+
+    def test_expect_continue_to_missing_bucket_is_rejected_without_the_body(self):
+        with RawConnection(self.server.port, timeout=10) as conn:
+            conn.send(signed_head_bytes(self.server, "PUT", "/no-such-bucket-here/k",
+                                  {"Content-Length": str(1 << 20), "Expect": "100-continue"}))
+            self.assertS3Error(conn.read_response(), 404, "NoSuchBucket")
+
+    def test_expect_continue_answered_early_closes_the_connection(self):
+        # The client may still send the body after a final status; it must
+        # not be read as the next request.
+        with RawConnection(self.server.port, timeout=10) as conn:
+            conn.send(signed_head_bytes(self.server, "PUT", "/no-such-bucket-here/k",
+                                        {"Content-Length": "0", "Expect": "100-continue"}))
+            response = conn.read_response()
+            self.assertS3Error(response, 404, "NoSuchBucket")
+            self.assertEqual(response.headers.get("connection"), "close")
+            self.assertTrue(conn.closed_by_server(timeout=10))
+
+    def test_boto3_reuses_connections_across_empty_and_rejected_puts(self):
+        # botocore sends "Expect: 100-continue" on every PutObject and keeps
+        # the connection; a final answer without a 100 on a connection left
+        # open made its next request on that connection hang.
+        s3 = self.s3(read_timeout=10)
+        with self.assertRaises(ClientError) as caught:
+            s3.put_object(Bucket="no-such-bucket-here", Key="k", Body=b"")
+        self.assertS3Error(caught.exception, 404, "NoSuchBucket")
+        for key, body in (("empty", b""), ("one", b"1"), ("empty2", b""), ("two", b"22")):
+            s3.put_object(Bucket=self.bucket, Key=key, Body=body)
+            self.assertEqual(s3.get_object(Bucket=self.bucket, Key=key)["Body"].read(), body)
+
+    # --- chunked transfer coding ---------------------------------------------------
+
+    def test_chunked_transfer_encoding_put_with_unsigned_payload(self):
+        body = os.urandom(200000)
+        with RawConnection(self.server.port) as conn:
+            conn.send(signed_head_bytes(self.server, "PUT", f"/{self.bucket}/te-chunked",
+                                  {"Transfer-Encoding": "chunked"}) +
+                      http_chunked(body, [1, 65536, 1000, 200000]))
+            response = conn.read_response()
+        self.assertEqual(response.status, 200, response)
+        self.assertEqual(response.headers["etag"], '"' + hashlib.md5(body).hexdigest() + '"')
+        self.assertEqual(self.request("GET", f"/{self.bucket}/te-chunked").body, body)
+
+    def test_chunked_transfer_encoding_put_with_payload_hash(self):
+        body = os.urandom(100000)
+        with RawConnection(self.server.port) as conn:
+            conn.send(signed_head_bytes(self.server, "PUT", f"/{self.bucket}/te-hashed",
+                                  {"Transfer-Encoding": "chunked"},
+                                  payload_hash=hashlib.sha256(body).hexdigest()) +
+                      http_chunked(body, [50000, 50000]))
+            self.assertEqual(conn.read_response().status, 200)
+        self.assertEqual(self.request("GET", f"/{self.bucket}/te-hashed").body, body)
+
+    def test_chunked_transfer_encoding_with_wrong_payload_hash_stores_nothing(self):
+        body = os.urandom(100000)
+        with RawConnection(self.server.port) as conn:
+            conn.send(signed_head_bytes(self.server, "PUT", f"/{self.bucket}/te-wrong",
+                                  {"Transfer-Encoding": "chunked"},
+                                  payload_hash=hashlib.sha256(b"other").hexdigest()) +
+                      http_chunked(body, [50000, 50000]))
+            self.assertS3Error(conn.read_response(), 400, "XAmzContentSHA256Mismatch")
+        self.assertNotStored(self.bucket, "te-wrong")
+        self.assertNoTempFiles()
+
+    def test_malformed_chunked_transfer_encoding_stores_nothing(self):
+        with RawConnection(self.server.port) as conn:
+            conn.send(signed_head_bytes(self.server, "PUT", f"/{self.bucket}/te-bad",
+                                  {"Transfer-Encoding": "chunked"}) +
+                      b"10\r\n0123456789abcdef\r\nzz\r\nmore\r\n0\r\n\r\n")
+            self.assertS3Error(conn.read_response(), 400, "IncompleteBody")
+        self.assertNotStored(self.bucket, "te-bad")
+        self.assertNoTempFiles()
+
+    # --- limits and malformed input ------------------------------------------------
+
+    def test_oversized_request_headers_are_rejected(self):
+        with RawConnection(self.server.port) as conn:
+            conn.send(signed_head_bytes(self.server, "GET", f"/{self.bucket}/small",
+                                  {"x-amz-meta-big": "a" * 40000}))
+            response = conn.read_response()
+        self.assertS3Error(response, 400, "RequestHeaderSectionTooLarge")
+
+    def test_many_headers_beyond_the_limit_are_rejected(self):
+        headers = {f"x-amz-meta-h{i}": "v" * 100 for i in range(400)}
+        with RawConnection(self.server.port) as conn:
+            conn.send(request_bytes("GET", f"/{self.bucket}/small",
+                                    dict(headers, Host="127.0.0.1")))
+            self.assertS3Error(conn.read_response(), 400, "RequestHeaderSectionTooLarge")
+
+    def test_garbage_request_line_is_bad_request(self):
+        for garbage in (b"HELLO\r\n\r\n", b"GET\r\n\r\n", b"GET / HTTX/1.1\r\n\r\n",
+                        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + os.urandom(64)):
+            with self.subTest(garbage=garbage[:16]):
+                with RawConnection(self.server.port) as conn:
+                    conn.send(garbage + b"\r\n\r\n")
+                    response = conn.read_response()
+                self.assertEqual(response.status, 400, response)
+                self.assertS3Error(response, 400, "InvalidRequest")
+                self.assertEqual(response.headers.get("connection"), "close")
+
+    def test_malformed_xml_in_delete_objects(self):
+        for body in (b"<Delete><Object><Key>a</Key>", b"not xml at all",
+                     b"<NotDelete><Object><Key>a</Key></Object></NotDelete>"):
+            with self.subTest(body=body):
+                md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+                response = self.request("POST", f"/{self.bucket}", query=[("delete", "")],
+                                        body=body, headers={"Content-MD5": md5})
+                self.assertS3Error(response, 400, "MalformedXML")
+        self.assertEqual(self.request("GET", f"/{self.bucket}/small").status, 200)
+
+    def test_every_response_carries_a_request_id(self):
+        responses = [
+            self.request("PUT", f"/{self.bucket}/rid", body=b"x"),
+            self.request("GET", f"/{self.bucket}/rid"),
+            self.request("HEAD", f"/{self.bucket}/rid"),
+            self.request("GET", "/"),
+            self.request("GET", f"/{self.bucket}", query=[("list-type", "2")]),
+            self.request("DELETE", f"/{self.bucket}/rid"),
+            self.request("GET", f"/{self.bucket}/rid"),                  # 404
+            self.request("HEAD", f"/{self.bucket}/rid"),                 # 404, no body
+            self.request("GET", f"/{self.bucket}/small",
+                         signer=Signer(secret_key="wrong-secret-000000000000")),  # 403
+            self.request("GET", f"/{self.bucket}/small", headers={"Range": "bytes=900-"}),
+        ]
+        with RawConnection(self.server.port) as conn:  # anonymous
+            conn.send(request_bytes("GET", "/", {"Host": "x"}))
+            responses.append(conn.read_response())
+        with RawConnection(self.server.port) as conn:  # unparseable
+            conn.send(b"BROKEN\r\n\r\n")
+            responses.append(conn.read_response())
+        with urllib.request.urlopen(self.server.endpoint + "/healthz", timeout=5) as r:
+            health_id = r.headers.get("x-amz-request-id")
+        self.assertEqual([r.status for r in responses],
+                         [200, 200, 200, 200, 200, 204, 404, 404, 403, 416, 403, 400])
+        ids = [r.headers.get("x-amz-request-id") for r in responses] + [health_id]
+        for response, request_id in zip(responses + [None], ids):
+            self.assertTrue(request_id, f"no x-amz-request-id on {response}")
+        self.assertEqual(len(set(ids)), len(ids), "request ids must be unique")
+
+    # --- timeouts ---------------------------------------------------------------------
+
+    def test_idle_keep_alive_connection_is_closed_after_the_idle_timeout(self):
+        with RawConnection(self.server.port) as conn:
+            self.assertEqual(self.request("GET", f"/{self.bucket}/small", conn=conn).status, 200)
+            self.assertTrue(conn.closed_by_server(timeout=30))
+
+    def test_incomplete_request_head_is_closed_after_the_header_timeout(self):
+        with RawConnection(self.server.port) as conn:
+            conn.send(b"GET /http/small HTTP/1.1\r\nHost: x\r\n")
+            self.assertTrue(conn.closed_by_server(timeout=30))
+
+    def test_stalled_request_body_is_aborted_after_the_io_timeout(self):
+        with RawConnection(self.server.port, timeout=30) as conn:
+            conn.send(signed_head_bytes(self.server, "PUT", f"/{self.bucket}/stalled",
+                                  {"Content-Length": str(1 << 20)}) + b"s" * 10000)
+            self.assertTrue(wait_for(lambda: temp_files(self.server)),
+                            "the upload never started")
+            response = conn.read_response()  # no more bytes are coming
+            self.assertS3Error(response, 400, "RequestTimeout")
+            self.assertEqual(response.headers.get("connection"), "close")
+            self.assertTrue(conn.closed_by_server(timeout=30))
+        self.assertNotStored(self.bucket, "stalled")
+        self.assertNoTempFiles()
+
+    def test_client_that_does_not_read_its_response_is_disconnected(self):
+        # A GET whose reader stalls: the server gives up after the io timeout
+        # instead of holding the request (and its open blob) forever.
+        self.s3().put_object(Bucket=self.bucket, Key="unread", Body=os.urandom(32 << 20))
+        with RawConnection(self.server.port, timeout=30) as conn:
+            conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            conn.send(signed_head_bytes(self.server, "GET", f"/{self.bucket}/unread", {}))
+            self.assertEqual(conn.read_response(head_only=True).status, 200)
+            # Not reading any further: the request must end on its own.
+            self.assertTrue(wait_for(lambda: requests_in_flight(self.server) == 0, timeout=30),
+                            "the stalled GET is still being served")
+        self.assertEqual(self.request("GET", f"/{self.bucket}/small").status, 200)
+
+    # --- vanishing clients ---------------------------------------------------------
+
+    def test_client_disconnecting_mid_put_stores_nothing(self):
+        conn = RawConnection(self.server.port)
+        conn.send(signed_head_bytes(self.server, "PUT", f"/{self.bucket}/half",
+                              {"Content-Length": str(4 << 20)}) + os.urandom(1 << 20))
+        self.assertTrue(wait_for(lambda: temp_files(self.server)), "the upload never started")
+        conn.close()
+        self.assertTrue(wait_for(lambda: not temp_files(self.server)),
+                        f"temporary files left: {temp_files(self.server)}")
+        self.assertNotStored(self.bucket, "half")
+        self.assertEqual(self.request("GET", f"/{self.bucket}/small").status, 200)
+
+    def test_client_disconnecting_mid_chunked_put_stores_nothing(self):
+        conn = RawConnection(self.server.port)
+        conn.send(signed_head_bytes(self.server, "PUT", f"/{self.bucket}/half-chunked",
+                              {"Transfer-Encoding": "chunked"}) +
+                  b"100000\r\n" + os.urandom(1 << 20) + b"\r\n100000\r\n" + b"x" * 1000)
+        self.assertTrue(wait_for(lambda: temp_files(self.server)), "the upload never started")
+        conn.sock.shutdown(socket.SHUT_WR)
+        self.assertTrue(wait_for(lambda: not temp_files(self.server)))
+        conn.close()
+        self.assertNotStored(self.bucket, "half-chunked")
+
+
+class GracefulShutdown(S3Assertions, unittest.TestCase):
+    """SIGTERM: stop accepting, let requests in flight finish, exit 0."""
+
+    def setUp(self):
+        self.server = MossServer().start()
+        self.s3 = boto3_client(self.server)
+        self.s3.create_bucket(Bucket="shutdown")
+
+    def tearDown(self):
+        self.server.cleanup()
+
+    def test_requests_in_flight_finish_after_sigterm(self):
+        big = os.urandom(48 << 20)
+        self.s3.put_object(Bucket="shutdown", Key="big", Body=big)
+        upload = os.urandom(8 << 20)
+
+        # A GET whose reader is slow, and a PUT whose writer is slow.
+        reader = RawConnection(self.server.port, timeout=30)
+        reader.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        reader.send(signed_head_bytes(self.server, "GET", "/shutdown/big", {}))
+        writer = RawConnection(self.server.port, timeout=30)
+        writer.send(signed_head_bytes(self.server, "PUT", "/shutdown/uploaded",
+                                {"Content-Length": str(len(upload))}) + upload[:1 << 20])
+        self.assertTrue(wait_for(lambda: requests_in_flight(self.server) >= 2), "requests not in flight")
+
+        self.server.process.send_signal(signal.SIGTERM)
+
+        def refused():
+            try:
+                socket.create_connection(("127.0.0.1", self.server.port), timeout=2).close()
+                return False
+            except (ConnectionRefusedError, ConnectionResetError):
+                return True  # reset: queued in the backlog when the listener closed
+        self.assertTrue(wait_for(refused), "new connections still accepted after SIGTERM")
+
+        writer.send(upload[1 << 20:])
+        put = writer.read_response()
+        self.assertEqual(put.status, 200, put)
+        self.assertEqual(put.headers.get("connection"), "close")
+        writer.close()
+
+        got = reader.read_response()
+        reader.close()
+        self.assertEqual(got.status, 200)
+        self.assertEqual(hashlib.sha256(got.body).digest(), hashlib.sha256(big).digest())
+
+        self.assertEqual(self.server.process.wait(timeout=60), 0, self.server.log_tail())
+        self.server.stop()
+        self.server.start()
+        self.s3 = boto3_client(self.server)
+        self.assertEqual(
+            self.s3.get_object(Bucket="shutdown", Key="uploaded")["Body"].read(), upload)
+
+    def test_idle_connections_do_not_delay_exit(self):
+        idle = RawConnection(self.server.port)
+        self.assertEqual(signed_request(self.server, "GET", "/", conn=idle).status, 200)
+        self.server.process.send_signal(signal.SIGTERM)
+        self.assertTrue(idle.closed_by_server(timeout=20))
+        idle.close()
+        self.assertEqual(self.server.process.wait(timeout=20), 0, self.server.log_tail())
+
+    def test_exits_with_a_credentials_file_being_watched(self):
+        # The credentials reload timer must not keep a stopped server alive.
+        self.server.cleanup()
+        fd, credentials = tempfile.mkstemp(suffix=".json")
+        with os.fdopen(fd, "w") as f:
+            json.dump({"keys": [{"access_key_id": ACCESS_KEY,
+                                 "secret_access_key": SECRET_KEY, "name": "test"}]}, f)
+        self.addCleanup(os.unlink, credentials)
+        self.server = MossServer(credentials=False,
+                                 extra_args=["--credentials", credentials,
+                                             "--credentials-reload", "1"]).start()
+        self.assertEqual(signed_request(self.server, "GET", "/").status, 200)
+        self.server.process.send_signal(signal.SIGTERM)
+        self.assertEqual(self.server.process.wait(timeout=20), 0, self.server.log_tail())
+
+
+if __name__ == "__main__":
+    unittest.main()
