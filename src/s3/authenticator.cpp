@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "moss/s3/errors.h"
+#include "moss/s3/router.h"
+#include "moss/s3/sigv2_presigned.h"
 #include "moss/util/digest.h"
 #include "moss/util/time_format.h"
 
@@ -100,10 +102,8 @@ AuthResult Authenticator::authenticate(const RequestHead& head, std::string_view
            p.first == "X-Amz-Algorithm";
   });
   if (presigned) return authenticate_presigned(head, raw_path, raw_query, query, now_seconds);
-  if (std::any_of(query.begin(), query.end(),
-                  [](const auto& p) { return p.first == "Signature" || p.first == "AWSAccessKeyId"; })) {
-    throw S3Error(S3ErrorCode::kInvalidRequest,
-                  "Signature Version 2 is not supported; please use AWS4-HMAC-SHA256.");
+  if (find_param(query, "Signature") && find_param(query, "AWSAccessKeyId")) {
+    return authenticate_presigned_v2(head, raw_path, query, now_seconds);
   }
   throw S3Error(S3ErrorCode::kAccessDenied, "Anonymous access is not allowed.");
 }
@@ -288,6 +288,45 @@ AuthResult Authenticator::authenticate_presigned(const RequestHead& head,
   if (!constant_time_equal(expected, parsed->signature)) {
     throw signature_mismatch(*canonical, to_sign);
   }
+  return result;
+}
+
+AuthResult Authenticator::authenticate_presigned_v2(const RequestHead& head,
+                                                    std::string_view raw_path,
+                                                    const QueryParams& query,
+                                                    int64_t now_seconds) const {
+  const std::string& access_key_id = *find_param(query, "AWSAccessKeyId");
+  const std::string& signature = *find_param(query, "Signature");
+  const std::string* expires_text = find_param(query, "Expires");
+  int64_t expires = 0;
+  if (!expires_text || expires_text->empty() ||
+      !std::all_of(expires_text->begin(), expires_text->end(), ::isdigit) ||
+      expires_text->size() > 12) {
+    throw S3Error(S3ErrorCode::kAccessDenied,
+                  "Query-string authentication requires the Signature, Expires and "
+                  "AWSAccessKeyId parameters");
+  }
+  expires = std::stoll(*expires_text);
+  if (expires - now_seconds > config_.max_presigned_expiry_seconds) {
+    throw S3Error(S3ErrorCode::kAuthorizationQueryParametersError,
+                  "Expires must be less than a week (in seconds) that is 604800 from now");
+  }
+  auto keys = this->keys();
+  const AccessKey* key = keys->find(access_key_id);
+  if (!key) throw S3Error(S3ErrorCode::kInvalidAccessKeyId);
+  if (now_seconds > expires) {
+    throw S3Error(S3ErrorCode::kAccessDenied, "Request has expired")
+        .with("Expires", format_iso8601(expires * 1'000'000'000))
+        .with("ServerTime", format_iso8601(now_seconds * 1'000'000'000));
+  }
+  std::string to_sign = sigv2_string_to_sign(head, raw_path, query, *expires_text);
+  if (!constant_time_equal(sigv2_signature(key->secret_access_key, to_sign), signature)) {
+    throw S3Error(S3ErrorCode::kSignatureDoesNotMatch).with("StringToSign", to_sign);
+  }
+  AuthResult result;
+  result.key = *key;
+  result.presigned = true;
+  result.payload = PayloadMode::kUnsigned;
   return result;
 }
 

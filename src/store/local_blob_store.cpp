@@ -12,6 +12,7 @@
 #include "moss/util/fs.h"
 #include "moss/util/hex.h"
 #include "moss/util/random_id.h"
+#include "moss/util/side_by_side.h"
 
 namespace moss::store {
 namespace {
@@ -44,6 +45,11 @@ class LocalSealedBlob final : public SealedBlob {
   uint64_t size() const override { return size_; }
   const std::string& md5_hex() const override { return md5_; }
   const std::map<DigestAlgorithm, std::string>& digests() const override { return digests_; }
+  StoreResult<UniqueFd> open_read() const override {
+    UniqueFd fd(::open(tmp_path_.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) return io_fail("open " + tmp_path_);
+    return fd;
+  }
 
   const std::string& tmp_path() const { return tmp_path_; }
   void mark_linked() { linked_ = true; }
@@ -78,17 +84,24 @@ class LocalBlobWriter final : public BlobWriter {
   }
 
   StoreResult<void> write(std::span<const uint8_t> data) override {
-    sha256_->update(data);
-    md5_->update(data);
-    for (auto& h : extra_) h->update(data);
-    size_t done = 0;
-    while (done < data.size()) {
-      ssize_t n = ::write(fd_.get(), data.data() + done, data.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return io_fail("write " + tmp_path_);
-      done += static_cast<size_t>(n);
+    int write_errno = 0;
+    auto hash_and_write = [&] {
+      sha256_->update(data);
+      for (auto& h : extra_) h->update(data);
+      if (!write_all(data)) write_errno = errno;
+    };
+    if (data.size() >= kSideBySideThreshold) {
+      run_side_by_side([&] { md5_->update(data); }, hash_and_write);
+    } else {
+      md5_->update(data);
+      hash_and_write();
+    }
+    if (write_errno) {
+      errno = write_errno;
+      return io_fail("write " + tmp_path_);
     }
     written_ += data.size();
+    start_writeback();
     return {};
   }
 
@@ -107,12 +120,39 @@ class LocalBlobWriter final : public BlobWriter {
   uint64_t bytes_written() const override { return written_; }
 
  private:
+  // Below this, handing MD5 to another thread costs more than it saves.
+  static constexpr size_t kSideBySideThreshold = 64 * 1024;
+  static constexpr uint64_t kWritebackStep = 8 << 20;
+
+  // Starts writing the bytes received so far to the disk in the background.
+  // Without it the kernel would hold a large upload in the page cache until
+  // seal()'s fdatasync, which would then wait for all of it at once; with it,
+  // the disk works while the network does and the final sync has little left.
+  void start_writeback() {
+    if (written_ - writeback_start_ < kWritebackStep) return;
+    ::sync_file_range(fd_.get(), static_cast<off_t>(writeback_start_),
+                      static_cast<off_t>(written_ - writeback_start_), SYNC_FILE_RANGE_WRITE);
+    writeback_start_ = written_;
+  }
+
+  bool write_all(std::span<const uint8_t> data) {
+    size_t done = 0;
+    while (done < data.size()) {
+      ssize_t n = ::write(fd_.get(), data.data() + done, data.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return false;
+      done += static_cast<size_t>(n);
+    }
+    return true;
+  }
+
   std::string tmp_path_;
   UniqueFd fd_;
   std::unique_ptr<Hasher> sha256_;
   std::unique_ptr<Hasher> md5_;
   std::vector<std::unique_ptr<Hasher>> extra_;
   uint64_t written_ = 0;
+  uint64_t writeback_start_ = 0;
 };
 
 }  // namespace

@@ -195,10 +195,14 @@ std::string sha256_hex(std::string_view data) {
 // RFC 2104 over the fetched SHA-256: H((K ^ opad) || H((K ^ ipad) || data)). Written
 // out rather than through EVP_MAC, whose per-call parameter setup re-fetches the digest
 // by name; SigV4 computes several of these per request and one per payload chunk.
-std::string hmac_sha256(std::string_view key, std::string_view data) {
+namespace {
+
+// HMAC (RFC 2104) over a digest with a 64-byte block (SHA-1, SHA-256).
+std::string hmac(DigestAlgorithm algorithm, std::string_view key, std::string_view data) {
   constexpr size_t kBlockSize = 64;
-  constexpr size_t kDigestSize = 32;
-  const EVP_MD* md = evp_md(DigestAlgorithm::kSha256);
+  constexpr size_t kMaxDigestSize = 32;
+  const size_t kDigestSize = digest_size(algorithm);
+  const EVP_MD* md = evp_md(algorithm);
 
   uint8_t block_key[kBlockSize] = {};
   if (key.size() > kBlockSize) {
@@ -210,14 +214,14 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   uint8_t pad[kBlockSize];
 
   thread_local MdCtx ctx = new_md_ctx();
-  uint8_t inner[kDigestSize];
+  uint8_t inner[kMaxDigestSize];
   for (size_t i = 0; i < kBlockSize; ++i) pad[i] = block_key[i] ^ 0x36;
   check(EVP_DigestInit_ex2(ctx.get(), md, nullptr), "EVP_DigestInit_ex2");
   check(EVP_DigestUpdate(ctx.get(), pad, kBlockSize), "EVP_DigestUpdate");
   check(EVP_DigestUpdate(ctx.get(), data.data(), data.size()), "EVP_DigestUpdate");
   check(EVP_DigestFinal_ex(ctx.get(), inner, nullptr), "EVP_DigestFinal_ex");
 
-  uint8_t outer[kDigestSize];
+  uint8_t outer[kMaxDigestSize];
   for (size_t i = 0; i < kBlockSize; ++i) pad[i] = block_key[i] ^ 0x5c;
   check(EVP_DigestInit_ex2(ctx.get(), md, nullptr), "EVP_DigestInit_ex2");
   check(EVP_DigestUpdate(ctx.get(), pad, kBlockSize), "EVP_DigestUpdate");
@@ -226,6 +230,16 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   OPENSSL_cleanse(block_key, sizeof block_key);
   OPENSSL_cleanse(pad, sizeof pad);
   return std::string(reinterpret_cast<const char*>(outer), kDigestSize);
+}
+
+}  // namespace
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  return hmac(DigestAlgorithm::kSha256, key, data);
+}
+
+std::string hmac_sha1(std::string_view key, std::string_view data) {
+  return hmac(DigestAlgorithm::kSha1, key, data);
 }
 
 }  // namespace moss

@@ -25,7 +25,6 @@ class Authentication(S3Assertions, MossTestCase):
         s3.put_object(Bucket=cls.bucket, Key="existing", Body=b"existing object")
 
     def presigner(self):
-        # boto3 presigns with SigV2 unless told otherwise; moss speaks SigV4 only.
         return self.s3(signature_version="s3v4")
 
     def host(self):
@@ -152,6 +151,53 @@ class Authentication(S3Assertions, MossTestCase):
         else:
             fetched = self.urlopen(get_url)[1]
         self.assertEqual(fetched, payload)
+
+    # --- Signature Version 2 presigned URLs (boto3's and aws-cli v1's default) ---
+
+    def test_boto3_default_presigned_get_works(self):
+        s3 = self.s3()  # no signature_version: boto3 presigns with SigV2
+        url = s3.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": "existing",
+                                  "ResponseContentType": "text/x-moss"}, ExpiresIn=300)
+        self.assertIn("AWSAccessKeyId=", url)
+        request = urllib.request.Request(url)
+        with urllib.request.urlopen(request, timeout=10) as r:
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.headers["Content-Type"], "text/x-moss")
+            self.assertEqual(r.read(), b"existing object")
+
+    def test_sigv2_presigned_put_with_curl_stores_the_body(self):
+        url = self.s3().generate_presigned_url(
+            "put_object", Params={"Bucket": self.bucket, "Key": "v2-put"}, ExpiresIn=300)
+        curl = which("curl")
+        self.assertIsNotNone(curl, "curl is installed by scripts/install-deps")
+        subprocess.run([curl, "-sS", "--fail", "-X", "PUT", "--data-binary", "v2 body",
+                        "-H", "Content-Type:", url], check=True, timeout=30)
+        self.assertEqual(self.s3().get_object(Bucket=self.bucket, Key="v2-put")["Body"].read(),
+                         b"v2 body")
+
+    def test_sigv2_presigned_url_with_tampered_signature_is_rejected(self):
+        url = self.s3().generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": "existing"}, ExpiresIn=300)
+        status, body = self.urlopen(url.replace("Signature=", "Signature=AAAA"))
+        self.assertS3ErrorBody(status, body, 403, "SignatureDoesNotMatch")
+
+    def test_sigv2_presigned_url_for_another_key_does_not_open_this_one(self):
+        url = self.s3().generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": "existing"}, ExpiresIn=300)
+        status, body = self.urlopen(url.replace("/existing?", "/presigned-put?"))
+        self.assertS3ErrorBody(status, body, 403, "SignatureDoesNotMatch")
+
+    def test_expired_sigv2_presigned_url_is_access_denied(self):
+        s3 = self.s3()
+        url = s3.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": "existing"}, ExpiresIn=1)
+        import re
+        import time
+        expires = int(re.search(r"Expires=(\d+)", url).group(1))
+        time.sleep(max(0, expires - time.time()) + 1.5)
+        status, body = self.urlopen(url)
+        self.assertS3ErrorBody(status, body, 403, "AccessDenied")
 
     def test_expired_presigned_url_is_access_denied(self):
         path = Signer().presign("GET", self.host(), f"/{self.bucket}/existing", expires=60,

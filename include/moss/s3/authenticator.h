@@ -1,5 +1,6 @@
 // Decides who sent a request: SigV4 in the Authorization header or in a
-// presigned URL's query, checked against the credential store and the clock.
+// presigned URL's query (or a SigV2 presigned URL, which older SDKs still make
+// by default), checked against the credential store and the clock.
 // It also reports how the payload is protected, which the payload reader then
 // enforces (hash, chunk signatures, trailers). Thread-safe.
 #pragma once
@@ -66,6 +67,8 @@ class Authenticator {
   AuthResult authenticate_presigned(const RequestHead& head, std::string_view raw_path,
                                     std::string_view raw_query, const QueryParams& query,
                                     int64_t now_seconds) const;
+  AuthResult authenticate_presigned_v2(const RequestHead& head, std::string_view raw_path,
+                                       const QueryParams& query, int64_t now_seconds) const;
   const AccessKey& find_key(const CredentialScope& scope,
                             const std::shared_ptr<const CredentialStore>& keys) const;
 

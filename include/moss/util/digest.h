@@ -46,6 +46,8 @@ inline std::string digest(DigestAlgorithm algorithm, std::string_view data) {
 }
 std::string sha256_hex(std::string_view data);
 std::string hmac_sha256(std::string_view key, std::string_view data);
+// Only for Signature Version 2 presigned URLs, which older SDKs still produce.
+std::string hmac_sha1(std::string_view key, std::string_view data);
 
 // Plain CRC values (for composing multipart checksums).
 uint32_t crc32_update(uint32_t crc, std::span<const uint8_t> data);     // init 0
