@@ -5,6 +5,7 @@ one key leave exactly one winner; identical bodies are stored once."""
 import hashlib
 import os
 import random
+import sys
 import threading
 import time
 import unittest
@@ -109,12 +110,14 @@ class Durability(S3Assertions, unittest.TestCase):
         threads = [threading.Thread(target=writer, args=(i,)) for i in range(8)]
         for t in threads:
             t.start()
+        in_progress = 0
         try:
             deadline = time.time() + 60
             while time.time() < deadline:
                 with lock:
                     enough = len(acknowledged) >= 12
-                if enough and len(temp_files(self.server)) >= 3:
+                in_progress = len(temp_files(self.server))
+                if enough and in_progress >= 3:
                     break  # uploads are mid-stream right now
                 time.sleep(0.01)
             self.server.kill()
@@ -127,6 +130,8 @@ class Durability(S3Assertions, unittest.TestCase):
         self.server.start()
         self.s3 = boto3_client(self.server)
         live = self.live_objects()
+        print(f"\n[kill -9] {len(acknowledged)} uploads acknowledged, {in_progress} in progress "
+              f"at the kill; {len(live)} objects visible after restart", file=sys.stderr)
         for key, sha in live.items():
             self.assertIn(sha, sent.get(key, set()), f"{key} holds bytes nobody sent whole")
         for key, sha in acknowledged.items():

@@ -92,6 +92,22 @@ class HttpBehaviour(S3Assertions, MossTestCase):
             bodies = [conn.read_response().body for _ in range(3)]
         self.assertEqual(bodies, [b"A" * 10, b"B" * 20, b"A" * 10])
 
+    def test_rejected_upload_still_gets_its_error_after_sending_the_whole_body(self):
+        # Clients without Expect (urllib, requests) send the whole body before
+        # reading the answer. The server rejects the request at its head;
+        # closing with the body unread would reset the connection, and the
+        # client would see "connection reset" instead of the S3 error.
+        body = os.urandom(16 << 20)
+        signer = Signer(secret_key="wrong-secret-wrong-secret-wrong-00")
+        with RawConnection(self.server.port, timeout=30) as conn:
+            conn.send(signed_head_bytes(self.server, "PUT", f"/{self.bucket}/rejected-big",
+                                        {"Content-Length": str(len(body))}, signer=signer))
+            conn.send(body)
+            response = conn.read_response()
+        self.assertS3Error(response, 403, "SignatureDoesNotMatch")
+        self.assertEqual(response.headers.get("connection"), "close")
+        self.assertNotStored(self.bucket, "rejected-big")
+
     def test_connection_stays_usable_after_a_rejected_body(self):
         # The whole (small) body of a rejected PUT arrived: the connection can
         # serve the next request.

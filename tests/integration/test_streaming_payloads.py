@@ -171,10 +171,6 @@ class StreamingPayloads(S3Assertions, MossTestCase):
         # Headers signed correctly, chunks by someone who does not know the key.
         payload = payload_of(2 * CHUNK, 23)
         impostor = Signer(secret_key="someone-else-entirely-0000000000")
-
-        def resign(index, line):
-            return line  # the chain below is recomputed by the impostor
-
         good = Signer()
         timestamp = amz_date()
         headers = {"Host": f"127.0.0.1:{self.server.port}", "Content-Encoding": "aws-chunked",
@@ -183,7 +179,7 @@ class StreamingPayloads(S3Assertions, MossTestCase):
                                                         "0" * 64)))
         seed = good.sign_headers("PUT", f"/{self.bucket}/impostor", (), headers,
                                  STREAMING_SIGNED, timestamp)
-        body = aws_chunked(payload, CHUNK, impostor, timestamp, seed, corrupt=resign)
+        body = aws_chunked(payload, CHUNK, impostor, timestamp, seed)
         with RawConnection(self.server.port) as conn:
             conn.send(request_bytes("PUT", f"/{self.bucket}/impostor", headers, body))
             response = conn.read_response()
