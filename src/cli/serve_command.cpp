@@ -16,6 +16,8 @@
 #include "moss/s3/authenticator.h"
 #include "moss/s3/credentials.h"
 #include "moss/s3/s3_service.h"
+#include "moss/models/model_registry.h"
+#include "moss/store/lifecycle_worker.h"
 #include "moss/store/object_store.h"
 #include "moss/util/clock.h"
 #include "moss/util/duration.h"
@@ -46,6 +48,8 @@ struct ServeOptions {
   int credentials_reload_seconds = 10;
   std::string multipart_expiry = "7d";
   std::string multipart_sweep_interval = "1h";
+  std::string lifecycle_interval = "1h";
+  std::string lifecycle_clock_offset = "0s";
 };
 
 bool split_listen(const std::string& listen, std::string& host, uint16_t& port) {
@@ -133,6 +137,28 @@ std::unique_ptr<PeriodicTask> start_upload_expiry_sweep(store::ObjectStore& stor
       });
 }
 
+// Applies the buckets' lifecycle rules at start and every `interval`
+// (docs/versioning.md); POST /_moss/lifecycle/run runs the same worker now.
+std::unique_ptr<PeriodicTask> start_lifecycle_task(store::LifecycleWorker& worker,
+                                                   std::chrono::milliseconds interval) {
+  return std::make_unique<PeriodicTask>("lifecycle worker", interval, [&worker] {
+    auto stats = worker.run();
+    if (!stats) {
+      spdlog::error("lifecycle worker: {}", stats.error().message);
+      return;
+    }
+    const size_t changes = stats->noncurrent_versions_expired + stats->current_versions_expired +
+                           stats->delete_markers_removed + stats->uploads_aborted;
+    spdlog::log(changes ? spdlog::level::info : spdlog::level::debug,
+                "lifecycle worker: {} bucket(s) with rules; expired {} noncurrent and {} current "
+                "version(s), removed {} delete marker(s), aborted {} upload(s), released {} "
+                "blob(s)",
+                stats->buckets, stats->noncurrent_versions_expired,
+                stats->current_versions_expired, stats->delete_markers_removed,
+                stats->uploads_aborted, stats->blobs_released);
+  });
+}
+
 int serve(const ServeOptions& options) {
   LogFormat format = options.log_format == "json"   ? LogFormat::kJson
                      : options.log_format == "text" ? LogFormat::kText
@@ -198,6 +224,21 @@ int serve(const ServeOptions& options) {
   auto upload_sweep =
       start_upload_expiry_sweep(**store, *expiry, *sweep_interval, options.multipart_expiry);
 
+  auto lifecycle_interval = parse_duration(options.lifecycle_interval);
+  auto lifecycle_clock_offset = parse_duration(options.lifecycle_clock_offset);
+  if (!lifecycle_interval || lifecycle_interval->count() == 0 || !lifecycle_clock_offset) {
+    spdlog::critical(
+        "--lifecycle-interval and --lifecycle-clock-offset take durations such as 1h, 10m, 30d "
+        "(the interval more than 0)");
+    return 2;
+  }
+  if (lifecycle_clock_offset->count() != 0) {
+    spdlog::warn("the lifecycle worker's clock runs {} ahead of the wall clock",
+                 options.lifecycle_clock_offset);
+  }
+  store::LifecycleWorker lifecycle(**store, *lifecycle_clock_offset);
+  auto lifecycle_task = start_lifecycle_task(lifecycle, *lifecycle_interval);
+
   Metrics metrics;
   boost::asio::thread_pool blocking(static_cast<size_t>(std::max(1, options.blocking_threads)));
   s3::Authenticator authenticator(std::make_shared<const s3::CredentialStore>(std::move(*keys)),
@@ -208,6 +249,9 @@ int serve(const ServeOptions& options) {
   state.store = store->get();
   state.blocking = &blocking;
   state.authenticator = &authenticator;
+  state.lifecycle = &lifecycle;
+  models::ModelRegistry registry(**store);
+  state.registry = &registry;
   s3::S3Service service(std::move(state), metrics);
 
   auto* object_store = store->get();
@@ -235,6 +279,8 @@ int serve(const ServeOptions& options) {
                server_config.host, server.port(), options.data_dir, options.region);
   server.run();
   upload_sweep->stop();
+  lifecycle.stop();
+  lifecycle_task->stop();
   blocking.join();
   spdlog::info("moss stopped");
   spdlog::shutdown();
@@ -291,6 +337,15 @@ void register_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--multipart-sweep-interval", options->multipart_sweep_interval,
                   "How often to look for expired multipart uploads (e.g. 1h, 10m)")
+      ->capture_default_str();
+  cmd->add_option("--lifecycle-interval", options->lifecycle_interval,
+                  "How often to apply the buckets' lifecycle rules (e.g. 1h, 10m)")
+      ->envname("MOSS_LIFECYCLE_INTERVAL")
+      ->capture_default_str();
+  cmd->add_option("--lifecycle-clock-offset", options->lifecycle_clock_offset,
+                  "Run the lifecycle worker's clock this far ahead of the wall clock (testing, "
+                  "rehearsing a policy; e.g. 30d)")
+      ->envname("MOSS_LIFECYCLE_CLOCK_OFFSET")
       ->capture_default_str();
   cmd->add_option("--log-format", options->log_format, "auto, text or json")
       ->envname("MOSS_LOG_FORMAT")

@@ -3,6 +3,7 @@
 // the same time for 5 MiB as for 5 TiB: the ETag and checksum come from what
 // was recorded for each part.
 #include "moss/s3/handlers.h"
+#include "moss/s3/model_metadata_capture.h"
 #include "moss/s3/multipart_checksums.h"
 #include "moss/s3/multipart_completion.h"
 #include "moss/s3/payload_reader.h"
@@ -105,6 +106,8 @@ awaitable<void> handle_complete_multipart_upload(RequestContext& ctx) {
     v.attributes.checksum_type = upload.checksum_type;
   }
 
+  v.model_metadata = co_await describe_stored_segments(ctx, ctx.key, v.segments);
+
   auto committed = value_or_throw(co_await offload(
       *ctx.service.blocking, [&] { return store.complete_upload(ctx.bucket, upload_id, v, {}); }));
 
@@ -120,9 +123,8 @@ awaitable<void> handle_complete_multipart_upload(RequestContext& ctx) {
     add_element(doc.root(), "ChecksumType", upload.checksum_type);
   }
   http::response<http::string_body> res(ctx.response_head(http::status::ok));
-  if (bucket.versioning != store::VersioningState::kUnversioned) {
-    res.set("x-amz-version-id", committed.version_id);
-  }
+  // As PutObject: no header for the "null" version of a suspended bucket.
+  if (committed.version_id != "null") res.set("x-amz-version-id", committed.version_id);
   res.set(http::field::content_type, "application/xml");
   res.body() = doc.str();
   res.prepare_payload();

@@ -1,11 +1,15 @@
 // DeleteObjects: up to 1000 keys in one request, each deleted on its own.
+#include "moss/models/tag_key.h"
 #include "moss/s3/checksum_headers.h"
 #include "moss/s3/handlers.h"
+#include "moss/s3/model_errors.h"
 #include "moss/s3/names.h"
 #include "moss/s3/payload_reader.h"
 #include "moss/s3/responses.h"
 #include "moss/s3/store_errors.h"
+#include "moss/s3/tag_requests.h"
 #include "moss/s3/xml.h"
+#include "moss/store/version_id.h"
 #include "moss/util/offload.h"
 
 namespace moss::s3 {
@@ -57,6 +61,33 @@ awaitable<void> handle_delete_objects(RequestContext& ctx) {
       add_element(error, "Key", target.key);
       add_element(error, "Code", std::string_view("InvalidArgument"));
       add_element(error, "Message", std::string_view("Invalid key"));
+      continue;
+    }
+    if (!target.version_id.empty() && !store::is_valid_version_id(target.version_id)) {
+      // S3 reports a malformed version id here as one that does not exist.
+      auto error = result.root().append_child("Error");
+      add_element(error, "Key", target.key);
+      add_element(error, "VersionId", target.version_id);
+      add_element(error, "Code", error_info(S3ErrorCode::kNoSuchVersion).code);
+      add_element(error, "Message", error_info(S3ErrorCode::kNoSuchVersion).message);
+      continue;
+    }
+    if (auto tag = models::parse_tag_key(target.key)) {
+      // A tag key names a tag: deleting it removes the tag (a missing one is
+      // no error, as for objects).
+      auto deleted = co_await offload(*ctx.service.blocking, [&] {
+        return ctx.registry().delete_tag(ctx.bucket, tag->model, tag->tag,
+                                         {ctx.auth.key.access_key_id, client_id(ctx), {}});
+      });
+      if (!deleted && deleted.error().code != models::ModelErrc::kNoSuchTag) {
+        S3Error e = to_s3_error(deleted.error());
+        auto error = result.root().append_child("Error");
+        add_element(error, "Key", target.key);
+        add_element(error, "Code", e.info().code);
+        add_element(error, "Message", e.message());
+      } else if (!quiet) {
+        add_element(result.root().append_child("Deleted"), "Key", target.key);
+      }
       continue;
     }
     auto outcome = co_await offload(*ctx.service.blocking, [&] {

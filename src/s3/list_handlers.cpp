@@ -2,10 +2,13 @@
 // response dialects.
 #include <charconv>
 
+#include "moss/models/model_registry.h"
+#include "moss/models/tag_key.h"
 #include "moss/s3/handlers.h"
 #include "moss/s3/owner.h"
 #include "moss/s3/responses.h"
 #include "moss/s3/store_errors.h"
+#include "moss/s3/tag_requests.h"
 #include "moss/s3/xml.h"
 #include "moss/util/base64.h"
 #include "moss/util/time_format.h"
@@ -97,7 +100,16 @@ awaitable<void> handle_list_objects(RequestContext& ctx) {
   }
 
   auto keys = ctx.service.authenticator->keys();
-  for (const auto& object : page.objects) {
+  const std::string client = client_id(ctx);
+  for (auto& object : page.objects) {
+    // A tag lists like a symlink in `ls -L`: with the size and ETag of what
+    // it resolves to (its own ETag and size 0 when it does not resolve).
+    if (auto tag = object.is_tag ? models::parse_tag_key(object.key) : std::nullopt) {
+      if (auto resolved = ctx.registry().resolve(ctx.bucket, tag->model, tag->tag, client)) {
+        object.size = resolved->file.size;
+        object.etag = resolved->file.etag;
+      }
+    }
     auto node = root.append_child("Contents");
     add_element(node, "Key", encode(object.key));
     add_element(node, "LastModified", format_iso8601(object.last_modified_ns));

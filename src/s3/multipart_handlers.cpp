@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "moss/models/tag_key.h"
 #include "moss/s3/checksum_headers.h"
 #include "moss/s3/copy_source.h"
 #include "moss/s3/handlers.h"
@@ -18,6 +19,8 @@
 #include "moss/s3/payload_reader.h"
 #include "moss/s3/responses.h"
 #include "moss/s3/store_errors.h"
+#include "moss/s3/tag_requests.h"
+#include "moss/s3/version_param.h"
 #include "moss/s3/xml.h"
 #include "moss/util/base64.h"
 #include "moss/util/clock.h"
@@ -228,7 +231,10 @@ awaitable<void> handle_upload_part_copy(RequestContext& ctx) {
   const auto algorithm = upload_algorithm(upload);
 
   auto source = parse_copy_source(ctx.header("x-amz-copy-source"));
-  auto opened = value_or_throw(store.open_object(source.bucket, source.key, source.version_id));
+  if (!source.version_id.empty()) check_version_id(source.version_id, "x-amz-copy-source");
+  auto opened = models::parse_tag_key(source.key)
+                    ? open_tag_source(ctx, source.bucket, source.key)
+                    : value_or_throw(store.open_object(source.bucket, source.key, source.version_id));
   const auto& src = opened.version;
   if (src.is_delete_marker) {
     if (!source.version_id.empty()) {

@@ -1,15 +1,20 @@
 // Objects: PutObject, GetObject / HeadObject, DeleteObject, CopyObject.
 #include <charconv>
 
+#include "moss/models/tag_key.h"
 #include "moss/s3/checksum_headers.h"
 #include "moss/s3/conditional.h"
 #include "moss/s3/copy_source.h"
 #include "moss/s3/handlers.h"
+#include "moss/s3/model_metadata_capture.h"
 #include "moss/s3/object_headers.h"
+#include "moss/s3/object_serving.h"
 #include "moss/s3/payload_reader.h"
 #include "moss/s3/range.h"
 #include "moss/s3/responses.h"
 #include "moss/s3/store_errors.h"
+#include "moss/s3/tag_requests.h"
+#include "moss/s3/version_param.h"
 #include "moss/s3/xml.h"
 #include "moss/util/base64.h"
 #include "moss/util/clock.h"
@@ -70,40 +75,10 @@ void check_write_preconditions(RequestContext& ctx, const store::WritePreconditi
   }
 }
 
-std::string version_header_value(const store::ObjectVersion& v) { return v.version_id; }
-
-void add_checksum_headers(ResponseHead& head, const store::ObjectAttributes& attributes) {
-  for (const auto& [algorithm, value] : attributes.checksums) {
-    if (auto a = digest_from_name(algorithm)) head.set(checksum_header_name(*a), value);
-  }
-  if (!attributes.checksum_type.empty() && !attributes.checksums.empty()) {
-    head.set("x-amz-checksum-type", attributes.checksum_type);
-  }
-}
-
-Preconditions read_preconditions(const RequestContext& ctx, std::string_view prefix) {
-  auto get = [&](std::string_view name) -> std::optional<std::string> {
-    std::string full = std::string(prefix) + std::string(name);
-    if (!ctx.has_header(full)) return std::nullopt;
-    return std::string(ctx.header(full));
-  };
-  return Preconditions{get("if-match"), get("if-none-match"), get("if-modified-since"),
-                       get("if-unmodified-since")};
-}
-
-// The byte range of part `part_number` (1-based) of a multipart object.
-std::optional<ByteRange> part_range(const store::ObjectVersion& v, int part_number) {
-  uint64_t offset = 0;
-  for (const auto& segment : v.segments) {
-    int number = segment.part_number ? segment.part_number : 1;
-    if (number == part_number) {
-      if (segment.size == 0) return std::nullopt;
-      return ByteRange{offset, offset + segment.size - 1};
-    }
-    offset += segment.size;
-  }
-  return std::nullopt;
-}
+// A write answers with x-amz-version-id only when it made a real version: S3
+// leaves the header out in suspended buckets (the write is the "null" version),
+// though GET and HEAD there answer "null".
+bool reports_version_id(const store::ObjectVersion& v) { return v.version_id != "null"; }
 
 }  // namespace
 
@@ -155,6 +130,7 @@ awaitable<void> handle_put_object(RequestContext& ctx) {
   v.owner = ctx.auth.key.access_key_id;
   v.last_modified_ns = now_unix_nanos();
   v.attributes = std::move(attributes);
+  v.model_metadata = co_await describe_sealed_upload(ctx, ctx.key, *sealed);
 
   auto committed = co_await offload(*ctx.service.blocking, [&] {
     return store.put_object(ctx.bucket, v, *sealed, pre);
@@ -171,14 +147,13 @@ awaitable<void> handle_put_object(RequestContext& ctx) {
 
   auto head = ctx.response_head(http::status::ok);
   head.set(http::field::etag, "\"" + committed->etag + "\"");
-  if (is_versioned(bucket)) head.set("x-amz-version-id", version_header_value(*committed));
+  if (reports_version_id(*committed)) head.set("x-amz-version-id", committed->version_id);
   add_checksum_headers(head, committed->attributes);
   co_await send_empty(ctx, std::move(head));
 }
 
 awaitable<void> handle_get_object(RequestContext& ctx) {
-  const bool head_only = ctx.op == Operation::kHeadObject;
-  std::string version_id = ctx.param("versionId") ? *ctx.param("versionId") : std::string();
+  std::string version_id = version_id_param(ctx.query);
   auto bucket = value_or_throw(ctx.store().metadata().get_bucket(ctx.bucket));
   auto opened = value_or_throw(ctx.store().open_object(ctx.bucket, ctx.key, version_id));
   const auto& v = opened.version;
@@ -196,113 +171,34 @@ awaitable<void> handle_get_object(RequestContext& ctx) {
     throw e;
   }
 
-  auto outcome =
-      evaluate_read_preconditions(read_preconditions(ctx, ""), v.etag,
-                                  v.last_modified_ns / 1'000'000'000);
-  if (outcome == PreconditionOutcome::kNotModified) {
-    S3Error e(S3ErrorCode::kNotModified);
-    e.header("ETag", "\"" + v.etag + "\"")
-        .header("Last-Modified", format_http_date(v.last_modified_ns / 1'000'000'000));
-    throw e;
-  }
-  if (outcome == PreconditionOutcome::kPreconditionFailed) {
-    throw S3Error(S3ErrorCode::kPreconditionFailed).with("Condition", "If-Match");
-  }
-
   auto head = ctx.response_head(http::status::ok);
-  add_object_headers(head, v);
   if (is_versioned(bucket)) head.set("x-amz-version-id", v.version_id);
-
-  ByteRange range{0, v.size ? v.size - 1 : 0};
-  bool partial = false;
-  if (const std::string* part = ctx.param("partNumber")) {
-    int number = 0;
-    auto [p, ec] = std::from_chars(part->data(), part->data() + part->size(), number);
-    if (ec != std::errc() || p != part->data() + part->size() || number < 1 || number > 10000) {
-      throw S3Error(S3ErrorCode::kInvalidArgument, "Part number must be an integer between 1 and "
-                                                   "10000, inclusive")
-          .with("ArgumentName", "partNumber")
-          .with("ArgumentValue", *part);
-    }
-    auto r = part_range(v, number);
-    if (!r) {
-      throw S3Error(S3ErrorCode::kInvalidRange, "The requested partnumber is not satisfiable")
-          .header("Content-Range", "bytes */" + std::to_string(v.size));
-    }
-    range = *r;
-    partial = true;
-    // A part of a multipart object carries the checksum it was uploaded with.
-    if (ctx.header("x-amz-checksum-mode") == "ENABLED" && v.attributes.checksums.size() == 1) {
-      auto algorithm = digest_from_name(v.attributes.checksums.begin()->first);
-      for (const auto& segment : v.segments) {
-        if (algorithm && segment.part_number == number && !segment.part_checksum.empty()) {
-          head.set(checksum_header_name(*algorithm), segment.part_checksum);
-        }
-      }
-    }
-    size_t parts = v.segments.size();
-    if (parts > 1 || (parts == 1 && v.segments[0].part_number)) {
-      head.set("x-amz-mp-parts-count", std::to_string(parts));
-    }
-  } else {
-    auto decision = evaluate_range(ctx.header("range"), v.size);
-    if (decision.kind == RangeDecision::kUnsatisfiable) {
-      throw S3Error(S3ErrorCode::kInvalidRange)
-          .with("RangeRequested", std::string(ctx.header("range")))
-          .with("ActualObjectSize", std::to_string(v.size))
-          .header("Content-Range", "bytes */" + std::to_string(v.size));
-    }
-    if (decision.kind == RangeDecision::kPartial) {
-      range = decision.range;
-      partial = true;
-    }
-  }
-  const uint64_t length = v.size == 0 ? 0 : range.length();
-  if (partial) {
-    head.result(http::status::partial_content);
-    head.set(http::field::content_range, "bytes " + std::to_string(range.first) + "-" +
-                                             std::to_string(range.last) + "/" +
-                                             std::to_string(v.size));
-  } else if (ctx.header("x-amz-checksum-mode") == "ENABLED") {
-    // A whole-object checksum describes the whole object only.
-    add_checksum_headers(head, v.attributes);
-  }
-  apply_response_overrides(head, ctx.query);
-  head.set(http::field::content_length, std::to_string(length));
-  co_await ctx.ex.send_head(std::move(head));
-  if (head_only || length == 0) co_return;
-
-  // Stream the segments that overlap the range, each straight from its file.
-  uint64_t segment_start = 0;
-  for (size_t i = 0; i < v.segments.size(); ++i) {
-    const uint64_t segment_end = segment_start + v.segments[i].size;  // exclusive
-    const uint64_t from = std::max(segment_start, range.first);
-    const uint64_t to = std::min(segment_end, range.last + 1);
-    if (from < to) {
-      co_await ctx.ex.send_file(opened.segments[i].get(), from - segment_start, to - from);
-    }
-    segment_start = segment_end;
-  }
+  co_await serve_object(ctx, opened, std::move(head));
 }
 
 awaitable<void> handle_delete_object(RequestContext& ctx) {
-  std::string version_id = ctx.param("versionId") ? *ctx.param("versionId") : std::string();
+  std::string version_id = version_id_param(ctx.query);
   auto& store = ctx.store();
   auto outcome = value_or_throw(co_await offload(*ctx.service.blocking, [&] {
     return store.delete_object(ctx.bucket, ctx.key, version_id);
   }));
   auto head = ctx.response_head(http::status::no_content);
   if (outcome.delete_marker) head.set("x-amz-delete-marker", "true");
-  if (!outcome.version_id.empty()) head.set("x-amz-version-id", outcome.version_id);
+  // A version that is not there "is deleted" too: S3 echoes the id it was asked for.
+  const std::string& deleted_id = version_id.empty() ? outcome.version_id : version_id;
+  if (!deleted_id.empty()) head.set("x-amz-version-id", deleted_id);
   co_await send_empty(ctx, std::move(head));
 }
 
 awaitable<void> handle_copy_object(RequestContext& ctx) {
   auto& store = ctx.store();
   auto source = parse_copy_source(ctx.header("x-amz-copy-source"));
+  if (!source.version_id.empty()) check_version_id(source.version_id, "x-amz-copy-source");
   auto dest_bucket = value_or_throw(store.metadata().get_bucket(ctx.bucket));
-  auto src = value_or_throw(
-      store.metadata().get_version(source.bucket, source.key, source.version_id));
+  auto src = models::parse_tag_key(source.key)
+                 ? tag_source_version(ctx, source.bucket, source.key)
+                 : value_or_throw(
+                       store.metadata().get_version(source.bucket, source.key, source.version_id));
   if (src.is_delete_marker) {
     if (!source.version_id.empty()) {
       throw S3Error(S3ErrorCode::kInvalidRequest,
@@ -340,6 +236,7 @@ awaitable<void> handle_copy_object(RequestContext& ctx) {
   v.size = src.size;
   v.etag = src.etag;
   v.content_sha256 = src.content_sha256;
+  v.model_metadata = src.model_metadata;
   v.owner = ctx.auth.key.access_key_id;
   v.last_modified_ns = now_unix_nanos();
   if (directive == "COPY") {
@@ -365,7 +262,7 @@ awaitable<void> handle_copy_object(RequestContext& ctx) {
   }
   auto head = ctx.response_head(http::status::ok);
   if (src.version_id != "null") head.set("x-amz-copy-source-version-id", src.version_id);
-  if (is_versioned(dest_bucket)) head.set("x-amz-version-id", committed->version_id);
+  if (reports_version_id(*committed)) head.set("x-amz-version-id", committed->version_id);
   http::response<http::string_body> res(std::move(head));
   res.set(http::field::content_type, "application/xml");
   res.body() = doc.str();

@@ -7,8 +7,11 @@
 #include <spdlog/spdlog.h>
 
 #include "moss/s3/addressing.h"
+#include "moss/s3/admin.h"
 #include "moss/s3/errors.h"
 #include "moss/s3/handlers.h"
+#include "moss/s3/json_responses.h"
+#include "moss/s3/model_routes.h"
 #include "moss/s3/names.h"
 #include "moss/s3/responses.h"
 #include "moss/util/clock.h"
@@ -50,7 +53,11 @@ awaitable<void> S3Service::handle(Exchange& ex) {
   }
 
   if (error && !ex.head_sent()) {
-    auto res = error_response(*error, ctx.resource(), ctx.request_id, ex.request().version());
+    // The registry API answers in JSON, S3 in XML.
+    auto res = is_registry_operation(ctx.op)
+                   ? json_error_response(*error, ctx.request_id, ex.request().version())
+                   : error_response(*error, ctx.resource(), ctx.request_id,
+                                    ex.request().version());
     if (ex.request().method() == http::verb::head) {
       // HEAD answers carry the status and headers only.
       res.body().clear();
@@ -91,6 +98,14 @@ awaitable<void> S3Service::process(RequestContext& ctx) {
   if (!address) throw S3Error(S3ErrorCode::kInvalidURI);
   ctx.bucket = std::move(address->bucket);
   ctx.key = std::move(address->key);
+  if (ctx.bucket == kRegistryBucket) {
+    ctx.op = route_admin(req.method(), ctx.key);
+    if (ctx.op == Operation::kUnknown) ctx.op = route_registry(req.method(), ctx.key);
+    ctx.auth = state_.authenticator->authenticate(req, ctx.raw_path, ctx.raw_query, ctx.query,
+                                                  ctx.now_seconds);
+    if (!is_registry_operation(ctx.op)) co_return co_await dispatch(ctx);  // admin.h
+    co_return co_await handle_registry(ctx);
+  }
   if (ctx.key.size() > 1024) {
     throw S3Error(S3ErrorCode::kKeyTooLongError)
         .with("Size", std::to_string(ctx.key.size()))
@@ -101,6 +116,7 @@ awaitable<void> S3Service::process(RequestContext& ctx) {
   }
 
   ctx.op = route(req.method(), Target{!ctx.bucket.empty(), !ctx.key.empty()}, ctx.query, req);
+  ctx.op = route_tag_key(ctx.op, ctx.key, ctx.query);
   ctx.auth = state_.authenticator->authenticate(req, ctx.raw_path, ctx.raw_query, ctx.query,
                                                 ctx.now_seconds);
   co_await dispatch(ctx);
@@ -130,6 +146,18 @@ awaitable<void> S3Service::dispatch(RequestContext& ctx) {
     case Operation::kAbortMultipartUpload: co_return co_await handle_abort_multipart_upload(ctx);
     case Operation::kListParts: co_return co_await handle_list_parts(ctx);
     case Operation::kListMultipartUploads: co_return co_await handle_list_multipart_uploads(ctx);
+    case Operation::kPutTag: co_return co_await handle_put_tag(ctx);
+    case Operation::kGetTag:
+    case Operation::kHeadTag:
+    case Operation::kGetTagDocument: co_return co_await handle_get_tag(ctx);
+    case Operation::kDeleteTag: co_return co_await handle_delete_tag(ctx);
+    case Operation::kGetBucketVersioning: co_return co_await handle_get_bucket_versioning(ctx);
+    case Operation::kPutBucketVersioning: co_return co_await handle_put_bucket_versioning(ctx);
+    case Operation::kListObjectVersions: co_return co_await handle_list_object_versions(ctx);
+    case Operation::kGetBucketLifecycle: co_return co_await handle_get_bucket_lifecycle(ctx);
+    case Operation::kPutBucketLifecycle: co_return co_await handle_put_bucket_lifecycle(ctx);
+    case Operation::kDeleteBucketLifecycle: co_return co_await handle_delete_bucket_lifecycle(ctx);
+    case Operation::kRunLifecycle: co_return co_await handle_run_lifecycle(ctx);
     case Operation::kMethodNotAllowed:
       throw S3Error(S3ErrorCode::kMethodNotAllowed);
     default:

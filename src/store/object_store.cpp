@@ -147,6 +147,15 @@ StoreResult<DeleteOutcome> ObjectStore::delete_object(std::string_view bucket,
   return outcome;
 }
 
+StoreResult<DeleteOutcome> ObjectStore::expire_version(std::string_view bucket,
+                                                       const ExpiryTarget& target) {
+  std::lock_guard lock(link_mutex_);
+  auto outcome = metadata_->expire_version(bucket, target);
+  if (!outcome) return fail(outcome.error());
+  (void)remove_released(outcome->released_blobs);
+  return outcome;
+}
+
 StoreResult<OpenedObject> ObjectStore::open_object(std::string_view bucket, std::string_view key,
                                                    std::string_view version_id) {
   // A concurrent overwrite can remove a blob between the lookup and the open;
@@ -173,6 +182,37 @@ StoreResult<OpenedObject> ObjectStore::open_object(std::string_view bucket, std:
       return store_fail(StoreErrc::kIo, "blob of " + std::string(key) + " is missing");
     }
   }
+}
+
+StoreResult<TagWriteOutcome> ObjectStore::set_tag(std::string_view bucket, const TagWrite& w,
+                                                  const TagPreconditions& pre) {
+  std::lock_guard lock(link_mutex_);
+  auto outcome = metadata_->set_tag(bucket, w, pre);
+  if (!outcome) return fail(outcome.error());
+  (void)remove_released(outcome->released_blobs);
+  return outcome;
+}
+
+StoreResult<TagWriteOutcome> ObjectStore::delete_tag(std::string_view bucket,
+                                                     std::string_view key,
+                                                     const std::string& actor, int64_t now_ns,
+                                                     const TagPreconditions& pre) {
+  std::lock_guard lock(link_mutex_);
+  auto outcome = metadata_->delete_tag(bucket, key, actor, now_ns, pre);
+  if (!outcome) return fail(outcome.error());
+  (void)remove_released(outcome->released_blobs);
+  return outcome;
+}
+
+StoreResult<OpenedObject> ObjectStore::open_pinned(const ObjectVersion& pinned) {
+  OpenedObject opened;
+  for (const auto& segment : pinned.segments) {
+    auto fd = blobs_->open_blob(segment.sha256);
+    if (!fd) return fail(fd.error());
+    opened.segments.push_back(std::move(*fd));
+  }
+  opened.version = pinned;
+  return opened;
 }
 
 StoreResult<void> ObjectStore::remove_released(const std::vector<std::string>& released) {

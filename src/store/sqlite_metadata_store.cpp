@@ -40,7 +40,10 @@ CREATE TABLE IF NOT EXISTS versions(
   content_sha256 TEXT NOT NULL,
   owner TEXT NOT NULL,
   segments TEXT NOT NULL,
-  attributes TEXT NOT NULL);
+  attributes TEXT NOT NULL,
+  model_metadata TEXT NOT NULL DEFAULT '',
+  -- When the version stopped being the latest (lifecycle NoncurrentDays); 0 while it is.
+  noncurrent_since_ns INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS versions_by_key ON versions(bucket_id, key, id);
 CREATE UNIQUE INDEX IF NOT EXISTS versions_by_version_id ON versions(bucket_id, key, version_id);
 CREATE UNIQUE INDEX IF NOT EXISTS latest_versions ON versions(bucket_id, key) WHERE is_latest = 1;
@@ -55,7 +58,7 @@ PRAGMA user_version = 1;
 
 constexpr const char* kVersionColumns =
     "id, bucket_id, key, version_id, is_latest, is_delete_marker, size, etag, "
-    "last_modified_ns, content_sha256, owner, segments, attributes";
+    "last_modified_ns, content_sha256, owner, segments, attributes, model_metadata";
 
 // Greater than every valid UTF-8 string that starts with the given prefix:
 // 0xFF never occurs in UTF-8.
@@ -153,6 +156,7 @@ ObjectVersion version_from_row(const SqliteStatement& st) {
   v.owner = st.column_text(10);
   v.segments = segments_from_json(st.column_text(11));
   v.attributes = attributes_from_json(st.column_text(12));
+  v.model_metadata = st.column_text(13);
   return v;
 }
 
@@ -252,10 +256,13 @@ StoreResult<void> delete_version_row(SqliteConnection& db, const ObjectVersion& 
   return release_blob_refs(db, v.segments, released);
 }
 
-StoreResult<void> set_latest(SqliteConnection& db, int64_t row_id, bool latest) {
-  auto st = db.prepare("UPDATE versions SET is_latest = ?2 WHERE id = ?1");
+// A version that stops being the latest records when (`now_ns`), for lifecycle
+// rules that count days from then.
+StoreResult<void> set_latest(SqliteConnection& db, int64_t row_id, bool latest, int64_t now_ns) {
+  auto st = db.prepare(
+      "UPDATE versions SET is_latest = ?2, noncurrent_since_ns = ?3 WHERE id = ?1");
   if (!st) return fail(st.error());
-  st->bind(1, row_id).bind(2, int64_t{latest ? 1 : 0});
+  st->bind(1, row_id).bind(2, int64_t{latest ? 1 : 0}).bind(3, latest ? int64_t{0} : now_ns);
   return st->run();
 }
 
@@ -263,7 +270,7 @@ StoreResult<void> set_latest(SqliteConnection& db, int64_t row_id, bool latest) 
 // becomes the latest.
 StoreResult<void> promote_newest(SqliteConnection& db, int64_t bucket_id, std::string_view key) {
   auto st = db.prepare(
-      "UPDATE versions SET is_latest = 1 WHERE id = "
+      "UPDATE versions SET is_latest = 1, noncurrent_since_ns = 0 WHERE id = "
       "(SELECT id FROM versions WHERE bucket_id = ?1 AND key = ?2 ORDER BY id DESC LIMIT 1)");
   if (!st) return fail(st.error());
   st->bind(1, bucket_id).bind(2, key);
@@ -275,8 +282,8 @@ StoreResult<ObjectVersion> insert_version(SqliteConnection& db, const Bucket& bu
                                           bool delete_marker) {
   auto st = db.prepare(
       "INSERT INTO versions(bucket_id, key, version_id, is_latest, is_delete_marker, size, etag, "
-      "last_modified_ns, content_sha256, owner, segments, attributes) "
-      "VALUES(?1, ?2, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id");
+      "last_modified_ns, content_sha256, owner, segments, attributes, model_metadata) "
+      "VALUES(?1, ?2, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id");
   if (!st) return fail(st.error());
   st->bind(1, bucket.id)
       .bind(2, v.key)
@@ -288,7 +295,8 @@ StoreResult<ObjectVersion> insert_version(SqliteConnection& db, const Bucket& bu
       .bind(8, v.content_sha256)
       .bind(9, v.owner)
       .bind(10, segments_to_json(v.segments).dump())
-      .bind(11, attributes_to_json(v.attributes).dump());
+      .bind(11, attributes_to_json(v.attributes).dump())
+      .bind(12, v.model_metadata);
   auto row = st->step();
   if (!row) return fail(row.error());
   ObjectVersion out;
@@ -307,15 +315,16 @@ StoreResult<ObjectVersion> insert_version(SqliteConnection& db, const Bucket& bu
   out.owner = v.owner;
   out.segments = v.segments;
   out.attributes = v.attributes;
+  out.model_metadata = v.model_metadata;
   return out;
 }
 
-// Makes room for a new latest version of `key`: the current latest stops being
-// latest, and in unversioned or suspended buckets the existing "null" version
-// (which the new one replaces) is removed.
+// Makes room for a new latest version of `key`, written at `now_ns`: the
+// current latest stops being latest, and in unversioned or suspended buckets
+// the existing "null" version (which the new one replaces) is removed.
 StoreResult<void> supersede_current(SqliteConnection& db, const Bucket& bucket,
                                     std::string_view key, const std::optional<ObjectVersion>& current,
-                                    std::vector<std::string>& released) {
+                                    int64_t now_ns, std::vector<std::string>& released) {
   bool current_removed = false;
   if (bucket.versioning != VersioningState::kEnabled) {
     auto null_version = find_by_version_id(db, bucket.id, key, "null");
@@ -325,7 +334,30 @@ StoreResult<void> supersede_current(SqliteConnection& db, const Bucket& bucket,
       current_removed = current && current->row_id == (*null_version)->row_id;
     }
   }
-  if (current && !current_removed) return set_latest(db, current->row_id, false);
+  if (current && !current_removed) return set_latest(db, current->row_id, false, now_ns);
+  return {};
+}
+
+StoreResult<void> delete_current(SqliteConnection& db, const Bucket& bucket, std::string_view key,
+                                 int64_t now_ns, DeleteOutcome& out) {
+  auto current = find_latest(db, bucket.id, key);
+  if (!current) return fail(current.error());
+  if (bucket.versioning == VersioningState::kUnversioned) {
+    if (!*current) return {};
+    return delete_version_row(db, **current, out.released_blobs);
+  }
+  if (auto r = supersede_current(db, bucket, key, *current, now_ns, out.released_blobs); !r) {
+    return r;
+  }
+  NewVersion marker;
+  marker.key = std::string(key);
+  marker.last_modified_ns = now_ns;
+  std::string id =
+      bucket.versioning == VersioningState::kEnabled ? new_version_id() : std::string("null");
+  auto inserted = insert_version(db, bucket, marker, id, true);
+  if (!inserted) return fail(inserted.error());
+  out.version_id = std::move(id);
+  out.delete_marker = true;
   return {};
 }
 
@@ -343,7 +375,9 @@ StoreResult<CommitOutcome> commit_new_version(SqliteConnection& db, const Bucket
   if (pre.if_none_match_any && exists) return store_fail(StoreErrc::kPreconditionFailed, v.key);
 
   CommitOutcome out;
-  if (auto r = supersede_current(db, bucket, v.key, *current, out.released_blobs); !r) {
+  if (auto r = supersede_current(db, bucket, v.key, *current, v.last_modified_ns,
+                                 out.released_blobs);
+      !r) {
     return fail(r.error());
   }
   std::string version_id =
@@ -373,6 +407,8 @@ StoreResult<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::open(
   store->writer_ = std::move(*writer);
   if (auto r = store->writer_->exec(kSchema); !r) return fail(r.error());
   if (auto r = create_multipart_tables(*store->writer_); !r) return fail(r.error());
+  if (auto r = create_tag_tables(*store->writer_); !r) return fail(r.error());
+  if (auto r = create_lifecycle_tables(*store->writer_); !r) return fail(r.error());
   return store;
 }
 
@@ -454,6 +490,11 @@ StoreResult<void> SqliteMetadataStore::delete_bucket(std::string_view name) {
   if (!row) return fail(row.error());
   if (*row) return store_fail(StoreErrc::kBucketNotEmpty, std::string(name));
   any->reset();
+  auto tags = bucket_has_tags(db, bucket->id);
+  if (!tags) return fail(tags.error());
+  if (*tags) return store_fail(StoreErrc::kBucketNotEmpty, std::string(name));
+  if (auto r = delete_bucket_tag_history(db, bucket->id); !r) return r;
+  if (auto r = delete_bucket_lifecycle(db, bucket->id); !r) return r;
   auto del = db.prepare("DELETE FROM buckets WHERE id = ?1");
   if (!del) return fail(del.error());
   del->bind(1, bucket->id);
@@ -529,26 +570,8 @@ StoreResult<DeleteOutcome> SqliteMetadataStore::delete_object(std::string_view b
     }
     out.version_id = std::string(version_id);
     out.delete_marker = (*target)->is_delete_marker;
-  } else if (b->versioning == VersioningState::kUnversioned) {
-    auto current = find_latest(db, b->id, key);
-    if (!current) return fail(current.error());
-    if (!*current) return out;
-    if (auto r = delete_version_row(db, **current, out.released_blobs); !r) return fail(r.error());
-  } else {
-    auto current = find_latest(db, b->id, key);
-    if (!current) return fail(current.error());
-    if (auto r = supersede_current(db, *b, key, *current, out.released_blobs); !r) {
-      return fail(r.error());
-    }
-    NewVersion marker;
-    marker.key = std::string(key);
-    marker.last_modified_ns = now_unix_nanos();
-    std::string id =
-        b->versioning == VersioningState::kEnabled ? new_version_id() : std::string("null");
-    auto inserted = insert_version(db, *b, marker, id, true);
-    if (!inserted) return fail(inserted.error());
-    out.version_id = std::move(id);
-    out.delete_marker = true;
+  } else if (auto r = delete_current(db, *b, key, now_unix_nanos(), out); !r) {
+    return fail(r.error());
   }
   if (auto r = txn->commit(); !r) return fail(r.error());
   return out;
@@ -578,15 +601,43 @@ StoreResult<ListPage> SqliteMetadataStore::list_objects(std::string_view bucket,
   while (lower < upper) {
     auto st = db.prepare(kListObjectsSql);
     if (!st) return fail(st.error());
-    st->bind(1, b->id).bind(2, lower).bind(3, upper).bind(4, int64_t{q.max_keys - count + 1});
+    const int64_t limit = q.max_keys - count + 1;
+    st->bind(1, b->id).bind(2, lower).bind(3, upper).bind(4, limit);
+    // Model tags live in their own table; a second ordered scan of the same
+    // window is merged with this one.
+    auto tags = TagKeyCursor::open(db, b->id, lower, upper, limit);
+    if (!tags) return fail(tags.error());
+    auto object_row = st->step();
+    if (!object_row) return fail(object_row.error());
+    bool have_object = *object_row;
     bool seeked = false;  // the scan jumped past a common prefix: query again from there
     bool any_row = false;
     while (!seeked) {
-      auto row = st->step();
-      if (!row) return fail(row.error());
-      if (!*row) break;
+      if (!have_object && !tags->valid()) break;
       any_row = true;
-      std::string key = st->column_text(0);
+      std::string object_key = have_object ? st->column_text(0) : std::string();
+      ObjectVersion v;
+      bool advance_object = have_object;
+      if (tags->valid() && (!have_object || tags->entry().key <= object_key)) {
+        v = tags->entry();
+        if (auto r = tags->next(); !r) return fail(r.error());
+        // A tag key names the tag, even if an object was stored under it.
+        advance_object = have_object && object_key == v.key;
+      } else {
+        v.bucket_id = b->id;
+        v.key = object_key;
+        v.size = static_cast<uint64_t>(st->column_int(1));
+        v.etag = st->column_text(2);
+        v.last_modified_ns = st->column_int(3);
+        v.owner = st->column_text(4);
+        v.is_latest = true;
+      }
+      if (advance_object) {
+        auto row = st->step();
+        if (!row) return fail(row.error());
+        have_object = *row;
+      }
+      std::string key = v.key;
       if (!q.delimiter.empty()) {
         auto pos = key.find(q.delimiter, q.prefix.size());
         if (pos != std::string::npos) {
@@ -608,14 +659,6 @@ StoreResult<ListPage> SqliteMetadataStore::list_objects(std::string_view bucket,
         page.truncated = true;
         return page;
       }
-      ObjectVersion v;
-      v.bucket_id = b->id;
-      v.key = key;
-      v.size = static_cast<uint64_t>(st->column_int(1));
-      v.etag = st->column_text(2);
-      v.last_modified_ns = st->column_int(3);
-      v.owner = st->column_text(4);
-      v.is_latest = true;
       page.next_marker = key;
       lower = std::move(key);
       lower.push_back('\0');

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,5 +60,59 @@ StoreResult<CommitOutcome> commit_new_version(SqliteConnection& db, const Bucket
 
 // The uploads and upload_parts tables (sqlite_multipart.cpp), created if missing.
 StoreResult<void> create_multipart_tables(SqliteConnection& db);
+
+nlohmann::json segments_to_json(const std::vector<BlobSegment>& segments);
+std::vector<BlobSegment> segments_from_json(const std::string& text);
+
+// The version `version_id` of `key`, if any.
+StoreResult<std::optional<ObjectVersion>> find_by_version_id(SqliteConnection& db,
+                                                             int64_t bucket_id,
+                                                             std::string_view key,
+                                                             std::string_view version_id);
+
+// The tags and tag_history tables (sqlite_tags.cpp), created if missing.
+StoreResult<void> create_tag_tables(SqliteConnection& db);
+// Whether the bucket has any tag (a bucket with tags is not empty), and
+// removing a deleted bucket's tag history.
+StoreResult<bool> bucket_has_tags(SqliteConnection& db, int64_t bucket_id);
+StoreResult<void> delete_bucket_tag_history(SqliteConnection& db, int64_t bucket_id);
+
+// The tags of a listing window [lower, upper) in key order, read alongside the
+// object index scan of list_objects and merged with it (sqlite_tags.cpp).
+class TagKeyCursor {
+ public:
+  // At most `limit` rows from `lower`.
+  static StoreResult<TagKeyCursor> open(SqliteConnection& db, int64_t bucket_id,
+                                        const std::string& lower, const std::string& upper,
+                                        int64_t limit);
+  bool valid() const { return valid_; }
+  // The current tag as a listing entry (is_tag set). Only while valid().
+  const ObjectVersion& entry() const { return entry_; }
+  StoreResult<void> next();
+
+ private:
+  explicit TagKeyCursor(SqliteStatement st) : st_(std::move(st)) {}
+  SqliteStatement st_;
+  bool valid_ = false;
+  ObjectVersion entry_;
+};
+
+// --- Versioning and lifecycle (sqlite_version_listing.cpp, sqlite_lifecycle.cpp).
+
+// The latest version row of a key (possibly a delete marker), if any.
+StoreResult<std::optional<ObjectVersion>> find_latest(SqliteConnection& db, int64_t bucket_id,
+                                                      std::string_view key);
+// Deletes one version row and drops its blob references (into `released`).
+StoreResult<void> delete_version_row(SqliteConnection& db, const ObjectVersion& v,
+                                     std::vector<std::string>& released);
+// What a DELETE without a version id does to `key` at `now_ns`, as the
+// bucket's versioning state says: removes the current version (unversioned),
+// or adds a delete marker (recorded in `out`).
+StoreResult<void> delete_current(SqliteConnection& db, const Bucket& bucket, std::string_view key,
+                                 int64_t now_ns, DeleteOutcome& out);
+// The bucket_lifecycle table, created if missing; and removing a deleted
+// bucket's configuration.
+StoreResult<void> create_lifecycle_tables(SqliteConnection& db);
+StoreResult<void> delete_bucket_lifecycle(SqliteConnection& db, int64_t bucket_id);
 
 }  // namespace moss::store::sqlite_records

@@ -70,7 +70,7 @@ class MultipartWithRealClients(S3Assertions, MossTestCase):
     def test_aws_cli_cp_200mib_both_ways(self):
         aws = which("aws")
         if not aws:
-            self.skipTest("aws-cli is not installed")
+            self.fail("aws-cli is not installed (scripts/install-deps --test installs it)")
         bucket = self.unique_bucket("awscli")
         env = client_env(self.server)
         run([aws, "s3", "cp", self.big, f"s3://{bucket}/models/big.bin", "--no-progress"], env)
@@ -100,7 +100,7 @@ class MultipartWithRealClients(S3Assertions, MossTestCase):
     def test_rclone_copy_with_small_chunks(self):
         rclone = which("rclone")
         if not rclone:
-            self.skipTest("rclone is not installed")
+            self.fail("rclone is not installed (scripts/install-deps --test installs it)")
         bucket = self.unique_bucket("rclone")
         # rclone reads AWS_* itself (AWS_CA_BUNDLE breaks its plain-http transport).
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -132,8 +132,8 @@ class MultipartWithRealClients(S3Assertions, MossTestCase):
         js_dir = os.path.join(SOURCE_DIR, "tests", "js")
         if not node or not os.path.isdir(os.path.join(js_dir, "node_modules", "@aws-sdk",
                                                       "lib-storage")):
-            self.skipTest("node or @aws-sdk/lib-storage is not installed "
-                          "(scripts/install-test-clients)")
+            self.fail("node or @aws-sdk/lib-storage is not installed "
+                      "(scripts/install-test-clients)")
         bucket = self.unique_bucket("libstorage")
         out = run([node, os.path.join(js_dir, "multipart_upload.mjs"), bucket, "ls/m.bin",
                    self.medium], client_env(self.server))

@@ -17,6 +17,9 @@
 namespace moss::models {
 class ModelRegistry;
 }
+namespace moss::store {
+class LifecycleWorker;
+}
 
 namespace moss::s3 {
 
@@ -36,6 +39,8 @@ struct ServiceState {
   store::ObjectStore* store = nullptr;
   boost::asio::thread_pool* blocking = nullptr;  // fsync, commits
   Authenticator* authenticator = nullptr;
+  models::ModelRegistry* registry = nullptr;  // tags and the registry API
+  store::LifecycleWorker* lifecycle = nullptr;  // POST /_moss/lifecycle/run
 };
 
 struct RequestContext {
@@ -52,6 +57,7 @@ struct RequestContext {
   int64_t now_seconds = 0;
 
   store::ObjectStore& store() { return *service.store; }
+  models::ModelRegistry& registry() { return *service.registry; }
   const ServiceConfig& config() const { return service.config; }
   const RequestHead& request() const { return ex.request(); }
   std::string_view header(std::string_view name) const { return ex.request()[name]; }

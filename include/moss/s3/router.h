@@ -36,6 +36,22 @@ enum class Operation {
   kCompleteMultipartUpload,
   kAbortMultipartUpload,
   kListParts,
+  // Model tags addressed as objects (model_routes.h).
+  kPutTag,
+  kGetTag,
+  kHeadTag,
+  kGetTagDocument,  // GET <tag key>?moss-tag
+  kDeleteTag,
+  // The registry API under /_moss/v1/ (model_routes.h).
+  kRegistryListModels,
+  kRegistryGetModel,
+  kRegistryGetTag,
+  kRegistryPutTag,
+  kRegistryDeleteTag,
+  kRegistryTagHistory,
+  kRegistryTagRollback,
+  kRegistryUnknown,  // a path under /_moss/ that names nothing: 404
+  kRunLifecycle,     // POST /_moss/lifecycle/run (admin.h)
   kNotImplemented,  // a real S3 operation moss does not offer: 501
   kMethodNotAllowed,
   kUnknown,  // not routed yet (the request failed before routing)

@@ -30,6 +30,10 @@ class SealedBlob {
   virtual const std::string& md5_hex() const = 0;
   // Raw digests of the extra algorithms requested at create time.
   virtual const std::map<DigestAlgorithm, std::string>& digests() const = 0;
+  // A read-only descriptor of the sealed bytes, for a look at them before they
+  // are linked and committed (a model file's header). The descriptor stays
+  // valid after linking; opening is only possible before.
+  virtual StoreResult<UniqueFd> open_read() const = 0;
 };
 
 class BlobWriter {

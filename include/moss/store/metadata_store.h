@@ -12,8 +12,10 @@
 #include <string_view>
 #include <vector>
 
+#include "moss/store/lifecycle_types.h"
 #include "moss/store/object_types.h"
 #include "moss/store/store_error.h"
+#include "moss/store/tag_types.h"
 #include "moss/store/upload_types.h"
 
 namespace moss::store {
@@ -29,6 +31,7 @@ struct NewVersion {
   std::string owner;
   int64_t last_modified_ns = 0;
   ObjectAttributes attributes;
+  std::string model_metadata;  // ObjectVersion::model_metadata
 };
 
 // Conditions on the key's current (latest, not deleted) version, checked
@@ -61,7 +64,9 @@ struct ListQuery {
 };
 
 struct ListPage {
-  std::vector<ObjectVersion> objects;  // segments and attributes not loaded
+  // Segments and attributes not loaded. Model tags (tag_types.h) are listed
+  // among the objects in key order, marked is_tag.
+  std::vector<ObjectVersion> objects;
   std::vector<std::string> common_prefixes;
   bool truncated = false;
   std::string next_marker;  // the last key or common prefix in this page
@@ -138,6 +143,56 @@ class MetadataStore {
   // `idle_since_ns`; at most `limit`.
   virtual StoreResult<std::vector<UploadRef>> list_idle_uploads(int64_t idle_since_ns,
                                                                 int limit) = 0;
+
+  // --- Model tags (tag_types.h). A tag key is "<model>/tags/<tag>".
+
+  // kNoSuchKey when the tag does not exist.
+  virtual StoreResult<TagRecord> get_tag(std::string_view bucket, std::string_view key) = 0;
+  virtual StoreResult<std::vector<TagRecord>> list_tags(std::string_view bucket,
+                                                        const TagListQuery& q) = 0;
+  // In one transaction: checks `pre` (kPreconditionFailed), pins the versions
+  // `w.pins` names (kNoSuchKey if one is gone or a delete marker), releases the
+  // pins of the tag's previous state, writes the tag and appends a history row.
+  virtual StoreResult<TagWriteOutcome> set_tag(std::string_view bucket, const TagWrite& w,
+                                               const TagPreconditions& pre) = 0;
+  // The same for removing a tag (kNoSuchKey when it does not exist); the
+  // history row records `actor` and `now_ns`.
+  virtual StoreResult<TagWriteOutcome> delete_tag(std::string_view bucket, std::string_view key,
+                                                  const std::string& actor, int64_t now_ns,
+                                                  const TagPreconditions& pre) = 0;
+  // Newest first; at most `limit` entries with seq below `before_seq` (0: from the newest).
+  virtual StoreResult<std::vector<TagHistoryEntry>> tag_history(std::string_view bucket,
+                                                                std::string_view key,
+                                                                int64_t before_seq, int limit) = 0;
+
+  // Records the SHA-256 of a version whose bytes were hashed after it was
+  // stored (a multipart object's); a no-op if the version is gone or already
+  // has one.
+  virtual StoreResult<void> set_content_sha256(std::string_view bucket, std::string_view key,
+                                               std::string_view version_id,
+                                               const std::string& sha256_hex) = 0;
+
+  // --- Versions and lifecycle rules (lifecycle_types.h, docs/versioning.md).
+
+  // ListObjectVersions: every version and delete marker, keys in UTF-8 byte
+  // order, each key's versions newest first; common prefixes as list_objects.
+  virtual StoreResult<VersionListPage> list_versions(std::string_view bucket,
+                                                     const VersionListQuery& q) = 0;
+  // Replaces the bucket's lifecycle rules (validated by the caller).
+  virtual StoreResult<void> put_lifecycle(std::string_view bucket,
+                                          const std::vector<LifecycleRule>& rules) = 0;
+  // nullopt when the bucket has no lifecycle configuration.
+  virtual StoreResult<std::optional<std::vector<LifecycleRule>>> get_lifecycle(
+      std::string_view bucket) = 0;
+  // Removing a configuration that is not there is not an error.
+  virtual StoreResult<void> delete_lifecycle(std::string_view bucket) = 0;
+  // The names of the buckets that have a lifecycle configuration.
+  virtual StoreResult<std::vector<std::string>> list_lifecycle_buckets() = 0;
+  // Applies one expiry a lifecycle run decided on, in one transaction that
+  // first checks the version is still in the state the decision assumed
+  // (ExpiryKind); if it is not, nothing changes and the outcome is empty.
+  virtual StoreResult<DeleteOutcome> expire_version(std::string_view bucket,
+                                                    const ExpiryTarget& target) = 0;
 };
 
 }  // namespace moss::store

@@ -72,10 +72,26 @@ class ObjectStore {
   // sweep); returns how many were removed.
   StoreResult<size_t> abort_idle_uploads(int64_t idle_since_ns);
 
+  // Applies one lifecycle expiry (MetadataStore::expire_version) and removes
+  // the blobs whose last reference it dropped.
+  StoreResult<DeleteOutcome> expire_version(std::string_view bucket, const ExpiryTarget& target);
+
   // Looks the version up and opens its blobs. A delete marker comes back with
   // no segments; the caller decides what that means.
   StoreResult<OpenedObject> open_object(std::string_view bucket, std::string_view key,
                                         std::string_view version_id = {});
+
+  // --- Model tags (tag_types.h). Pinning takes blob references, moving or
+  // deleting a tag releases them: under the same mutex, with the same
+  // guarantees, as versions.
+  StoreResult<TagWriteOutcome> set_tag(std::string_view bucket, const TagWrite& w,
+                                       const TagPreconditions& pre);
+  StoreResult<TagWriteOutcome> delete_tag(std::string_view bucket, std::string_view key,
+                                          const std::string& actor, int64_t now_ns,
+                                          const TagPreconditions& pre);
+  // Opens the blobs of a version a tag pins (TagRecord::pins). kNoSuchKey when
+  // one is gone: the tag moved since it was read, so read it again.
+  StoreResult<OpenedObject> open_pinned(const ObjectVersion& pinned);
 
  private:
   StoreResult<void> remove_released(const std::vector<std::string>& released);

@@ -61,6 +61,15 @@ struct ObjectVersion {
   std::string owner;
   std::vector<BlobSegment> segments;
   ObjectAttributes attributes;
+  // What the header of a .gguf / .safetensors file said (models::ModelMetadata
+  // as JSON), empty for other objects.
+  std::string model_metadata;
+  // Listings only: the entry is a model tag (tag_types.h), not a version; the
+  // size and ETag are the tag's own, the listing reports the resolved file's.
+  bool is_tag = false;
+  // Version listings only (list_versions): when the version stopped being the
+  // latest (a newer version or delete marker was written); 0 while it is latest.
+  int64_t noncurrent_since_ns = 0;
 };
 
 }  // namespace moss::store

@@ -52,6 +52,34 @@ class SqliteMetadataStore final : public MetadataStore {
                                                      std::string_view upload_id) override;
   StoreResult<std::vector<UploadRef>> list_idle_uploads(int64_t idle_since_ns, int limit) override;
 
+  // Model tags: sqlite_tags.cpp.
+  StoreResult<TagRecord> get_tag(std::string_view bucket, std::string_view key) override;
+  StoreResult<std::vector<TagRecord>> list_tags(std::string_view bucket,
+                                                const TagListQuery& q) override;
+  StoreResult<TagWriteOutcome> set_tag(std::string_view bucket, const TagWrite& w,
+                                       const TagPreconditions& pre) override;
+  StoreResult<TagWriteOutcome> delete_tag(std::string_view bucket, std::string_view key,
+                                          const std::string& actor, int64_t now_ns,
+                                          const TagPreconditions& pre) override;
+  StoreResult<std::vector<TagHistoryEntry>> tag_history(std::string_view bucket,
+                                                        std::string_view key, int64_t before_seq,
+                                                        int limit) override;
+  StoreResult<void> set_content_sha256(std::string_view bucket, std::string_view key,
+                                       std::string_view version_id,
+                                       const std::string& sha256_hex) override;
+
+  // Versions and lifecycle rules: sqlite_version_listing.cpp, sqlite_lifecycle.cpp.
+  StoreResult<VersionListPage> list_versions(std::string_view bucket,
+                                             const VersionListQuery& q) override;
+  StoreResult<void> put_lifecycle(std::string_view bucket,
+                                  const std::vector<LifecycleRule>& rules) override;
+  StoreResult<std::optional<std::vector<LifecycleRule>>> get_lifecycle(
+      std::string_view bucket) override;
+  StoreResult<void> delete_lifecycle(std::string_view bucket) override;
+  StoreResult<std::vector<std::string>> list_lifecycle_buckets() override;
+  StoreResult<DeleteOutcome> expire_version(std::string_view bucket,
+                                            const ExpiryTarget& target) override;
+
   // The listing query, public so a test can check SQLite's plan for it: an
   // ordered scan of the covering index, never a scan of the table.
   static const char* const kListObjectsSql;

@@ -1,0 +1,123 @@
+// The model layer's facade (docs/models.md): tags that resolve through other
+// tags to pinned files, their history and rollback, and models listed with
+// their tags and files. The S3 layer uses it for tag keys and the registry API.
+//
+// Tag writes (set, delete, rollback) are serialized by one mutex, so the check
+// that a change makes no loop and no over-long chain sees every tag as it will
+// be. Pinning happens in the store transaction that writes the tag: a file
+// overwritten between the lookup and that transaction is looked up again.
+//
+// Every method blocks on the store: call writes from the blocking pool.
+// set_tag may read a whole file once, to compute the SHA-256 of a multipart
+// object that has none yet. Thread-safe.
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "moss/models/model_error.h"
+#include "moss/models/tag_target.h"
+#include "moss/store/object_store.h"
+
+namespace moss::models {
+
+// What a tag resolves to for one client.
+struct ResolvedTag {
+  std::vector<std::string> chain;  // {"latest", "v2", "2024-03-20/x.gguf"}
+  std::string chosen_target;       // the first weighted choice on the way; empty if none
+  // The pinned version: key, version id, size, ETag, SHA-256, attributes,
+  // model metadata and segments, as they were when the tag was set.
+  store::ObjectVersion file;
+};
+
+// A tag as the registry API shows it.
+struct TagView {
+  std::string bucket;
+  store::TagRecord record;
+  std::vector<TagTarget> targets;
+  // What each target resolves to; nullopt where it does not (a tag deleted since).
+  std::vector<std::optional<ResolvedTag>> target_resolutions;
+  std::optional<ResolvedTag> resolved;  // for the asking client
+  std::string unresolved_reason;        // why `resolved` is empty
+};
+
+struct OpenedTag {
+  ResolvedTag resolved;
+  store::OpenedObject opened;  // descriptors of the pinned blobs
+  std::string tag_etag;        // of the tag asked for
+};
+
+struct ModelView {
+  std::string bucket;
+  std::string name;
+  std::vector<TagView> tags;
+  // Latest versions of the objects under "<name>/" (tags excluded), with
+  // their SHA-256 (when known) and model metadata.
+  std::vector<store::ObjectVersion> files;
+  bool files_truncated = false;
+};
+
+// Who changes a tag, and on what condition.
+struct TagChange {
+  std::string actor;      // access key id, recorded in the history
+  std::string client_id;  // whose resolution the returned view shows
+  store::TagPreconditions pre;
+};
+
+struct PlannedTarget;  // tag_writes.cpp
+
+class ModelRegistry {
+ public:
+  explicit ModelRegistry(store::ObjectStore& store);
+
+  // --- Reading through tags.
+  ModelResult<ResolvedTag> resolve(std::string_view bucket, std::string_view model,
+                                   std::string_view tag, std::string_view client_id);
+  // Resolves and opens the pinned blobs, resolving again if the tag moved in between.
+  ModelResult<OpenedTag> open(std::string_view bucket, std::string_view model, std::string_view tag,
+                              std::string_view client_id);
+  ModelResult<TagView> get_tag(std::string_view bucket, std::string_view model,
+                               std::string_view tag, std::string_view client_id);
+
+  // --- Changing tags. Each records a history entry.
+  ModelResult<TagView> set_tag(std::string_view bucket, std::string_view model,
+                               std::string_view tag, const std::vector<TargetRequest>& targets,
+                               const TagChange& change);
+  ModelResult<void> delete_tag(std::string_view bucket, std::string_view model,
+                               std::string_view tag, const TagChange& change);
+  // Moves the tag back to the targets it had before its latest change, or to
+  // those history entry `to` set; file targets pin the very versions they
+  // pinned then (kInvalidTagTarget when those bytes are no longer stored).
+  ModelResult<TagView> rollback(std::string_view bucket, std::string_view model,
+                                std::string_view tag, std::optional<int64_t> to,
+                                const TagChange& change);
+  // Newest first.
+  ModelResult<std::vector<store::TagHistoryEntry>> history(std::string_view bucket,
+                                                           std::string_view model,
+                                                           std::string_view tag, int limit);
+
+  // --- Models: the model paths that have tags, or (get_model) objects.
+  ModelResult<std::vector<ModelView>> list_models(std::string_view bucket,
+                                                  std::string_view client_id);
+  ModelResult<ModelView> get_model(std::string_view bucket, std::string_view name,
+                                   std::string_view client_id);
+
+ private:
+  ModelResult<TagView> write_tag(std::string_view bucket, std::string_view model,
+                                 std::string_view tag, const std::vector<PlannedTarget>& plan,
+                                 const TagChange& change, const char* action);
+  ModelResult<void> hash_content(std::string_view bucket, const store::ObjectVersion& version);
+  ModelResult<TagView> make_view(std::string_view bucket, const store::TagRecord& record,
+                                 std::string_view client_id);
+  ModelResult<ModelView> make_model_view(std::string_view bucket, std::string_view name,
+                                         const std::vector<store::TagRecord>& tags,
+                                         std::string_view client_id);
+
+  store::ObjectStore& store_;
+  std::mutex write_mutex_;
+};
+
+}  // namespace moss::models

@@ -1,0 +1,66 @@
+// Applies every bucket's lifecycle rules (lifecycle_policy.h): expires
+// versions and delete markers and aborts stale multipart uploads. `moss serve`
+// runs it on a PeriodicTask (--lifecycle-interval) and on demand
+// (POST /_moss/lifecycle/run); see docs/versioning.md.
+//
+// Every change goes through ObjectStore, under its mutex, and re-checks the
+// version it was decided on inside its own transaction: a blob file is removed
+// exactly when its last reference (a version, a part, a model tag) goes, and a
+// client write made while the worker was looking always wins. Thread-safe;
+// runs are serialized.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+#include "moss/store/object_store.h"
+
+namespace moss::store {
+
+struct LifecycleRunStats {
+  int64_t now_ns = 0;  // the worker's clock the run applied the rules at
+  size_t buckets = 0;  // buckets with a lifecycle configuration
+  size_t noncurrent_versions_expired = 0;
+  // Current versions expired: a delete marker added, or (unversioned bucket)
+  // the object removed.
+  size_t current_versions_expired = 0;
+  size_t delete_markers_removed = 0;
+  size_t uploads_aborted = 0;
+  size_t blobs_released = 0;  // blob files removed by the expiries
+};
+
+class LifecycleWorker {
+ public:
+  // `clock_offset` moves the worker's clock ahead of the wall clock, so a test
+  // (or an operator rehearsing a policy) sees what a later run would do.
+  explicit LifecycleWorker(ObjectStore& store,
+                           std::chrono::milliseconds clock_offset = std::chrono::milliseconds(0));
+
+  // Wall clock + offset, in Unix nanoseconds.
+  int64_t now_ns() const;
+
+  // One pass over every bucket with a lifecycle configuration as of now_ns().
+  // A bucket deleted meanwhile is skipped; any other failure ends the run
+  // (the next run starts over, and every step it repeats is idempotent).
+  StoreResult<LifecycleRunStats> run();
+  StoreResult<LifecycleRunStats> run_at(int64_t now_ns);
+
+  // Ends a run in progress at its next key (what it did stays done) and makes
+  // later runs do nothing: the server is shutting down.
+  void stop() { stopping_ = true; }
+
+ private:
+  StoreResult<void> apply_to_bucket(const std::string& bucket, int64_t now_ns,
+                                    LifecycleRunStats& stats);
+
+  ObjectStore& store_;
+  std::chrono::milliseconds clock_offset_;
+  std::mutex run_mutex_;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace moss::store

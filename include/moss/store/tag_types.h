@@ -1,0 +1,91 @@
+// The records of model tags (docs/models.md): a tag is a small named pointer
+// "<model>/tags/<tag>" whose targets the model layer interprets; the store
+// keeps it durable, keeps the file versions it pins alive, and records every
+// change in the tag's history.
+//
+// Pinning: a tag that names a file holds one reference per segment to the
+// blobs of the version it named when it was set, exactly as a version does,
+// and a copy of what GET needs (size, ETag, SHA-256, attributes). So the bytes
+// stay, through overwrites, deletes and restarts, until the tag moves.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "moss/store/object_types.h"
+
+namespace moss::store {
+
+struct TagRecord {
+  std::string key;    // "<model>/tags/<tag>"
+  std::string model;  // "meta-llama/llama-3-8b"
+  std::string tag;    // "latest"
+  // The targets as the model layer wrote them (JSON); opaque to the store.
+  std::string targets;
+  // The file versions the tag pins, with their segments and attributes, as
+  // they were when the tag was set (even if the version is gone since).
+  std::vector<ObjectVersion> pins;
+  std::string etag;  // unquoted
+  int64_t updated_ns = 0;
+  std::string updated_by;  // access key id
+};
+
+// One version the tag should pin: looked up inside the write transaction, so
+// a version replaced since the caller looked is refused (kNoSuchKey), never
+// pinned by mistake.
+struct PinRequest {
+  std::string key;
+  std::string version_id;
+};
+
+struct TagHistoryEntry {
+  int64_t seq = 0;  // 1 for the tag's first change, then 2, 3, ...
+  int64_t time_ns = 0;
+  std::string actor;        // access key id
+  std::string action;       // "set", "delete", "rollback"
+  std::string old_targets;  // JSON as in TagRecord::targets; empty when there was no tag
+  std::string new_targets;  // empty when the change deleted the tag
+  std::string old_etag;
+  std::string new_etag;
+  // What the tag resolved to after the change (JSON written by the model layer).
+  std::string resolved;
+};
+
+// A tag to create or move.
+struct TagWrite {
+  std::string model;
+  std::string tag;
+  std::string targets;
+  std::vector<PinRequest> pins;
+  std::string etag;
+  int64_t now_ns = 0;
+  std::string actor;
+  std::string action = "set";  // recorded in the history
+  std::string resolved;        // recorded in the history
+};
+
+// Conditions on the tag as it is now, checked inside the write transaction.
+struct TagPreconditions {
+  std::optional<std::string> if_match;  // the tag's ETag, unquoted; a missing tag fails
+  bool if_none_match_any = false;       // an existing tag fails
+};
+
+struct TagWriteOutcome {
+  std::optional<TagRecord> tag;  // the tag as written; nullopt after a delete
+  int64_t history_seq = 0;
+  // Blobs whose last reference went away: ObjectStore removes their files.
+  std::vector<std::string> released_blobs;
+};
+
+// Tags in key order. Either `model` (all its tags) or the key range
+// [lower, upper) of a listing.
+struct TagListQuery {
+  std::optional<std::string> model;
+  std::string lower;
+  std::string upper;
+  int limit = 1000;
+};
+
+}  // namespace moss::store

@@ -1,0 +1,310 @@
+// ModelRegistry, the writes: setting, moving, deleting and rolling back tags.
+//
+// A write plans under the registry's write mutex: it decides what each target
+// names (a tag of the model if one has that name, else a file under the model
+// path), checks the model's chains with the change applied, and hands the
+// store one transaction that pins the files, writes the tag and its history
+// row. A file with no SHA-256 yet (a multipart object) is hashed first,
+// outside the mutex, and the plan made again.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "model_tag_set.h"
+#include "moss/models/model_registry.h"
+#include "moss/models/tag_key.h"
+#include "moss/util/clock.h"
+#include "moss/util/digest.h"
+#include "moss/util/hex.h"
+
+namespace moss::models {
+
+// One target of a write: what the client asked for, or (rollback) what a
+// history entry recorded, whose file versions are pinned again exactly.
+struct PlannedTarget {
+  TargetRequest request;
+  std::optional<TagTarget> recorded;
+};
+
+namespace {
+
+// Plans that keep meeting a changed store give up after this many attempts.
+constexpr int kWriteAttempts = 5;
+constexpr size_t kHashBufferBytes = 1 << 20;
+constexpr int kMaxHistoryScan = 10000;
+
+struct Plan {
+  std::vector<TagTarget> targets;
+  std::vector<store::ObjectVersion> files;  // the versions the file targets pin
+};
+
+ModelError from_check_error(const ResolveError& e) {
+  if (e.code == ResolveErrc::kChainTooLong) return {ModelErrc::kTagChainTooLong, e.message};
+  return {ModelErrc::kInvalidTagTarget, e.message};
+}
+
+// The version a recorded file target pinned, if its bytes are still stored:
+// that very version, or the current one when it has the same SHA-256.
+ModelResult<store::ObjectVersion> recorded_version(store::MetadataStore& metadata,
+                                                   std::string_view bucket, const std::string& key,
+                                                   const TagTarget& recorded) {
+  auto same_bytes = [&](const store::ObjectVersion& v) {
+    return !v.is_delete_marker && !recorded.sha256.empty() && v.content_sha256 == recorded.sha256;
+  };
+  for (const std::string& version_id : {recorded.version_id, std::string()}) {
+    auto v = metadata.get_version(bucket, key, version_id);
+    if (v && same_bytes(*v)) return std::move(*v);
+    if (!v && v.error().code != store::StoreErrc::kNoSuchKey &&
+        v.error().code != store::StoreErrc::kNoSuchVersion) {
+      return fail(from_store_error(v.error()));
+    }
+  }
+  return model_fail(ModelErrc::kInvalidTagTarget, "the version of " + key +
+                                                      " the tag pinned then (SHA-256 " +
+                                                      recorded.sha256 + ") is no longer stored");
+}
+
+ModelResult<Plan> plan_targets(store::MetadataStore& metadata, std::string_view bucket,
+                               ModelTagSet& tags, const std::vector<PlannedTarget>& planned) {
+  Plan plan;
+  for (const auto& p : planned) {
+    const std::string& name = p.request.target;
+    TagTarget target{name, p.request.weight};
+    const bool recorded_tag = p.recorded && p.recorded->kind == TargetKind::kTag;
+    if (!p.recorded || recorded_tag) {
+      auto tag = name.find('/') == std::string::npos
+                     ? tags.find(name)
+                     : ModelResult<const store::TagRecord*>(nullptr);
+      if (!tag) return fail(tag.error());
+      if (*tag) {
+        target.kind = TargetKind::kTag;
+        plan.targets.push_back(std::move(target));
+        continue;
+      }
+      if (recorded_tag) {
+        return model_fail(ModelErrc::kInvalidTagTarget, "tag " + name + " no longer exists");
+      }
+    }
+    const std::string key = tags.model() + "/" + name;
+    if (parse_tag_key(key)) {
+      return model_fail(ModelErrc::kInvalidTagTarget,
+                        name +
+                            " names a tag of another model; a target names a tag of this "
+                            "model or a file");
+    }
+    store::ObjectVersion version;
+    if (p.recorded) {
+      auto v = recorded_version(metadata, bucket, key, *p.recorded);
+      if (!v) return fail(v.error());
+      version = std::move(*v);
+    } else {
+      auto v = metadata.get_version(bucket, key);
+      if (!v && v.error().code != store::StoreErrc::kNoSuchKey) {
+        return fail(from_store_error(v.error()));
+      }
+      if (!v || v->is_delete_marker) {
+        return model_fail(ModelErrc::kInvalidTagTarget, "target " + name + " is neither a tag of " +
+                                                            tags.model() + " nor a file " + key);
+      }
+      version = std::move(*v);
+    }
+    target.kind = TargetKind::kFile;
+    target.version_id = version.version_id;
+    target.sha256 = version.content_sha256;
+    plan.targets.push_back(std::move(target));
+    plan.files.push_back(std::move(version));
+  }
+  return plan;
+}
+
+nlohmann::json resolution_json(const ResolvedTag& r) {
+  return {{"key", r.file.key},
+          {"version_id", r.file.version_id},
+          {"sha256", r.file.content_sha256},
+          {"chain", r.chain}};
+}
+
+// What the tag resolves to once changed, for its history: the file (for a
+// weighted tag, the one a client with an empty id gets) and, per target, the
+// file each leads to. `tags` must already see the tag's new state.
+std::string resolved_summary(ModelTagSet& tags, const std::string& tag,
+                             const std::vector<TagTarget>& targets) {
+  nlohmann::json out = nlohmann::json::object();
+  if (auto r = tags.resolve(tag, "")) out = resolution_json(*r);
+  nlohmann::json each = nlohmann::json::array();
+  for (const auto& t : targets) {
+    nlohmann::json entry = {{"target", t.target}};
+    if (t.kind == TargetKind::kFile) {
+      entry["key"] = tags.model() + "/" + t.target;
+      entry["version_id"] = t.version_id;
+      entry["sha256"] = t.sha256;
+    } else if (auto r = tags.resolve(t.target, "")) {
+      entry.update(resolution_json(*r));
+    }
+    each.push_back(std::move(entry));
+  }
+  out["targets"] = std::move(each);
+  return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Reads the version's bytes through SHA-256.
+ModelResult<std::string> sha256_of(const store::OpenedObject& opened) {
+  auto hasher = make_hasher(DigestAlgorithm::kSha256);
+  std::vector<uint8_t> buffer(kHashBufferBytes);
+  for (size_t i = 0; i < opened.segments.size(); ++i) {
+    const uint64_t size = opened.version.segments[i].size;
+    uint64_t at = 0;
+    while (at < size) {
+      const size_t want = static_cast<size_t>(std::min<uint64_t>(buffer.size(), size - at));
+      ssize_t n = ::pread(opened.segments[i].get(), buffer.data(), want, static_cast<off_t>(at));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        return model_fail(ModelErrc::kIo, std::string("read for SHA-256: ") +
+                                              (n < 0 ? std::strerror(errno) : "short blob"));
+      }
+      hasher->update(std::span<const uint8_t>(buffer.data(), static_cast<size_t>(n)));
+      at += static_cast<uint64_t>(n);
+    }
+  }
+  return to_hex(hasher->final());
+}
+
+}  // namespace
+
+ModelResult<void> ModelRegistry::hash_content(std::string_view bucket,
+                                              const store::ObjectVersion& version) {
+  auto opened = store_.open_object(bucket, version.key, version.version_id);
+  if (!opened) {
+    // Replaced meanwhile: the next plan finds the new version.
+    if (opened.error().code == store::StoreErrc::kNoSuchKey ||
+        opened.error().code == store::StoreErrc::kNoSuchVersion) {
+      return {};
+    }
+    return fail(from_store_error(opened.error()));
+  }
+  if (opened->version.etag != version.etag || !opened->version.content_sha256.empty()) return {};
+  auto sha = sha256_of(*opened);
+  if (!sha) return fail(sha.error());
+  auto r = store_.metadata().set_content_sha256(bucket, version.key, version.version_id, *sha);
+  if (!r) return fail(from_store_error(r.error()));
+  return {};
+}
+
+ModelResult<TagView> ModelRegistry::write_tag(std::string_view bucket, std::string_view model,
+                                              std::string_view tag,
+                                              const std::vector<PlannedTarget>& planned,
+                                              const TagChange& change, const char* action) {
+  if (auto r = check_tag_names(model, tag); !r) return fail(r.error());
+  const std::string tag_name(tag);
+  for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
+    std::vector<store::ObjectVersion> unhashed;
+    {
+      std::lock_guard lock(write_mutex_);
+      ModelTagSet tags(store_.metadata(), std::string(bucket), std::string(model));
+      if (auto r = tags.load_all(); !r) return fail(r.error());
+      auto plan = plan_targets(store_.metadata(), bucket, tags, planned);
+      if (!plan) return fail(plan.error());
+      for (const auto& f : plan->files) {
+        if (f.content_sha256.empty()) unhashed.push_back(f);
+      }
+      if (unhashed.empty()) {
+        auto graph = tags.graph();
+        if (!graph) return fail(graph.error());
+        if (auto ok = check_tag_change(*graph, tag_name, plan->targets); !ok) {
+          return fail(from_check_error(ok.error()));
+        }
+        store::TagWrite w;
+        w.model = std::string(model);
+        w.tag = tag_name;
+        w.targets = targets_to_json(plan->targets);
+        for (const auto& f : plan->files) w.pins.push_back({f.key, f.version_id});
+        w.now_ns = now_unix_nanos();
+        w.actor = change.actor;
+        w.action = action;
+        w.etag = to_hex(digest(DigestAlgorithm::kMd5,
+                               w.targets + "\n" + w.actor + "\n" + std::to_string(w.now_ns)));
+        tags.put(tag_name, store::TagRecord{tag_object_key(model, tag), w.model, w.tag, w.targets,
+                                            plan->files, w.etag, w.now_ns, w.actor});
+        w.resolved = resolved_summary(tags, tag_name, plan->targets);
+
+        auto outcome = store_.set_tag(bucket, w, change.pre);
+        if (outcome) return make_view(bucket, *outcome->tag, change.client_id);
+        // A pinned version replaced since it was looked up: plan again.
+        if (outcome.error().code != store::StoreErrc::kNoSuchKey) {
+          return fail(from_store_error(outcome.error()));
+        }
+        continue;
+      }
+    }
+    for (const auto& f : unhashed) {
+      if (auto r = hash_content(bucket, f); !r) return fail(r.error());
+    }
+  }
+  return model_fail(ModelErrc::kConflict, "the tag's targets kept changing; try again");
+}
+
+ModelResult<TagView> ModelRegistry::set_tag(std::string_view bucket, std::string_view model,
+                                            std::string_view tag,
+                                            const std::vector<TargetRequest>& targets,
+                                            const TagChange& change) {
+  if (targets.empty()) return model_fail(ModelErrc::kInvalidArgument, "no target");
+  std::vector<PlannedTarget> planned;
+  for (const auto& t : targets) {
+    if (auto why = target_syntax_error(t.target); !why.empty()) {
+      return model_fail(ModelErrc::kInvalidTagTarget, why);
+    }
+    if (t.weight == 0 || t.weight > kMaxTargetWeight) {
+      return model_fail(ModelErrc::kInvalidArgument, "a weight must be a positive integer");
+    }
+    planned.push_back({t, std::nullopt});
+  }
+  return write_tag(bucket, model, tag, planned, change, "set");
+}
+
+ModelResult<void> ModelRegistry::delete_tag(std::string_view bucket, std::string_view model,
+                                            std::string_view tag, const TagChange& change) {
+  if (auto r = check_tag_names(model, tag); !r) return fail(r.error());
+  std::lock_guard lock(write_mutex_);
+  auto outcome = store_.delete_tag(bucket, tag_object_key(model, tag), change.actor,
+                                   now_unix_nanos(), change.pre);
+  if (!outcome) {
+    if (outcome.error().code == store::StoreErrc::kNoSuchKey) {
+      return model_fail(ModelErrc::kNoSuchTag, tag_object_key(model, tag));
+    }
+    return fail(from_store_error(outcome.error()));
+  }
+  return {};
+}
+
+ModelResult<TagView> ModelRegistry::rollback(std::string_view bucket, std::string_view model,
+                                             std::string_view tag, std::optional<int64_t> to,
+                                             const TagChange& change) {
+  auto entries = history(bucket, model, tag, kMaxHistoryScan);
+  if (!entries) return fail(entries.error());
+  std::string targets_json;
+  if (to) {
+    for (const auto& e : *entries) {
+      if (e.seq == *to) targets_json = e.new_targets;
+    }
+    if (targets_json.empty()) {
+      return model_fail(ModelErrc::kInvalidArgument,
+                        "history entry " + std::to_string(*to) +
+                            " does not exist or deleted the tag; nothing to roll back to");
+    }
+  } else {
+    targets_json = entries->front().old_targets;
+    if (targets_json.empty()) {
+      return model_fail(ModelErrc::kInvalidArgument,
+                        "the tag had no target before its latest change");
+    }
+  }
+  auto recorded = targets_from_json(targets_json);
+  if (!recorded) return fail(recorded.error());
+  std::vector<PlannedTarget> planned;
+  for (const auto& t : *recorded) planned.push_back({TargetRequest{t.target, t.weight}, t});
+  return write_tag(bucket, model, tag, planned, change, "rollback");
+}
+
+}  // namespace moss::models

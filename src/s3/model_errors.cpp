@@ -1,0 +1,36 @@
+#include "moss/s3/model_errors.h"
+
+#include <spdlog/spdlog.h>
+
+namespace moss::s3 {
+
+S3Error to_s3_error(const models::ModelError& error, bool tag_as_key) {
+  using models::ModelErrc;
+  switch (error.code) {
+    case ModelErrc::kNoSuchBucket:
+      return S3Error(S3ErrorCode::kNoSuchBucket).with("BucketName", error.message);
+    case ModelErrc::kNoSuchTag:
+      if (tag_as_key) return S3Error(S3ErrorCode::kNoSuchKey).with("Key", error.message);
+      return S3Error(S3ErrorCode::kNoSuchTag, "The specified tag does not exist: " + error.message);
+    case ModelErrc::kNoSuchKey:
+      return S3Error(S3ErrorCode::kNoSuchKey, "The specified key does not exist: " + error.message);
+    case ModelErrc::kInvalidTagTarget:
+      return S3Error(S3ErrorCode::kInvalidTagTarget,
+                     "The tag target is not valid: " + error.message);
+    case ModelErrc::kTagChainTooLong:
+      return S3Error(S3ErrorCode::kTagChainTooLong, error.message);
+    case ModelErrc::kInvalidArgument:
+      return S3Error(S3ErrorCode::kInvalidArgument, error.message);
+    case ModelErrc::kPreconditionFailed:
+      return S3Error(S3ErrorCode::kPreconditionFailed).with("Condition", "If-Match");
+    case ModelErrc::kConflict:
+      return S3Error(S3ErrorCode::kConditionalRequestConflict, error.message);
+    case ModelErrc::kIo:
+      break;
+  }
+  // The details of a storage failure stay in the log, not in the response.
+  spdlog::error("model layer failure: {}", error.message);
+  return S3Error(S3ErrorCode::kInternalError);
+}
+
+}  // namespace moss::s3

@@ -1,0 +1,430 @@
+// Model tags in the SQLite metadata store (tag_types.h).
+//
+// A tag row holds one blob reference per segment of each version it pins, the
+// same references versions and upload parts hold (add_blob_refs /
+// release_blob_refs), so the startup sweep and the removal of released blobs
+// treat pinned bytes like any others. Moving a tag takes the new references
+// before it drops the old ones, in the transaction that writes the tag and its
+// history row: a crash leaves the old tag or the new one, with its bytes.
+#include <nlohmann/json.hpp>
+
+#include "moss/store/sqlite_metadata_store.h"
+#include "sqlite_records.h"
+
+namespace moss::store {
+
+using namespace sqlite_records;
+using json = nlohmann::json;
+
+namespace {
+
+// Keys compare in BINARY collation like version keys, so tag keys merge into
+// listings in the same order. The model column repeats what the key says, so
+// that a model's tags are one index range.
+constexpr const char* kTagSchema = R"sql(
+CREATE TABLE IF NOT EXISTS tags(
+  bucket_id INTEGER NOT NULL REFERENCES buckets(id),
+  key TEXT NOT NULL,
+  model TEXT NOT NULL,
+  tag TEXT NOT NULL,
+  targets TEXT NOT NULL,
+  pinned TEXT NOT NULL,
+  etag TEXT NOT NULL,
+  updated_ns INTEGER NOT NULL,
+  updated_by TEXT NOT NULL,
+  PRIMARY KEY(bucket_id, key)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS tags_by_model ON tags(bucket_id, model, tag);
+CREATE TABLE IF NOT EXISTS tag_history(
+  id INTEGER PRIMARY KEY,
+  bucket_id INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  time_ns INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  old_targets TEXT NOT NULL,
+  new_targets TEXT NOT NULL,
+  old_etag TEXT NOT NULL,
+  new_etag TEXT NOT NULL,
+  resolved TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS tag_history_by_key ON tag_history(bucket_id, key, seq);
+)sql";
+
+constexpr const char* kTagColumns =
+    "key, model, tag, targets, pinned, etag, updated_ns, updated_by";
+
+json pins_to_json(const std::vector<ObjectVersion>& pins) {
+  json arr = json::array();
+  for (const auto& v : pins) {
+    json o = {{"key", v.key},
+              {"version_id", v.version_id},
+              {"size", v.size},
+              {"etag", v.etag},
+              {"last_modified_ns", v.last_modified_ns},
+              {"content_sha256", v.content_sha256},
+              {"owner", v.owner},
+              {"segments", segments_to_json(v.segments)},
+              {"attributes", attributes_to_json(v.attributes)}};
+    if (!v.model_metadata.empty()) o["model_metadata"] = v.model_metadata;
+    arr.push_back(std::move(o));
+  }
+  return arr;
+}
+
+std::vector<ObjectVersion> pins_from_json(const std::string& text, int64_t bucket_id) {
+  std::vector<ObjectVersion> out;
+  json arr = json::parse(text, nullptr, false);
+  if (!arr.is_array()) return out;
+  for (const auto& o : arr) {
+    if (!o.is_object()) continue;
+    ObjectVersion v;
+    v.bucket_id = bucket_id;
+    v.key = o.value("key", "");
+    v.version_id = o.value("version_id", "");
+    v.size = o.value("size", uint64_t{0});
+    v.etag = o.value("etag", "");
+    v.last_modified_ns = o.value("last_modified_ns", int64_t{0});
+    v.content_sha256 = o.value("content_sha256", "");
+    v.owner = o.value("owner", "");
+    if (auto it = o.find("segments"); it != o.end()) v.segments = segments_from_json(it->dump());
+    if (auto it = o.find("attributes"); it != o.end()) {
+      v.attributes = attributes_from_json(it->dump());
+    }
+    v.model_metadata = o.value("model_metadata", "");
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+TagRecord tag_from_row(const SqliteStatement& st, int64_t bucket_id) {
+  TagRecord t;
+  t.key = st.column_text(0);
+  t.model = st.column_text(1);
+  t.tag = st.column_text(2);
+  t.targets = st.column_text(3);
+  t.pins = pins_from_json(st.column_text(4), bucket_id);
+  t.etag = st.column_text(5);
+  t.updated_ns = st.column_int(6);
+  t.updated_by = st.column_text(7);
+  return t;
+}
+
+StoreResult<std::optional<TagRecord>> find_tag(SqliteConnection& db, int64_t bucket_id,
+                                               std::string_view key) {
+  static const std::string sql =
+      std::string("SELECT ") + kTagColumns + " FROM tags WHERE bucket_id = ?1 AND key = ?2";
+  auto st = db.prepare(sql.c_str());
+  if (!st) return fail(st.error());
+  st->bind(1, bucket_id).bind(2, key);
+  auto row = st->step();
+  if (!row) return fail(row.error());
+  if (!*row) return std::optional<TagRecord>();
+  return std::optional<TagRecord>(tag_from_row(*st, bucket_id));
+}
+
+StoreResult<void> check_tag_preconditions(const std::optional<TagRecord>& current,
+                                          const TagPreconditions& pre, std::string_view key) {
+  if (pre.if_match && (!current || (*pre.if_match != "*" && *pre.if_match != current->etag))) {
+    return store_fail(StoreErrc::kPreconditionFailed, std::string(key));
+  }
+  if (pre.if_none_match_any && current) {
+    return store_fail(StoreErrc::kPreconditionFailed, std::string(key));
+  }
+  return {};
+}
+
+std::vector<BlobSegment> segments_of(const std::vector<ObjectVersion>& pins) {
+  std::vector<BlobSegment> out;
+  for (const auto& p : pins) out.insert(out.end(), p.segments.begin(), p.segments.end());
+  return out;
+}
+
+struct HistoryRow {
+  std::string key;
+  int64_t time_ns = 0;
+  std::string actor;
+  std::string action;
+  std::string old_targets;
+  std::string new_targets;
+  std::string old_etag;
+  std::string new_etag;
+  std::string resolved;
+};
+
+StoreResult<int64_t> append_history(SqliteConnection& db, int64_t bucket_id, const HistoryRow& h) {
+  auto st = db.prepare(
+      "INSERT INTO tag_history(bucket_id, key, seq, time_ns, actor, action, old_targets, "
+      "new_targets, old_etag, new_etag, resolved) "
+      "VALUES(?1, ?2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM tag_history "
+      "WHERE bucket_id = ?1 AND key = ?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING seq");
+  if (!st) return fail(st.error());
+  st->bind(1, bucket_id)
+      .bind(2, h.key)
+      .bind(3, h.time_ns)
+      .bind(4, h.actor)
+      .bind(5, h.action)
+      .bind(6, h.old_targets)
+      .bind(7, h.new_targets)
+      .bind(8, h.old_etag)
+      .bind(9, h.new_etag)
+      .bind(10, h.resolved);
+  auto row = st->step();
+  if (!row) return fail(row.error());
+  int64_t seq = *row ? st->column_int(0) : 0;
+  st->reset();
+  return seq;
+}
+
+}  // namespace
+
+namespace sqlite_records {
+
+StoreResult<void> create_tag_tables(SqliteConnection& db) { return db.exec(kTagSchema); }
+
+StoreResult<bool> bucket_has_tags(SqliteConnection& db, int64_t bucket_id) {
+  auto st = db.prepare("SELECT 1 FROM tags WHERE bucket_id = ?1 LIMIT 1");
+  if (!st) return fail(st.error());
+  st->bind(1, bucket_id);
+  auto row = st->step();
+  if (!row) return fail(row.error());
+  return *row;
+}
+
+StoreResult<void> delete_bucket_tag_history(SqliteConnection& db, int64_t bucket_id) {
+  auto st = db.prepare("DELETE FROM tag_history WHERE bucket_id = ?1");
+  if (!st) return fail(st.error());
+  st->bind(1, bucket_id);
+  return st->run();
+}
+
+StoreResult<TagKeyCursor> TagKeyCursor::open(SqliteConnection& db, int64_t bucket_id,
+                                             const std::string& lower, const std::string& upper,
+                                             int64_t limit) {
+  auto st = db.prepare(
+      "SELECT key, etag, updated_ns, updated_by FROM tags "
+      "WHERE bucket_id = ?1 AND key >= ?2 AND key < ?3 ORDER BY key LIMIT ?4");
+  if (!st) return fail(st.error());
+  st->bind(1, bucket_id).bind(2, lower).bind(3, upper).bind(4, limit);
+  TagKeyCursor cursor(std::move(*st));
+  cursor.entry_.bucket_id = bucket_id;
+  cursor.entry_.is_latest = true;
+  cursor.entry_.is_tag = true;
+  if (auto r = cursor.next(); !r) return fail(r.error());
+  return cursor;
+}
+
+StoreResult<void> TagKeyCursor::next() {
+  auto row = st_.step();
+  if (!row) return fail(row.error());
+  valid_ = *row;
+  if (valid_) {
+    entry_.key = st_.column_text(0);
+    entry_.etag = st_.column_text(1);
+    entry_.last_modified_ns = st_.column_int(2);
+    entry_.owner = st_.column_text(3);
+    entry_.size = 0;
+  }
+  return {};
+}
+
+}  // namespace sqlite_records
+
+StoreResult<TagRecord> SqliteMetadataStore::get_tag(std::string_view bucket, std::string_view key) {
+  auto lease = reader();
+  if (!lease) return fail(lease.error());
+  auto b = find_bucket(**lease, bucket);
+  if (!b) return fail(b.error());
+  auto tag = find_tag(**lease, b->id, key);
+  if (!tag) return fail(tag.error());
+  if (!*tag) return store_fail(StoreErrc::kNoSuchKey, std::string(key));
+  return std::move(**tag);
+}
+
+StoreResult<std::vector<TagRecord>> SqliteMetadataStore::list_tags(std::string_view bucket,
+                                                                   const TagListQuery& q) {
+  auto lease = reader();
+  if (!lease) return fail(lease.error());
+  auto& db = **lease;
+  auto b = find_bucket(db, bucket);
+  if (!b) return fail(b.error());
+  static const std::string by_model = std::string("SELECT ") + kTagColumns +
+                                      " FROM tags WHERE bucket_id = ?1 AND model = ?2 "
+                                      "ORDER BY tag LIMIT ?3";
+  static const std::string by_range = std::string("SELECT ") + kTagColumns +
+                                      " FROM tags WHERE bucket_id = ?1 AND key >= ?2 AND "
+                                      "key < ?3 ORDER BY key LIMIT ?4";
+  auto st = db.prepare(q.model ? by_model.c_str() : by_range.c_str());
+  if (!st) return fail(st.error());
+  if (q.model) {
+    st->bind(1, b->id).bind(2, *q.model).bind(3, int64_t{q.limit});
+  } else {
+    st->bind(1, b->id).bind(2, q.lower).bind(3, q.upper).bind(4, int64_t{q.limit});
+  }
+  std::vector<TagRecord> out;
+  while (true) {
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    out.push_back(tag_from_row(*st, b->id));
+  }
+  return out;
+}
+
+StoreResult<TagWriteOutcome> SqliteMetadataStore::set_tag(std::string_view bucket,
+                                                          const TagWrite& w,
+                                                          const TagPreconditions& pre) {
+  const std::string key = w.model + "/tags/" + w.tag;
+  std::lock_guard lock(writer_mutex_);
+  auto& db = *writer_;
+  auto txn = SqliteTransaction::begin(db);
+  if (!txn) return fail(txn.error());
+  auto b = find_bucket(db, bucket);
+  if (!b) return fail(b.error());
+  auto current = find_tag(db, b->id, key);
+  if (!current) return fail(current.error());
+  if (auto r = check_tag_preconditions(*current, pre, key); !r) return fail(r.error());
+
+  TagRecord tag{key, w.model, w.tag, w.targets, {}, w.etag, w.now_ns, w.actor};
+  for (const auto& pin : w.pins) {
+    auto version = find_by_version_id(db, b->id, pin.key, pin.version_id);
+    if (!version) return fail(version.error());
+    if (!*version || (*version)->is_delete_marker) {
+      return store_fail(StoreErrc::kNoSuchKey, pin.key);
+    }
+    tag.pins.push_back(std::move(**version));
+  }
+
+  TagWriteOutcome out;
+  // New references first: a blob both states use never drops to zero.
+  if (auto r = add_blob_refs(db, segments_of(tag.pins)); !r) return fail(r.error());
+  if (*current) {
+    if (auto r = release_blob_refs(db, segments_of((*current)->pins), out.released_blobs); !r) {
+      return fail(r.error());
+    }
+  }
+  auto st = db.prepare(
+      "INSERT INTO tags(bucket_id, key, model, tag, targets, pinned, etag, updated_ns, "
+      "updated_by) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+      "ON CONFLICT(bucket_id, key) DO UPDATE SET targets = excluded.targets, "
+      "pinned = excluded.pinned, etag = excluded.etag, updated_ns = excluded.updated_ns, "
+      "updated_by = excluded.updated_by");
+  if (!st) return fail(st.error());
+  st->bind(1, b->id)
+      .bind(2, key)
+      .bind(3, w.model)
+      .bind(4, w.tag)
+      .bind(5, w.targets)
+      .bind(6, pins_to_json(tag.pins).dump())
+      .bind(7, w.etag)
+      .bind(8, w.now_ns)
+      .bind(9, w.actor);
+  if (auto r = st->run(); !r) return fail(r.error());
+
+  HistoryRow h{key,
+               w.now_ns,
+               w.actor,
+               w.action,
+               *current ? (*current)->targets : std::string(),
+               w.targets,
+               *current ? (*current)->etag : std::string(),
+               w.etag,
+               w.resolved};
+  auto seq = append_history(db, b->id, h);
+  if (!seq) return fail(seq.error());
+  if (auto r = txn->commit(); !r) return fail(r.error());
+  out.history_seq = *seq;
+  out.tag = std::move(tag);
+  return out;
+}
+
+StoreResult<TagWriteOutcome> SqliteMetadataStore::delete_tag(std::string_view bucket,
+                                                             std::string_view key,
+                                                             const std::string& actor,
+                                                             int64_t now_ns,
+                                                             const TagPreconditions& pre) {
+  std::lock_guard lock(writer_mutex_);
+  auto& db = *writer_;
+  auto txn = SqliteTransaction::begin(db);
+  if (!txn) return fail(txn.error());
+  auto b = find_bucket(db, bucket);
+  if (!b) return fail(b.error());
+  auto current = find_tag(db, b->id, key);
+  if (!current) return fail(current.error());
+  if (auto r = check_tag_preconditions(*current, pre, key); !r) return fail(r.error());
+  if (!*current) return store_fail(StoreErrc::kNoSuchKey, std::string(key));
+
+  TagWriteOutcome out;
+  if (auto r = release_blob_refs(db, segments_of((*current)->pins), out.released_blobs); !r) {
+    return fail(r.error());
+  }
+  auto del = db.prepare("DELETE FROM tags WHERE bucket_id = ?1 AND key = ?2");
+  if (!del) return fail(del.error());
+  del->bind(1, b->id).bind(2, key);
+  if (auto r = del->run(); !r) return fail(r.error());
+  HistoryRow h{std::string(key), now_ns, actor, "delete", (*current)->targets, "",
+               (*current)->etag, "",     ""};
+  auto seq = append_history(db, b->id, h);
+  if (!seq) return fail(seq.error());
+  if (auto r = txn->commit(); !r) return fail(r.error());
+  out.history_seq = *seq;
+  return out;
+}
+
+StoreResult<std::vector<TagHistoryEntry>> SqliteMetadataStore::tag_history(std::string_view bucket,
+                                                                           std::string_view key,
+                                                                           int64_t before_seq,
+                                                                           int limit) {
+  auto lease = reader();
+  if (!lease) return fail(lease.error());
+  auto& db = **lease;
+  auto b = find_bucket(db, bucket);
+  if (!b) return fail(b.error());
+  auto st = db.prepare(
+      "SELECT seq, time_ns, actor, action, old_targets, new_targets, old_etag, new_etag, "
+      "resolved FROM tag_history WHERE bucket_id = ?1 AND key = ?2 AND seq < ?3 "
+      "ORDER BY seq DESC LIMIT ?4");
+  if (!st) return fail(st.error());
+  st->bind(1, b->id)
+      .bind(2, key)
+      .bind(3, before_seq > 0 ? before_seq : INT64_MAX)
+      .bind(4, int64_t{limit});
+  std::vector<TagHistoryEntry> out;
+  while (true) {
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    TagHistoryEntry e;
+    e.seq = st->column_int(0);
+    e.time_ns = st->column_int(1);
+    e.actor = st->column_text(2);
+    e.action = st->column_text(3);
+    e.old_targets = st->column_text(4);
+    e.new_targets = st->column_text(5);
+    e.old_etag = st->column_text(6);
+    e.new_etag = st->column_text(7);
+    e.resolved = st->column_text(8);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+StoreResult<void> SqliteMetadataStore::set_content_sha256(std::string_view bucket,
+                                                          std::string_view key,
+                                                          std::string_view version_id,
+                                                          const std::string& sha256_hex) {
+  std::lock_guard lock(writer_mutex_);
+  auto& db = *writer_;
+  auto txn = SqliteTransaction::begin(db);
+  if (!txn) return fail(txn.error());
+  auto b = find_bucket(db, bucket);
+  if (!b) return fail(b.error());
+  auto st = db.prepare(
+      "UPDATE versions SET content_sha256 = ?4 WHERE bucket_id = ?1 AND key = ?2 AND "
+      "version_id = ?3 AND content_sha256 = ''");
+  if (!st) return fail(st.error());
+  st->bind(1, b->id).bind(2, key).bind(3, version_id).bind(4, sha256_hex);
+  if (auto r = st->run(); !r) return fail(r.error());
+  return txn->commit();
+}
+
+}  // namespace moss::store

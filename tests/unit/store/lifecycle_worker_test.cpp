@@ -1,0 +1,220 @@
+// The lifecycle worker over a real ObjectStore: what it expires, and that blob
+// files go exactly when their last reference does.
+#include "moss/store/lifecycle_worker.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "moss/store/lifecycle_policy.h"
+#include "moss/util/clock.h"
+#include "unit/store/temp_dir.h"
+
+namespace moss::store {
+namespace {
+
+size_t count_files(const std::string& dir) {
+  size_t n = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       it != std::filesystem::recursive_directory_iterator(); ++it) {
+    if (it->is_regular_file()) ++n;
+  }
+  return n;
+}
+
+class LifecycleWorkerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = ObjectStore::open_local(dir_.path());
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    store_ = std::move(*opened);
+    ASSERT_TRUE(store_->metadata().create_bucket("b", "owner", 1).ok());
+    ASSERT_TRUE(store_->metadata().set_versioning("b", VersioningState::kEnabled).ok());
+  }
+
+  ObjectVersion put(const std::string& key, const std::string& body) {
+    auto writer = store_->begin_blob({});
+    EXPECT_TRUE(writer.ok());
+    EXPECT_TRUE(
+        (*writer)->write({reinterpret_cast<const uint8_t*>(body.data()), body.size()}).ok());
+    auto sealed = (*writer)->seal();
+    EXPECT_TRUE(sealed.ok());
+    NewVersion v;
+    v.key = key;
+    v.segments = {BlobSegment{(*sealed)->sha256_hex(), (*sealed)->size()}};
+    v.size = (*sealed)->size();
+    v.etag = (*sealed)->md5_hex();
+    v.owner = "owner";
+    v.last_modified_ns = now_unix_nanos();
+    auto r = store_->put_object("b", v, **sealed, {});
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return r.ok() ? *r : ObjectVersion{};
+  }
+
+  void set_rule(const LifecycleRule& rule) {
+    ASSERT_TRUE(store_->metadata().put_lifecycle("b", {rule}).ok());
+  }
+
+  size_t version_count() {
+    auto page = store_->metadata().list_versions("b", {});
+    return page.ok() ? page->versions.size() : 0;
+  }
+
+  std::string blobs_dir() const { return dir_.path() + "/blobs"; }
+  static int64_t days_from_now(int days) { return now_unix_nanos() + days * kNanosPerDay; }
+
+  moss::testing::TempDir dir_;
+  std::unique_ptr<ObjectStore> store_;
+};
+
+TEST_F(LifecycleWorkerTest, KeepingTwoNoncurrentVersionsLeavesExactlyTwoAndFreesTheRest) {
+  for (int i = 1; i <= 6; ++i) put("models/m.gguf", "weights v" + std::to_string(i));
+  put("other/x", "untouched");
+  put("other/x", "untouched 2");
+  ASSERT_EQ(count_files(blobs_dir()), 8u);
+  LifecycleRule rule;
+  rule.id = "keep-two";
+  rule.prefix = "models/";
+  rule.noncurrent_days = 1;
+  rule.newer_noncurrent_versions = 2;
+  set_rule(rule);
+
+  LifecycleWorker worker(*store_);
+  // Not yet: the noncurrent versions are less than a day old.
+  auto early = worker.run();
+  ASSERT_TRUE(early.ok()) << early.error().message;
+  EXPECT_EQ(early->noncurrent_versions_expired, 0u);
+
+  auto stats = worker.run_at(days_from_now(2));
+  ASSERT_TRUE(stats.ok()) << stats.error().message;
+  EXPECT_EQ(stats->buckets, 1u);
+  EXPECT_EQ(stats->noncurrent_versions_expired, 3u);
+  EXPECT_EQ(stats->blobs_released, 3u);
+  EXPECT_EQ(count_files(blobs_dir()), 5u);
+  EXPECT_EQ(version_count(), 3u + 2u);
+
+  // Running again changes nothing.
+  auto again = worker.run_at(days_from_now(2));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->noncurrent_versions_expired, 0u);
+}
+
+TEST_F(LifecycleWorkerTest, ABlobSharedWithAKeptVersionStays) {
+  auto v1 = put("k", "same bytes");
+  put("k", "other bytes");
+  auto v3 = put("k", "same bytes");
+  EXPECT_EQ(count_files(blobs_dir()), 2u);  // identical content stored once
+  LifecycleRule rule;
+  rule.id = "all-noncurrent";
+  rule.noncurrent_days = 1;
+  set_rule(rule);
+  LifecycleWorker worker(*store_);
+  auto stats = worker.run_at(days_from_now(2));
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->noncurrent_versions_expired, 2u);
+  EXPECT_EQ(stats->blobs_released, 1u);  // "other bytes" only
+  EXPECT_EQ(count_files(blobs_dir()), 1u);
+  auto current = store_->open_object("b", "k");
+  ASSERT_TRUE(current.ok());
+  EXPECT_EQ(current->version.version_id, v3.version_id);
+  EXPECT_EQ(store_->open_object("b", "k", v1.version_id).error().code, StoreErrc::kNoSuchVersion);
+}
+
+TEST_F(LifecycleWorkerTest, ExpirationMarksThenNoncurrentExpiryAndMarkerCleanupEmptyTheKey) {
+  put("tmp/scratch", "scratch");
+  LifecycleRule rule;
+  rule.id = "tmp";
+  rule.prefix = "tmp/";
+  rule.expiration_days = 1;
+  rule.noncurrent_days = 1;
+  set_rule(rule);
+  LifecycleWorker worker(*store_);
+  auto first = worker.run_at(days_from_now(3));
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->current_versions_expired, 1u);
+  EXPECT_TRUE(store_->metadata().get_version("b", "tmp/scratch")->is_delete_marker);
+  EXPECT_EQ(count_files(blobs_dir()), 1u);  // the version is noncurrent, not gone
+
+  auto later = worker.run_at(days_from_now(6));
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(later->noncurrent_versions_expired, 1u);
+  EXPECT_EQ(later->delete_markers_removed, 1u);
+  EXPECT_EQ(version_count(), 0u);
+  EXPECT_EQ(count_files(blobs_dir()), 0u);
+}
+
+TEST_F(LifecycleWorkerTest, StaleMultipartUploadsAreAborted) {
+  MultipartUpload u;
+  u.key = "big/model.gguf";
+  u.owner = "owner";
+  u.initiated_ns = now_unix_nanos();
+  auto upload = store_->metadata().create_upload("b", u);
+  ASSERT_TRUE(upload.ok());
+  u.key = "keep/model.gguf";
+  ASSERT_TRUE(store_->metadata().create_upload("b", u).ok());
+  LifecycleRule rule;
+  rule.id = "uploads";
+  rule.prefix = "big/";
+  rule.abort_upload_days = 2;
+  set_rule(rule);
+  LifecycleWorker worker(*store_);
+  EXPECT_EQ(worker.run_at(days_from_now(1))->uploads_aborted, 0u);
+  EXPECT_EQ(worker.run_at(days_from_now(3))->uploads_aborted, 1u);
+  auto left = store_->metadata().list_uploads("b", {});
+  ASSERT_TRUE(left.ok());
+  ASSERT_EQ(left->uploads.size(), 1u);
+  EXPECT_EQ(left->uploads[0].key, "keep/model.gguf");
+}
+
+TEST_F(LifecycleWorkerTest, DisabledRulesAndBucketsWithoutRulesAreLeftAlone) {
+  put("k", "1");
+  put("k", "2");
+  LifecycleWorker worker(*store_);
+  EXPECT_EQ(worker.run_at(days_from_now(30))->buckets, 0u);
+  LifecycleRule rule;
+  rule.id = "off";
+  rule.enabled = false;
+  rule.noncurrent_days = 1;
+  set_rule(rule);
+  auto stats = worker.run_at(days_from_now(30));
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->noncurrent_versions_expired, 0u);
+  EXPECT_EQ(version_count(), 2u);
+}
+
+TEST_F(LifecycleWorkerTest, AStoppedWorkerChangesNothing) {
+  put("k", "1");
+  put("k", "2");
+  LifecycleRule rule;
+  rule.id = "r";
+  rule.noncurrent_days = 1;
+  set_rule(rule);
+  LifecycleWorker worker(*store_);
+  worker.stop();
+  auto stats = worker.run_at(days_from_now(2));
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->noncurrent_versions_expired, 0u);
+  EXPECT_EQ(version_count(), 2u);
+}
+
+TEST_F(LifecycleWorkerTest, ManyKeysAcrossPagesAreAllVisited) {
+  for (int i = 0; i < 1100; ++i) {
+    // Cheap versions: the same two bodies for every key.
+    put("k" + std::to_string(10000 + i), "a");
+    put("k" + std::to_string(10000 + i), "b");
+  }
+  LifecycleRule rule;
+  rule.id = "r";
+  rule.noncurrent_days = 1;
+  set_rule(rule);
+  LifecycleWorker worker(*store_);
+  auto stats = worker.run_at(days_from_now(2));
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->noncurrent_versions_expired, 1100u);
+  EXPECT_EQ(stats->blobs_released, 1u);  // "a", once its last version went
+  EXPECT_EQ(version_count(), 1000u);     // one page: the 1100 current versions remain
+}
+
+}  // namespace
+}  // namespace moss::store

@@ -1,0 +1,289 @@
+// Model tags in the store: pinning by blob references, history, preconditions,
+// and tags merged into listings.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "moss/store/object_store.h"
+#include "unit/store/temp_dir.h"
+
+namespace moss::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+size_t count_blobs(const std::string& dir) {
+  size_t n = 0;
+  for (const auto& sub : fs::directory_iterator(dir)) {
+    for (const auto& f : fs::directory_iterator(sub.path())) n += f.is_regular_file() ? 1 : 0;
+  }
+  return n;
+}
+
+std::string read_all(const OpenedObject& opened) {
+  std::string out;
+  for (const auto& fd : opened.segments) {
+    char buf[4096];
+    off_t at = 0;
+    while (true) {
+      ssize_t n = ::pread(fd.get(), buf, sizeof buf, at);
+      if (n <= 0) break;
+      out.append(buf, static_cast<size_t>(n));
+      at += n;
+    }
+  }
+  return out;
+}
+
+class TagStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { reopen(); }
+
+  void reopen() {
+    store_.reset();
+    auto opened = ObjectStore::open_local(dir_.path());
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    store_ = std::move(*opened);
+    auto b = store_->metadata().create_bucket("b", "owner", 1);
+    ASSERT_TRUE(b.ok() || b.error().code == StoreErrc::kBucketAlreadyOwnedByYou);
+  }
+
+  ObjectVersion put(const std::string& key, const std::string& body) {
+    auto writer = store_->begin_blob({});
+    EXPECT_TRUE(writer.ok());
+    EXPECT_TRUE((*writer)
+                    ->write(std::span(reinterpret_cast<const uint8_t*>(body.data()), body.size()))
+                    .ok());
+    auto sealed = (*writer)->seal();
+    EXPECT_TRUE(sealed.ok());
+    NewVersion v;
+    v.key = key;
+    v.segments = {BlobSegment{(*sealed)->sha256_hex(), (*sealed)->size()}};
+    v.size = (*sealed)->size();
+    v.etag = (*sealed)->md5_hex();
+    v.content_sha256 = (*sealed)->sha256_hex();
+    v.owner = "owner";
+    v.model_metadata = R"({"format":"gguf","parsed":false,"error":"test"})";
+    auto committed = store_->put_object("b", v, **sealed, {});
+    EXPECT_TRUE(committed.ok());
+    return *committed;
+  }
+
+  StoreResult<TagWriteOutcome> set(const std::string& tag, const std::string& targets,
+                                   std::vector<PinRequest> pins, const std::string& etag,
+                                   const TagPreconditions& pre = {}) {
+    TagWrite w;
+    w.model = "m";
+    w.tag = tag;
+    w.targets = targets;
+    w.pins = std::move(pins);
+    w.etag = etag;
+    w.now_ns = ++clock_;
+    w.actor = "AKID";
+    w.resolved = "[]";
+    return store_->set_tag("b", w, pre);
+  }
+
+  std::string blobs_dir() const { return dir_.path() + "/blobs"; }
+
+  moss::testing::TempDir dir_;
+  std::unique_ptr<ObjectStore> store_;
+  int64_t clock_ = 0;
+};
+
+TEST_F(TagStoreTest, APinnedFileKeepsItsBytesWhenOverwrittenAndAfterARestart) {
+  auto v1 = put("m/f.gguf", "version one");
+  ASSERT_TRUE(set("v1", R"(["f.gguf"])", {{"m/f.gguf", v1.version_id}}, "e1").ok());
+  put("m/f.gguf", "version two, longer");
+  EXPECT_EQ(count_blobs(blobs_dir()), 2u);  // the pinned old bytes and the new ones
+
+  reopen();  // the startup sweep must see the tag's references
+  EXPECT_EQ(count_blobs(blobs_dir()), 2u);
+  auto tag = store_->metadata().get_tag("b", "m/tags/v1");
+  ASSERT_TRUE(tag.ok()) << tag.error().message;
+  ASSERT_EQ(tag->pins.size(), 1u);
+  EXPECT_EQ(tag->pins[0].size, 11u);
+  EXPECT_EQ(tag->pins[0].etag, v1.etag);
+  EXPECT_EQ(tag->pins[0].content_sha256, v1.content_sha256);
+  EXPECT_EQ(tag->pins[0].model_metadata, v1.model_metadata);
+  auto opened = store_->open_pinned(tag->pins[0]);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(read_all(*opened), "version one");
+}
+
+TEST_F(TagStoreTest, APinnedFileSurvivesTheDeletionOfItsObject) {
+  auto v = put("m/f.gguf", "bytes");
+  ASSERT_TRUE(set("v1", "[]", {{"m/f.gguf", v.version_id}}, "e1").ok());
+  ASSERT_TRUE(store_->delete_object("b", "m/f.gguf").ok());
+  EXPECT_EQ(count_blobs(blobs_dir()), 1u);
+  auto tag = store_->metadata().get_tag("b", "m/tags/v1");
+  ASSERT_TRUE(tag.ok());
+  auto opened = store_->open_pinned(tag->pins[0]);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(read_all(*opened), "bytes");
+}
+
+TEST_F(TagStoreTest, MovingOrDeletingTheTagReleasesBytesNothingElseHolds) {
+  auto v1 = put("m/f.gguf", "old");
+  ASSERT_TRUE(set("t", "[]", {{"m/f.gguf", v1.version_id}}, "e1").ok());
+  auto v2 = put("m/f.gguf", "new");
+  auto g = put("m/g.gguf", "other");
+  EXPECT_EQ(count_blobs(blobs_dir()), 3u);
+  // Move to the current f: "old" has no reference left.
+  auto moved = set("t", "[]", {{"m/f.gguf", v2.version_id}}, "e2");
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  EXPECT_EQ(count_blobs(blobs_dir()), 2u);
+  // Two tags on one blob: deleting one keeps it.
+  ASSERT_TRUE(set("u", "[]", {{"m/g.gguf", g.version_id}}, "e3").ok());
+  ASSERT_TRUE(store_->delete_object("b", "m/g.gguf").ok());
+  ASSERT_TRUE(set("w", "[]", {{"m/f.gguf", v2.version_id}}, "e4").ok());
+  EXPECT_EQ(count_blobs(blobs_dir()), 2u);
+  ASSERT_TRUE(store_->delete_tag("b", "m/tags/u", "AKID", 99, {}).ok());
+  EXPECT_EQ(count_blobs(blobs_dir()), 1u);  // "other" went with its last tag
+  ASSERT_TRUE(store_->delete_object("b", "m/f.gguf").ok());
+  ASSERT_TRUE(store_->delete_tag("b", "m/tags/t", "AKID", 100, {}).ok());
+  EXPECT_EQ(count_blobs(blobs_dir()), 1u);  // tag w still holds "new"
+  ASSERT_TRUE(store_->delete_tag("b", "m/tags/w", "AKID", 101, {}).ok());
+  EXPECT_EQ(count_blobs(blobs_dir()), 0u);
+}
+
+TEST_F(TagStoreTest, PinningAVersionThatIsGoneFailsAndChangesNothing) {
+  auto v = put("m/f.gguf", "bytes");
+  ASSERT_TRUE(set("t", "[]", {{"m/f.gguf", v.version_id}}, "e1").ok());
+  auto r = set("t", "[]", {{"m/missing.gguf", "null"}}, "e2");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, StoreErrc::kNoSuchKey);
+  auto tag = store_->metadata().get_tag("b", "m/tags/t");
+  ASSERT_TRUE(tag.ok());
+  EXPECT_EQ(tag->etag, "e1");
+  auto history = store_->metadata().tag_history("b", "m/tags/t", 0, 10);
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->size(), 1u);
+}
+
+TEST_F(TagStoreTest, IfMatchAndIfNoneMatchAreCheckedAgainstTheTag) {
+  TagPreconditions create_only;
+  create_only.if_none_match_any = true;
+  ASSERT_TRUE(set("t", "[1]", {}, "e1", create_only).ok());
+  auto again = set("t", "[2]", {}, "e2", create_only);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, StoreErrc::kPreconditionFailed);
+
+  TagPreconditions stale;
+  stale.if_match = "not-e1";
+  EXPECT_EQ(set("t", "[3]", {}, "e3", stale).error().code, StoreErrc::kPreconditionFailed);
+  TagPreconditions current;
+  current.if_match = "e1";
+  ASSERT_TRUE(set("t", "[4]", {}, "e4", current).ok());
+  EXPECT_EQ(store_->metadata().get_tag("b", "m/tags/t")->targets, "[4]");
+  // If-Match on a tag that does not exist fails too.
+  EXPECT_EQ(set("new", "[5]", {}, "e5", current).error().code, StoreErrc::kPreconditionFailed);
+}
+
+TEST_F(TagStoreTest, HistoryRecordsEveryChangeNewestFirst) {
+  ASSERT_TRUE(set("t", "[\"a\"]", {}, "e1").ok());
+  ASSERT_TRUE(set("t", "[\"b\"]", {}, "e2").ok());
+  ASSERT_TRUE(store_->delete_tag("b", "m/tags/t", "AKID2", 50, {}).ok());
+  ASSERT_TRUE(set("t", "[\"c\"]", {}, "e3").ok());
+  auto h = store_->metadata().tag_history("b", "m/tags/t", 0, 10);
+  ASSERT_TRUE(h.ok());
+  ASSERT_EQ(h->size(), 4u);
+  EXPECT_EQ((*h)[0].seq, 4);
+  EXPECT_EQ((*h)[0].old_targets, "");
+  EXPECT_EQ((*h)[0].new_targets, "[\"c\"]");
+  EXPECT_EQ((*h)[1].action, "delete");
+  EXPECT_EQ((*h)[1].actor, "AKID2");
+  EXPECT_EQ((*h)[1].old_targets, "[\"b\"]");
+  EXPECT_EQ((*h)[1].new_targets, "");
+  EXPECT_EQ((*h)[2].old_targets, "[\"a\"]");
+  EXPECT_EQ((*h)[2].old_etag, "e1");
+  EXPECT_EQ((*h)[2].new_etag, "e2");
+  EXPECT_EQ((*h)[3].seq, 1);
+  auto older = store_->metadata().tag_history("b", "m/tags/t", 3, 1);
+  ASSERT_TRUE(older.ok());
+  ASSERT_EQ(older->size(), 1u);
+  EXPECT_EQ((*older)[0].seq, 2);
+}
+
+TEST_F(TagStoreTest, ListingsMergeTagsWithObjectsInKeyOrder) {
+  put("m/2024/f.gguf", "f");
+  put("m/a.txt", "a");
+  put("m/zz.txt", "z");
+  ASSERT_TRUE(set("latest", "[]", {}, "e1").ok());
+  ASSERT_TRUE(set("v1", "[]", {}, "e2").ok());
+
+  auto page = store_->metadata().list_objects("b", ListQuery{"m/", "", "", 1000});
+  ASSERT_TRUE(page.ok());
+  std::vector<std::string> keys;
+  for (const auto& o : page->objects) keys.push_back(o.key + (o.is_tag ? "@" : ""));
+  EXPECT_EQ(keys, (std::vector<std::string>{"m/2024/f.gguf", "m/a.txt", "m/tags/latest@",
+                                            "m/tags/v1@", "m/zz.txt"}));
+
+  // With a delimiter the tags fold into their common prefix.
+  auto folded = store_->metadata().list_objects("b", ListQuery{"m/", "/", "", 1000});
+  ASSERT_TRUE(folded.ok());
+  EXPECT_EQ(folded->common_prefixes, (std::vector<std::string>{"m/2024/", "m/tags/"}));
+  ASSERT_EQ(folded->objects.size(), 2u);
+
+  // Paging crosses from objects to tags and back.
+  std::vector<std::string> paged;
+  ListQuery q{"m/", "", "", 2};
+  while (true) {
+    auto p = store_->metadata().list_objects("b", q);
+    ASSERT_TRUE(p.ok());
+    for (const auto& o : p->objects) paged.push_back(o.key);
+    if (!p->truncated) break;
+    q.marker = p->next_marker;
+  }
+  EXPECT_EQ(paged, (std::vector<std::string>{"m/2024/f.gguf", "m/a.txt", "m/tags/latest",
+                                             "m/tags/v1", "m/zz.txt"}));
+}
+
+TEST_F(TagStoreTest, ATagShadowsAnObjectStoredUnderTheSameKey) {
+  put("m/tags/t", "an object from before tags existed");
+  ASSERT_TRUE(set("t", "[]", {}, "e1").ok());
+  auto page = store_->metadata().list_objects("b", ListQuery{"", "", "", 1000});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->objects.size(), 1u);
+  EXPECT_TRUE(page->objects[0].is_tag);
+}
+
+TEST_F(TagStoreTest, ABucketWithTagsIsNotEmpty) {
+  ASSERT_TRUE(set("t", "[]", {}, "e1").ok());
+  auto r = store_->metadata().delete_bucket("b");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, StoreErrc::kBucketNotEmpty);
+  ASSERT_TRUE(store_->delete_tag("b", "m/tags/t", "AKID", 9, {}).ok());
+  EXPECT_TRUE(store_->metadata().delete_bucket("b").ok());
+}
+
+TEST_F(TagStoreTest, ListTagsByModelAndByRange) {
+  ASSERT_TRUE(set("b", "[]", {}, "e1").ok());
+  ASSERT_TRUE(set("a", "[]", {}, "e2").ok());
+  TagListQuery by_model;
+  by_model.model = "m";
+  auto tags = store_->metadata().list_tags("b", by_model);
+  ASSERT_TRUE(tags.ok());
+  ASSERT_EQ(tags->size(), 2u);
+  EXPECT_EQ((*tags)[0].tag, "a");
+  TagListQuery other;
+  other.model = "n";
+  EXPECT_TRUE(store_->metadata().list_tags("b", other)->empty());
+  TagListQuery range;
+  range.lower = "m/tags/b";
+  range.upper = "m/tags/c";
+  auto ranged = store_->metadata().list_tags("b", range);
+  ASSERT_EQ(ranged->size(), 1u);
+  EXPECT_EQ((*ranged)[0].key, "m/tags/b");
+}
+
+TEST_F(TagStoreTest, ContentSha256IsRecordedOnlyWhereMissing) {
+  auto v = put("m/f.gguf", "x");
+  // put() recorded the blob hash; a different value must not replace it.
+  ASSERT_TRUE(store_->metadata().set_content_sha256("b", "m/f.gguf", v.version_id, "bogus").ok());
+  EXPECT_EQ(store_->metadata().get_version("b", "m/f.gguf")->content_sha256, v.content_sha256);
+}
+
+}  // namespace
+}  // namespace moss::store
