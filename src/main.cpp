@@ -10,6 +10,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string(moss::kVersion));
   app.require_subcommand(1);
   moss::cli::register_serve_command(app);
+  moss::cli::register_push_command(app);
+  moss::cli::register_pull_command(app);
+  moss::cli::register_tag_commands(app);
+  moss::cli::register_models_commands(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

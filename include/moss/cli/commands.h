@@ -8,4 +8,14 @@ namespace moss::cli {
 // `moss serve`: the object storage server.
 void register_serve_command(CLI::App& app);
 
+// The client of a running server (docs/models.md, "CLI").
+// `moss push MODEL FILE`: upload a model file under a dated key and tag it.
+void register_push_command(CLI::App& app);
+// `moss pull MODEL[:TAG] DEST`: download what a tag resolves to, verified.
+void register_pull_command(CLI::App& app);
+// `moss tag set|get|ls|history|rollback|rm`.
+void register_tag_commands(CLI::App& app);
+// `moss models ls|show`.
+void register_models_commands(CLI::App& app);
+
 }  // namespace moss::cli

@@ -85,13 +85,12 @@ Call with (dict "root" $ "endpoint" URL).
 {{- end }}
 
 {{/*
-The command that downloads MODEL:TAG to DEST and checks its SHA-256.
-Call with (dict "ref" "MODEL:TAG" "dest" PATH).
-Until `moss pull` lands this is the image's interim script; switching is this
-one line: ["moss", "pull", .ref, .dest].
+The command that downloads MODEL:TAG to DEST and checks its SHA-256: `moss
+pull` (resumes an interrupted download, puts the file in place only once it
+matches the SHA-256 the store reports). Call with (dict "ref" "MODEL:TAG" "dest" PATH).
 */}}
 {{- define "moss.pullCommand" -}}
-{{- list "moss-pull-by-tag" .ref .dest | toJson }}
+{{- list "moss" "pull" .ref .dest | toJson }}
 {{- end }}
 
 {{/*

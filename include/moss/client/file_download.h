@@ -1,0 +1,56 @@
+// Downloading one object (a tag key, which serves the file it resolves to, or
+// a plain key) to a local file, resumably and verified:
+//
+// 1. HEAD says what will be served: its ETag, size, resolved key and SHA-256.
+// 2. The bytes go to DEST.part. A .part left by an interrupted download is
+//    continued with Range from its length and If-Range on the ETag recorded
+//    with it (xattr user.moss.etag), so if the tag moved since, the server
+//    sends the whole new file and the download starts over.
+// 3. The whole file's SHA-256 is checked against x-moss-content-sha256 (or a
+//    full-object x-amz-checksum-sha256 for plain keys); only then is DEST.part
+//    renamed to DEST. On a mismatch after a resume, the download is repeated
+//    from the start once; a mismatch of a fresh download is an error and the
+//    .part is removed.
+// A DEST that already holds exactly those bytes is left alone.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "moss/client/s3_client.h"
+#include "moss/client/transfer_progress.h"
+
+namespace moss::client {
+
+struct DownloadRequest {
+  std::string bucket;
+  std::string key;
+  // A directory (the file is named after the resolved key's last segment) or
+  // a file path.
+  std::string dest;
+};
+
+struct DownloadResult {
+  std::string path;          // where the file now is
+  std::string resolved_key;  // the key of the bytes served (the tag's target for tags)
+  std::string tag_chain;     // "latest>v2>2024-03-20/x.gguf"; empty for a plain key
+  uint64_t size = 0;
+  std::string sha256_hex;
+  bool verified = false;      // false only when the server reported no SHA-256
+  uint64_t resumed_from = 0;  // bytes kept from an earlier .part
+  bool up_to_date = false;    // DEST already held these bytes; nothing was downloaded
+};
+
+// Tells the caller what is happening ("resuming at 1.2 GiB", "tag moved, starting over").
+using NoteFn = std::function<void(const std::string&)>;
+
+Result<DownloadResult, ClientError> download_file(S3Client& s3, const DownloadRequest& request,
+                                                  TransferProgress* progress = nullptr,
+                                                  const NoteFn& note = {});
+
+// The final path for `dest` and the served key: dest/<last segment of key>
+// when dest is an existing directory or ends in '/', else dest.
+std::string download_path(const std::string& dest, const std::string& resolved_key);
+
+}  // namespace moss::client

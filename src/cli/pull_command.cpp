@@ -1,0 +1,90 @@
+// `moss pull MODEL[:TAG] [DEST]`: downloads what the tag resolves to,
+// resuming an interrupted download, and puts it in place only once its
+// SHA-256 matches the server's (client/file_download.h has the procedure).
+#include <memory>
+
+#include "moss/cli/byte_units.h"
+#include "moss/cli/client_setup.h"
+#include "moss/cli/commands.h"
+#include "moss/cli/model_ref.h"
+#include "moss/cli/progress_bar.h"
+#include "moss/client/file_download.h"
+
+namespace moss::cli {
+namespace {
+
+struct PullOptions {
+  ClientOptions client;
+  std::string ref;
+  std::string dest = ".";
+  bool plain_key = false;
+  bool no_progress = false;
+};
+
+void pull(const PullOptions& o) {
+  const std::string command = "pull";
+  auto resolved = resolve_client(o.client);
+  if (!resolved) fail_command(command, resolved.error());
+  client::DownloadRequest request;
+  request.bucket = resolved->bucket;
+  request.dest = o.dest;
+  std::string label = o.ref;
+  if (o.plain_key) {
+    request.key = o.ref;
+  } else {
+    std::string why;
+    auto ref = parse_model_ref(o.ref, "latest", &why);
+    if (!ref) fail_command(command, why);
+    request.key = ref->model + "/tags/" + ref->tag;
+    label = ref->model + ":" + ref->tag;
+  }
+
+  client::S3Client s3(resolved->config);
+  client::TransferProgress progress;
+  Result<client::DownloadResult, client::ClientError> result = [&] {
+    ProgressBar bar(label, progress, !o.no_progress);
+    return client::download_file(s3, request, &progress, [&](const std::string& note) {
+      bar.print_above("moss pull: " + note);
+    });
+  }();
+  if (!result) {
+    const auto& error = result.error();
+    if (error.status == 404 &&
+        (error.code == "NoSuchKey" || error.code == "NoSuchTag" || error.code.empty())) {
+      fail_command(command, label + " not found (" + error.describe() + ")");
+    }
+    fail_command(command, failure_message(error, *resolved));
+  }
+  if (!result->verified) {
+    std::fprintf(stderr,
+                 "moss pull: warning: the server reported no SHA-256 for %s; not verified\n",
+                 result->resolved_key.c_str());
+  }
+  std::string what = result->tag_chain.empty() ? label : label + " (" + result->tag_chain + ")";
+  if (result->up_to_date) {
+    std::printf("%s is up to date at %s (sha256 %s)\n", what.c_str(), result->path.c_str(),
+                result->sha256_hex.c_str());
+  } else {
+    std::printf("pulled %s to %s (%s, sha256 %s%s)\n", what.c_str(), result->path.c_str(),
+                format_bytes(result->size).c_str(), result->sha256_hex.c_str(),
+                result->verified ? " verified" : "");
+  }
+}
+
+}  // namespace
+
+void register_pull_command(CLI::App& app) {
+  auto o = std::make_shared<PullOptions>();
+  auto* cmd = app.add_subcommand(
+      "pull", "Download the file a tag resolves to, resumably, verifying its SHA-256");
+  cmd->add_option("MODEL[:TAG]", o->ref, "Model and tag (the tag defaults to latest)")->required();
+  cmd->add_option("DEST", o->dest,
+                  "Directory (the file keeps its name) or file path; DEST.part while downloading")
+      ->capture_default_str();
+  cmd->add_flag("--key", o->plain_key, "The first argument is a plain object key, not MODEL[:TAG]");
+  cmd->add_flag("--no-progress", o->no_progress, "Never show a progress bar");
+  add_client_options(*cmd, o->client);
+  cmd->callback([o] { pull(*o); });
+}
+
+}  // namespace moss::cli

@@ -1,0 +1,249 @@
+#include "moss/cli/registry_output.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "moss/cli/byte_units.h"
+
+namespace moss::cli {
+
+using nlohmann::json;
+
+namespace {
+
+std::string or_dash(std::string text) { return text.empty() ? "-" : text; }
+
+uint64_t number_of(const json& object, const char* name) {
+  if (!object.is_object()) return 0;
+  auto it = object.find(name);
+  return it != object.end() && it->is_number_unsigned() ? it->get<uint64_t>()
+         : it != object.end() && it->is_number_integer()
+             ? static_cast<uint64_t>(std::max<int64_t>(0, it->get<int64_t>()))
+             : 0;
+}
+
+const json& field(const json& object, const char* name) {
+  static const json kNull;
+  if (!object.is_object()) return kNull;
+  auto it = object.find(name);
+  return it == object.end() ? kNull : *it;
+}
+
+const json& array_field(const json& object, const char* name) {
+  static const json kEmpty = json::array();
+  const json& value = field(object, name);
+  return value.is_array() ? value : kEmpty;
+}
+
+std::string chain_of(const json& resolved) {
+  std::string text;
+  for (const auto& step : array_field(resolved, "chain")) {
+    if (!text.empty()) text += " > ";
+    text += step.is_string() ? step.get<std::string>() : "?";
+  }
+  return text;
+}
+
+// The path of a resolved key relative to the model ("2024-03-20/x.gguf").
+std::string relative_key(const std::string& key, const std::string& model) {
+  if (!model.empty() && key.starts_with(model + "/")) return key.substr(model.size() + 1);
+  return key;
+}
+
+std::string parameters(uint64_t count) {
+  char text[32];
+  if (count >= 1000000000ull) {
+    std::snprintf(text, sizeof text, "%.2fB", static_cast<double>(count) / 1e9);
+  } else if (count >= 1000000ull) {
+    std::snprintf(text, sizeof text, "%.1fM", static_cast<double>(count) / 1e6);
+  } else if (count >= 1000ull) {
+    std::snprintf(text, sizeof text, "%.1fK", static_cast<double>(count) / 1e3);
+  } else {
+    std::snprintf(text, sizeof text, "%llu", static_cast<unsigned long long>(count));
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string text_of(const json& object, const char* name) {
+  const json& value = field(object, name);
+  return value.is_string() ? value.get<std::string>() : std::string();
+}
+
+std::string format_targets(const json& targets) {
+  if (!targets.is_array()) return "-";
+  std::string text;
+  const bool weighted =
+      targets.size() > 1 || (targets.size() == 1 && number_of(targets[0], "weight") > 1);
+  for (const auto& t : targets) {
+    if (!text.empty()) text += " ";
+    text += text_of(t, "target");
+    if (weighted) text += "=" + std::to_string(number_of(t, "weight"));
+  }
+  return or_dash(text);
+}
+
+std::optional<std::string> tag_field(const json& doc, std::string_view name) {
+  if (name == "etag") return text_of(doc, "etag");
+  if (name == "target") return format_targets(field(doc, "targets"));
+  const json& resolved = field(doc, "resolved");
+  if (!resolved.is_object()) return std::nullopt;
+  if (name == "size") return std::to_string(number_of(resolved, "size"));
+  if (name == "sha256" || name == "key" || name == "version_id") {
+    std::string value = text_of(resolved, std::string(name).c_str());
+    if (value.empty()) return std::nullopt;
+    return value;
+  }
+  return std::nullopt;
+}
+
+std::string format_table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    if (widths.size() < row.size()) widths.resize(row.size(), 0);
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string format_metadata(const json& metadata) {
+  if (!metadata.is_object()) return "";
+  if (field(metadata, "parsed").is_boolean() && !field(metadata, "parsed").get<bool>()) {
+    return "unparsed: " + or_dash(text_of(metadata, "error"));
+  }
+  std::vector<std::string> parts;
+  std::string architecture = text_of(metadata, "architecture");
+  parts.push_back(architecture.empty() ? text_of(metadata, "format") : architecture);
+  if (uint64_t n = number_of(metadata, "parameter_count"))
+    parts.push_back(parameters(n) + " params");
+  if (auto type = text_of(metadata, "file_type_name"); !type.empty()) parts.push_back(type);
+  if (uint64_t ctx = number_of(metadata, "context_length")) {
+    parts.push_back("ctx " + std::to_string(ctx));
+  }
+  std::string text;
+  for (const auto& p : parts) {
+    if (p.empty()) continue;
+    if (!text.empty()) text += " ";
+    text += p;
+  }
+  return text;
+}
+
+std::string format_tag(const json& doc) {
+  const std::string model = text_of(doc, "model");
+  const json& resolved = field(doc, "resolved");
+  std::vector<std::vector<std::string>> rows;
+  if (resolved.is_object()) {
+    rows.push_back({"  serves", text_of(resolved, "key") + " (" +
+                                    format_bytes(number_of(resolved, "size")) + ")"});
+    rows.push_back({"  chain", or_dash(chain_of(resolved))});
+    rows.push_back({"  sha256", or_dash(text_of(resolved, "sha256"))});
+    if (auto v = text_of(resolved, "version_id"); !v.empty() && v != "null") {
+      rows.push_back({"  version", v});
+    }
+    if (auto meta = format_metadata(field(resolved, "metadata")); !meta.empty()) {
+      rows.push_back({"  model", meta});
+    }
+  } else {
+    rows.push_back({"  serves", "nothing: " + or_dash(text_of(doc, "error"))});
+  }
+  rows.push_back({"  etag", or_dash(text_of(doc, "etag"))});
+  std::string updated = or_dash(text_of(doc, "updated"));
+  if (auto by = text_of(doc, "updated_by"); !by.empty()) updated += " by " + by;
+  rows.push_back({"  updated", updated});
+  return model + ":" + text_of(doc, "tag") + " -> " + format_targets(field(doc, "targets")) + "\n" +
+         format_table(rows);
+}
+
+std::string format_tag_table(const json& model_doc) {
+  const std::string model = text_of(model_doc, "name");
+  std::vector<std::vector<std::string>> rows = {{"TAG", "TARGET", "SERVES", "SIZE", "UPDATED"}};
+  for (const auto& tag : array_field(model_doc, "tags")) {
+    const json& resolved = field(tag, "resolved");
+    rows.push_back({text_of(tag, "tag"), format_targets(field(tag, "targets")),
+                    resolved.is_object() ? relative_key(text_of(resolved, "key"), model)
+                                         : "(" + or_dash(text_of(tag, "error")) + ")",
+                    resolved.is_object() ? format_bytes(number_of(resolved, "size")) : "-",
+                    or_dash(text_of(tag, "updated"))});
+  }
+  if (rows.size() == 1) return "no tags\n";
+  return format_table(rows);
+}
+
+std::string format_history(const json& doc) {
+  std::vector<std::vector<std::string>> rows = {{"SEQ", "TIME", "BY", "ACTION", "CHANGE"}};
+  for (const auto& entry : array_field(doc, "history")) {
+    const json& old_targets = field(entry, "old_targets");
+    const json& new_targets = field(entry, "new_targets");
+    std::string change = (old_targets.is_array() ? format_targets(old_targets) : "(none)") +
+                         " -> " + (new_targets.is_array() ? format_targets(new_targets) : "(none)");
+    const json& resolved = field(entry, "resolved");
+    if (resolved.is_object() && !text_of(resolved, "key").empty()) {
+      change += "  [" + relative_key(text_of(resolved, "key"), text_of(doc, "model")) + "]";
+    }
+    const json& seq = field(entry, "seq");
+    rows.push_back({seq.is_number() ? seq.dump() : "-", or_dash(text_of(entry, "time")),
+                    or_dash(text_of(entry, "actor")), or_dash(text_of(entry, "action")), change});
+  }
+  if (rows.size() == 1) return "no history\n";
+  return format_table(rows);
+}
+
+std::string format_models(const json& doc) {
+  std::vector<std::vector<std::string>> rows = {{"MODEL", "TAGS", "FILES", "SIZE"}};
+  for (const auto& model : array_field(doc, "models")) {
+    std::string tags;
+    for (const auto& tag : array_field(model, "tags")) {
+      if (!tags.empty()) tags += ",";
+      tags += text_of(tag, "tag");
+    }
+    uint64_t size = 0;
+    const json& files = array_field(model, "files");
+    for (const auto& file : files) size += number_of(file, "size");
+    rows.push_back(
+        {text_of(model, "name"), or_dash(tags), std::to_string(files.size()), format_bytes(size)});
+  }
+  if (rows.size() == 1) return "no models\n";
+  return format_table(rows);
+}
+
+std::string format_model(const json& doc) {
+  const std::string model = text_of(doc, "name");
+  std::string out = model + " (bucket " + or_dash(text_of(doc, "bucket")) + ")\n\ntags:\n";
+  std::vector<std::vector<std::string>> tags;
+  for (const auto& tag : array_field(doc, "tags")) {
+    const json& resolved = field(tag, "resolved");
+    tags.push_back({"  " + text_of(tag, "tag"), "-> " + format_targets(field(tag, "targets")),
+                    resolved.is_object() ? relative_key(text_of(resolved, "key"), model)
+                                         : "(" + or_dash(text_of(tag, "error")) + ")"});
+  }
+  out += tags.empty() ? "  (none)\n" : format_table(tags);
+  out += "\nfiles:\n";
+  std::vector<std::vector<std::string>> files;
+  for (const auto& file : array_field(doc, "files")) {
+    std::string path = text_of(file, "path");
+    if (path.empty()) path = relative_key(text_of(file, "key"), model);
+    std::string sha = text_of(file, "sha256");
+    files.push_back({"  " + path, format_bytes(number_of(file, "size")),
+                     sha.empty() ? "sha256 -" : "sha256 " + sha.substr(0, 12),
+                     format_metadata(field(file, "metadata"))});
+  }
+  out += files.empty() ? "  (none)\n" : format_table(files);
+  if (field(doc, "files_truncated").is_boolean() && field(doc, "files_truncated").get<bool>()) {
+    out += "  ... (more files not listed)\n";
+  }
+  return out;
+}
+
+}  // namespace moss::cli

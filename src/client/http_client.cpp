@@ -1,0 +1,269 @@
+// Each blocking operation is an asynchronous Beast operation run to completion
+// on a private io_context: that is what gives beast::tcp_stream's timeouts to
+// a synchronous client.
+#include "moss/client/http_client.h"
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <cstring>
+#include <limits>
+
+#include "moss/version.h"
+
+namespace moss::client {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+constexpr size_t kChunk = 256 << 10;
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string lowercase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+Result<size_t, std::string> StringSource::read(std::span<uint8_t> out) {
+  size_t n = std::min(out.size(), text_.size() - offset_);
+  std::memcpy(out.data(), text_.data() + offset_, n);
+  offset_ += n;
+  return n;
+}
+
+std::string_view HttpResponse::header(std::string_view name) const {
+  for (const auto& [n, v] : headers) {
+    if (iequals(n, name)) return v;
+  }
+  return {};
+}
+
+bool HttpResponse::has_header(std::string_view name) const {
+  return std::any_of(headers.begin(), headers.end(),
+                     [&](const auto& h) { return iequals(h.first, name); });
+}
+
+struct HttpClient::Connection {
+  asio::io_context ioc;
+  beast::tcp_stream stream{ioc};
+  beast::flat_buffer buffer;
+  std::vector<char> chunk = std::vector<char>(kChunk);
+  bool open = false;
+
+  // Runs the asynchronous operation `start` begins to completion, cancelling
+  // it when it makes no progress for `timeout`.
+  template <class Start>
+  error_code run(std::chrono::seconds timeout, Start start) {
+    error_code result = asio::error::would_block;
+    stream.expires_after(timeout);
+    start([&result](error_code ec, auto&&...) { result = ec; });
+    ioc.restart();
+    ioc.run();
+    return result;
+  }
+
+  void close() {
+    error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream.close();
+    buffer.clear();
+    open = false;
+  }
+};
+
+HttpClient::HttpClient(Endpoint endpoint, HttpTimeouts timeouts)
+    : endpoint_(std::move(endpoint)),
+      timeouts_(timeouts),
+      connection_(std::make_unique<Connection>()) {}
+
+HttpClient::~HttpClient() {
+  if (connection_->open) connection_->close();
+}
+
+namespace {
+
+std::string describe_io_error(const error_code& ec, std::chrono::seconds timeout,
+                              std::string_view doing) {
+  if (ec == beast::error::timeout) {
+    return "timed out " + std::string(doing) + " (no progress for " +
+           std::to_string(timeout.count()) + " s)";
+  }
+  if (ec == bhttp::error::end_of_stream || ec == asio::error::eof) {
+    return "the server closed the connection " + std::string(doing);
+  }
+  return ec.message() + " " + std::string(doing);
+}
+
+// What a write to, or read from, a connection the peer closed fails with.
+bool is_closed_connection(const error_code& ec) {
+  return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == asio::error::connection_aborted;
+}
+
+}  // namespace
+
+Result<HttpResponse, ClientError> HttpClient::send(const HttpRequest& request,
+                                                   const SinkChooser& choose_sink) {
+  auto& c = *connection_;
+  for (int attempt = 0;; ++attempt) {
+    const bool reused = c.open;
+    if (!c.open) {
+      tcp::resolver resolver(c.ioc);
+      error_code ec;
+      auto addresses = resolver.resolve(endpoint_.host, std::to_string(endpoint_.port), ec);
+      if (ec) {
+        return fail(
+            ClientError::transport("cannot resolve " + endpoint_.host + ": " + ec.message()));
+      }
+      ec = c.run(timeouts_.connect,
+                 [&](auto handler) { c.stream.async_connect(addresses, std::move(handler)); });
+      if (ec) {
+        c.close();
+        std::string why = ec == beast::error::timeout ? "timed out" : ec.message();
+        return fail(ClientError::transport("cannot connect to " + endpoint_.url() + ": " + why));
+      }
+      c.stream.socket().set_option(tcp::no_delay(true), ec);
+      c.open = true;
+    }
+
+    // --- Request: the head, then the body through the fixed buffer.
+    bhttp::request<bhttp::buffer_body> req;
+    req.version(11);
+    req.method_string(request.method);
+    req.target(request.target);
+    bool has_host = false;
+    for (const auto& [name, value] : request.headers) {
+      if (iequals(name, "host")) has_host = true;
+      req.insert(name, value);
+    }
+    if (!has_host) req.set(bhttp::field::host, endpoint_.host_header());
+    req.set(bhttp::field::user_agent, std::string("moss/") + kVersion);
+    const uint64_t length = request.body ? request.body->size() : 0;
+    if (request.body || request.method == "PUT" || request.method == "POST") {
+      req.content_length(length);
+    }
+    req.body().data = nullptr;
+    req.body().more = length > 0;
+
+    std::string failure;
+    bhttp::request_serializer<bhttp::buffer_body> serializer(req);
+    error_code ec = c.run(timeouts_.io, [&](auto handler) {
+      bhttp::async_write_header(c.stream, serializer, std::move(handler));
+    });
+    uint64_t sent = 0;
+    error_code write_error = ec;
+    bool write_failed = static_cast<bool>(ec);
+    if (ec) failure = describe_io_error(ec, timeouts_.io, "sending the request");
+    while (!write_failed && !serializer.is_done()) {
+      size_t n = 0;
+      if (sent < length) {
+        auto chunk = std::span(reinterpret_cast<uint8_t*>(c.chunk.data()),
+                               static_cast<size_t>(std::min<uint64_t>(kChunk, length - sent)));
+        auto got = request.body->read(chunk);
+        if (!got) {
+          c.close();
+          return fail(ClientError::local(got.error()));
+        }
+        n = *got;
+        if (n == 0) {
+          c.close();
+          return fail(ClientError::local("the request body ended after " + std::to_string(sent) +
+                                         " of " + std::to_string(length) + " bytes"));
+        }
+      }
+      req.body().data = n ? c.chunk.data() : nullptr;
+      req.body().size = n;
+      req.body().more = n > 0;
+      ec = c.run(timeouts_.io, [&](auto handler) {
+        bhttp::async_write(c.stream, serializer, std::move(handler));
+      });
+      if (ec == bhttp::error::need_buffer) ec = {};
+      if (ec) {
+        write_failed = true;
+        write_error = ec;
+        failure = describe_io_error(ec, timeouts_.io, "sending the request body");
+        break;
+      }
+      sent += n;
+      if (n && request.on_body_sent) request.on_body_sent(n);
+    }
+
+    // --- Response head. After a failed write the server may still have
+    // answered (it refuses a body it will not take, then closes): read it.
+    bhttp::response_parser<bhttp::buffer_body> parser;
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    parser.header_limit(64 << 10);
+    if (request.method == "HEAD") parser.skip(true);
+    ec = c.run(write_failed ? std::chrono::seconds(5) : timeouts_.io, [&](auto handler) {
+      bhttp::async_read_header(c.stream, c.buffer, parser, std::move(handler));
+    });
+    if (ec) {
+      if (!write_failed) failure = describe_io_error(ec, timeouts_.io, "waiting for the response");
+      c.close();
+      // A kept-alive connection the server closed in the meantime (not a
+      // slow server: that request may have been acted on): once more on a
+      // new connection.
+      const bool stale = is_closed_connection(write_failed ? write_error : ec);
+      if (stale && reused && attempt == 0 && (!request.body || request.body->rewind())) continue;
+      return fail(ClientError::transport(endpoint_.url() + ": " + failure));
+    }
+
+    HttpResponse response;
+    response.status = static_cast<int>(parser.get().result_int());
+    for (const auto& field : parser.get()) {
+      response.headers.emplace_back(lowercase(field.name_string()), std::string(field.value()));
+    }
+    BodySink* sink = choose_sink ? choose_sink(response) : nullptr;
+
+    // --- Response body, through the same buffer.
+    while (!parser.is_done()) {
+      parser.get().body().data = c.chunk.data();
+      parser.get().body().size = c.chunk.size();
+      ec = c.run(timeouts_.io, [&](auto handler) {
+        bhttp::async_read(c.stream, c.buffer, parser, std::move(handler));
+      });
+      if (ec == bhttp::error::need_buffer) ec = {};
+      const size_t n = c.chunk.size() - parser.get().body().size;
+      if (n) {
+        auto data = std::span(reinterpret_cast<const uint8_t*>(c.chunk.data()), n);
+        if (sink) {
+          if (auto werr = sink->write(data)) {
+            c.close();
+            return fail(ClientError::local(werr.message()));
+          }
+        } else if (response.body.size() < kMaxCollectedBody) {
+          response.body.append(c.chunk.data(),
+                               std::min(n, kMaxCollectedBody - response.body.size()));
+        }
+      }
+      if (ec) {
+        c.close();
+        return fail(ClientError::transport(
+            endpoint_.url() + ": " +
+            describe_io_error(ec, timeouts_.io, "receiving the response body")));
+      }
+    }
+    if (write_failed || !parser.keep_alive()) c.close();
+    return response;
+  }
+}
+
+}  // namespace moss::client

@@ -1,0 +1,112 @@
+#include "moss/cli/registry_output.h"
+
+#include <gtest/gtest.h>
+
+namespace moss::cli {
+namespace {
+
+using nlohmann::json;
+
+json tag_document() {
+  return json::parse(R"({
+    "bucket": "models", "model": "llama-3-8b", "tag": "latest", "etag": "\"9c1e\"",
+    "targets": [{"target": "v2", "weight": 1, "kind": "tag"}],
+    "resolved": {"key": "llama-3-8b/2024-03-20/llama-3-8b.Q5_K_M.gguf", "version_id": "null",
+                 "sha256": "ab12", "size": 4920000000, "etag": "\"e\"",
+                 "chain": ["latest", "v2", "2024-03-20/llama-3-8b.Q5_K_M.gguf"],
+                 "metadata": {"format": "gguf", "parsed": true, "architecture": "llama",
+                              "parameter_count": 8030000000, "file_type_name": "Q5_K_M",
+                              "context_length": 8192}},
+    "updated": "2024-03-20T10:00:00.000Z", "updated_by": "ci-publisher"})");
+}
+
+TEST(FormatTargets, PlainAndWeighted) {
+  EXPECT_EQ(format_targets(json::parse(R"([{"target": "v2", "weight": 1}])")), "v2");
+  EXPECT_EQ(format_targets(
+                json::parse(R"([{"target": "v2", "weight": 10}, {"target": "v1", "weight": 90}])")),
+            "v2=10 v1=90");
+  EXPECT_EQ(format_targets(json()), "-");
+}
+
+TEST(FormatTag, ShowsTargetsWhatItServesAndWho) {
+  EXPECT_EQ(format_tag(tag_document()),
+            "llama-3-8b:latest -> v2\n"
+            "  serves   llama-3-8b/2024-03-20/llama-3-8b.Q5_K_M.gguf (4.58 GiB)\n"
+            "  chain    latest > v2 > 2024-03-20/llama-3-8b.Q5_K_M.gguf\n"
+            "  sha256   ab12\n"
+            "  model    llama 8.03B params Q5_K_M ctx 8192\n"
+            "  etag     \"9c1e\"\n"
+            "  updated  2024-03-20T10:00:00.000Z by ci-publisher\n");
+}
+
+TEST(FormatTag, UnresolvedTagSaysWhy) {
+  json doc = tag_document();
+  doc["resolved"] = nullptr;
+  doc["error"] = "target v2 was deleted";
+  EXPECT_NE(format_tag(doc).find("serves   nothing: target v2 was deleted"), std::string::npos);
+}
+
+TEST(TagField, ValuesForScripts) {
+  EXPECT_EQ(tag_field(tag_document(), "sha256"), "ab12");
+  EXPECT_EQ(tag_field(tag_document(), "key"), "llama-3-8b/2024-03-20/llama-3-8b.Q5_K_M.gguf");
+  EXPECT_EQ(tag_field(tag_document(), "size"), "4920000000");
+  EXPECT_EQ(tag_field(tag_document(), "etag"), "\"9c1e\"");
+  EXPECT_EQ(tag_field(tag_document(), "target"), "v2");
+  json unresolved = tag_document();
+  unresolved["resolved"] = nullptr;
+  EXPECT_FALSE(tag_field(unresolved, "sha256"));
+  EXPECT_EQ(tag_field(unresolved, "etag"), "\"9c1e\"");
+}
+
+TEST(FormatTagTable, OneRowPerTagWithPathsRelativeToTheModel) {
+  json model = {{"name", "llama-3-8b"}, {"tags", json::array({tag_document()})}};
+  EXPECT_EQ(format_tag_table(model),
+            "TAG     TARGET  SERVES                             SIZE      UPDATED\n"
+            "latest  v2      2024-03-20/llama-3-8b.Q5_K_M.gguf  4.58 GiB  "
+            "2024-03-20T10:00:00.000Z\n");
+  EXPECT_EQ(format_tag_table(json::object()), "no tags\n");
+}
+
+TEST(FormatHistory, ChangesNewestFirst) {
+  json doc = json::parse(R"({"model": "m", "history": [
+    {"seq": 2, "time": "T2", "actor": "ci", "action": "set",
+     "old_targets": [{"target": "v1", "weight": 1}], "new_targets": [{"target": "v2", "weight": 1}],
+     "resolved": {"key": "m/b.gguf"}},
+    {"seq": 1, "time": "T1", "actor": "ci", "action": "create", "old_targets": null,
+     "new_targets": [{"target": "v1", "weight": 1}], "resolved": null}]})");
+  EXPECT_EQ(format_history(doc),
+            "SEQ  TIME  BY  ACTION  CHANGE\n"
+            "2    T2    ci  set     v1 -> v2  [b.gguf]\n"
+            "1    T1    ci  create  (none) -> v1\n");
+}
+
+TEST(FormatModels, NamesTagsFilesAndTotalSize) {
+  json doc = json::parse(R"({"models": [{"name": "m", "tags": [{"tag": "latest"}, {"tag": "v1"}],
+                                         "files": [{"size": 1024}, {"size": 1024}]}]})");
+  EXPECT_EQ(format_models(doc),
+            "MODEL  TAGS       FILES  SIZE\n"
+            "m      latest,v1  2      2.00 KiB\n");
+  EXPECT_EQ(format_models(json::object()), "no models\n");
+}
+
+TEST(FormatModel, TagsAndFilesWithMetadata) {
+  json doc = json::parse(R"({"bucket": "models", "name": "m",
+    "tags": [{"tag": "latest", "targets": [{"target": "v1", "weight": 1}],
+              "resolved": {"key": "m/d/a.gguf"}}],
+    "files": [{"key": "m/d/a.gguf", "path": "d/a.gguf", "size": 2048,
+               "sha256": "0123456789abcdef", "metadata": {"format": "gguf", "parsed": true,
+               "architecture": "llama", "parameter_count": 1500}}]})");
+  EXPECT_EQ(format_model(doc),
+            "m (bucket models)\n\ntags:\n  latest  -> v1  d/a.gguf\n\nfiles:\n"
+            "  d/a.gguf  2.00 KiB  sha256 0123456789ab  llama 1.5K params\n");
+}
+
+TEST(FormatMetadata, UnparsedFilesSayWhy) {
+  EXPECT_EQ(format_metadata(json::parse(R"({"format": "gguf", "parsed": false,
+                                            "error": "bad magic"})")),
+            "unparsed: bad magic");
+  EXPECT_EQ(format_metadata(json()), "");
+}
+
+}  // namespace
+}  // namespace moss::cli
