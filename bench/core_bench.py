@@ -71,7 +71,11 @@ class Nginx:
         os.makedirs(os.path.join(self.dir, "tmp"), exist_ok=True)
         conf = os.path.join(self.dir, "nginx.conf")
         with open(conf, "w") as f:
+            # As root, nginx's workers would drop to "nobody" and could not write
+            # the upload directory this script created.
+            user = "user root;" if os.geteuid() == 0 else ""
             f.write(f"""
+{user}
 worker_processes 2;
 daemon off;
 pid {self.dir}/nginx.pid;
@@ -123,7 +127,8 @@ class Moss:
         self.s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{self.port}",
                                region_name="us-east-1", aws_access_key_id=ACCESS_KEY,
                                aws_secret_access_key=SECRET_KEY,
-                               config=Config(s3={"addressing_style": "path"}))
+                               config=Config(s3={"addressing_style": "path"},
+                                             signature_version="s3v4"))
 
     def presign(self, method, bucket, key, expires=3600):
         op = {"GET": "get_object", "PUT": "put_object"}[method]
@@ -162,8 +167,7 @@ def curl_get(urls, expected_bytes):
 def curl_put(url, path):
     size = os.path.getsize(path)
     start = time.perf_counter()
-    subprocess.run(["curl", "-sf", "-o", "/dev/null", "-T", path, "-H",
-                    "Content-Type: application/octet-stream", url], check=True)
+    subprocess.run(["curl", "-sf", "-o", "/dev/null", "-T", path, url], check=True)
     return size / (time.perf_counter() - start) / 1e6
 
 

@@ -1,11 +1,16 @@
 // moss: model object storage. `moss serve` runs the server; the other
 // subcommands are clients of a running server.
+#include <csignal>
+
 #include <CLI/CLI.hpp>
 
 #include "moss/cli/commands.h"
 #include "moss/version.h"
 
 int main(int argc, char** argv) {
+  // A peer that closes its socket must cost one failed write, not the process:
+  // sendfile(2) has no MSG_NOSIGNAL, so SIGPIPE is ignored for good.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"moss: model object storage with an S3 API"};
   app.set_version_flag("--version", std::string(moss::kVersion));
   app.require_subcommand(1);

@@ -38,15 +38,17 @@ awaitable<void> S3Service::handle(Exchange& ex) {
   ctx.now_seconds = now_unix_seconds();
 
   std::optional<S3Error> error;
+  bool transport_failed = false;
   try {
     co_await process(ctx);
   } catch (const S3Error& e) {
     error = e;
   } catch (const boost::system::system_error& e) {
-    // The client went away or stalled; there is nobody to answer.
+    // The connection failed under us (the client went away while we were
+    // sending); there is nobody left to answer.
     spdlog::debug("request {} aborted: {}", ctx.request_id, e.code().message());
     ex.close_after_response();
-    error = S3Error(S3ErrorCode::kIncompleteBody, e.code().message());
+    transport_failed = true;
   } catch (const std::exception& e) {
     spdlog::error("request {} failed: {}", ctx.request_id, e.what());
     error = S3Error(S3ErrorCode::kInternalError);
@@ -70,7 +72,7 @@ awaitable<void> S3Service::handle(Exchange& ex) {
     } catch (const std::exception&) {
       ex.close_after_response();
     }
-  } else if (error) {
+  } else if (error || transport_failed) {
     // The response had begun; the only honest signal left is to cut it short.
     ex.close_after_response();
   }
@@ -80,7 +82,11 @@ awaitable<void> S3Service::handle(Exchange& ex) {
   metrics_.add_in_flight(-1);
   metrics_.record_request(operation_name(ctx.op), ex.response_status(), seconds,
                           ex.bytes_received(), ex.bytes_sent());
-  log_request(ctx, error ? error->info().code : std::string_view(), seconds);
+  log_request(ctx,
+              error              ? error->info().code
+              : transport_failed ? std::string_view("ConnectionLost")
+                                 : std::string_view(),
+              seconds);
 }
 
 awaitable<void> S3Service::process(RequestContext& ctx) {

@@ -64,6 +64,24 @@ class HttpBehaviour(S3Assertions, MossTestCase):
     def request(self, method, path, **kwargs):
         return signed_request(self.server, method, path, **kwargs)
 
+    # --- clients that hang up ----------------------------------------------------
+
+    def test_clients_hanging_up_during_large_gets_do_not_stop_the_server(self):
+        # sendfile(2) on a socket the peer has closed raises SIGPIPE; the server
+        # must treat it as one lost connection.
+        self.s3().put_object(Bucket=self.bucket, Key="large", Body=os.urandom(32 << 20))
+        for _ in range(8):
+            sock = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
+            sock.sendall(signed_head_bytes(self.server, "GET", f"/{self.bucket}/large", {}))
+            sock.recv(65536)  # the head and the first bytes, then go away abruptly
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            sock.close()
+        time.sleep(0.5)
+        self.assertIsNone(self.server.process.poll(), "moss died:\n" + self.server.log_tail())
+        response = self.request("GET", f"/{self.bucket}/small")
+        self.assertEqual((response.status, response.body), (200, b"small object"))
+        self.assertIn('"error":"ConnectionLost"', self.server.log_text())
+
     # --- connection reuse -------------------------------------------------------
 
     def test_keep_alive_serves_several_requests_on_one_connection(self):
