@@ -22,10 +22,10 @@
 // and so is an x-amz-trailer-signature line: there is no key to check it with.
 #include "moss/s3/aws_chunked_decoder.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cstring>
+
+#include "moss/util/hex.h"
 
 namespace moss::s3 {
 namespace {
@@ -35,16 +35,6 @@ constexpr uint64_t kMaxChunkSize = uint64_t{1} << 40;
 constexpr size_t kMaxTrailerFields = 64;
 constexpr std::string_view kChunkSignature = "chunk-signature";
 constexpr std::string_view kTrailerSignature = "x-amz-trailer-signature";
-
-std::string hex_encode(const uint8_t* data, size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(size * 2, '\0');
-  for (size_t i = 0; i < size; ++i) {
-    out[2 * i] = kDigits[data[i] >> 4];
-    out[2 * i + 1] = kDigits[data[i] & 0xf];
-  }
-  return out;
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -98,19 +88,11 @@ std::optional<size_t> find_line_end(std::span<const uint8_t> in) {
 
 }  // namespace
 
-struct AwsChunkedDecoder::ChunkHash {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  ~ChunkHash() { EVP_MD_CTX_free(ctx); }
-};
-
-void AwsChunkedDecoder::release(ChunkHash* hash) { delete hash; }
-
 AwsChunkedDecoder::AwsChunkedDecoder(std::optional<ChunkSigningContext> signing,
                                      bool expect_trailer)
     : signing_(std::move(signing)), expect_trailer_(expect_trailer) {
   if (signing_) {
     previous_signature_ = signing_->seed_signature;
-    chunk_hash_.reset(new ChunkHash);
   }
 }
 
@@ -137,7 +119,7 @@ AwsChunkedDecoder::Step AwsChunkedDecoder::decode(std::span<const uint8_t> in,
         uint8_t* dest = out.data() + step.produced;
         std::memmove(dest, rest.data(), n);
         // Hash the copy: in place, the source may already be overwritten.
-        if (chunk_hash_) EVP_DigestUpdate(chunk_hash_->ctx, dest, n);
+        if (chunk_hash_) chunk_hash_->update(std::span<const uint8_t>(dest, n));
         step.consumed += n;
         step.produced += n;
         chunk_remaining_ -= n;
@@ -217,7 +199,7 @@ bool AwsChunkedDecoder::on_size_line(std::string_view line) {
     if (!found) return fail(ChunkedError::kMissingChunkSignature);
     if (!is_signature(signature)) return fail(ChunkedError::kMalformed);
     chunk_signature_ = lowercase(signature);
-    EVP_DigestInit_ex(chunk_hash_->ctx, EVP_sha256(), nullptr);
+    chunk_hash_ = make_hasher(DigestAlgorithm::kSha256);
   }
 
   chunk_remaining_ = size;
@@ -236,12 +218,9 @@ bool AwsChunkedDecoder::on_size_line(std::string_view line) {
 
 bool AwsChunkedDecoder::finish_chunk() {
   if (!signing_) return true;
-  uint8_t digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_DigestFinal_ex(chunk_hash_->ctx, digest, &size);
   std::string expected =
       sign(signing_->key, chunk_string_to_sign(signing_->amz_date, signing_->scope,
-                                               previous_signature_, hex_encode(digest, size)));
+                                               previous_signature_, to_hex(chunk_hash_->final())));
   if (!constant_time_equal(expected, chunk_signature_)) {
     return fail(ChunkedError::kChunkSignatureMismatch);
   }

@@ -2,17 +2,17 @@
 // the wire (decoded, then re-encoded the one way SigV4 allows), so clients that
 // percent-encode differently but sign the same bytes still match.
 //
-// Hex, SHA-256/HMAC and the percent codecs are kept private here rather than
-// taken from util so this file depends only on OpenSSL; they are small and are
-// pinned down by the AWS test vectors in tests/unit/s3/sigv4_test.cpp.
 #include "moss/s3/sigv4.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
+
+#include "moss/util/digest.h"
+#include "moss/util/hex.h"
+#include "moss/util/uri.h"
 
 namespace moss::s3 {
 namespace {
@@ -22,28 +22,10 @@ constexpr std::string_view kTerminator = "aws4_request";
 constexpr std::string_view kEmptySha256 =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-std::string hex_encode(const uint8_t* data, size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(size * 2, '\0');
-  for (size_t i = 0; i < size; ++i) {
-    out[2 * i] = kDigits[data[i] >> 4];
-    out[2 * i + 1] = kDigits[data[i] & 0xf];
-  }
-  return out;
-}
-
-std::string sha256_hex(std::string_view data) {
-  uint8_t digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr);
-  return hex_encode(digest, size);
-}
-
-SigningKey hmac_sha256(std::string_view key, std::string_view data) {
+SigningKey hmac_key(std::string_view key, std::string_view data) {
   SigningKey out{};
-  unsigned int size = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &size);
+  std::string mac = moss::hmac_sha256(key, data);
+  std::memcpy(out.data(), mac.data(), out.size());
   return out;
 }
 
@@ -92,23 +74,6 @@ std::optional<unsigned char> escape_at(std::string_view text, size_t i) {
   return static_cast<unsigned char>(high * 16 + low);
 }
 
-// Decodes %XX escapes ('+' stays '+'); nullopt on a malformed escape.
-std::optional<std::string> percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    auto byte = escape_at(text, i);
-    if (!byte) return std::nullopt;
-    out += static_cast<char>(*byte);
-    i += 2;
-  }
-  return out;
-}
-
 // The canonical URI: every byte decoded and re-encoded with '/' kept. An
 // escaped slash (%2F) stays escaped: a client that sent it signed it that way,
 // and turning it into a path separator would change what was signed.
@@ -141,8 +106,8 @@ std::optional<std::string> canonical_query(std::string_view raw_query, bool pres
     size_t eq = param.find('=');
     std::string_view raw_name = param.substr(0, eq);
     std::string_view raw_value = eq == std::string_view::npos ? "" : param.substr(eq + 1);
-    auto name = percent_decode(raw_name);
-    auto value = percent_decode(raw_value);
+    auto name = moss::percent_decode(raw_name);
+    auto value = moss::percent_decode(raw_value);
     if (!name || !value) return std::nullopt;
     if (presigned && *name == "X-Amz-Signature") continue;
     std::string encoded_name;
@@ -327,7 +292,7 @@ std::string string_to_sign(std::string_view amz_date, std::string_view scope,
   out.append(kAlgorithm).append("\n");
   out.append(amz_date).append("\n");
   out.append(scope).append("\n");
-  out.append(sha256_hex(canonical_request));
+  out.append(moss::sha256_hex(canonical_request));
   return out;
 }
 
@@ -335,16 +300,15 @@ SigningKey derive_signing_key(std::string_view secret_access_key, std::string_vi
                               std::string_view region, std::string_view service) {
   std::string secret = "AWS4";
   secret.append(secret_access_key);
-  SigningKey date_key = hmac_sha256(secret, date);
+  SigningKey date_key = hmac_key(secret, date);
   OPENSSL_cleanse(secret.data(), secret.size());
-  SigningKey region_key = hmac_sha256(as_view(date_key), region);
-  SigningKey service_key = hmac_sha256(as_view(region_key), service);
-  return hmac_sha256(as_view(service_key), kTerminator);
+  SigningKey region_key = hmac_key(as_view(date_key), region);
+  SigningKey service_key = hmac_key(as_view(region_key), service);
+  return hmac_key(as_view(service_key), kTerminator);
 }
 
 std::string sign(const SigningKey& key, std::string_view string_to_sign) {
-  SigningKey mac = hmac_sha256(as_view(key), string_to_sign);
-  return hex_encode(mac.data(), mac.size());
+  return to_hex(moss::hmac_sha256(as_view(key), string_to_sign));
 }
 
 std::string chunk_string_to_sign(std::string_view amz_date, std::string_view scope,
@@ -366,7 +330,7 @@ std::string trailer_string_to_sign(std::string_view amz_date, std::string_view s
   out.append(amz_date).append("\n");
   out.append(scope).append("\n");
   out.append(previous_signature).append("\n");
-  out.append(sha256_hex(canonical_trailers));
+  out.append(moss::sha256_hex(canonical_trailers));
   return out;
 }
 

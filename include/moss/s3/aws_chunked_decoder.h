@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "moss/s3/sigv4.h"
+#include "moss/util/digest.h"
 
 namespace moss::s3 {
 
@@ -79,9 +80,6 @@ class AwsChunkedDecoder {
     kTrailerLine,  // "name:value\r\n" fields up to an empty line
     kDone,         // nothing may follow
   };
-  struct ChunkHash;  // streaming SHA-256 of the current chunk (signed modes only)
-  static void release(ChunkHash* hash);
-
   // Each takes one complete line (CRLF removed); false when it set error_.
   bool on_size_line(std::string_view line);
   bool on_trailer_line(std::string_view line);
@@ -98,7 +96,7 @@ class AwsChunkedDecoder {
   uint64_t decoded_size_ = 0;
   std::string previous_signature_;  // starts as the seed signature
   std::string chunk_signature_;     // of the chunk being decoded
-  std::unique_ptr<ChunkHash, void (*)(ChunkHash*)> chunk_hash_{nullptr, &release};
+  std::unique_ptr<Hasher> chunk_hash_;  // SHA-256 of the current chunk (signed modes only)
   std::vector<std::pair<std::string, std::string>> trailers_;
   std::string canonical_trailers_;  // "name:value\n" per field, as signed
   bool blank_before_trailers_ = false;  // the separator line was seen
