@@ -130,6 +130,20 @@ class MossServer:
         except FileNotFoundError:
             return ""
 
+    def wait_for_log_line(self, matches, timeout=5.0):
+        """The first log line for which `matches(line)` is true, waiting for it:
+        the server flushes its log once a second (at once for warnings), so a
+        line for a request that just finished may not be in the file yet.
+        Returns None when no such line shows up within `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for line in self.log_text().splitlines():
+                if matches(line):
+                    return line
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.1)
+
     def log_tail(self, lines=60):
         return "\n".join(self.log_text().splitlines()[-lines:])
 

@@ -361,17 +361,12 @@ class S3Assertions:
         return request_id
 
     def assertLogged(self, request_id, code, timeout=5):
-        """The server log has a line naming `request_id` and error `code` (the
-        log is flushed every second)."""
-        deadline = time.time() + timeout
-        while True:
-            for line in self.server.log_text().splitlines():
-                if request_id in line and f'"error":"{code}"' in line:
-                    return
-            if time.time() > deadline:
-                self.fail(f"no log line for request {request_id} with error {code}:\n"
-                          + self.server.log_tail(20))
-            time.sleep(0.1)
+        """The server log has a line naming `request_id` and error `code`."""
+        line = self.server.wait_for_log_line(
+            lambda line: request_id in line and f'"error":"{code}"' in line, timeout)
+        if line is None:
+            self.fail(f"no log line for request {request_id} with error {code}:\n"
+                      + self.server.log_tail(20))
 
     def assertNotStored(self, bucket, key):
         response = signed_request(self.server, "HEAD", f"/{bucket}/{key}")

@@ -347,16 +347,18 @@ class Pull(CliTestCase):
     def assert_ranged_get_logged(self, offset):
         """The server's access log shows the resumed GET: a 206 of the rest."""
         size = os.path.getsize(self.v1)
-        for line in self.server.log_text().splitlines():
+
+        def is_the_resumed_get(line):
             try:
                 entry = json.loads(line)
             except ValueError:
-                continue
-            if (entry.get("logger") == "access" and entry.get("method") == "GET"
+                return False
+            return (entry.get("logger") == "access" and entry.get("method") == "GET"
                     and entry.get("key") == "pulled/tags/v1" and entry.get("status") == 206
-                    and entry.get("bytes_out") == size - offset):
-                return
-        self.fail(f"no 206 GET of the last {size - offset} bytes in the access log")
+                    and entry.get("bytes_out") == size - offset)
+
+        if self.server.wait_for_log_line(is_the_resumed_get) is None:
+            self.fail(f"no 206 GET of the last {size - offset} bytes in the access log")
 
 
 class Tags(CliTestCase):

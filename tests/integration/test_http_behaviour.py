@@ -80,7 +80,9 @@ class HttpBehaviour(S3Assertions, MossTestCase):
         self.assertIsNone(self.server.process.poll(), "moss died:\n" + self.server.log_tail())
         response = self.request("GET", f"/{self.bucket}/small")
         self.assertEqual((response.status, response.body), (200, b"small object"))
-        self.assertIn('"error":"ConnectionLost"', self.server.log_text())
+        self.assertIsNotNone(
+            self.server.wait_for_log_line(lambda line: '"error":"ConnectionLost"' in line),
+            "no ConnectionLost in the log:\n" + self.server.log_tail())
 
     # --- connection reuse -------------------------------------------------------
 

@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -328,6 +329,9 @@ struct SuiteCase {
   const char* payload_hash;
   const char* signature;
 };
+
+// Names the case in test listings (instead of a dump of the struct's bytes).
+void PrintTo(const SuiteCase& c, std::ostream* os) { *os << c.name; }
 
 class SigV4TestSuite : public ::testing::TestWithParam<SuiteCase> {};
 
