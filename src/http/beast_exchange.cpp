@@ -1,6 +1,9 @@
 #include "moss/http/beast_exchange.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -9,6 +12,10 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/beast/core/buffers_range.hpp>
 #include <cerrno>
 
 #include "moss/http/connection.h"
@@ -25,6 +32,8 @@ constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 // One sendfile(2) call moves at most this much, so the watchdog sees progress
 // on huge objects and one connection cannot hog a thread for long.
 constexpr size_t kSendfileChunk = 8 << 20;
+// Bodies up to this size are copied next to their head and sent with it.
+constexpr uint64_t kInlineFileLimit = 64 * 1024;
 }  // namespace
 
 BeastExchange::BeastExchange(Connection& connection, asio::ip::tcp::socket& socket,
@@ -149,13 +158,45 @@ s3::awaitable<void> BeastExchange::send_head(s3::ResponseHead head) {
   status_ = static_cast<int>(response.result_int());
   head_sent_ = true;
   bhttp::response_serializer<bhttp::empty_body> serializer(response);
-  connection_.set_deadline(io_timeout_);
-  auto [ec, n] = co_await bhttp::async_write_header(socket_, serializer, kAwait);
-  connection_.clear_deadline();
+  serializer.split(true);
+  error_code ec;
+  while (!ec && !serializer.is_header_done()) {
+    serializer.next(ec, [&](error_code&, const auto& buffers) {
+      for (auto buffer : beast::buffers_range_ref(buffers)) {
+        pending_head_.append(static_cast<const char*>(buffer.data()), buffer.size());
+      }
+      serializer.consume(beast::buffer_bytes(buffers));
+    });
+  }
   if (ec) throw_io_error(ec);
+  co_return;
+}
+
+s3::awaitable<void> BeastExchange::flush_head(bool more) {
+  if (!socket_.native_non_blocking()) socket_.native_non_blocking(true);
+  size_t done = 0;
+  while (done < pending_head_.size()) {
+    connection_.set_deadline(io_timeout_);
+    ssize_t n = ::send(socket_.native_handle(), pending_head_.data() + done,
+                       pending_head_.size() - done, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+    if (n > 0) {
+      done += static_cast<size_t>(n);
+      continue;
+    }
+    int error = errno;
+    if (n < 0 && co_await retry_after_send_error(error)) continue;
+    throw_io_error(error_code(error, boost::system::system_category()));
+  }
+  pending_head_.clear();
+  connection_.clear_deadline();
+}
+
+s3::awaitable<void> BeastExchange::finish() {
+  if (!pending_head_.empty()) co_await flush_head(false);
 }
 
 s3::awaitable<void> BeastExchange::send_body(std::span<const uint8_t> bytes) {
+  if (!pending_head_.empty()) co_await flush_head(true);
   connection_.set_deadline(io_timeout_);
   auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
                                             kAwait);
@@ -165,6 +206,30 @@ s3::awaitable<void> BeastExchange::send_body(std::span<const uint8_t> bytes) {
 }
 
 s3::awaitable<void> BeastExchange::send_file(int fd, uint64_t offset, uint64_t length) {
+  if (!pending_head_.empty() && length <= kInlineFileLimit) {
+    // A small body goes out in the same send(2) as its head: one syscall and
+    // one packet instead of a head write and a sendfile.
+    size_t head_size = pending_head_.size();
+    pending_head_.resize(head_size + length);
+    size_t got = 0;
+    while (got < length) {
+      ssize_t n = ::pread(fd, pending_head_.data() + head_size + got, length - got,
+                          static_cast<off_t>(offset + got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        throw_io_error(n == 0 ? error_code(asio::error::eof)
+                              : error_code(errno, boost::system::system_category()));
+      }
+      got += static_cast<size_t>(n);
+    }
+    co_await flush_head(false);
+    bytes_sent_ += length;
+    co_return;
+  }
+  // Corked, the kernel sends only full segments while the body streams, as
+  // nginx's tcp_nopush does; uncorking at the end pushes out the last one.
+  set_cork(true);
+  if (!pending_head_.empty()) co_await flush_head(true);
   if (!socket_.native_non_blocking()) socket_.native_non_blocking(true);
   off_t position = static_cast<off_t>(offset);
   while (length > 0) {
@@ -176,18 +241,29 @@ s3::awaitable<void> BeastExchange::send_file(int fd, uint64_t offset, uint64_t l
       bytes_sent_ += static_cast<uint64_t>(n);
       continue;
     }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      auto [ec] = co_await socket_.async_wait(asio::ip::tcp::socket::wait_write, kAwait);
-      if (ec) throw_io_error(ec);
-      continue;
-    }
+    int error = errno;
+    if (n < 0 && co_await retry_after_send_error(error)) continue;
     // n == 0: the file is shorter than its metadata says; never send less
     // than the Content-Length promised without failing the connection.
     throw_io_error(n == 0 ? error_code(asio::error::eof)
-                          : error_code(errno, boost::system::system_category()));
+                          : error_code(error, boost::system::system_category()));
   }
+  set_cork(false);
   connection_.clear_deadline();
+}
+
+s3::awaitable<bool> BeastExchange::retry_after_send_error(int error) {
+  if (error == EINTR) co_return true;
+  if (error != EAGAIN && error != EWOULDBLOCK) co_return false;
+  auto [ec] = co_await socket_.async_wait(asio::ip::tcp::socket::wait_write, kAwait);
+  if (ec) throw_io_error(ec);
+  co_return true;
+}
+
+void BeastExchange::set_cork(bool on) {
+  int value = on ? 1 : 0;
+  // Best effort: a socket that refuses only loses the batching.
+  (void)::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_CORK, &value, sizeof value);
 }
 
 }  // namespace moss::http

@@ -188,9 +188,12 @@ asio::awaitable<void> Connection::run() {
     // to begin; from its first byte the head must be complete within
     // header_timeout.
     if (buffer_.size() == 0) {
+      // Reading the first bytes (rather than waiting for readability) keeps
+      // Asio on its speculative path: no epoll_ctl per request.
       set_deadline(config.idle_timeout);
-      auto [wait_ec] = co_await socket_.async_wait(asio::ip::tcp::socket::wait_read, kAwait);
+      auto [wait_ec, n] = co_await socket_.async_read_some(buffer_.prepare(8192), kAwait);
       if (wait_ec || closed_ || closing_) break;
+      buffer_.commit(n);
     }
     set_deadline(config.header_timeout);
     auto [ec, n] = co_await bhttp::async_read_header(socket_, buffer_, parser, kAwait);
@@ -218,6 +221,11 @@ asio::awaitable<void> Connection::run() {
     BeastExchange exchange(*this, socket_, buffer_, parser, remote_, config.io_timeout,
                            keep_alive && !closing_ && !services_.stopping());
     co_await services_.service->handle(exchange);
+    try {
+      co_await exchange.finish();
+    } catch (const boost::system::system_error&) {
+      break;
+    }
     clear_deadline();
     // An unread body would be parsed as the next request.
     unread_input = !exchange.body_complete();

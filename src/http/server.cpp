@@ -6,7 +6,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <mutex>
 #include <thread>
@@ -30,10 +29,17 @@ class Server::Impl {
         threads_(config_.io_threads > 0
                      ? config_.io_threads
                      : std::max(2, static_cast<int>(std::thread::hardware_concurrency()))),
-        ioc_(threads_),
+        ioc_(1),
         acceptor_(ioc_),
         signals_(ioc_, SIGINT, SIGTERM),
         grace_timer_(ioc_) {
+    // One io_context per network thread: a connection lives on one thread
+    // for its whole life, so its handlers never hop threads (no strand, no
+    // cross-thread wakeups on the hot path).
+    for (int i = 0; i < threads_; ++i) {
+      workers_.push_back(std::make_unique<asio::io_context>(1));
+      work_guards_.emplace_back(workers_.back()->get_executor());
+    }
     services_.config = &config_;
     services_.service = &service;
     services_.metrics = &metrics;
@@ -75,8 +81,12 @@ class Server::Impl {
     });
     asio::co_spawn(ioc_, accept_loop(), asio::detached);
     std::vector<std::thread> threads;
-    for (int i = 1; i < threads_; ++i) threads.emplace_back([this] { ioc_.run(); });
+    for (auto& worker : workers_) threads.emplace_back([&worker] { worker->run(); });
     ioc_.run();
+    // The control context stopped (shutdown finished or the grace period
+    // ran out): stop the network threads too.
+    for (auto& guard : work_guards_) guard.reset();
+    for (auto& worker : workers_) worker->stop();
     for (auto& t : threads) t.join();
   }
 
@@ -89,8 +99,9 @@ class Server::Impl {
  private:
   asio::awaitable<void> accept_loop() {
     while (acceptor_.is_open()) {
-      auto [ec, socket] = co_await acceptor_.async_accept(
-          asio::make_strand(ioc_), asio::as_tuple(asio::use_awaitable));
+      auto& worker = *workers_[next_worker_++ % workers_.size()];
+      auto [ec, socket] =
+          co_await acceptor_.async_accept(worker, asio::as_tuple(asio::use_awaitable));
       if (ec) {
         if (!acceptor_.is_open()) break;
         spdlog::warn("accept failed: {}", ec.message());
@@ -164,7 +175,11 @@ class Server::Impl {
 
   ServerConfig config_;
   int threads_;
+  // The control context: accepting, signals, shutdown, background timers.
   asio::io_context ioc_;
+  std::vector<std::unique_ptr<asio::io_context>> workers_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work_guards_;
+  size_t next_worker_ = 0;
   tcp::acceptor acceptor_;
   asio::signal_set signals_;
   asio::steady_timer grace_timer_;

@@ -1,6 +1,7 @@
 #include "moss/s3/authenticator.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "moss/s3/errors.h"
 #include "moss/s3/router.h"
@@ -37,6 +38,39 @@ HeaderList signed_header_values(const RequestHead& head,
   return out;
 }
 
+// Presigned requests already verified, per network thread: no locking, and a
+// replaced key set (generation) invalidates them all.
+class VerifiedUrlCache {
+ public:
+  bool contains(const std::string& key, uint64_t generation) const {
+    return generation == generation_ && entries_.count(key) > 0;
+  }
+  void insert(std::string key, uint64_t generation) {
+    if (generation != generation_ || entries_.size() >= kMaxEntries) {
+      entries_.clear();
+      generation_ = generation;
+    }
+    entries_.insert(std::move(key));
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 1024;
+  std::unordered_set<std::string> entries_;
+  uint64_t generation_ = 0;
+};
+
+// Unique across every Authenticator of the process, so a URL one of them
+// verified never counts as verified by another (tests run several).
+uint64_t next_key_generation() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+VerifiedUrlCache& verified_presigned_urls() {
+  thread_local VerifiedUrlCache cache;
+  return cache;
+}
+
 S3Error signature_mismatch(const std::string& canonical, const std::string& to_sign) {
   S3Error e(S3ErrorCode::kSignatureDoesNotMatch);
   e.with("StringToSign", to_sign).with("CanonicalRequest", canonical);
@@ -46,7 +80,7 @@ S3Error signature_mismatch(const std::string& canonical, const std::string& to_s
 }  // namespace
 
 Authenticator::Authenticator(std::shared_ptr<const CredentialStore> keys, Config config)
-    : config_(std::move(config)), keys_(std::move(keys)) {}
+    : config_(std::move(config)), keys_(std::move(keys)), key_generation_(next_key_generation()) {}
 
 void Authenticator::replace_keys(std::shared_ptr<const CredentialStore> keys) {
   {
@@ -55,6 +89,7 @@ void Authenticator::replace_keys(std::shared_ptr<const CredentialStore> keys) {
   }
   std::lock_guard lock(cache_mutex_);
   key_cache_.clear();
+  key_generation_.store(next_key_generation(), std::memory_order_release);
 }
 
 std::shared_ptr<const CredentialStore> Authenticator::keys() const {
@@ -270,6 +305,19 @@ AuthResult Authenticator::authenticate_presigned(const RequestHead& head,
   }
 
   auto headers = signed_header_values(head, parsed->signed_headers);
+
+  // The signature is a function of exactly these bytes and the key: when the
+  // same URL (with the same signed header values) was verified before under
+  // the same key set, it verifies again. Clients fetching a model through one
+  // presigned URL in many Range requests pay for the HMACs once.
+  std::string verified_key;
+  verified_key.reserve(raw_path.size() + raw_query.size() + 96);
+  verified_key.append(head.method_string()).append(1, ' ').append(raw_path).append(1, '?');
+  verified_key.append(raw_query).append(1, '\n').append(payload_hash);
+  for (const auto& [name, value] : headers) verified_key.append(1, '\n').append(name).append(1, ':').append(value);
+  const uint64_t generation = key_generation_.load(std::memory_order_acquire);
+  if (verified_presigned_urls().contains(verified_key, generation)) return result;
+
   CanonicalRequestInput in;
   in.method = head.method_string();
   in.raw_path = raw_path;
@@ -288,6 +336,7 @@ AuthResult Authenticator::authenticate_presigned(const RequestHead& head,
   if (!constant_time_equal(expected, parsed->signature)) {
     throw signature_mismatch(*canonical, to_sign);
   }
+  verified_presigned_urls().insert(std::move(verified_key), generation);
   return result;
 }
 

@@ -37,7 +37,7 @@ awaitable<std::string> describe_stored_segments(RequestContext& ctx, std::string
   auto format = models::model_format_of(key);
   if (!format) co_return std::string();
   co_return co_await offload(*ctx.service.blocking, [&] {
-    std::vector<UniqueFd> fds;
+    std::vector<SharedFd> fds;
     std::vector<models::SegmentsByteSource::Segment> pieces;
     for (const auto& segment : segments) {
       auto fd = ctx.store().blobs().open_blob(segment.sha256);

@@ -17,6 +17,7 @@
 #include "moss/s3/multipart_completion.h"
 #include "moss/s3/object_headers.h"
 #include "moss/s3/payload_reader.h"
+#include "moss/s3/payload_to_blob.h"
 #include "moss/s3/responses.h"
 #include "moss/s3/store_errors.h"
 #include "moss/s3/tag_requests.h"
@@ -63,7 +64,7 @@ void add_part_checksum_header(ResponseHead& head, const store::UploadPart& part)
 
 // Copies `length` bytes at `offset` of the segments `fds` (sizes `sizes`) into
 // `writer`, through one fixed buffer. Runs on the blocking pool.
-store::StoreResult<void> copy_range(const std::vector<UniqueFd>& fds,
+store::StoreResult<void> copy_range(const std::vector<SharedFd>& fds,
                                     const std::vector<store::BlobSegment>& segments,
                                     uint64_t offset, uint64_t length, store::BlobWriter& writer,
                                     size_t buffer_size) {
@@ -184,11 +185,8 @@ awaitable<void> handle_upload_part(RequestContext& ctx) {
   auto digests = checksum.digests_needed();
   if (algorithm) digests.push_back(*algorithm);
   auto writer = value_or_throw(store.begin_blob(digests));
-  std::vector<uint8_t> buffer(ctx.config().io_buffer_size);
-  while (size_t n = co_await body.read_full(buffer)) {
-    value_or_throw(writer->write(std::span<const uint8_t>(buffer.data(), n)));
-    if (writer->bytes_written() > kMaxPartSize) throw S3Error(S3ErrorCode::kEntityTooLarge);
-  }
+  co_await copy_payload_to_blob(body, *writer, ctx.config().io_buffer_size, kMaxPartSize,
+                                *ctx.service.blocking);
   auto sealed =
       value_or_throw(co_await offload(*ctx.service.blocking, [&] { return writer->seal(); }));
 

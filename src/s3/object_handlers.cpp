@@ -10,6 +10,7 @@
 #include "moss/s3/object_headers.h"
 #include "moss/s3/object_serving.h"
 #include "moss/s3/payload_reader.h"
+#include "moss/s3/payload_to_blob.h"
 #include "moss/s3/range.h"
 #include "moss/s3/responses.h"
 #include "moss/s3/store_errors.h"
@@ -33,8 +34,8 @@ std::string unquote(std::string_view etag) {
   return std::string(etag);
 }
 
-bool is_versioned(const store::Bucket& bucket) {
-  return bucket.versioning != store::VersioningState::kUnversioned;
+bool is_versioned(store::VersioningState state) {
+  return state != store::VersioningState::kUnversioned;
 }
 
 // If-Match / If-None-Match on PUT, as S3 supports them: If-None-Match only
@@ -101,11 +102,8 @@ awaitable<void> handle_put_object(RequestContext& ctx) {
   body.caller_verifies_sha256();
 
   auto writer = value_or_throw(store.begin_blob(checksum.digests_needed()));
-  std::vector<uint8_t> buffer(ctx.config().io_buffer_size);
-  while (size_t n = co_await body.read_full(buffer)) {
-    value_or_throw(writer->write(std::span<const uint8_t>(buffer.data(), n)));
-    if (writer->bytes_written() > limit) throw S3Error(S3ErrorCode::kEntityTooLarge);
-  }
+  co_await copy_payload_to_blob(body, *writer, ctx.config().io_buffer_size, limit,
+                                *ctx.service.blocking);
   auto sealed = value_or_throw(
       co_await offload(*ctx.service.blocking, [&] { return writer->seal(); }));
 
@@ -154,7 +152,6 @@ awaitable<void> handle_put_object(RequestContext& ctx) {
 
 awaitable<void> handle_get_object(RequestContext& ctx) {
   std::string version_id = version_id_param(ctx.query);
-  auto bucket = value_or_throw(ctx.store().metadata().get_bucket(ctx.bucket));
   auto opened = value_or_throw(ctx.store().open_object(ctx.bucket, ctx.key, version_id));
   const auto& v = opened.version;
 
@@ -172,7 +169,7 @@ awaitable<void> handle_get_object(RequestContext& ctx) {
   }
 
   auto head = ctx.response_head(http::status::ok);
-  if (is_versioned(bucket)) head.set("x-amz-version-id", v.version_id);
+  if (is_versioned(v.bucket_versioning)) head.set("x-amz-version-id", v.version_id);
   co_await serve_object(ctx, opened, std::move(head));
 }
 

@@ -117,7 +117,10 @@ SqliteTransaction::~SqliteTransaction() {
 
 StoreResult<void> SqliteTransaction::commit() {
   auto r = db_->exec("COMMIT");
-  if (r) db_ = nullptr;
+  if (r) {
+    if (db_->commits_) db_->commits_->fetch_add(1, std::memory_order_release);
+    db_ = nullptr;
+  }
   return r;
 }
 

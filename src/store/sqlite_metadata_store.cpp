@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "moss/store/version_id.h"
 #include "moss/util/clock.h"
@@ -405,6 +406,7 @@ StoreResult<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::open(
   auto writer = SqliteConnection::open(path, false);
   if (!writer) return fail(writer.error());
   store->writer_ = std::move(*writer);
+  store->writer_->count_commits_in(&store->commits_);
   if (auto r = store->writer_->exec(kSchema); !r) return fail(r.error());
   if (auto r = create_multipart_tables(*store->writer_); !r) return fail(r.error());
   if (auto r = create_tag_tables(*store->writer_); !r) return fail(r.error());
@@ -520,8 +522,41 @@ StoreResult<void> SqliteMetadataStore::set_versioning(std::string_view bucket,
 StoreResult<ObjectVersion> SqliteMetadataStore::get_version(std::string_view bucket,
                                                             std::string_view key,
                                                             std::string_view version_id) {
+  struct Entry {
+    uint64_t generation;
+    ObjectVersion version;
+  };
+  constexpr size_t kMaxEntries = 4096;
+  thread_local const SqliteMetadataStore* owner = nullptr;
+  thread_local std::unordered_map<std::string, Entry> cache;
+  if (owner != this) {
+    cache.clear();
+    owner = this;
+  }
+  std::string cache_key;
+  cache_key.reserve(bucket.size() + key.size() + version_id.size() + 2);
+  cache_key.append(bucket).append(1, '\0').append(key).append(1, '\0').append(version_id);
+
+  // Read the generation before the database: a commit after this point makes
+  // the entry stale at once, whichever snapshot the read below sees.
+  const uint64_t generation = commits_.load(std::memory_order_acquire);
+  if (auto it = cache.find(cache_key); it != cache.end() && it->second.generation == generation) {
+    return it->second.version;
+  }
+  auto version = read_version(bucket, key, version_id);
+  if (version) {
+    if (cache.size() >= kMaxEntries) cache.clear();
+    cache.insert_or_assign(std::move(cache_key), Entry{generation, *version});
+  }
+  return version;
+}
+
+StoreResult<ObjectVersion> SqliteMetadataStore::read_version(std::string_view bucket,
+                                                             std::string_view key,
+                                                             std::string_view version_id) {
   auto db = reader();
   if (!db) return fail(db.error());
+  SqliteReadTransaction snapshot(**db);
   auto b = find_bucket(**db, bucket);
   if (!b) return fail(b.error());
   auto v = version_id.empty() ? find_latest(**db, b->id, key)
@@ -531,6 +566,7 @@ StoreResult<ObjectVersion> SqliteMetadataStore::get_version(std::string_view buc
     return store_fail(version_id.empty() ? StoreErrc::kNoSuchKey : StoreErrc::kNoSuchVersion,
                       std::string(key));
   }
+  (*v)->bucket_versioning = b->versioning;
   return std::move(**v);
 }
 
@@ -582,6 +618,8 @@ StoreResult<ListPage> SqliteMetadataStore::list_objects(std::string_view bucket,
   auto lease = reader();
   if (!lease) return fail(lease.error());
   auto& db = **lease;
+  // One snapshot for the whole page, however many index seeks it takes.
+  SqliteReadTransaction snapshot(db);
   auto b = find_bucket(db, bucket);
   if (!b) return fail(b.error());
 

@@ -1,16 +1,20 @@
 #include "moss/util/logging.h"
 
-#include <spdlog/async.h>
+#include <unistd.h>
+
 #include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <cstdio>
+#include <mutex>
 
 namespace moss {
 namespace {
 
 std::atomic<LogFormat> g_format{LogFormat::kText};
+std::shared_ptr<spdlog::logger> g_access;  // atomic_load / atomic_store only
 
 // %* in a pattern: the message as the contents of a JSON string.
 class JsonMessageFlag final : public spdlog::custom_flag_formatter {
@@ -25,16 +29,29 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
   }
 };
 
+// Writes through stdio's buffer and flushes on demand (every second, on
+// warnings, at exit; every line on a terminal), not after each line as
+// spdlog's stdout sink does: a write(2) and a logger-thread wakeup per access
+// log line cost more than serving a small object.
+class BufferedStdoutSink final : public spdlog::sinks::base_sink<std::mutex> {
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(msg, formatted);
+    std::fwrite(formatted.data(), 1, formatted.size(), stdout);
+  }
+  void flush_() override { std::fflush(stdout); }
+};
+
 std::shared_ptr<spdlog::logger> make_logger(const std::string& name, const std::string& pattern,
                                             bool escape_message) {
-  auto sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
-  auto logger = std::make_shared<spdlog::async_logger>(
-      name, sink, spdlog::thread_pool(), spdlog::async_overflow_policy::block);
+  auto sink = std::make_shared<BufferedStdoutSink>();
+  auto logger = std::make_shared<spdlog::logger>(name, std::move(sink));
   auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
   if (escape_message) formatter->add_flag<JsonMessageFlag>('*');
   formatter->set_pattern(pattern);
   logger->set_formatter(std::move(formatter));
-  logger->flush_on(spdlog::level::warn);
+  logger->flush_on(isatty(STDOUT_FILENO) ? spdlog::level::trace : spdlog::level::warn);
   return logger;
 }
 
@@ -66,7 +83,10 @@ std::string json_escape(std::string_view text) {
 
 void setup_logging(LogFormat format, const std::string& level) {
   g_format = format;
-  if (!spdlog::thread_pool()) spdlog::init_thread_pool(16384, 1);
+  static std::once_flag buffer_once;
+  std::call_once(buffer_once, [] {
+    if (!isatty(STDOUT_FILENO)) std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
+  });
   std::shared_ptr<spdlog::logger> app;
   std::shared_ptr<spdlog::logger> access;
   if (format == LogFormat::kJson) {
@@ -85,12 +105,15 @@ void setup_logging(LogFormat format, const std::string& level) {
   spdlog::drop("moss");
   spdlog::drop("access");
   spdlog::register_logger(access);
+  std::atomic_store(&g_access, access);
   spdlog::set_default_logger(app);
   spdlog::flush_every(std::chrono::seconds(1));
 }
 
 std::shared_ptr<spdlog::logger> access_logger() {
-  auto logger = spdlog::get("access");
+  // Looked up once per setup, not per request: spdlog::get takes the
+  // registry's mutex, which every network thread would contend for.
+  std::shared_ptr<spdlog::logger> logger = std::atomic_load(&g_access);
   return logger ? logger : spdlog::default_logger();
 }
 

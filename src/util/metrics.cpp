@@ -4,11 +4,28 @@
 
 namespace moss {
 
+Metrics::Shard& Metrics::local_shard() {
+  // One shard per thread and Metrics object, found without locking after the
+  // first use on a thread.
+  thread_local const Metrics* owner = nullptr;
+  thread_local Shard* shard = nullptr;
+  if (owner != this) {
+    std::lock_guard lock(mutex_);
+    shards_.push_back(std::make_unique<Shard>());
+    shard = shards_.back().get();
+    owner = this;
+  }
+  return *shard;
+}
+
 void Metrics::record_request(std::string_view operation, int status, double seconds,
                              uint64_t bytes_in, uint64_t bytes_out) {
-  std::lock_guard lock(mutex_);
-  auto it = operations_.find(operation);
-  if (it == operations_.end()) it = operations_.emplace(std::string(operation), OperationStats{}).first;
+  Shard& shard = local_shard();
+  std::lock_guard lock(shard.mutex);
+  auto it = shard.operations.find(operation);
+  if (it == shard.operations.end()) {
+    it = shard.operations.emplace(std::string(operation), OperationStats{}).first;
+  }
   auto& s = it->second;
   ++s.by_status[status];
   ++s.count;
@@ -28,6 +45,19 @@ void Metrics::add_gauge(std::string name, std::string help, std::function<double
 std::string Metrics::render() const {
   std::string out;
   std::lock_guard lock(mutex_);
+  OperationMap operations_;
+  for (const auto& shard : shards_) {
+    std::lock_guard shard_lock(shard->mutex);
+    for (const auto& [op, from] : shard->operations) {
+      auto& to = operations_[op];
+      for (const auto& [status, n] : from.by_status) to.by_status[status] += n;
+      for (size_t i = 0; i < kBuckets.size(); ++i) to.bucket_counts[i] += from.bucket_counts[i];
+      to.count += from.count;
+      to.sum += from.sum;
+      to.bytes_in += from.bytes_in;
+      to.bytes_out += from.bytes_out;
+    }
+  }
   out += "# HELP moss_http_requests_total Requests answered, by S3 operation and HTTP status.\n";
   out += "# TYPE moss_http_requests_total counter\n";
   for (const auto& [op, s] : operations_) {

@@ -42,12 +42,23 @@ class BeastExchange final : public s3::Exchange {
 
   // False once the handler or a server shutdown ruled out another request.
   bool keep_alive() const;
+  // Sends a response head that send_head() left pending because no body
+  // followed it (HEAD, empty objects). The connection calls it after the
+  // handler; it throws like the send functions.
+  s3::awaitable<void> finish();
 
  private:
   bool expects_continue() const;
   s3::awaitable<void> send_continue_if_expected();
   s3::awaitable<size_t> read_sized_body(std::span<uint8_t> buf);
   [[noreturn]] void throw_io_error(boost::system::error_code ec) const;
+  // Writes pending_head_ with send(2); `more` (MSG_MORE) tells the kernel a
+  // body follows at once, so head and body leave in the same packets.
+  s3::awaitable<void> flush_head(bool more);
+  // After a non-blocking send(2) or sendfile(2) failed with `error`: true when
+  // the call should be retried (interrupted, or the socket is writable again).
+  s3::awaitable<bool> retry_after_send_error(int error);
+  void set_cork(bool on);
 
   Connection& connection_;
   boost::asio::ip::tcp::socket& socket_;
@@ -59,6 +70,9 @@ class BeastExchange final : public s3::Exchange {
   uint64_t sized_body_remaining_ = 0;  // Content-Length bodies
   bool continue_sent_ = false;  // "100 Continue" went out
   bool head_sent_ = false;
+  // A head from send_head() not yet on the wire: it goes out with the first
+  // body bytes (small files in the same send(2)), or in finish().
+  std::string pending_head_;
   int status_ = 0;
   uint64_t bytes_received_ = 0;
   uint64_t bytes_sent_ = 0;

@@ -1,6 +1,6 @@
 // One client connection: a linear coroutine that reads a request head, lets
 // the handler serve it through a BeastExchange, and loops while the
-// connection stays reusable. A watchdog coroutine on the same strand enforces
+// connection stays reusable. A watchdog coroutine on the same thread enforces
 // the deadline of the network wait in progress (idle, slow head, stalled body
 // or response); time a handler spends on the disk is not limited.
 //
@@ -36,9 +36,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection(boost::asio::ip::tcp::socket socket, ConnectionServices services);
 
   boost::asio::awaitable<void> run();
-  // The connection's strand.
+  // The executor of the connection's network thread.
   boost::asio::any_io_executor executor() { return socket_.get_executor(); }
-  // Called on the connection's strand at shutdown: closes it now if it is
+  // Called on the connection's thread at shutdown: closes it now if it is
   // between requests, else after the response in progress.
   void shutdown_when_idle();
 

@@ -3,8 +3,10 @@
 // itself (/healthz, /readyz, /metrics, unauthenticated only) and hands every
 // other request to the S3 service.
 //
-// Threads: `io_threads` run the network; each connection lives on its own
-// strand. Shutdown (SIGTERM/SIGINT or request_stop) stops accepting, closes
+// Threads: `io_threads` network threads, each with its own io_context; a
+// connection stays on the thread that accepted it. A control context on the
+// calling thread accepts, watches signals and runs background timers
+// (io_context()). Shutdown (SIGTERM/SIGINT or request_stop) stops accepting, closes
 // idle connections, lets requests in flight finish within the grace period,
 // then stops.
 #pragma once

@@ -77,6 +77,8 @@ class Authenticator {
   mutable std::mutex keys_mutex_;
   mutable std::mutex cache_mutex_;
   mutable std::unordered_map<std::string, SigningKey> key_cache_;
+  // Bumped when the key set is replaced; verified-URL caches key on it.
+  std::atomic<uint64_t> key_generation_;
 };
 
 }  // namespace moss::s3

@@ -38,6 +38,10 @@ class SealedBlob {
 
 class BlobWriter {
  public:
+  // Buffers aligned to this (and full chunks of a multiple of it) let a
+  // writer skip the page cache; anything else still works, more slowly.
+  static constexpr size_t kPreferredAlignment = 4096;
+
   virtual ~BlobWriter() = default;  // an unsealed writer removes its temp file
   virtual StoreResult<void> write(std::span<const uint8_t> data) = 0;
   // Flushes to stable storage and hands the result over; the writer is spent.
@@ -54,7 +58,7 @@ class BlobStore {
   // Makes the sealed blob visible under its hash (a no-op if an identical blob
   // is already there) and durable (directory fsync'd).
   virtual StoreResult<void> link(SealedBlob& blob) = 0;
-  virtual StoreResult<UniqueFd> open_blob(const std::string& sha256_hex) const = 0;
+  virtual StoreResult<SharedFd> open_blob(const std::string& sha256_hex) const = 0;
   virtual StoreResult<void> remove(const std::string& sha256_hex) = 0;
   // Every linked blob's hash (startup sweep of blobs the metadata does not know).
   virtual StoreResult<std::vector<std::string>> list_all() const = 0;

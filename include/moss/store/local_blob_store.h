@@ -12,15 +12,20 @@
 #include "moss/store/blob_store.h"
 
 namespace moss::store {
+class BlobFdCache;
+}
+
+namespace moss::store {
 
 class LocalBlobStore final : public BlobStore {
  public:
   static StoreResult<std::unique_ptr<LocalBlobStore>> open(const std::string& data_dir);
+  ~LocalBlobStore() override;
 
   StoreResult<std::unique_ptr<BlobWriter>> create(
       std::vector<DigestAlgorithm> extra_digests) override;
   StoreResult<void> link(SealedBlob& blob) override;
-  StoreResult<UniqueFd> open_blob(const std::string& sha256_hex) const override;
+  StoreResult<SharedFd> open_blob(const std::string& sha256_hex) const override;
   StoreResult<void> remove(const std::string& sha256_hex) override;
   StoreResult<std::vector<std::string>> list_all() const override;
 
@@ -32,6 +37,7 @@ class LocalBlobStore final : public BlobStore {
   explicit LocalBlobStore(std::string data_dir);
   std::string blobs_dir_;
   std::string tmp_dir_;
+  std::unique_ptr<BlobFdCache> fd_cache_;
 };
 
 }  // namespace moss::store

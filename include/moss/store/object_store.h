@@ -22,7 +22,7 @@ namespace moss::store {
 // A version and descriptors of its segments' blobs, in order.
 struct OpenedObject {
   ObjectVersion version;
-  std::vector<UniqueFd> segments;
+  std::vector<SharedFd> segments;
 };
 
 class ObjectStore {

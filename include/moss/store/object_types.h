@@ -70,6 +70,9 @@ struct ObjectVersion {
   // Version listings only (list_versions): when the version stopped being the
   // latest (a newer version or delete marker was written); 0 while it is latest.
   int64_t noncurrent_since_ns = 0;
+  // get_version only: the versioning state of the bucket, read in the same
+  // transaction, so a GET needs one lookup rather than two.
+  VersioningState bucket_versioning = VersioningState::kUnversioned;
 };
 
 }  // namespace moss::store

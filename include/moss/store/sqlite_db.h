@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -59,10 +60,38 @@ class SqliteConnection {
   int64_t changes() const;
   std::string last_error() const;
 
+  // Every transaction committed through this connection increments `counter`
+  // (after the commit), so readers can tell that something may have changed.
+  void count_commits_in(std::atomic<uint64_t>* counter) { commits_ = counter; }
+
  private:
+  friend class SqliteTransaction;
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
   sqlite3* db_;
   std::unordered_map<const char*, sqlite3_stmt*> cache_;
+  std::atomic<uint64_t>* commits_ = nullptr;
+};
+
+// BEGIN ... COMMIT around several reads: they see one snapshot and take the
+// WAL read lock once instead of once per statement.
+// Both statements come from the connection's cache: on the GET path they run
+// for every request.
+class SqliteReadTransaction {
+ public:
+  explicit SqliteReadTransaction(SqliteConnection& db) : db_(db), open_(run("BEGIN")) {}
+  ~SqliteReadTransaction() {
+    if (open_) run("COMMIT");
+  }
+  SqliteReadTransaction(const SqliteReadTransaction&) = delete;
+  SqliteReadTransaction& operator=(const SqliteReadTransaction&) = delete;
+
+ private:
+  bool run(const char* sql) {
+    auto st = db_.prepare(sql);
+    return st.ok() && st->run().ok();
+  }
+  SqliteConnection& db_;
+  bool open_;
 };
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back if not committed.

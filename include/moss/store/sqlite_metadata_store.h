@@ -3,6 +3,7 @@
 // connections, so listings and lookups never wait for a commit's fsync.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -88,6 +89,14 @@ class SqliteMetadataStore final : public MetadataStore {
   class ReaderLease;
   explicit SqliteMetadataStore(std::string path) : path_(std::move(path)) {}
   StoreResult<ReaderLease> reader();
+
+  // The latest versions read, per network thread, valid while no transaction
+  // has committed since (commits_ unchanged): a model being pulled by many
+  // pods is looked up once, not once per request. Any write empties it in
+  // effect, so it can never serve a stale answer.
+  StoreResult<ObjectVersion> read_version(std::string_view bucket, std::string_view key,
+                                          std::string_view version_id);
+  std::atomic<uint64_t> commits_{0};
 
   std::string path_;
   std::mutex writer_mutex_;

@@ -1,4 +1,4 @@
-// Logging setup. Two streams on stdout, both through spdlog's async queue:
+// Logging setup. Two streams on stdout, buffered and flushed every second:
 // the application log ("moss") and the access log ("access", one line per
 // request). In JSON mode every line is one JSON object, for log collectors.
 #pragma once

@@ -3,7 +3,8 @@
 //   moss_http_request_duration_seconds{operation} (histogram)
 //   moss_http_received_bytes_total / moss_http_sent_bytes_total {operation}
 //   moss_http_requests_in_flight
-// Thread-safe; recording takes one short mutex hold.
+// Thread-safe. Each recording thread writes its own shard (a mutex nobody else
+// takes except a scrape), so network threads never contend; render() merges.
 #pragma once
 
 #include <array>
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -45,8 +47,15 @@ class Metrics {
     std::string name, help;
     std::function<double()> value;
   };
-  mutable std::mutex mutex_;
-  std::map<std::string, OperationStats, std::less<>> operations_;
+  using OperationMap = std::map<std::string, OperationStats, std::less<>>;
+  struct Shard {
+    std::mutex mutex;
+    OperationMap operations;
+  };
+  Shard& local_shard();
+
+  mutable std::mutex mutex_;  // shards_ and gauges_
+  std::vector<std::unique_ptr<Shard>> shards_;
   std::vector<Gauge> gauges_;
   std::atomic<int64_t> in_flight_{0};
 };

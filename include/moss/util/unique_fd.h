@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <memory>
 #include <utility>
 
 namespace moss {
@@ -30,6 +31,18 @@ class UniqueFd {
 
  private:
   int fd_ = -1;
+};
+
+// A descriptor several readers share; closed when the last of them lets go.
+class SharedFd {
+ public:
+  SharedFd() = default;
+  explicit SharedFd(UniqueFd fd) : fd_(std::make_shared<UniqueFd>(std::move(fd))) {}
+  int get() const { return fd_ ? fd_->get() : -1; }
+  bool valid() const { return fd_ && fd_->valid(); }
+
+ private:
+  std::shared_ptr<UniqueFd> fd_;
 };
 
 }  // namespace moss
