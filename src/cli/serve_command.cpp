@@ -16,6 +16,7 @@
 #include "moss/s3/authenticator.h"
 #include "moss/s3/credentials.h"
 #include "moss/s3/s3_service.h"
+#include "moss/models/content_hasher.h"
 #include "moss/models/model_registry.h"
 #include "moss/store/lifecycle_worker.h"
 #include "moss/store/object_store.h"
@@ -252,6 +253,8 @@ int serve(const ServeOptions& options) {
   state.lifecycle = &lifecycle;
   models::ModelRegistry registry(**store);
   state.registry = &registry;
+  models::ContentHasher content_hasher(registry);
+  state.content_hasher = &content_hasher;
   s3::S3Service service(std::move(state), metrics);
 
   auto* object_store = store->get();
@@ -278,6 +281,7 @@ int serve(const ServeOptions& options) {
   spdlog::info("moss {} serving S3 on http://{}:{} (data: {}, region: {})", kVersion,
                server_config.host, server.port(), options.data_dir, options.region);
   server.run();
+  content_hasher.stop();
   upload_sweep->stop();
   lifecycle.stop();
   lifecycle_task->stop();

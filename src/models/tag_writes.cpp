@@ -150,13 +150,14 @@ std::string resolved_summary(ModelTagSet& tags, const std::string& tag,
 }
 
 // Reads the version's bytes through SHA-256.
-ModelResult<std::string> sha256_of(const store::OpenedObject& opened) {
+ModelResult<std::string> sha256_of(const store::OpenedObject& opened, std::stop_token stop) {
   auto hasher = make_hasher(DigestAlgorithm::kSha256);
   std::vector<uint8_t> buffer(kHashBufferBytes);
   for (size_t i = 0; i < opened.segments.size(); ++i) {
     const uint64_t size = opened.version.segments[i].size;
     uint64_t at = 0;
     while (at < size) {
+      if (stop.stop_requested()) return model_fail(ModelErrc::kIo, "hashing cancelled");
       const size_t want = static_cast<size_t>(std::min<uint64_t>(buffer.size(), size - at));
       ssize_t n = ::pread(opened.segments[i].get(), buffer.data(), want, static_cast<off_t>(at));
       if (n < 0 && errno == EINTR) continue;
@@ -173,8 +174,9 @@ ModelResult<std::string> sha256_of(const store::OpenedObject& opened) {
 
 }  // namespace
 
-ModelResult<void> ModelRegistry::hash_content(std::string_view bucket,
-                                              const store::ObjectVersion& version) {
+ModelResult<void> ModelRegistry::ensure_content_sha256(std::string_view bucket,
+                                                       const store::ObjectVersion& version,
+                                                       std::stop_token stop) {
   auto opened = store_.open_object(bucket, version.key, version.version_id);
   if (!opened) {
     // Replaced meanwhile: the next plan finds the new version.
@@ -185,7 +187,7 @@ ModelResult<void> ModelRegistry::hash_content(std::string_view bucket,
     return fail(from_store_error(opened.error()));
   }
   if (opened->version.etag != version.etag || !opened->version.content_sha256.empty()) return {};
-  auto sha = sha256_of(*opened);
+  auto sha = sha256_of(*opened, stop);
   if (!sha) return fail(sha.error());
   auto r = store_.metadata().set_content_sha256(bucket, version.key, version.version_id, *sha);
   if (!r) return fail(from_store_error(r.error()));
@@ -239,7 +241,7 @@ ModelResult<TagView> ModelRegistry::write_tag(std::string_view bucket, std::stri
       }
     }
     for (const auto& f : unhashed) {
-      if (auto r = hash_content(bucket, f); !r) return fail(r.error());
+      if (auto r = ensure_content_sha256(bucket, f); !r) return fail(r.error());
     }
   }
   return model_fail(ModelErrc::kConflict, "the tag's targets kept changing; try again");

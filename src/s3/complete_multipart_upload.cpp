@@ -3,6 +3,7 @@
 // the same time for 5 MiB as for 5 TiB: the ETag and checksum come from what
 // was recorded for each part.
 #include "moss/s3/handlers.h"
+#include "moss/models/content_hasher.h"
 #include "moss/s3/model_metadata_capture.h"
 #include "moss/s3/multipart_checksums.h"
 #include "moss/s3/multipart_completion.h"
@@ -110,6 +111,11 @@ awaitable<void> handle_complete_multipart_upload(RequestContext& ctx) {
 
   auto committed = value_or_throw(co_await offload(
       *ctx.service.blocking, [&] { return store.complete_upload(ctx.bucket, upload_id, v, {}); }));
+  // Its parts were hashed one by one; the whole object's SHA-256, which a tag
+  // pins, is computed in the background.
+  if (ctx.service.content_hasher && committed.content_sha256.empty()) {
+    ctx.service.content_hasher->submit(ctx.bucket, committed);
+  }
 
   XmlResponse doc("CompleteMultipartUploadResult");
   add_element(doc.root(), "Location",

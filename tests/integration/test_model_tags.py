@@ -16,6 +16,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 from botocore.exceptions import ClientError
@@ -262,7 +263,7 @@ class ModelLayer(MossTestCase):
         self.put_tag("pinned", "prod", "build/model.gguf")
         self.assertEqual(self.curl("pinned/tags/prod")[1], self.v3)
 
-    def test_tagging_a_multipart_file_records_its_sha256(self):
+    def test_a_multipart_file_gets_its_sha256_and_a_tag_pins_it(self):
         s3 = self.s3()
         padded = self.v1 + bytes(6 * 1024 * 1024)
         key = "multipart/2024-05-01/model.gguf"
@@ -275,9 +276,16 @@ class ModelLayer(MossTestCase):
             parts.append({"PartNumber": number, "ETag": r["ETag"]})
         s3.complete_multipart_upload(Bucket=BUCKET, Key=key, UploadId=upload["UploadId"],
                                      MultipartUpload={"Parts": parts})
-        model = self.registry_json("GET", "model", {"bucket": BUCKET, "name": "multipart"})
-        [listed] = model["files"]
-        self.assertIsNone(listed["sha256"])  # not known until something needs it
+        # The parts were hashed one by one; the whole file's SHA-256 is computed
+        # in the background after Complete (or by the first tag naming it).
+        deadline = time.monotonic() + 20
+        while True:
+            model = self.registry_json("GET", "model", {"bucket": BUCKET, "name": "multipart"})
+            [listed] = model["files"]
+            if listed["sha256"] is not None or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertEqual(listed["sha256"], sha256(padded))
         self.assertTrue(listed["metadata"]["parsed"], listed["metadata"])
         self.assertEqual(listed["metadata"]["architecture"], "llama")
 

@@ -14,6 +14,7 @@
 
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -99,6 +100,14 @@ class ModelRegistry {
                                                            std::string_view model,
                                                            std::string_view tag, int limit);
 
+  // Records the SHA-256 of `version`'s bytes unless it has one (objects
+  // completed from multipart uploads are stored without). Nothing is recorded
+  // when the version was replaced meanwhile, or when `stop` is requested
+  // before the last byte is read (then the result is an error).
+  ModelResult<void> ensure_content_sha256(std::string_view bucket,
+                                          const store::ObjectVersion& version,
+                                          std::stop_token stop = {});
+
   // --- Models: the model paths that have tags, or (get_model) objects.
   ModelResult<std::vector<ModelView>> list_models(std::string_view bucket,
                                                   std::string_view client_id);
@@ -109,7 +118,6 @@ class ModelRegistry {
   ModelResult<TagView> write_tag(std::string_view bucket, std::string_view model,
                                  std::string_view tag, const std::vector<PlannedTarget>& plan,
                                  const TagChange& change, const char* action);
-  ModelResult<void> hash_content(std::string_view bucket, const store::ObjectVersion& version);
   ModelResult<TagView> make_view(std::string_view bucket, const store::TagRecord& record,
                                  std::string_view client_id);
   ModelResult<ModelView> make_model_view(std::string_view bucket, std::string_view name,

@@ -15,6 +15,7 @@
 #include "moss/util/uri.h"
 
 namespace moss::models {
+class ContentHasher;
 class ModelRegistry;
 }
 namespace moss::store {
@@ -40,6 +41,7 @@ struct ServiceState {
   boost::asio::thread_pool* blocking = nullptr;  // fsync, commits
   Authenticator* authenticator = nullptr;
   models::ModelRegistry* registry = nullptr;  // tags and the registry API
+  models::ContentHasher* content_hasher = nullptr;  // SHA-256 of completed uploads
   store::LifecycleWorker* lifecycle = nullptr;  // POST /_moss/lifecycle/run
 };
 

@@ -1,11 +1,17 @@
 // ModelRegistry over a real ObjectStore in a temporary directory: the
 // docs/models.md layout, refused changes that leave everything as it was,
-// preconditions, rollback, and the SHA-256 of multipart files.
+// preconditions, rollback, and the SHA-256 of multipart files (at tagging
+// time, or ahead of it by the ContentHasher).
 #include "moss/models/model_registry.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <stop_token>
+#include <thread>
+
+#include "moss/models/content_hasher.h"
 #include "moss/util/digest.h"
 #include "unit/store/temp_dir.h"
 
@@ -56,6 +62,23 @@ class ModelRegistryTest : public ::testing::Test {
     if (with_sha256) v.content_sha256 = (*sealed)->sha256_hex();
     v.owner = "owner";
     auto committed = store_->put_object("models", v, **sealed, {});
+    EXPECT_TRUE(committed.ok());
+    return *committed;
+  }
+
+  // An object completed from two uploaded parts: no whole-object SHA-256 yet.
+  store::ObjectVersion put_multipart(const std::string& key) {
+    auto p1 = put("parts/1", "first half, ");
+    auto p2 = put("parts/2", "second half");
+    store::NewVersion v;
+    v.key = key;
+    v.segments = {p1.segments[0], p2.segments[0]};
+    v.segments[0].part_number = 1;
+    v.segments[1].part_number = 2;
+    v.size = p1.size + p2.size;
+    v.etag = "abc-2";
+    v.owner = "owner";
+    auto committed = store_->put_existing_blobs("models", v, {});
     EXPECT_TRUE(committed.ok());
     return *committed;
   }
@@ -218,17 +241,7 @@ TEST_F(ModelRegistryTest, RollbackRefusesBytesNoLongerStored) {
 }
 
 TEST_F(ModelRegistryTest, TaggingAMultipartFileComputesAndRecordsItsSha256) {
-  auto p1 = put("parts/1", "first half, ");
-  auto p2 = put("parts/2", "second half");
-  store::NewVersion v;
-  v.key = "llama/big.gguf";
-  v.segments = {p1.segments[0], p2.segments[0]};
-  v.segments[0].part_number = 1;
-  v.segments[1].part_number = 2;
-  v.size = p1.size + p2.size;
-  v.etag = "abc-2";
-  v.owner = "owner";
-  ASSERT_TRUE(store_->put_existing_blobs("models", v, {}).ok());
+  put_multipart("llama/big.gguf");
   ASSERT_TRUE(store_->metadata().get_version("models", "llama/big.gguf")->content_sha256.empty());
 
   auto view = set("big", "big.gguf");
@@ -239,6 +252,26 @@ TEST_F(ModelRegistryTest, TaggingAMultipartFileComputesAndRecordsItsSha256) {
   EXPECT_EQ(view->resolved->file.content_sha256, expected);
   EXPECT_EQ(store_->metadata().get_version("models", "llama/big.gguf")->content_sha256, expected);
   EXPECT_EQ(read_tag("big"), "first half, second half");
+}
+
+TEST_F(ModelRegistryTest, TheContentHasherRecordsTheSha256OfACompletedUploadInTheBackground) {
+  auto version = put_multipart("llama/big.gguf");
+  ContentHasher hasher(*registry_);
+  hasher.submit("models", version);
+  std::string recorded;
+  for (int i = 0; i < 500 && recorded.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    recorded = store_->metadata().get_version("models", "llama/big.gguf")->content_sha256;
+  }
+  EXPECT_EQ(recorded, sha256_hex("first half, second half"));
+}
+
+TEST_F(ModelRegistryTest, AStoppedHashRecordsNothing) {
+  auto version = put_multipart("llama/big.gguf");
+  std::stop_source stop;
+  stop.request_stop();
+  EXPECT_FALSE(registry_->ensure_content_sha256("models", version, stop.get_token()).ok());
+  EXPECT_TRUE(store_->metadata().get_version("models", "llama/big.gguf")->content_sha256.empty());
 }
 
 TEST_F(ModelRegistryTest, AWeightedTagSplitsClientsAndEachKeepsItsChoice) {
