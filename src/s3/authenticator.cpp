@@ -6,6 +6,7 @@
 #include "moss/s3/errors.h"
 #include "moss/s3/router.h"
 #include "moss/s3/sigv2_presigned.h"
+#include "moss/s3/sigv4.h"
 #include "moss/util/digest.h"
 #include "moss/util/time_format.h"
 
@@ -18,6 +19,11 @@ bool is_hex_sha256(std::string_view s) {
   return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
          });
+}
+
+bool has_body(const RequestHead& head) {
+  auto length = head[http::field::content_length];
+  return head.count(http::field::transfer_encoding) > 0 || (!length.empty() && length != "0");
 }
 
 std::string lowercase(std::string_view s) {
@@ -193,8 +199,15 @@ AuthResult Authenticator::authenticate_header(const RequestHead& head,
   result.key = key;
   std::string payload_hash(head["x-amz-content-sha256"]);
   if (payload_hash.empty()) {
-    throw S3Error(S3ErrorCode::kInvalidRequest,
-                  "Missing required header for this request: x-amz-content-sha256");
+    // Signers that are not S3 SDKs (curl's --aws-sigv4 before 8.x, for one)
+    // leave the header out and sign the hash of the body. Without a body that
+    // hash is known; with one, the header is needed to stream it.
+    if (!has_body(head)) {
+      payload_hash = kEmptyPayloadSha256;
+    } else {
+      throw S3Error(S3ErrorCode::kInvalidRequest,
+                    "Missing required header for this request: x-amz-content-sha256");
+    }
   }
   if (payload_hash == "UNSIGNED-PAYLOAD") {
     result.payload = PayloadMode::kUnsigned;

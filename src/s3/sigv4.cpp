@@ -19,8 +19,6 @@ namespace {
 
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 constexpr std::string_view kTerminator = "aws4_request";
-constexpr std::string_view kEmptySha256 =
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 SigningKey hmac_key(std::string_view key, std::string_view data) {
   SigningKey out{};
@@ -318,7 +316,7 @@ std::string chunk_string_to_sign(std::string_view amz_date, std::string_view sco
   out.append(amz_date).append("\n");
   out.append(scope).append("\n");
   out.append(previous_signature).append("\n");
-  out.append(kEmptySha256).append("\n");
+  out.append(kEmptyPayloadSha256).append("\n");
   out.append(chunk_sha256_hex);
   return out;
 }

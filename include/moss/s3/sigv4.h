@@ -17,6 +17,10 @@ namespace moss::s3 {
 using HeaderList = std::vector<std::pair<std::string, std::string>>;  // wire order, any case
 using SigningKey = std::array<uint8_t, 32>;
 
+// Hex SHA-256 of zero bytes: the payload hash of a request without a body.
+inline constexpr std::string_view kEmptyPayloadSha256 =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
 // "AKID/20150830/us-east-1/s3/aws4_request"
 struct CredentialScope {
   std::string access_key_id;
