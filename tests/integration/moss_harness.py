@@ -15,6 +15,9 @@ import time
 import unittest
 import urllib.request
 
+# How AddressSanitizer, LeakSanitizer and UBSan begin a report.
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error: ")
+
 MOSS_BINARY = os.environ.get("MOSS_BINARY") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "moss")
 SOURCE_DIR = os.environ.get("MOSS_SOURCE_DIR") or os.path.abspath(
@@ -99,7 +102,17 @@ class MossServer:
         self.log_file.close()
         code = self.process.returncode
         self.process = None
+        self.check_no_sanitizer_report()
         return code
+
+    def check_no_sanitizer_report(self):
+        """In a sanitized build (MOSS_SANITIZE) a server that hit undefined
+        behaviour, a memory error or a leak says so in its log: a failure."""
+        text = self.log_text()
+        for marker in SANITIZER_MARKERS:
+            at = text.find(marker)
+            if at >= 0:
+                raise AssertionError("the server's sanitizer report:\n" + text[at:at + 6000])
 
     def kill(self):
         """SIGKILL: no chance to clean up (crash tests)."""

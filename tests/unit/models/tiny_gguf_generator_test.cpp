@@ -30,7 +30,7 @@ class TinyGgufGenerator : public ::testing::Test {
 
   // The generated file's bytes; empty if the generator failed.
   std::string generate(int seed, const std::string& file) {
-    const fs::path script = fs::path(__FILE__).parent_path() / "../../tools/make_tiny_gguf.py";
+    const fs::path script = fs::path(MOSS_TOOLS_DIR) / "make_tiny_gguf.py";
     const fs::path out = fs::path(dir_) / file;
     const std::string command = "python3 '" + script.string() + "' --seed " + std::to_string(seed) +
                                 " --out '" + out.string() + "'";
