@@ -130,13 +130,14 @@ http {{
 
 
 def complete_duration_ms(server, key):
-    """The server's duration of the last successful Complete of `key`."""
-    found = None
-    for line in server.log_text().splitlines():
-        if ('"operation":"CompleteMultipartUpload"' in line and '"status":200' in line
-                and f'"key":"{key}"' in line):
-            found = float(line.split('"duration_ms":')[1].split("}")[0].split(",")[0])
-    return found
+    """The server's duration of the successful Complete of `key` (waiting for
+    the log line: the server flushes its log once a second)."""
+    line = server.wait_for_log_line(
+        lambda line: ('"operation":"CompleteMultipartUpload"' in line and '"status":200' in line
+                      and f'"key":"{key}"' in line))
+    if line is None:
+        return None
+    return float(line.split('"duration_ms":')[1].split("}")[0].split(",")[0])
 
 
 def main():
