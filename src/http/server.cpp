@@ -175,10 +175,12 @@ class Server::Impl {
 
   ServerConfig config_;
   int threads_;
-  // The control context: accepting, signals, shutdown, background timers.
-  asio::io_context ioc_;
+  // Declared before the control context so that they outlive it: an accept
+  // still pending there at destruction holds a socket of a worker context.
   std::vector<std::unique_ptr<asio::io_context>> workers_;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work_guards_;
+  // The control context: accepting, signals, shutdown, background timers.
+  asio::io_context ioc_;
   size_t next_worker_ = 0;
   tcp::acceptor acceptor_;
   asio::signal_set signals_;
