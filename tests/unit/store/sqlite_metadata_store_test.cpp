@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <set>
+#include <thread>
 
 #include "unit/store/temp_dir.h"
 
@@ -91,6 +92,26 @@ TEST_F(SqliteMetadataStoreTest, OverwriteInUnversionedBucketReleasesTheOldBlob) 
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(v->segments[0].sha256, sha("second"));
   EXPECT_EQ(v->version_id, "null");
+}
+
+// get_version answers repeated reads from a per-thread cache; any commit, on
+// any thread, must make the next read see the database again.
+TEST_F(SqliteMetadataStoreTest, ARepeatedReadNeverReturnsAVersionACommitReplaced) {
+  put("k", "first", "e1");
+  ASSERT_EQ(store_->get_version("b", "k")->etag, "e1");
+  ASSERT_EQ(store_->get_version("b", "k")->etag, "e1");  // now cached
+  std::thread writer([this] { put("k", "second", "e2"); });
+  writer.join();
+  EXPECT_EQ(store_->get_version("b", "k")->etag, "e2");
+  std::thread deleter([this] { ASSERT_TRUE(store_->delete_object("b", "k").ok()); });
+  deleter.join();
+  EXPECT_EQ(store_->get_version("b", "k").error().code, StoreErrc::kNoSuchKey);
+  ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
+  put("k", "third", "e3");
+  auto v = store_->get_version("b", "k");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->etag, "e3");
+  EXPECT_EQ(v->bucket_versioning, VersioningState::kEnabled);
 }
 
 TEST_F(SqliteMetadataStoreTest, SharedBlobIsReleasedOnlyWithItsLastReference) {
