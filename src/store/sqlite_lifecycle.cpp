@@ -203,14 +203,7 @@ StoreResult<std::vector<std::string>> SqliteMetadataStore::list_lifecycle_bucket
   auto st = (**lease).prepare(
       "SELECT b.name FROM bucket_lifecycle l JOIN buckets b ON b.id = l.bucket_id ORDER BY b.name");
   if (!st) return fail(st.error());
-  std::vector<std::string> names;
-  while (true) {
-    auto row = st->step();
-    if (!row) return fail(row.error());
-    if (!*row) break;
-    names.push_back(st->column_text(0));
-  }
-  return names;
+  return st->collect([](SqliteStatement& row) { return row.column_text(0); });
 }
 
 StoreResult<DeleteOutcome> SqliteMetadataStore::expire_version(std::string_view bucket,

@@ -466,14 +466,7 @@ StoreResult<std::vector<Bucket>> SqliteMetadataStore::list_buckets() {
   auto st = (**db).prepare(
       "SELECT id, name, owner, created_ns, versioning FROM buckets ORDER BY name");
   if (!st) return fail(st.error());
-  std::vector<Bucket> out;
-  while (true) {
-    auto row = st->step();
-    if (!row) return fail(row.error());
-    if (!*row) break;
-    out.push_back(bucket_from_row(*st));
-  }
-  return out;
+  return st->collect(bucket_from_row);
 }
 
 StoreResult<void> SqliteMetadataStore::delete_bucket(std::string_view name) {

@@ -108,14 +108,7 @@ StoreResult<std::vector<UploadPart>> parts_after(SqliteConnection& db, int64_t u
       "FROM upload_parts WHERE upload = ?1 AND part_number > ?2 ORDER BY part_number LIMIT ?3");
   if (!st) return fail(st.error());
   st->bind(1, upload_row).bind(2, int64_t{marker}).bind(3, int64_t{limit});
-  std::vector<UploadPart> parts;
-  while (true) {
-    auto row = st->step();
-    if (!row) return fail(row.error());
-    if (!*row) break;
-    parts.push_back(part_from_row(*st));
-  }
-  return parts;
+  return st->collect(part_from_row);
 }
 
 std::vector<BlobSegment> as_segments(const std::vector<UploadPart>& parts) {
@@ -387,14 +380,9 @@ StoreResult<std::vector<UploadRef>> SqliteMetadataStore::list_idle_uploads(int64
       "WHERE uploads.last_activity_ns < ?1 ORDER BY uploads.last_activity_ns LIMIT ?2");
   if (!st) return fail(st.error());
   st->bind(1, idle_since_ns).bind(2, int64_t{limit});
-  std::vector<UploadRef> out;
-  while (true) {
-    auto row = st->step();
-    if (!row) return fail(row.error());
-    if (!*row) break;
-    out.push_back(UploadRef{st->column_text(0), st->column_text(1), st->column_text(2)});
-  }
-  return out;
+  return st->collect([](SqliteStatement& row) {
+    return UploadRef{row.column_text(0), row.column_text(1), row.column_text(2)};
+  });
 }
 
 }  // namespace moss::store

@@ -260,14 +260,7 @@ StoreResult<std::vector<TagRecord>> SqliteMetadataStore::list_tags(std::string_v
   } else {
     st->bind(1, b->id).bind(2, q.lower).bind(3, q.upper).bind(4, int64_t{q.limit});
   }
-  std::vector<TagRecord> out;
-  while (true) {
-    auto row = st->step();
-    if (!row) return fail(row.error());
-    if (!*row) break;
-    out.push_back(tag_from_row(*st, b->id));
-  }
-  return out;
+  return st->collect([&](SqliteStatement& row) { return tag_from_row(row, b->id); });
 }
 
 StoreResult<TagWriteOutcome> SqliteMetadataStore::set_tag(std::string_view bucket,
@@ -388,24 +381,19 @@ StoreResult<std::vector<TagHistoryEntry>> SqliteMetadataStore::tag_history(std::
       .bind(2, key)
       .bind(3, before_seq > 0 ? before_seq : INT64_MAX)
       .bind(4, int64_t{limit});
-  std::vector<TagHistoryEntry> out;
-  while (true) {
-    auto row = st->step();
-    if (!row) return fail(row.error());
-    if (!*row) break;
+  return st->collect([](SqliteStatement& row) {
     TagHistoryEntry e;
-    e.seq = st->column_int(0);
-    e.time_ns = st->column_int(1);
-    e.actor = st->column_text(2);
-    e.action = st->column_text(3);
-    e.old_targets = st->column_text(4);
-    e.new_targets = st->column_text(5);
-    e.old_etag = st->column_text(6);
-    e.new_etag = st->column_text(7);
-    e.resolved = st->column_text(8);
-    out.push_back(std::move(e));
-  }
-  return out;
+    e.seq = row.column_int(0);
+    e.time_ns = row.column_int(1);
+    e.actor = row.column_text(2);
+    e.action = row.column_text(3);
+    e.old_targets = row.column_text(4);
+    e.new_targets = row.column_text(5);
+    e.old_etag = row.column_text(6);
+    e.new_etag = row.column_text(7);
+    e.resolved = row.column_text(8);
+    return e;
+  });
 }
 
 StoreResult<void> SqliteMetadataStore::set_content_sha256(std::string_view bucket,

@@ -10,7 +10,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
+#include <vector>
 
 #include "moss/store/store_error.h"
 
@@ -33,6 +35,18 @@ class SqliteStatement {
   StoreResult<bool> step();
   // step() until done, for statements without rows.
   StoreResult<void> run();
+  // step() until done, making each row a value with `from_row(*this)`.
+  template <class FromRow>
+  StoreResult<std::vector<std::invoke_result_t<FromRow&, SqliteStatement&>>> collect(
+      FromRow from_row) {
+    std::vector<std::invoke_result_t<FromRow&, SqliteStatement&>> out;
+    while (true) {
+      auto row = step();
+      if (!row) return fail(row.error());
+      if (!*row) return out;
+      out.push_back(from_row(*this));
+    }
+  }
 
   int64_t column_int(int index) const;
   std::string column_text(int index) const;
