@@ -1,10 +1,9 @@
 // ListObjects (v1) and ListObjectsV2: one ordered index scan in the store, two
 // response dialects.
-#include <charconv>
-
 #include "moss/models/model_registry.h"
 #include "moss/models/tag_key.h"
 #include "moss/s3/handlers.h"
+#include "moss/s3/listing_params.h"
 #include "moss/s3/owner.h"
 #include "moss/s3/responses.h"
 #include "moss/s3/store_errors.h"
@@ -15,22 +14,6 @@
 
 namespace moss::s3 {
 namespace {
-
-constexpr int kMaxKeysLimit = 1000;
-
-int parse_max_keys(const RequestContext& ctx) {
-  const std::string* text = ctx.param("max-keys");
-  if (!text) return kMaxKeysLimit;
-  int value = 0;
-  auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc() || p != text->data() + text->size() || value < 0) {
-    throw S3Error(S3ErrorCode::kInvalidArgument, "Provided max-keys not an integer or within "
-                                                 "integer range")
-        .with("ArgumentName", "max-keys")
-        .with("ArgumentValue", *text);
-  }
-  return std::min(value, kMaxKeysLimit);
-}
 
 // Continuation tokens are opaque to clients: the position, base64-encoded.
 std::string encode_token(const std::string& marker) { return base64_encode(marker); }
@@ -48,21 +31,12 @@ std::string decode_token(const std::string& token) {
 
 awaitable<void> handle_list_objects(RequestContext& ctx) {
   const bool v2 = ctx.op == Operation::kListObjectsV2;
-  bool url_encoding = false;
-  if (const std::string* enc = ctx.param("encoding-type")) {
-    if (*enc != "url") {
-      throw S3Error(S3ErrorCode::kInvalidArgument, "Invalid Encoding Method specified in Request")
-          .with("ArgumentName", "encoding-type")
-          .with("ArgumentValue", *enc);
-    }
-    url_encoding = true;
-  }
-  auto encode = [&](const std::string& s) { return url_encoding ? aws_uri_encode(s, false) : s; };
+  const ListingKeyEncoding encode(ctx);
 
   store::ListQuery q;
   if (auto* p = ctx.param("prefix")) q.prefix = *p;
   if (auto* d = ctx.param("delimiter")) q.delimiter = *d;
-  q.max_keys = parse_max_keys(ctx);
+  q.max_keys = page_size_param(ctx, "max-keys");
   const std::string* token = v2 ? ctx.param("continuation-token") : nullptr;
   const std::string* start_after = v2 ? ctx.param("start-after") : ctx.param("marker");
   if (token) {
@@ -89,7 +63,7 @@ awaitable<void> handle_list_objects(RequestContext& ctx) {
   }
   add_element(root, "MaxKeys", static_cast<uint64_t>(q.max_keys));
   if (!q.delimiter.empty()) add_element(root, "Delimiter", encode(q.delimiter));
-  if (url_encoding) add_element(root, "EncodingType", std::string_view("url"));
+  if (encode.url()) add_element(root, "EncodingType", std::string_view("url"));
   add_element(root, "IsTruncated", page.truncated);
   if (page.truncated) {
     if (v2) {

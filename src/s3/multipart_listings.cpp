@@ -1,33 +1,14 @@
 // ListParts and ListMultipartUploads: pages of what uploads in progress hold.
-#include <charconv>
-
 #include "moss/s3/handlers.h"
+#include "moss/s3/listing_params.h"
 #include "moss/s3/owner.h"
 #include "moss/s3/responses.h"
 #include "moss/s3/store_errors.h"
 #include "moss/s3/xml.h"
 #include "moss/util/time_format.h"
-#include "moss/util/uri.h"
 
 namespace moss::s3 {
 namespace {
-
-constexpr int kMaxPageSize = 1000;
-
-// A non-negative integer query parameter, `fallback` when absent.
-int int_param(const RequestContext& ctx, std::string_view name, int fallback) {
-  const std::string* text = ctx.param(name);
-  if (!text) return fallback;
-  int value = 0;
-  auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (text->empty() || ec != std::errc() || p != text->data() + text->size() || value < 0) {
-    throw S3Error(S3ErrorCode::kInvalidArgument,
-                  "Provided " + std::string(name) + " not an integer or within integer range")
-        .with("ArgumentName", std::string(name))
-        .with("ArgumentValue", *text);
-  }
-  return value;
-}
 
 void add_initiator_and_owner(const RequestContext& ctx, pugi::xml_node node,
                              const std::string& owner) {
@@ -45,8 +26,8 @@ void add_initiator_and_owner(const RequestContext& ctx, pugi::xml_node node,
 awaitable<void> handle_list_parts(RequestContext& ctx) {
   const std::string upload_id = *ctx.param("uploadId");
   store::PartListQuery q;
-  q.marker = int_param(ctx, "part-number-marker", 0);
-  q.max_parts = std::min(int_param(ctx, "max-parts", kMaxPageSize), kMaxPageSize);
+  q.marker = non_negative_int_param(ctx, "part-number-marker", 0);
+  q.max_parts = page_size_param(ctx, "max-parts");
   auto page = value_or_throw(ctx.store().metadata().list_parts(ctx.bucket, ctx.key, upload_id, q));
 
   XmlResponse doc("ListPartsResult");
@@ -80,16 +61,7 @@ awaitable<void> handle_list_parts(RequestContext& ctx) {
 }
 
 awaitable<void> handle_list_multipart_uploads(RequestContext& ctx) {
-  bool url_encoding = false;
-  if (const std::string* enc = ctx.param("encoding-type")) {
-    if (*enc != "url") {
-      throw S3Error(S3ErrorCode::kInvalidArgument, "Invalid Encoding Method specified in Request")
-          .with("ArgumentName", "encoding-type")
-          .with("ArgumentValue", *enc);
-    }
-    url_encoding = true;
-  }
-  auto encode = [&](const std::string& s) { return url_encoding ? aws_uri_encode(s, false) : s; };
+  const ListingKeyEncoding encode(ctx);
 
   store::UploadListQuery q;
   if (auto* p = ctx.param("prefix")) q.prefix = *p;
@@ -99,7 +71,7 @@ awaitable<void> handle_list_multipart_uploads(RequestContext& ctx) {
   if (auto* u = ctx.param("upload-id-marker"); u && !q.key_marker.empty()) {
     q.upload_id_marker = *u;
   }
-  q.max_uploads = std::min(int_param(ctx, "max-uploads", kMaxPageSize), kMaxPageSize);
+  q.max_uploads = page_size_param(ctx, "max-uploads");
   auto page = value_or_throw(ctx.store().metadata().list_uploads(ctx.bucket, q));
 
   XmlResponse doc("ListMultipartUploadsResult");
@@ -113,7 +85,7 @@ awaitable<void> handle_list_multipart_uploads(RequestContext& ctx) {
   add_element(root, "Prefix", encode(q.prefix));
   add_element(root, "MaxUploads", static_cast<uint64_t>(q.max_uploads));
   add_element(root, "IsTruncated", page.truncated);
-  if (url_encoding) add_element(root, "EncodingType", std::string_view("url"));
+  if (encode.url()) add_element(root, "EncodingType", std::string_view("url"));
   for (const auto& upload : page.uploads) {
     auto node = root.append_child("Upload");
     add_element(node, "Key", encode(upload.key));

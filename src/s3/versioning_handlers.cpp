@@ -1,9 +1,8 @@
 // Versioning: GetBucketVersioning, PutBucketVersioning, ListObjectVersions.
 // (GET, HEAD, DELETE and CopyObject address versions in object_handlers.cpp.)
-#include <charconv>
-
 #include "moss/s3/configuration_body.h"
 #include "moss/s3/handlers.h"
+#include "moss/s3/listing_params.h"
 #include "moss/s3/owner.h"
 #include "moss/s3/responses.h"
 #include "moss/s3/store_errors.h"
@@ -12,26 +11,9 @@
 #include "moss/store/version_id.h"
 #include "moss/util/offload.h"
 #include "moss/util/time_format.h"
-#include "moss/util/uri.h"
 
 namespace moss::s3 {
 namespace {
-
-constexpr int kMaxKeysLimit = 1000;
-
-int parse_max_keys(const RequestContext& ctx) {
-  const std::string* text = ctx.param("max-keys");
-  if (!text) return kMaxKeysLimit;
-  int value = 0;
-  auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc() || p != text->data() + text->size() || value < 0) {
-    throw S3Error(S3ErrorCode::kInvalidArgument,
-                  "Provided max-keys not an integer or within integer range")
-        .with("ArgumentName", "max-keys")
-        .with("ArgumentValue", *text);
-  }
-  return std::min(value, kMaxKeysLimit);
-}
 
 // The markers of a ListObjectVersions request, checked in the order S3 checks them.
 void read_markers(const RequestContext& ctx, store::VersionListQuery& q) {
@@ -73,18 +55,9 @@ awaitable<void> handle_put_bucket_versioning(RequestContext& ctx) {
 
 awaitable<void> handle_list_object_versions(RequestContext& ctx) {
   store::VersionListQuery q;
-  q.max_keys = parse_max_keys(ctx);
+  q.max_keys = page_size_param(ctx, "max-keys");
   read_markers(ctx, q);
-  bool url_encoding = false;
-  if (const std::string* enc = ctx.param("encoding-type")) {
-    if (*enc != "url") {
-      throw S3Error(S3ErrorCode::kInvalidArgument, "Invalid Encoding Method specified in Request")
-          .with("ArgumentName", "encoding-type")
-          .with("ArgumentValue", *enc);
-    }
-    url_encoding = true;
-  }
-  auto encode = [&](const std::string& s) { return url_encoding ? aws_uri_encode(s, false) : s; };
+  const ListingKeyEncoding encode(ctx);
   if (auto* p = ctx.param("prefix")) q.prefix = *p;
   if (auto* d = ctx.param("delimiter")) q.delimiter = *d;
 
@@ -105,7 +78,7 @@ awaitable<void> handle_list_object_versions(RequestContext& ctx) {
   }
   add_element(root, "MaxKeys", static_cast<uint64_t>(q.max_keys));
   if (!q.delimiter.empty()) add_element(root, "Delimiter", encode(q.delimiter));
-  if (url_encoding) add_element(root, "EncodingType", std::string_view("url"));
+  if (encode.url()) add_element(root, "EncodingType", std::string_view("url"));
   add_element(root, "IsTruncated", page.truncated);
 
   auto keys = ctx.service.authenticator->keys();
