@@ -25,7 +25,6 @@
 #include "moss/s3/xml.h"
 #include "moss/util/base64.h"
 #include "moss/util/clock.h"
-#include "moss/util/hex.h"
 #include "moss/util/offload.h"
 #include "moss/util/time_format.h"
 
@@ -175,28 +174,11 @@ awaitable<void> handle_upload_part(RequestContext& ctx) {
   check_part_algorithm(checksum, algorithm);
 
   PayloadReader body(ctx.ex, ctx.auth);
-  if (body.declared_size() && *body.declared_size() > kMaxPartSize) {
-    throw S3Error(S3ErrorCode::kEntityTooLarge)
-        .with("ProposedSize", std::to_string(*body.declared_size()))
-        .with("MaxSizeAllowed", std::to_string(kMaxPartSize));
-  }
-  body.caller_verifies_sha256();
-
   auto digests = checksum.digests_needed();
   if (algorithm) digests.push_back(*algorithm);
-  auto writer = value_or_throw(store.begin_blob(digests));
-  co_await copy_payload_to_blob(body, *writer, ctx.config().io_buffer_size, kMaxPartSize,
-                                *ctx.service.blocking);
-  auto sealed =
-      value_or_throw(co_await offload(*ctx.service.blocking, [&] { return writer->seal(); }));
-
-  if (!body.expected_sha256().empty() && body.expected_sha256() != sealed->sha256_hex()) {
-    throw S3Error(S3ErrorCode::kXAmzContentSHA256Mismatch)
-        .with("ClientComputedContentSHA256", body.expected_sha256())
-        .with("S3ComputedContentSHA256", sealed->sha256_hex());
-  }
-  auto md5_raw = from_hex(sealed->md5_hex()).value_or(std::string());
-  auto verified = verify_checksums(checksum, md5_raw, sealed->digests(), body.trailers());
+  auto received = co_await receive_payload(ctx, body, checksum, std::move(digests), kMaxPartSize);
+  auto& sealed = received.blob;
+  const auto& verified = received.checksum;
 
   store::UploadPart part;
   part.part_number = part_number;

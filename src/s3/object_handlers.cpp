@@ -19,7 +19,6 @@
 #include "moss/s3/xml.h"
 #include "moss/util/base64.h"
 #include "moss/util/clock.h"
-#include "moss/util/hex.h"
 #include "moss/util/offload.h"
 #include "moss/util/time_format.h"
 
@@ -92,28 +91,10 @@ awaitable<void> handle_put_object(RequestContext& ctx) {
   if (pre.if_match || pre.if_none_match_any) check_write_preconditions(ctx, pre);
 
   PayloadReader body(ctx.ex, ctx.auth);
-  const uint64_t limit = ctx.config().max_put_size;
-  if (body.declared_size() && *body.declared_size() > limit) {
-    throw S3Error(S3ErrorCode::kEntityTooLarge)
-        .with("ProposedSize", std::to_string(*body.declared_size()))
-        .with("MaxSizeAllowed", std::to_string(limit));
-  }
-  // The blob is named by its SHA-256; that is the x-amz-content-sha256 check too.
-  body.caller_verifies_sha256();
-
-  auto writer = value_or_throw(store.begin_blob(checksum.digests_needed()));
-  co_await copy_payload_to_blob(body, *writer, ctx.config().io_buffer_size, limit,
-                                *ctx.service.blocking);
-  auto sealed = value_or_throw(
-      co_await offload(*ctx.service.blocking, [&] { return writer->seal(); }));
-
-  if (!body.expected_sha256().empty() && body.expected_sha256() != sealed->sha256_hex()) {
-    throw S3Error(S3ErrorCode::kXAmzContentSHA256Mismatch)
-        .with("ClientComputedContentSHA256", body.expected_sha256())
-        .with("S3ComputedContentSHA256", sealed->sha256_hex());
-  }
-  auto md5_raw = from_hex(sealed->md5_hex()).value_or(std::string());
-  auto verified = verify_checksums(checksum, md5_raw, sealed->digests(), body.trailers());
+  auto received = co_await receive_payload(ctx, body, checksum, checksum.digests_needed(),
+                                          ctx.config().max_put_size);
+  auto& sealed = received.blob;
+  const auto& verified = received.checksum;
   if (!verified.algorithm.empty()) {
     attributes.checksums[verified.algorithm] = verified.base64;
     attributes.checksum_type = "FULL_OBJECT";

@@ -5,9 +5,11 @@
 #include <cstdlib>
 #include <new>
 #include <span>
+#include <string>
 
 #include "moss/s3/errors.h"
 #include "moss/s3/store_errors.h"
+#include "moss/util/hex.h"
 #include "moss/util/offload.h"
 
 namespace moss::s3 {
@@ -44,8 +46,8 @@ class AlignedBuffer {
   uint8_t* data_;
 };
 
-}  // namespace
-
+// Copies the whole payload; throws S3Error EntityTooLarge past `limit` bytes,
+// and the S3 form of a storage error (the caller discards the writer).
 awaitable<void> copy_payload_to_blob(PayloadReader& body, store::BlobWriter& writer,
                                      size_t buffer_size, uint64_t limit,
                                      boost::asio::thread_pool& pool) {
@@ -66,6 +68,37 @@ awaitable<void> copy_payload_to_blob(PayloadReader& body, store::BlobWriter& wri
     n = following;
     filled.swap(next);
   }
+}
+
+}  // namespace
+
+awaitable<ReceivedPayload> receive_payload(RequestContext& ctx, PayloadReader& body,
+                                           const ChecksumRequest& checksum,
+                                           std::vector<DigestAlgorithm> digests, uint64_t limit) {
+  if (body.declared_size() && *body.declared_size() > limit) {
+    throw S3Error(S3ErrorCode::kEntityTooLarge)
+        .with("ProposedSize", std::to_string(*body.declared_size()))
+        .with("MaxSizeAllowed", std::to_string(limit));
+  }
+  // The blob is named by its SHA-256; that is the x-amz-content-sha256 check too.
+  body.caller_verifies_sha256();
+
+  auto& pool = *ctx.service.blocking;
+  auto writer = value_or_throw(ctx.store().begin_blob(std::move(digests)));
+  co_await copy_payload_to_blob(body, *writer, ctx.config().io_buffer_size, limit, pool);
+  ReceivedPayload received;
+  received.blob = value_or_throw(co_await offload(pool, [&] { return writer->seal(); }));
+
+  const std::string& sha256 = received.blob->sha256_hex();
+  if (!body.expected_sha256().empty() && body.expected_sha256() != sha256) {
+    throw S3Error(S3ErrorCode::kXAmzContentSHA256Mismatch)
+        .with("ClientComputedContentSHA256", body.expected_sha256())
+        .with("S3ComputedContentSHA256", sha256);
+  }
+  auto md5_raw = from_hex(received.blob->md5_hex()).value_or(std::string());
+  received.checksum =
+      verify_checksums(checksum, md5_raw, received.blob->digests(), body.trailers());
+  co_return received;
 }
 
 }  // namespace moss::s3
