@@ -33,15 +33,14 @@ CopySource parse_copy_source(std::string_view header) {
   return source;
 }
 
-Preconditions copy_source_preconditions(const RequestHead& head) {
-  auto get = [&](std::string_view name) -> std::optional<std::string> {
-    auto it = head.find(name);
-    if (it == head.end()) return std::nullopt;
-    return std::string(it->value());
-  };
-  return Preconditions{get("x-amz-copy-source-if-match"), get("x-amz-copy-source-if-none-match"),
-                       get("x-amz-copy-source-if-modified-since"),
-                       get("x-amz-copy-source-if-unmodified-since")};
+void refuse_deleted_copy_source(const store::ObjectVersion& src, const CopySource& source) {
+  if (!src.is_delete_marker) return;
+  if (!source.version_id.empty()) {
+    throw S3Error(S3ErrorCode::kInvalidRequest,
+                  "The source of a copy request may not specifically refer to a delete marker "
+                  "by version id.");
+  }
+  throw S3Error(S3ErrorCode::kNoSuchKey).with("Key", source.key);
 }
 
 ByteRange parse_copy_source_range(std::string_view header, uint64_t object_size) {

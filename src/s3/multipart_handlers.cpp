@@ -16,6 +16,7 @@
 #include "moss/s3/multipart_checksums.h"
 #include "moss/s3/multipart_completion.h"
 #include "moss/s3/object_headers.h"
+#include "moss/s3/object_serving.h"
 #include "moss/s3/payload_reader.h"
 #include "moss/s3/payload_to_blob.h"
 #include "moss/s3/responses.h"
@@ -216,16 +217,9 @@ awaitable<void> handle_upload_part_copy(RequestContext& ctx) {
                     ? open_tag_source(ctx, source.bucket, source.key)
                     : value_or_throw(store.open_object(source.bucket, source.key, source.version_id));
   const auto& src = opened.version;
-  if (src.is_delete_marker) {
-    if (!source.version_id.empty()) {
-      throw S3Error(S3ErrorCode::kInvalidRequest,
-                    "The source of a copy request may not specifically refer to a delete marker "
-                    "by version id.");
-    }
-    throw S3Error(S3ErrorCode::kNoSuchKey).with("Key", source.key);
-  }
-  auto outcome = evaluate_read_preconditions(copy_source_preconditions(ctx.request()), src.etag,
-                                             src.last_modified_ns / 1'000'000'000);
+  refuse_deleted_copy_source(src, source);
+  auto outcome = evaluate_read_preconditions(read_preconditions(ctx, "x-amz-copy-source-"),
+                                             src.etag, src.last_modified_ns / 1'000'000'000);
   if (outcome != PreconditionOutcome::kProceed) {
     throw S3Error(S3ErrorCode::kPreconditionFailed).with("Condition", "x-amz-copy-source-If-*");
   }

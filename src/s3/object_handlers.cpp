@@ -92,7 +92,7 @@ awaitable<void> handle_put_object(RequestContext& ctx) {
 
   PayloadReader body(ctx.ex, ctx.auth);
   auto received = co_await receive_payload(ctx, body, checksum, checksum.digests_needed(),
-                                          ctx.config().max_put_size);
+                                           ctx.config().max_put_size);
   auto& sealed = received.blob;
   const auto& verified = received.checksum;
   if (!verified.algorithm.empty()) {
@@ -177,14 +177,7 @@ awaitable<void> handle_copy_object(RequestContext& ctx) {
                  ? tag_source_version(ctx, source.bucket, source.key)
                  : value_or_throw(
                        store.metadata().get_version(source.bucket, source.key, source.version_id));
-  if (src.is_delete_marker) {
-    if (!source.version_id.empty()) {
-      throw S3Error(S3ErrorCode::kInvalidRequest,
-                    "The source of a copy request may not specifically refer to a delete marker "
-                    "by version id.");
-    }
-    throw S3Error(S3ErrorCode::kNoSuchKey).with("Key", source.key);
-  }
+  refuse_deleted_copy_source(src, source);
 
   auto outcome = evaluate_read_preconditions(read_preconditions(ctx, "x-amz-copy-source-"),
                                              src.etag, src.last_modified_ns / 1'000'000'000);

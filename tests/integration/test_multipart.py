@@ -282,6 +282,24 @@ class MultipartSemantics(S3Assertions, MossTestCase):
                                 CopySource={"Bucket": self.bucket, "Key": "copy-source.bin"})
         self.assertS3Error(e.exception, 400, "InvalidArgument")
 
+    def test_upload_part_copy_honours_copy_source_conditions(self):
+        source = self.put_existing("cond-source.bin", self.parts[0])
+        etag = '"' + hashlib.md5(source).hexdigest() + '"'
+        key = "cond-copied.bin"
+        upload_id = self.create(key)
+        s3 = self.s3()
+        copy_source = {"Bucket": self.bucket, "Key": "cond-source.bin"}
+        for conditions in ({"CopySourceIfMatch": '"0123"'}, {"CopySourceIfNoneMatch": etag}):
+            with self.assertRaises(ClientError) as e:
+                s3.upload_part_copy(Bucket=self.bucket, Key=key, UploadId=upload_id,
+                                    PartNumber=1, CopySource=copy_source, **conditions)
+            self.assertS3Error(e.exception, 412, "PreconditionFailed")
+        self.assertEqual(s3.list_parts(Bucket=self.bucket, Key=key,
+                                       UploadId=upload_id).get("Parts", []), [])
+        r = s3.upload_part_copy(Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=1,
+                                CopySource=copy_source, CopySourceIfMatch=etag)
+        self.assertEqual(r["CopyPartResult"]["ETag"], etag)
+
     def test_composite_crc32_checksum_of_the_parts(self):
         key = "crc32-composite.bin"
         upload_id = self.create(key, ChecksumAlgorithm="CRC32")

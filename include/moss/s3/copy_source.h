@@ -1,14 +1,14 @@
 // The x-amz-copy-source family of headers, shared by CopyObject and
-// UploadPartCopy: which object version to copy from, and the
-// x-amz-copy-source-if-* conditions on it.
+// UploadPartCopy: which object version to copy from, and what may be copied.
+// (The x-amz-copy-source-if-* conditions are read by read_preconditions,
+// object_serving.h, with that prefix.)
 #pragma once
 
 #include <string>
 #include <string_view>
 
-#include "moss/s3/conditional.h"
-#include "moss/s3/exchange.h"
 #include "moss/s3/range.h"
+#include "moss/store/object_types.h"
 
 namespace moss::s3 {
 
@@ -22,8 +22,9 @@ struct CopySource {
 // InvalidArgument when it does not name a bucket and a key.
 CopySource parse_copy_source(std::string_view header);
 
-// x-amz-copy-source-if-match and friends, as read preconditions.
-Preconditions copy_source_preconditions(const RequestHead& head);
+// A copy whose source resolved to a delete marker (`src`): InvalidRequest when
+// the request named that version, NoSuchKey otherwise, as S3 answers.
+void refuse_deleted_copy_source(const store::ObjectVersion& src, const CopySource& source);
 
 // x-amz-copy-source-range (UploadPartCopy): exactly "bytes=first-last", both
 // within an object of `object_size` bytes. InvalidArgument otherwise.
