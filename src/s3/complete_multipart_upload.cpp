@@ -128,13 +128,10 @@ awaitable<void> handle_complete_multipart_upload(RequestContext& ctx) {
     add_element(doc.root(), ("Checksum" + upload.checksum_algorithm).c_str(), *checksum);
     add_element(doc.root(), "ChecksumType", upload.checksum_type);
   }
-  http::response<http::string_body> res(ctx.response_head(http::status::ok));
+  auto head = ctx.response_head(http::status::ok);
   // As PutObject: no header for the "null" version of a suspended bucket.
-  if (committed.version_id != "null") res.set("x-amz-version-id", committed.version_id);
-  res.set(http::field::content_type, "application/xml");
-  res.body() = doc.str();
-  res.prepare_payload();
-  co_await ctx.ex.send(std::move(res));
+  if (committed.version_id != "null") head.set("x-amz-version-id", committed.version_id);
+  co_await send_xml(ctx, std::move(head), doc.str());
 }
 
 }  // namespace moss::s3

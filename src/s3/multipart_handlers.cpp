@@ -154,15 +154,12 @@ awaitable<void> handle_create_multipart_upload(RequestContext& ctx) {
   add_element(doc.root(), "Bucket", ctx.bucket);
   add_element(doc.root(), "Key", ctx.key);
   add_element(doc.root(), "UploadId", created.upload_id);
-  http::response<http::string_body> res(ctx.response_head(http::status::ok));
+  auto head = ctx.response_head(http::status::ok);
   if (mode) {
-    res.set("x-amz-checksum-algorithm", created.checksum_algorithm);
-    res.set("x-amz-checksum-type", created.checksum_type);
+    head.set("x-amz-checksum-algorithm", created.checksum_algorithm);
+    head.set("x-amz-checksum-type", created.checksum_type);
   }
-  res.set(http::field::content_type, "application/xml");
-  res.body() = doc.str();
-  res.prepare_payload();
-  co_await ctx.ex.send(std::move(res));
+  co_await send_xml(ctx, std::move(head), doc.str());
 }
 
 awaitable<void> handle_upload_part(RequestContext& ctx) {
@@ -277,12 +274,9 @@ awaitable<void> handle_upload_part_copy(RequestContext& ctx) {
   if (!part.checksum.empty()) {
     add_element(doc.root(), ("Checksum" + part.checksum_algorithm).c_str(), part.checksum);
   }
-  http::response<http::string_body> res(ctx.response_head(http::status::ok));
-  if (src.version_id != "null") res.set("x-amz-copy-source-version-id", src.version_id);
-  res.set(http::field::content_type, "application/xml");
-  res.body() = doc.str();
-  res.prepare_payload();
-  co_await ctx.ex.send(std::move(res));
+  auto head = ctx.response_head(http::status::ok);
+  if (src.version_id != "null") head.set("x-amz-copy-source-version-id", src.version_id);
+  co_await send_xml(ctx, std::move(head), doc.str());
 }
 
 awaitable<void> handle_abort_multipart_upload(RequestContext& ctx) {

@@ -234,11 +234,7 @@ awaitable<void> handle_copy_object(RequestContext& ctx) {
   auto head = ctx.response_head(http::status::ok);
   if (src.version_id != "null") head.set("x-amz-copy-source-version-id", src.version_id);
   if (reports_version_id(*committed)) head.set("x-amz-version-id", committed->version_id);
-  http::response<http::string_body> res(std::move(head));
-  res.set(http::field::content_type, "application/xml");
-  res.body() = doc.str();
-  res.prepare_payload();
-  co_await ctx.ex.send(std::move(res));
+  co_await send_xml(ctx, std::move(head), doc.str());
 }
 
 }  // namespace moss::s3

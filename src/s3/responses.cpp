@@ -37,7 +37,11 @@ http::response<http::string_body> error_response(const S3Error& error, std::stri
 }
 
 awaitable<void> send_xml(RequestContext& ctx, http::status status, std::string xml) {
-  http::response<http::string_body> res(ctx.response_head(status));
+  co_await send_xml(ctx, ctx.response_head(status), std::move(xml));
+}
+
+awaitable<void> send_xml(RequestContext& ctx, ResponseHead head, std::string xml) {
+  http::response<http::string_body> res(std::move(head));
   res.set(http::field::content_type, "application/xml");
   res.body() = std::move(xml);
   res.prepare_payload();

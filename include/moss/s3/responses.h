@@ -13,6 +13,9 @@ http::response<http::string_body> error_response(const S3Error& error, std::stri
                                                  std::string_view request_id, unsigned version);
 
 awaitable<void> send_xml(RequestContext& ctx, http::status status, std::string xml);
+// The same with a head the caller filled in (extra headers such as
+// x-amz-version-id); Content-Type and the length are set here.
+awaitable<void> send_xml(RequestContext& ctx, ResponseHead head, std::string xml);
 // A response without a body (204, or a bare 200).
 awaitable<void> send_empty(RequestContext& ctx, ResponseHead head);
 
