@@ -13,27 +13,15 @@
 
 #include "moss/models/content_hasher.h"
 #include "moss/util/digest.h"
+#include "unit/store/store_files.h"
 #include "unit/store/temp_dir.h"
 
 namespace moss::models {
 namespace {
 
-using store::ObjectStore;
+using moss::testing::read_all;
 
-std::string read_all(const store::OpenedObject& opened) {
-  std::string out;
-  for (const auto& fd : opened.segments) {
-    char buf[4096];
-    off_t at = 0;
-    while (true) {
-      ssize_t n = ::pread(fd.get(), buf, sizeof buf, at);
-      if (n <= 0) break;
-      out.append(buf, static_cast<size_t>(n));
-      at += n;
-    }
-  }
-  return out;
-}
+using store::ObjectStore;
 
 class ModelRegistryTest : public ::testing::Test {
  protected:

@@ -8,20 +8,13 @@
 
 #include "moss/store/lifecycle_policy.h"
 #include "moss/util/clock.h"
+#include "unit/store/store_files.h"
 #include "unit/store/temp_dir.h"
 
 namespace moss::store {
 namespace {
 
-size_t count_files(const std::string& dir) {
-  size_t n = 0;
-  std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
-       it != std::filesystem::recursive_directory_iterator(); ++it) {
-    if (it->is_regular_file()) ++n;
-  }
-  return n;
-}
+using moss::testing::count_files;
 
 class LifecycleWorkerTest : public ::testing::Test {
  protected:

@@ -7,35 +7,16 @@
 #include <filesystem>
 
 #include "moss/store/object_store.h"
+#include "unit/store/store_files.h"
 #include "unit/store/temp_dir.h"
 
 namespace moss::store {
 namespace {
 
+using moss::testing::count_files;
+using moss::testing::read_fd;
+
 namespace fs = std::filesystem;
-
-size_t count_files(const std::string& dir) {
-  size_t n = 0;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec);
-       it != fs::recursive_directory_iterator(); ++it) {
-    if (it->is_regular_file()) ++n;
-  }
-  return n;
-}
-
-std::string read_fd(int fd) {
-  std::string out;
-  char buf[4096];
-  off_t offset = 0;
-  while (true) {
-    ssize_t n = ::pread(fd, buf, sizeof buf, offset);
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-    offset += n;
-  }
-  return out;
-}
 
 class MultipartStoreTest : public ::testing::Test {
  protected:

@@ -6,10 +6,13 @@
 #include <filesystem>
 
 #include "moss/store/object_store.h"
+#include "unit/store/store_files.h"
 #include "unit/store/temp_dir.h"
 
 namespace moss::store {
 namespace {
+
+using moss::testing::read_all;
 
 namespace fs = std::filesystem;
 
@@ -19,21 +22,6 @@ size_t count_blobs(const std::string& dir) {
     for (const auto& f : fs::directory_iterator(sub.path())) n += f.is_regular_file() ? 1 : 0;
   }
   return n;
-}
-
-std::string read_all(const OpenedObject& opened) {
-  std::string out;
-  for (const auto& fd : opened.segments) {
-    char buf[4096];
-    off_t at = 0;
-    while (true) {
-      ssize_t n = ::pread(fd.get(), buf, sizeof buf, at);
-      if (n <= 0) break;
-      out.append(buf, static_cast<size_t>(n));
-      at += n;
-    }
-  }
-  return out;
 }
 
 class TagStoreTest : public ::testing::Test {
