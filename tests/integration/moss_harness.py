@@ -173,6 +173,16 @@ class MossServer:
         self.cleanup()
 
 
+def blob_usage(server):
+    """(files, bytes) under the server's <data>/blobs."""
+    files = size = 0
+    for root, _, names in os.walk(os.path.join(server.data_dir, "blobs")):
+        for name in names:
+            files += 1
+            size += os.path.getsize(os.path.join(root, name))
+    return files, size
+
+
 def client_env(server, **extra):
     """Environment for CLI clients (aws-cli, rclone, node) pointing at `server`."""
     env = dict(os.environ)

@@ -16,25 +16,10 @@ from moss_harness import (MossTestCase, client_env, random_file, sha256_file, wh
 SIZE = 20 * 1024 * 1024
 
 
-class AwsCliRoundTrips:
-    """The tests, shared by both aws-cli generations; a subclass names the command."""
+class AwsCliCommands:
+    """aws-cli run against the test class's server; a subclass names the command."""
 
     command = None  # argv prefix running aws-cli
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.tmp = tempfile.mkdtemp(prefix="moss-awscli-")
-        cls.addClassCleanup(shutil.rmtree, cls.tmp, ignore_errors=True)
-        cls.big = random_file(cls.tmp, SIZE, "big.bin")
-        cls.big_sha256 = sha256_file(cls.big)
-        cls.small = random_file(cls.tmp, 256 * 1024, "small.bin")
-        cls.bucket = "awscli-" + cls.__name__.lower()[-2:]
-        cls.aws("s3", "mb", f"s3://{cls.bucket}")
-        # The 20 MiB object most tests read, stored with one PutObject.
-        cls.fixture_put = cls.s3api("put-object", "--bucket", cls.bucket, "--key",
-                                    "fixture/big.bin", "--body", cls.big)
-
 
     @classmethod
     def aws(cls, *args, check=True):
@@ -50,6 +35,25 @@ class AwsCliRoundTrips:
     @classmethod
     def s3api(cls, *args):
         return json.loads(cls.aws("s3api", *args, "--output", "json").stdout or "{}")
+
+
+class AwsCliRoundTrips(AwsCliCommands):
+    """The tests, shared by both aws-cli generations; a subclass names the command."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tmp = tempfile.mkdtemp(prefix="moss-awscli-")
+        cls.addClassCleanup(shutil.rmtree, cls.tmp, ignore_errors=True)
+        cls.big = random_file(cls.tmp, SIZE, "big.bin")
+        cls.big_sha256 = sha256_file(cls.big)
+        cls.small = random_file(cls.tmp, 256 * 1024, "small.bin")
+        cls.bucket = "awscli-" + cls.__name__.lower()[-2:]
+        cls.aws("s3", "mb", f"s3://{cls.bucket}")
+        # The 20 MiB object most tests read, stored with one PutObject.
+        cls.fixture_put = cls.s3api("put-object", "--bucket", cls.bucket, "--key",
+                                    "fixture/big.bin", "--body", cls.big)
+
 
     def download(self, key):
         """`aws s3 cp` to a local file: ranged GETs in 8 MiB pieces for big objects."""

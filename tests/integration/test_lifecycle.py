@@ -13,21 +13,11 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from moss_harness import MossTestCase
+from moss_harness import MossTestCase, blob_usage
 import signed_http
 
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 MIB = 1024 * 1024
-
-
-def blob_usage(server):
-    """(files, bytes) under <data>/blobs."""
-    files = size = 0
-    for root, _, names in os.walk(os.path.join(server.data_dir, "blobs")):
-        for name in names:
-            files += 1
-            size += os.path.getsize(os.path.join(root, name))
-    return files, size
 
 
 def put_lifecycle_xml(server, bucket, xml, md5=True):

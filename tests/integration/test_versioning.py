@@ -12,7 +12,7 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from moss_harness import MossServer, MossTestCase, boto3_client
+from moss_harness import MossServer, MossTestCase, blob_usage, boto3_client
 import signed_http
 
 NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
@@ -24,16 +24,6 @@ def error_code(ctx):
 
 def status_of(ctx):
     return ctx.exception.response["ResponseMetadata"]["HTTPStatusCode"]
-
-
-def blob_usage(server):
-    """(files, bytes) under <data>/blobs."""
-    files = size = 0
-    for root, _, names in os.walk(os.path.join(server.data_dir, "blobs")):
-        for name in names:
-            files += 1
-            size += os.path.getsize(os.path.join(root, name))
-    return files, size
 
 
 def versions_of(server, bucket, **kwargs):

@@ -10,14 +10,13 @@ import sys
 import tempfile
 import unittest
 
-from moss_harness import MossTestCase, client_env, which
-from test_client_awscli import awscli_v1_version
+from moss_harness import MossTestCase, which
+from test_client_awscli import AwsCliCommands, awscli_v1_version
 
 
-class AwsCliVersioning:
+class AwsCliVersioning(AwsCliCommands):
     """The tests, shared by both aws-cli generations; a subclass names the command."""
 
-    command = None
     label = None  # "v1" or "v2", in bucket names
 
     @classmethod
@@ -25,20 +24,6 @@ class AwsCliVersioning:
         super().setUpClass()
         cls.tmp = tempfile.mkdtemp(prefix="moss-awscli-versioning-")
         cls.addClassCleanup(shutil.rmtree, cls.tmp, ignore_errors=True)
-
-    @classmethod
-    def aws(cls, *args, check=True):
-        proc = subprocess.run([*cls.command, "--endpoint-url", cls.server.endpoint, *args],
-                              env=client_env(cls.server), capture_output=True, text=True,
-                              timeout=300)
-        if check and proc.returncode != 0:
-            raise AssertionError(f"aws {' '.join(args)} exited {proc.returncode}:\n"
-                                 f"{proc.stdout}\n{proc.stderr}")
-        return proc
-
-    @classmethod
-    def s3api(cls, *args):
-        return json.loads(cls.aws("s3api", *args, "--output", "json").stdout or "{}")
 
     def file_with(self, name, data):
         path = os.path.join(self.tmp, name)
