@@ -4,7 +4,7 @@
 #include <array>
 #include <vector>
 
-#include "moss/s3/sigv4.h"
+#include "moss/signing/sigv4.h"
 #include "moss/util/time_format.h"
 
 namespace moss::client {
@@ -42,8 +42,8 @@ void sign_request(Headers& headers, std::string_view method, std::string_view ra
   signed_headers.erase(std::unique(signed_headers.begin(), signed_headers.end()),
                        signed_headers.end());
 
-  s3::HeaderList wire(headers.begin(), headers.end());
-  s3::CanonicalRequestInput in;
+  signing::HeaderList wire(headers.begin(), headers.end());
+  signing::CanonicalRequestInput in;
   in.method = method;
   in.raw_path = raw_path;
   in.raw_query = raw_query;
@@ -52,11 +52,11 @@ void sign_request(Headers& headers, std::string_view method, std::string_view ra
   in.payload_hash = payload_hash;
   // The path and query are built by this client with aws_uri_encode, so they
   // always parse; a failure here is a programming error worth seeing loudly.
-  std::string canonical = s3::canonical_request(in).value_or("");
+  std::string canonical = signing::canonical_request(in).value_or("");
 
-  s3::CredentialScope scope{credentials.access_key_id, date, std::string(region), "s3"};
-  const std::string sts = s3::string_to_sign(amz_date, scope.scope(), canonical);
-  const auto key = s3::derive_signing_key(credentials.secret_access_key, date, region, "s3");
+  signing::CredentialScope scope{credentials.access_key_id, date, std::string(region), "s3"};
+  const std::string sts = signing::string_to_sign(amz_date, scope.scope(), canonical);
+  const auto key = signing::derive_signing_key(credentials.secret_access_key, date, region, "s3");
 
   std::string signed_list;
   for (const auto& h : signed_headers) {
@@ -65,7 +65,7 @@ void sign_request(Headers& headers, std::string_view method, std::string_view ra
   }
   headers.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id +
                                             "/" + scope.scope() + ", SignedHeaders=" + signed_list +
-                                            ", Signature=" + s3::sign(key, sts));
+                                            ", Signature=" + signing::sign(key, sts));
 }
 
 }  // namespace moss::client

@@ -4,18 +4,16 @@
 #include <netinet/tcp.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <boost/beast/core/buffers_range.hpp>
 #include <cerrno>
 
 #include "moss/http/connection.h"
@@ -51,7 +49,7 @@ BeastExchange::BeastExchange(Connection& connection, asio::ip::tcp::socket& sock
   if (!parser_.chunked()) sized_body_remaining_ = parser_.content_length().value_or(0);
 }
 
-const s3::RequestHead& BeastExchange::request() const { return parser_.get().base(); }
+const RequestHead& BeastExchange::request() const { return parser_.get().base(); }
 
 std::optional<uint64_t> BeastExchange::content_length() const {
   if (parser_.chunked()) return std::nullopt;
@@ -80,7 +78,7 @@ void BeastExchange::throw_io_error(error_code ec) const {
   throw boost::system::system_error(ec);
 }
 
-s3::awaitable<void> BeastExchange::send_continue_if_expected() {
+awaitable<void> BeastExchange::send_continue_if_expected() {
   if (continue_sent_ || !expects_continue()) co_return;
   continue_sent_ = true;
   static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -90,7 +88,7 @@ s3::awaitable<void> BeastExchange::send_continue_if_expected() {
   if (ec) throw_io_error(ec);
 }
 
-s3::awaitable<size_t> BeastExchange::read_body(std::span<uint8_t> buf) {
+awaitable<size_t> BeastExchange::read_body(std::span<uint8_t> buf) {
   if (buf.empty()) co_return 0;
   // Even for an empty body: a client that asked gets its 100 whenever the
   // handler wants the body, which keeps the connection reusable.
@@ -117,7 +115,7 @@ s3::awaitable<size_t> BeastExchange::read_body(std::span<uint8_t> buf) {
   co_return 0;
 }
 
-s3::awaitable<size_t> BeastExchange::read_sized_body(std::span<uint8_t> buf) {
+awaitable<size_t> BeastExchange::read_sized_body(std::span<uint8_t> buf) {
   // A Content-Length body needs no decoding, so it bypasses the parser (which
   // reads at most 64 KiB per call and copies every byte once more): bytes that
   // came with the head are taken from the buffer, the rest read straight into
@@ -141,7 +139,7 @@ s3::awaitable<size_t> BeastExchange::read_sized_body(std::span<uint8_t> buf) {
   co_return n;
 }
 
-s3::awaitable<void> BeastExchange::send(bhttp::response<bhttp::string_body> response) {
+awaitable<void> BeastExchange::send(bhttp::response<bhttp::string_body> response) {
   response.keep_alive(keep_alive());
   status_ = static_cast<int>(response.result_int());
   head_sent_ = true;
@@ -152,7 +150,7 @@ s3::awaitable<void> BeastExchange::send(bhttp::response<bhttp::string_body> resp
   if (ec) throw_io_error(ec);
 }
 
-s3::awaitable<void> BeastExchange::send_head(s3::ResponseHead head) {
+awaitable<void> BeastExchange::send_head(ResponseHead head) {
   bhttp::response<bhttp::empty_body> response(std::move(head));
   response.keep_alive(keep_alive());
   status_ = static_cast<int>(response.result_int());
@@ -172,7 +170,7 @@ s3::awaitable<void> BeastExchange::send_head(s3::ResponseHead head) {
   co_return;
 }
 
-s3::awaitable<void> BeastExchange::flush_head(bool more) {
+awaitable<void> BeastExchange::flush_head(bool more) {
   if (!socket_.native_non_blocking()) socket_.native_non_blocking(true);
   size_t done = 0;
   while (done < pending_head_.size()) {
@@ -191,21 +189,21 @@ s3::awaitable<void> BeastExchange::flush_head(bool more) {
   connection_.clear_deadline();
 }
 
-s3::awaitable<void> BeastExchange::finish() {
+awaitable<void> BeastExchange::finish() {
   if (!pending_head_.empty()) co_await flush_head(false);
 }
 
-s3::awaitable<void> BeastExchange::send_body(std::span<const uint8_t> bytes) {
+awaitable<void> BeastExchange::send_body(std::span<const uint8_t> bytes) {
   if (!pending_head_.empty()) co_await flush_head(true);
   connection_.set_deadline(io_timeout_);
-  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
-                                            kAwait);
+  auto [ec, n] =
+      co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()), kAwait);
   connection_.clear_deadline();
   if (ec) throw_io_error(ec);
   bytes_sent_ += n;
 }
 
-s3::awaitable<void> BeastExchange::send_file(int fd, uint64_t offset, uint64_t length) {
+awaitable<void> BeastExchange::send_file(int fd, uint64_t offset, uint64_t length) {
   if (!pending_head_.empty() && length <= kInlineFileLimit) {
     // A small body goes out in the same send(2) as its head: one syscall and
     // one packet instead of a head write and a sendfile.
@@ -252,7 +250,7 @@ s3::awaitable<void> BeastExchange::send_file(int fd, uint64_t offset, uint64_t l
   connection_.clear_deadline();
 }
 
-s3::awaitable<bool> BeastExchange::retry_after_send_error(int error) {
+awaitable<bool> BeastExchange::retry_after_send_error(int error) {
   if (error == EINTR) co_return true;
   if (error != EAGAIN && error != EWOULDBLOCK) co_return false;
   auto [ec] = co_await socket_.async_wait(asio::ip::tcp::socket::wait_write, kAwait);

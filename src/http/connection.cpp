@@ -1,5 +1,8 @@
 #include "moss/http/connection.h"
 
+#include <spdlog/spdlog.h>
+
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -7,13 +10,10 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <array>
-#include <spdlog/spdlog.h>
 
 #include "moss/http/beast_exchange.h"
-#include "moss/s3/errors.h"
-#include "moss/s3/responses.h"
-#include "moss/util/logging.h"
+#include "s3/errors.h"
+#include "s3/responses.h"
 
 namespace moss::http {
 
@@ -33,7 +33,7 @@ constexpr std::chrono::seconds kLingerLimit{10};
 
 // Operational endpoints are answered only to unsigned requests, so a bucket
 // that happens to be named "metrics" stays reachable through S3.
-bool is_signed(const s3::RequestHead& head) {
+bool is_signed(const RequestHead& head) {
   if (head.find(bhttp::field::authorization) != head.end()) return true;
   return head.target().find("X-Amz-") != std::string_view::npos;
 }
@@ -41,9 +41,7 @@ bool is_signed(const s3::RequestHead& head) {
 }  // namespace
 
 Connection::Connection(asio::ip::tcp::socket socket, ConnectionServices services)
-    : socket_(std::move(socket)),
-      timer_(socket_.get_executor()),
-      services_(std::move(services)) {
+    : socket_(std::move(socket)), timer_(socket_.get_executor()), services_(std::move(services)) {
   error_code ec;
   auto endpoint = socket_.remote_endpoint(ec);
   remote_ = ec ? std::string("unknown") : endpoint.address().to_string();
@@ -98,14 +96,13 @@ asio::awaitable<void> Connection::watchdog() {
   }
 }
 
-asio::awaitable<bool> Connection::answer_operational(const s3::RequestHead& head,
-                                                     bool keep_alive) {
+asio::awaitable<bool> Connection::answer_operational(const RequestHead& head, bool keep_alive) {
   if (is_signed(head)) co_return false;
   std::string_view path = head.target().substr(0, head.target().find('?'));
   bhttp::response<bhttp::string_body> res;
   res.version(head.version());
   res.set(bhttp::field::server, "moss");
-  res.set("x-amz-request-id", services_.service->next_request_id());
+  res.set("x-amz-request-id", services_.handler->next_request_id());
   if (path == "/healthz") {
     res.result(bhttp::status::ok);
     res.body() = "ok\n";
@@ -132,27 +129,19 @@ asio::awaitable<bool> Connection::answer_operational(const s3::RequestHead& head
 }
 
 asio::awaitable<void> Connection::reject_head(error_code ec) {
-  // Parse failures are answered (when possible) in S3's terms, then the
-  // connection ends: what follows the bad head cannot be trusted.
-  s3::S3Error error = ec == bhttp::error::header_limit
-                          ? s3::S3Error(s3::S3ErrorCode::kRequestHeaderSectionTooLarge)
-                                .with("MaxSizeAllowed",
-                                      std::to_string(services_.config->max_header_bytes))
-                          : s3::S3Error(s3::S3ErrorCode::kInvalidRequest,
-                                        "The HTTP request could not be parsed: " + ec.message());
-  std::string request_id = services_.service->next_request_id();
-  auto res = s3::error_response(error, "/", request_id, 11);
+  // A head that cannot be parsed is answered (when possible) in the API's
+  // terms, then the connection ends: what follows the bad head cannot be trusted.
+  RejectedHead rejected;
+  rejected.reason = ec == bhttp::error::header_limit ? RejectedHead::Reason::kHeaderTooLarge
+                                                     : RejectedHead::Reason::kMalformed;
+  rejected.detail = ec.message();
+  rejected.max_header_bytes = services_.config->max_header_bytes;
+  rejected.remote_address = remote_;
+  auto res = services_.handler->reject(rejected);
   res.keep_alive(false);
   set_deadline(services_.config->io_timeout);
   co_await bhttp::async_write(socket_, res, kAwait);
   clear_deadline();
-  services_.metrics->record_request("Malformed", static_cast<int>(res.result_int()), 0, 0, 0);
-  // The access log line every request gets, in the dispatcher's format.
-  access_logger()->info(
-      "\"request_id\":\"{}\",\"remote\":\"{}\",\"operation\":\"Malformed\",\"status\":{},"
-      "\"error\":\"{}\",\"detail\":\"{}\"",
-      request_id, json_escape(remote_), res.result_int(), error.info().code,
-      json_escape(ec.message()));
 }
 
 asio::awaitable<void> Connection::linger() {
@@ -162,8 +151,8 @@ asio::awaitable<void> Connection::linger() {
   const auto limit = std::chrono::steady_clock::now() + kLingerLimit;
   std::array<char, 16 * 1024> scratch;
   while (!closed_ && std::chrono::steady_clock::now() < limit) {
-    set_deadline(std::min<std::chrono::steady_clock::duration>(kLingerQuiet,
-                                                               services_.config->io_timeout));
+    set_deadline(
+        std::min<std::chrono::steady_clock::duration>(kLingerQuiet, services_.config->io_timeout));
     auto [read_ec, n] = co_await socket_.async_read_some(asio::buffer(scratch), kAwait);
     if (read_ec) break;
   }
@@ -220,7 +209,7 @@ asio::awaitable<void> Connection::run() {
 
     BeastExchange exchange(*this, socket_, buffer_, parser, remote_, config.io_timeout,
                            keep_alive && !closing_ && !services_.stopping());
-    co_await services_.service->handle(exchange);
+    co_await services_.handler->handle(exchange);
     try {
       co_await exchange.finish();
     } catch (const boost::system::system_error&) {

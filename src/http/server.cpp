@@ -1,5 +1,7 @@
 #include "moss/http/server.h"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -12,8 +14,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include <spdlog/spdlog.h>
-
 #include "moss/http/connection.h"
 
 namespace moss::http {
@@ -23,8 +23,7 @@ using asio::ip::tcp;
 
 class Server::Impl {
  public:
-  Impl(ServerConfig config, s3::S3Service& service, Metrics& metrics,
-       std::function<bool()> ready)
+  Impl(ServerConfig config, RequestHandler& handler, Metrics& metrics, std::function<bool()> ready)
       : config_(std::move(config)),
         threads_(config_.io_threads > 0
                      ? config_.io_threads
@@ -41,7 +40,7 @@ class Server::Impl {
       work_guards_.emplace_back(workers_.back()->get_executor());
     }
     services_.config = &config_;
-    services_.service = &service;
+    services_.handler = &handler;
     services_.metrics = &metrics;
     services_.ready = std::move(ready);
     services_.stopping = [this] { return stopping_.load(); };
@@ -191,9 +190,9 @@ class Server::Impl {
   std::unordered_map<Connection*, std::weak_ptr<Connection>> connections_;
 };
 
-Server::Server(ServerConfig config, s3::S3Service& service, Metrics& metrics,
+Server::Server(ServerConfig config, RequestHandler& handler, Metrics& metrics,
                std::function<bool()> ready)
-    : impl_(std::make_unique<Impl>(std::move(config), service, metrics, std::move(ready))) {}
+    : impl_(std::make_unique<Impl>(std::move(config), handler, metrics, std::move(ready))) {}
 Server::~Server() = default;
 Result<void, std::string> Server::listen() { return impl_->listen(); }
 uint16_t Server::port() const { return impl_->port(); }

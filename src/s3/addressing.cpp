@@ -1,4 +1,4 @@
-#include "moss/s3/addressing.h"
+#include "s3/addressing.h"
 
 #include "moss/util/uri.h"
 
@@ -38,8 +38,7 @@ std::optional<Address> resolve_address(std::string_view raw_path, std::string_vi
         iequals(name.substr(name.size() - domain.size()), domain)) {
       auto key = percent_decode(path);
       if (!key) return std::nullopt;
-      return Address{std::string(name.substr(0, name.size() - domain.size() - 1)),
-                     std::move(*key)};
+      return Address{std::string(name.substr(0, name.size() - domain.size() - 1)), std::move(*key)};
     }
   }
 

@@ -1,4 +1,4 @@
-#include "moss/s3/errors.h"
+#include "s3/errors.h"
 
 #include <array>
 
@@ -43,8 +43,7 @@ constexpr std::array kErrors = {
                 "order by part number."},
     S3ErrorInfo{"InvalidRange", 416, "The requested range is not satisfiable"},
     S3ErrorInfo{"InvalidRequest", 400, "Invalid Request"},
-    S3ErrorInfo{"InvalidStorageClass", 400,
-                "The storage class you specified is not valid"},
+    S3ErrorInfo{"InvalidStorageClass", 400, "The storage class you specified is not valid"},
     S3ErrorInfo{"InvalidTag", 400, "The tag provided was not a valid tag."},
     S3ErrorInfo{"KeyTooLongError", 400, "Your key is too long"},
     S3ErrorInfo{"MalformedXML", 400,
@@ -56,13 +55,11 @@ constexpr std::array kErrors = {
     S3ErrorInfo{"MissingSecurityHeader", 400, "Your request is missing a required header."},
     S3ErrorInfo{"NoSuchBucket", 404, "The specified bucket does not exist"},
     S3ErrorInfo{"NoSuchKey", 404, "The specified key does not exist."},
-    S3ErrorInfo{"NoSuchLifecycleConfiguration", 404,
-                "The lifecycle configuration does not exist"},
+    S3ErrorInfo{"NoSuchLifecycleConfiguration", 404, "The lifecycle configuration does not exist"},
     S3ErrorInfo{"NoSuchUpload", 404,
                 "The specified upload does not exist. The upload ID may be invalid, or the upload "
                 "may have been aborted or completed."},
-    S3ErrorInfo{"NoSuchVersion", 404,
-                "The specified version does not exist."},
+    S3ErrorInfo{"NoSuchVersion", 404, "The specified version does not exist."},
     S3ErrorInfo{"NotImplemented", 501,
                 "A header or query you provided requested a function that is not implemented."},
     S3ErrorInfo{"NotModified", 304, "Not Modified"},

@@ -1,4 +1,4 @@
-#include "moss/s3/model_errors.h"
+#include "s3/model_errors.h"
 
 #include <spdlog/spdlog.h>
 

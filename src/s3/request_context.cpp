@@ -1,4 +1,4 @@
-#include "moss/s3/request_context.h"
+#include "s3/request_context.h"
 
 namespace moss::s3 {
 

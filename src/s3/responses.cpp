@@ -1,8 +1,8 @@
-#include "moss/s3/responses.h"
+#include "s3/responses.h"
 
 #include <sstream>
 
-#include "moss/s3/xml.h"
+#include "s3/xml.h"
 
 namespace moss::s3 {
 

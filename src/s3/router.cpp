@@ -1,4 +1,4 @@
-#include "moss/s3/router.h"
+#include "s3/router.h"
 
 #include <algorithm>
 #include <array>
@@ -9,12 +9,33 @@ namespace {
 // Subresources of real S3 operations moss does not implement: asking for one
 // answers 501 NotImplemented rather than silently running a different operation.
 constexpr std::array kUnimplementedSubresources = {
-    "accelerate", "acl",        "analytics",   "attributes", "cors",        "encryption",
-    "intelligent-tiering",      "inventory",   "legal-hold", "logging",     "metrics",
-    "notification",             "object-lock", "ownershipControls",         "policy",
-    "policyStatus",             "publicAccessBlock",         "replication", "requestPayment",
-    "restore",    "retention",  "select",      "tagging",    "torrent",     "website",
-    "session",    "renameObject",
+    "accelerate",
+    "acl",
+    "analytics",
+    "attributes",
+    "cors",
+    "encryption",
+    "intelligent-tiering",
+    "inventory",
+    "legal-hold",
+    "logging",
+    "metrics",
+    "notification",
+    "object-lock",
+    "ownershipControls",
+    "policy",
+    "policyStatus",
+    "publicAccessBlock",
+    "replication",
+    "requestPayment",
+    "restore",
+    "retention",
+    "select",
+    "tagging",
+    "torrent",
+    "website",
+    "session",
+    "renameObject",
 };
 
 std::string_view unimplemented_subresource(const QueryParams& query) {
@@ -85,7 +106,7 @@ Operation route(http::verb method, const Target& target, const QueryParams& q,
     case V::put:
       if (has_param(q, "partNumber") && has_param(q, "uploadId")) {
         return head.find("x-amz-copy-source") != head.end() ? Operation::kUploadPartCopy
-                                                             : Operation::kUploadPart;
+                                                            : Operation::kUploadPart;
       }
       if (head.find("x-amz-copy-source") != head.end()) return Operation::kCopyObject;
       return Operation::kPutObject;
@@ -103,49 +124,92 @@ Operation route(http::verb method, const Target& target, const QueryParams& q,
 
 std::string_view operation_name(Operation op) {
   switch (op) {
-    case Operation::kListBuckets: return "ListBuckets";
-    case Operation::kCreateBucket: return "CreateBucket";
-    case Operation::kDeleteBucket: return "DeleteBucket";
-    case Operation::kHeadBucket: return "HeadBucket";
-    case Operation::kGetBucketLocation: return "GetBucketLocation";
-    case Operation::kGetBucketVersioning: return "GetBucketVersioning";
-    case Operation::kPutBucketVersioning: return "PutBucketVersioning";
-    case Operation::kGetBucketLifecycle: return "GetBucketLifecycleConfiguration";
-    case Operation::kPutBucketLifecycle: return "PutBucketLifecycleConfiguration";
-    case Operation::kDeleteBucketLifecycle: return "DeleteBucketLifecycle";
-    case Operation::kListObjects: return "ListObjects";
-    case Operation::kListObjectsV2: return "ListObjectsV2";
-    case Operation::kListObjectVersions: return "ListObjectVersions";
-    case Operation::kListMultipartUploads: return "ListMultipartUploads";
-    case Operation::kDeleteObjects: return "DeleteObjects";
-    case Operation::kPutObject: return "PutObject";
-    case Operation::kCopyObject: return "CopyObject";
-    case Operation::kGetObject: return "GetObject";
-    case Operation::kHeadObject: return "HeadObject";
-    case Operation::kDeleteObject: return "DeleteObject";
-    case Operation::kCreateMultipartUpload: return "CreateMultipartUpload";
-    case Operation::kUploadPart: return "UploadPart";
-    case Operation::kUploadPartCopy: return "UploadPartCopy";
-    case Operation::kCompleteMultipartUpload: return "CompleteMultipartUpload";
-    case Operation::kAbortMultipartUpload: return "AbortMultipartUpload";
-    case Operation::kListParts: return "ListParts";
-    case Operation::kPutTag: return "PutTag";
-    case Operation::kGetTag: return "GetTag";
-    case Operation::kHeadTag: return "HeadTag";
-    case Operation::kGetTagDocument: return "GetTagDocument";
-    case Operation::kDeleteTag: return "DeleteTag";
-    case Operation::kRegistryListModels: return "RegistryListModels";
-    case Operation::kRegistryGetModel: return "RegistryGetModel";
-    case Operation::kRegistryGetTag: return "RegistryGetTag";
-    case Operation::kRegistryPutTag: return "RegistryPutTag";
-    case Operation::kRegistryDeleteTag: return "RegistryDeleteTag";
-    case Operation::kRegistryTagHistory: return "RegistryTagHistory";
-    case Operation::kRegistryTagRollback: return "RegistryTagRollback";
-    case Operation::kRegistryUnknown: return "RegistryUnknown";
-    case Operation::kRunLifecycle: return "RunLifecycle";
-    case Operation::kNotImplemented: return "NotImplemented";
-    case Operation::kMethodNotAllowed: return "MethodNotAllowed";
-    case Operation::kUnknown: return "Unknown";
+    case Operation::kListBuckets:
+      return "ListBuckets";
+    case Operation::kCreateBucket:
+      return "CreateBucket";
+    case Operation::kDeleteBucket:
+      return "DeleteBucket";
+    case Operation::kHeadBucket:
+      return "HeadBucket";
+    case Operation::kGetBucketLocation:
+      return "GetBucketLocation";
+    case Operation::kGetBucketVersioning:
+      return "GetBucketVersioning";
+    case Operation::kPutBucketVersioning:
+      return "PutBucketVersioning";
+    case Operation::kGetBucketLifecycle:
+      return "GetBucketLifecycleConfiguration";
+    case Operation::kPutBucketLifecycle:
+      return "PutBucketLifecycleConfiguration";
+    case Operation::kDeleteBucketLifecycle:
+      return "DeleteBucketLifecycle";
+    case Operation::kListObjects:
+      return "ListObjects";
+    case Operation::kListObjectsV2:
+      return "ListObjectsV2";
+    case Operation::kListObjectVersions:
+      return "ListObjectVersions";
+    case Operation::kListMultipartUploads:
+      return "ListMultipartUploads";
+    case Operation::kDeleteObjects:
+      return "DeleteObjects";
+    case Operation::kPutObject:
+      return "PutObject";
+    case Operation::kCopyObject:
+      return "CopyObject";
+    case Operation::kGetObject:
+      return "GetObject";
+    case Operation::kHeadObject:
+      return "HeadObject";
+    case Operation::kDeleteObject:
+      return "DeleteObject";
+    case Operation::kCreateMultipartUpload:
+      return "CreateMultipartUpload";
+    case Operation::kUploadPart:
+      return "UploadPart";
+    case Operation::kUploadPartCopy:
+      return "UploadPartCopy";
+    case Operation::kCompleteMultipartUpload:
+      return "CompleteMultipartUpload";
+    case Operation::kAbortMultipartUpload:
+      return "AbortMultipartUpload";
+    case Operation::kListParts:
+      return "ListParts";
+    case Operation::kPutTag:
+      return "PutTag";
+    case Operation::kGetTag:
+      return "GetTag";
+    case Operation::kHeadTag:
+      return "HeadTag";
+    case Operation::kGetTagDocument:
+      return "GetTagDocument";
+    case Operation::kDeleteTag:
+      return "DeleteTag";
+    case Operation::kRegistryListModels:
+      return "RegistryListModels";
+    case Operation::kRegistryGetModel:
+      return "RegistryGetModel";
+    case Operation::kRegistryGetTag:
+      return "RegistryGetTag";
+    case Operation::kRegistryPutTag:
+      return "RegistryPutTag";
+    case Operation::kRegistryDeleteTag:
+      return "RegistryDeleteTag";
+    case Operation::kRegistryTagHistory:
+      return "RegistryTagHistory";
+    case Operation::kRegistryTagRollback:
+      return "RegistryTagRollback";
+    case Operation::kRegistryUnknown:
+      return "RegistryUnknown";
+    case Operation::kRunLifecycle:
+      return "RunLifecycle";
+    case Operation::kNotImplemented:
+      return "NotImplemented";
+    case Operation::kMethodNotAllowed:
+      return "MethodNotAllowed";
+    case Operation::kUnknown:
+      return "Unknown";
   }
   return "Unknown";
 }

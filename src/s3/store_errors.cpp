@@ -1,4 +1,4 @@
-#include "moss/s3/store_errors.h"
+#include "s3/store_errors.h"
 
 #include <spdlog/spdlog.h>
 

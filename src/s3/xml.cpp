@@ -1,8 +1,8 @@
-#include "moss/s3/xml.h"
+#include "s3/xml.h"
 
 #include <sstream>
 
-#include "moss/s3/errors.h"
+#include "s3/errors.h"
 
 namespace moss::s3 {
 

@@ -1,4 +1,4 @@
-// s3::Exchange over a Beast request parser and a TCP socket. Chunked request
+// Exchange over a Beast request parser and a TCP socket. Chunked request
 // bodies are pulled through the buffer_body parser (Beast removes the transfer
 // coding); Content-Length bodies are read straight into the caller's buffer.
 // Response bodies are written directly or sent from files with sendfile(2),
@@ -11,29 +11,29 @@
 #include <boost/beast/http/parser.hpp>
 #include <string>
 
-#include "moss/s3/exchange.h"
+#include "moss/http/exchange.h"
 
 namespace moss::http {
 
 class Connection;
 
-class BeastExchange final : public s3::Exchange {
+class BeastExchange final : public Exchange {
  public:
   BeastExchange(Connection& connection, boost::asio::ip::tcp::socket& socket,
                 boost::beast::flat_buffer& buffer,
                 boost::beast::http::request_parser<boost::beast::http::buffer_body>& parser,
                 std::string_view remote, std::chrono::seconds io_timeout, bool keep_alive);
 
-  const s3::RequestHead& request() const override;
+  const RequestHead& request() const override;
   std::string_view remote_address() const override { return remote_; }
   std::optional<uint64_t> content_length() const override;
-  s3::awaitable<size_t> read_body(std::span<uint8_t> buf) override;
+  awaitable<size_t> read_body(std::span<uint8_t> buf) override;
   bool body_complete() const override;
 
-  s3::awaitable<void> send(s3::http::response<s3::http::string_body> response) override;
-  s3::awaitable<void> send_head(s3::ResponseHead head) override;
-  s3::awaitable<void> send_body(std::span<const uint8_t> bytes) override;
-  s3::awaitable<void> send_file(int fd, uint64_t offset, uint64_t length) override;
+  awaitable<void> send(StringResponse response) override;
+  awaitable<void> send_head(ResponseHead head) override;
+  awaitable<void> send_body(std::span<const uint8_t> bytes) override;
+  awaitable<void> send_file(int fd, uint64_t offset, uint64_t length) override;
   bool head_sent() const override { return head_sent_; }
   void close_after_response() override { keep_alive_ = false; }
   int response_status() const override { return status_; }
@@ -45,19 +45,19 @@ class BeastExchange final : public s3::Exchange {
   // Sends a response head that send_head() left pending because no body
   // followed it (HEAD, empty objects). The connection calls it after the
   // handler; it throws like the send functions.
-  s3::awaitable<void> finish();
+  awaitable<void> finish();
 
  private:
   bool expects_continue() const;
-  s3::awaitable<void> send_continue_if_expected();
-  s3::awaitable<size_t> read_sized_body(std::span<uint8_t> buf);
+  awaitable<void> send_continue_if_expected();
+  awaitable<size_t> read_sized_body(std::span<uint8_t> buf);
   [[noreturn]] void throw_io_error(boost::system::error_code ec) const;
   // Writes pending_head_ with send(2); `more` (MSG_MORE) tells the kernel a
   // body follows at once, so head and body leave in the same packets.
-  s3::awaitable<void> flush_head(bool more);
+  awaitable<void> flush_head(bool more);
   // After a non-blocking send(2) or sendfile(2) failed with `error`: true when
   // the call should be retried (interrupted, or the socket is writable again).
-  s3::awaitable<bool> retry_after_send_error(int error);
+  awaitable<bool> retry_after_send_error(int error);
   void set_cork(bool on);
 
   Connection& connection_;
@@ -68,7 +68,7 @@ class BeastExchange final : public s3::Exchange {
   std::chrono::seconds io_timeout_;
   bool keep_alive_;
   uint64_t sized_body_remaining_ = 0;  // Content-Length bodies
-  bool continue_sent_ = false;  // "100 Continue" went out
+  bool continue_sent_ = false;         // "100 Continue" went out
   bool head_sent_ = false;
   // A head from send_head() not yet on the wire: it goes out with the first
   // body bytes (small files in the same send(2)), or in finish().

@@ -25,7 +25,7 @@ namespace moss::http {
 // What the connection needs from the server.
 struct ConnectionServices {
   const ServerConfig* config = nullptr;
-  s3::S3Service* service = nullptr;
+  RequestHandler* handler = nullptr;
   Metrics* metrics = nullptr;
   std::function<bool()> ready;
   std::function<bool()> stopping;
@@ -57,7 +57,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   boost::asio::awaitable<void> watchdog();
-  boost::asio::awaitable<bool> answer_operational(const s3::RequestHead& head, bool keep_alive);
+  boost::asio::awaitable<bool> answer_operational(const RequestHead& head, bool keep_alive);
   boost::asio::awaitable<void> reject_head(boost::system::error_code ec);
   boost::asio::awaitable<void> linger();
   void close();

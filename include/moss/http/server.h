@@ -1,7 +1,7 @@
 // The HTTP/1.1 server: accepts connections, runs one coroutine per connection
 // (read a request head, serve it, repeat), answers the operational endpoints
 // itself (/healthz, /readyz, /metrics, unauthenticated only) and hands every
-// other request to the S3 service.
+// other request to the RequestHandler (the S3 front door; exchange.h).
 //
 // Threads: `io_threads` network threads, each with its own io_context; a
 // connection stays on the thread that accepted it. A control context on the
@@ -18,7 +18,7 @@
 #include <memory>
 #include <string>
 
-#include "moss/s3/s3_service.h"
+#include "moss/http/exchange.h"
 #include "moss/util/metrics.h"
 #include "moss/util/result.h"
 
@@ -42,7 +42,7 @@ struct ServerConfig {
 class Server {
  public:
   // `ready` answers /readyz (besides the server not shutting down).
-  Server(ServerConfig config, s3::S3Service& service, Metrics& metrics,
+  Server(ServerConfig config, RequestHandler& handler, Metrics& metrics,
          std::function<bool()> ready);
   ~Server();
 

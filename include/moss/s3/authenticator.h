@@ -14,13 +14,16 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "moss/s3/aws_chunked_decoder.h"
 #include "moss/s3/credentials.h"
 #include "moss/s3/exchange.h"
-#include "moss/s3/sigv4.h"
+#include "moss/signing/sigv4.h"
 #include "moss/util/uri.h"
 
 namespace moss::s3 {
+
+using signing::ChunkSigningContext;
+using signing::CredentialScope;
+using signing::SigningKey;
 
 enum class PayloadMode {
   kUnsigned,                  // UNSIGNED-PAYLOAD, and every presigned request

@@ -1,6 +1,8 @@
 // The S3 front door: addresses, routes and authenticates each request, runs
-// its handler, renders any S3Error as the XML error response, and writes the
-// access log line and request metrics.
+// its handler, renders any S3Error as the XML error response (JSON for the
+// registry API), and writes the access log line and request metrics. It is
+// the http layer's RequestHandler, and the one place that does these things,
+// for rejected heads too.
 #pragma once
 
 #include <atomic>
@@ -8,21 +10,25 @@
 #include <string>
 
 #include "moss/s3/exchange.h"
-#include "moss/s3/request_context.h"
 #include "moss/util/metrics.h"
+#include "s3/request_context.h"
 
 namespace moss::s3 {
 
-class S3Service {
+struct RequestContext;
+
+class S3Service final : public ::moss::http::RequestHandler {
  public:
   S3Service(ServiceState state, Metrics& metrics);
 
   // Serves one request. Never throws: failures become S3 error responses, or
   // a connection marked for closing when the response had already begun.
-  awaitable<void> handle(Exchange& ex);
+  awaitable<void> handle(Exchange& ex) override;
+  // A head the transport rejected: S3's error, logged and counted.
+  ::moss::http::StringResponse reject(const ::moss::http::RejectedHead& rejected) override;
+  std::string next_request_id() override;
 
   ServiceState& state() { return state_; }
-  std::string next_request_id();
 
  private:
   awaitable<void> process(RequestContext& ctx);

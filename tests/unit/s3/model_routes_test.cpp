@@ -1,4 +1,4 @@
-#include "moss/s3/model_routes.h"
+#include "s3/model_routes.h"
 
 #include <gtest/gtest.h>
 

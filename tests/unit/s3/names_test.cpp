@@ -1,4 +1,4 @@
-#include "moss/s3/names.h"
+#include "s3/names.h"
 
 #include <gtest/gtest.h>
 

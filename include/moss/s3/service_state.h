@@ -1,0 +1,43 @@
+// The long-lived services and settings every request shares, as the server
+// command assembles them (cli/serve_command.cpp) for the S3 front door.
+#pragma once
+
+#include <boost/asio/thread_pool.hpp>
+#include <cstdint>
+#include <string>
+
+namespace moss::models {
+class ContentHasher;
+class ModelRegistry;
+}  // namespace moss::models
+namespace moss::store {
+class LifecycleWorker;
+class ObjectStore;
+}  // namespace moss::store
+
+namespace moss::s3 {
+
+class Authenticator;
+
+struct ServiceConfig {
+  std::string region = "us-east-1";
+  // Virtual-hosted-style addressing (bucket.DOMAIN) when not empty.
+  std::string domain;
+  // S3's limit for a single PUT; larger objects need a multipart upload.
+  uint64_t max_put_size = 5ull << 30;
+  // Bytes moved per read/write on the upload path.
+  size_t io_buffer_size = 1 << 20;
+};
+
+// Long-lived services shared by all requests.
+struct ServiceState {
+  ServiceConfig config;
+  store::ObjectStore* store = nullptr;
+  boost::asio::thread_pool* blocking = nullptr;  // fsync, commits
+  Authenticator* authenticator = nullptr;
+  models::ModelRegistry* registry = nullptr;        // tags and the registry API
+  models::ContentHasher* content_hasher = nullptr;  // SHA-256 of completed uploads
+  store::LifecycleWorker* lifecycle = nullptr;      // POST /_moss/lifecycle/run
+};
+
+}  // namespace moss::s3

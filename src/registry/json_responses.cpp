@@ -1,0 +1,35 @@
+#include "registry/json_responses.h"
+
+#include <nlohmann/json.hpp>
+
+namespace moss::s3 {
+
+http::response<http::string_body> json_error_response(const S3Error& error,
+                                                      std::string_view request_id,
+                                                      unsigned version) {
+  http::response<http::string_body> res;
+  res.version(version);
+  res.result(static_cast<http::status>(error.info().http_status));
+  res.set(http::field::server, "moss");
+  res.set("x-amz-request-id", request_id);
+  for (const auto& [name, value] : error.headers()) res.set(name, value);
+  if (error.info().http_status != 304) {
+    nlohmann::json body = {
+        {"error",
+         {{"code", error.info().code}, {"message", error.message()}, {"request_id", request_id}}}};
+    res.set(http::field::content_type, "application/json");
+    res.body() = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  res.prepare_payload();
+  return res;
+}
+
+awaitable<void> send_json(RequestContext& ctx, ResponseHead head, const nlohmann::json& doc) {
+  http::response<http::string_body> res(std::move(head));
+  res.set(http::field::content_type, "application/json");
+  res.body() = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  res.prepare_payload();
+  co_await ctx.ex.send(std::move(res));
+}
+
+}  // namespace moss::s3

@@ -1,0 +1,126 @@
+// The registry API (docs/models.md, "Registry API"): JSON over HTTP under
+// /_moss/v1/, authenticated with SigV4 like S3 (s3_service.cpp routes and
+// authenticates before this runs), errors as JSON (json_responses.h).
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "moss/models/registry_documents.h"
+#include "moss/util/offload.h"
+#include "registry/json_responses.h"
+#include "s3/handlers/handlers.h"
+#include "s3/handlers/tag_requests.h"
+#include "s3/model_errors.h"
+#include "s3/model_routes.h"
+#include "s3/responses.h"
+
+namespace moss::s3 {
+namespace {
+
+constexpr std::string_view kDefaultBucket = "models";
+constexpr int kHistoryLimit = 1000;
+
+std::string bucket_param(const RequestContext& ctx) {
+  const std::string* b = ctx.param("bucket");
+  return b && !b->empty() ? *b : std::string(kDefaultBucket);
+}
+
+std::string required_param(const RequestContext& ctx, std::string_view name) {
+  const std::string* value = ctx.param(name);
+  if (!value || value->empty()) {
+    throw S3Error(S3ErrorCode::kInvalidArgument,
+                  "The query parameter " + std::string(name) + " is required.")
+        .with("ArgumentName", std::string(name));
+  }
+  return *value;
+}
+
+std::optional<int64_t> history_entry_param(const RequestContext& ctx) {
+  const std::string* to = ctx.param("to");
+  if (!to) return std::nullopt;
+  int64_t n = 0;
+  auto [p, ec] = std::from_chars(to->data(), to->data() + to->size(), n);
+  if (ec != std::errc() || p != to->data() + to->size() || n < 1) {
+    throw S3Error(S3ErrorCode::kInvalidArgument, "to must be a history entry number (1, 2, ...).")
+        .with("ArgumentName", "to")
+        .with("ArgumentValue", *to);
+  }
+  return n;
+}
+
+ResponseHead tag_head(const RequestContext& ctx, const models::TagView& view) {
+  auto head = ctx.response_head(http::status::ok);
+  head.set(http::field::etag, "\"" + view.record.etag + "\"");
+  return head;
+}
+
+}  // namespace
+
+awaitable<void> handle_registry(RequestContext& ctx) {
+  auto& registry = ctx.registry();
+  const std::string bucket = bucket_param(ctx);
+  auto blocking = [&](auto fn) { return offload(*ctx.service.blocking, std::move(fn)); };
+
+  switch (ctx.op) {
+    case Operation::kRegistryListModels: {
+      const std::string client = client_id(ctx);
+      auto models =
+          value_or_throw(co_await blocking([&] { return registry.list_models(bucket, client); }));
+      co_return co_await send_json(ctx, ctx.response_head(http::status::ok),
+                                   models::models_document(bucket, models));
+    }
+    case Operation::kRegistryGetModel: {
+      const std::string name = required_param(ctx, "name");
+      const std::string client = client_id(ctx);
+      auto model = value_or_throw(
+          co_await blocking([&] { return registry.get_model(bucket, name, client); }));
+      co_return co_await send_json(ctx, ctx.response_head(http::status::ok),
+                                   models::model_document(model));
+    }
+    case Operation::kRegistryGetTag: {
+      const std::string model = required_param(ctx, "model");
+      const std::string tag = required_param(ctx, "tag");
+      auto view = value_or_throw(registry.get_tag(bucket, model, tag, client_id(ctx)));
+      co_return co_await send_json(ctx, tag_head(ctx, view), models::tag_document(view));
+    }
+    case Operation::kRegistryPutTag: {
+      const std::string model = required_param(ctx, "model");
+      const std::string tag = required_param(ctx, "tag");
+      auto change = tag_change(ctx);
+      auto targets =
+          value_or_throw(models::parse_target_request(co_await read_tag_request_body(ctx)));
+      auto view = value_or_throw(
+          co_await blocking([&] { return registry.set_tag(bucket, model, tag, targets, change); }));
+      co_return co_await send_json(ctx, tag_head(ctx, view), models::tag_document(view));
+    }
+    case Operation::kRegistryDeleteTag: {
+      const std::string model = required_param(ctx, "model");
+      const std::string tag = required_param(ctx, "tag");
+      auto change = tag_change(ctx);
+      value_or_throw(
+          co_await blocking([&] { return registry.delete_tag(bucket, model, tag, change); }));
+      co_return co_await send_empty(ctx, ctx.response_head(http::status::no_content));
+    }
+    case Operation::kRegistryTagHistory: {
+      const std::string model = required_param(ctx, "model");
+      const std::string tag = required_param(ctx, "tag");
+      auto entries = value_or_throw(registry.history(bucket, model, tag, kHistoryLimit));
+      co_return co_await send_json(ctx, ctx.response_head(http::status::ok),
+                                   models::history_document(bucket, model, tag, entries));
+    }
+    case Operation::kRegistryTagRollback: {
+      const std::string model = required_param(ctx, "model");
+      const std::string tag = required_param(ctx, "tag");
+      const auto to = history_entry_param(ctx);
+      auto change = tag_change(ctx);
+      auto view = value_or_throw(
+          co_await blocking([&] { return registry.rollback(bucket, model, tag, to, change); }));
+      co_return co_await send_json(ctx, tag_head(ctx, view), models::tag_document(view));
+    }
+    default:
+      break;
+  }
+  if (is_registry_path(ctx.key)) throw S3Error(S3ErrorCode::kMethodNotAllowed);
+  throw S3Error(S3ErrorCode::kNoSuchKey, "No registry API at /_moss/" + ctx.key + ".");
+}
+
+}  // namespace moss::s3

@@ -1,0 +1,107 @@
+// Every S3 error moss can answer with, in one table: the error code, its HTTP
+// status and a default message (as AWS words them). Handlers throw S3Error; the
+// dispatcher renders it once as the S3 XML error body.
+#pragma once
+
+#include <exception>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace moss::s3 {
+
+enum class S3ErrorCode {
+  kAccessDenied,
+  kAuthorizationHeaderMalformed,
+  kAuthorizationQueryParametersError,
+  kBadDigest,
+  kBucketAlreadyExists,
+  kBucketAlreadyOwnedByYou,
+  kBucketNotEmpty,
+  kConditionalRequestConflict,
+  kEntityTooLarge,
+  kEntityTooSmall,
+  kExpiredToken,
+  kIncompleteBody,
+  kInternalError,
+  kInvalidAccessKeyId,
+  kInvalidArgument,
+  kInvalidBucketName,
+  kInvalidDigest,
+  kInvalidPart,
+  kInvalidPartOrder,
+  kInvalidRange,
+  kInvalidRequest,
+  kInvalidStorageClass,
+  kInvalidTag,
+  kKeyTooLongError,
+  kMalformedXML,
+  kMethodNotAllowed,
+  kMissingContentLength,
+  kMissingSecurityHeader,
+  kNoSuchBucket,
+  kNoSuchKey,
+  kNoSuchLifecycleConfiguration,
+  kNoSuchUpload,
+  kNoSuchVersion,
+  kNotImplemented,
+  kNotModified,
+  kPreconditionFailed,
+  kRequestHeaderSectionTooLarge,
+  kRequestTimeTooSkewed,
+  kRequestTimeout,
+  kServiceUnavailable,
+  kSignatureDoesNotMatch,
+  kSlowDown,
+  kXAmzContentSHA256Mismatch,
+  kInvalidChunkSizeError,
+  kMalformedTrailerError,
+  kInvalidURI,
+  kMetadataTooLarge,
+  kInvalidTagTarget,  // moss model layer: missing target, or a chain that loops
+  kTagChainTooLong,   // moss model layer: more than 8 hops
+  kNoSuchTag,         // moss model layer
+};
+
+struct S3ErrorInfo {
+  std::string_view code;  // "NoSuchKey"
+  int http_status;        // 404
+  std::string_view message;
+};
+
+const S3ErrorInfo& error_info(S3ErrorCode code);
+
+class S3Error : public std::exception {
+ public:
+  explicit S3Error(S3ErrorCode code, std::string message = {})
+      : code_(code), message_(std::move(message)) {}
+
+  S3ErrorCode code() const { return code_; }
+  const S3ErrorInfo& info() const { return error_info(code_); }
+  // The specific message, else the table's default.
+  std::string message() const { return message_.empty() ? std::string(info().message) : message_; }
+  const char* what() const noexcept override { return info().code.data(); }
+
+  // Extra elements of the XML body (e.g. <Key>, <BucketName>, <StringToSign>).
+  S3Error& with(std::string name, std::string value) {
+    details_.emplace_back(std::move(name), std::move(value));
+    return *this;
+  }
+  const std::vector<std::pair<std::string, std::string>>& details() const { return details_; }
+
+  // Extra response headers (e.g. x-amz-delete-marker on a 404).
+  S3Error& header(std::string name, std::string value) {
+    headers_.emplace_back(std::move(name), std::move(value));
+    return *this;
+  }
+  const std::vector<std::pair<std::string, std::string>>& headers() const { return headers_; }
+
+ private:
+  S3ErrorCode code_;
+  std::string message_;
+  std::vector<std::pair<std::string, std::string>> details_;
+  std::vector<std::pair<std::string, std::string>> headers_;
+};
+
+}  // namespace moss::s3

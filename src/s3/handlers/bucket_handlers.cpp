@@ -1,0 +1,80 @@
+// Buckets: ListBuckets, CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation.
+#include "moss/util/clock.h"
+#include "moss/util/offload.h"
+#include "moss/util/time_format.h"
+#include "s3/handlers/handlers.h"
+#include "s3/handlers/owner.h"
+#include "s3/names.h"
+#include "s3/payload/payload_reader.h"
+#include "s3/responses.h"
+#include "s3/store_errors.h"
+#include "s3/xml.h"
+
+namespace moss::s3 {
+
+awaitable<void> handle_list_buckets(RequestContext& ctx) {
+  auto buckets = value_or_throw(ctx.store().metadata().list_buckets());
+  XmlResponse doc("ListAllMyBucketsResult");
+  add_owner(doc.root(), ctx.auth.key);
+  auto list = doc.root().append_child("Buckets");
+  for (const auto& b : buckets) {
+    auto node = list.append_child("Bucket");
+    add_element(node, "Name", b.name);
+    add_element(node, "CreationDate", format_iso8601(b.created_ns));
+  }
+  co_await send_xml(ctx, http::status::ok, doc.str());
+}
+
+awaitable<void> handle_create_bucket(RequestContext& ctx) {
+  if (!is_valid_bucket_name(ctx.bucket)) {
+    throw S3Error(S3ErrorCode::kInvalidBucketName).with("BucketName", ctx.bucket);
+  }
+  // An optional CreateBucketConfiguration names a location; moss has one region.
+  PayloadReader body(ctx.ex, ctx.auth);
+  std::string config = co_await body.read_all(64 * 1024);
+  if (!config.empty()) {
+    auto doc = parse_request_xml(config, "CreateBucketConfiguration");
+    auto location = child_text(doc.document_element(), "LocationConstraint");
+    if (!location.empty() && location != ctx.config().region) {
+      throw S3Error(S3ErrorCode::kInvalidArgument,
+                    "The specified location-constraint is not valid; this server serves " +
+                        ctx.config().region + ".")
+          .with("ArgumentName", "LocationConstraint")
+          .with("ArgumentValue", location);
+    }
+  }
+  auto& store = ctx.store();
+  std::string owner = ctx.auth.key.access_key_id;
+  value_or_throw(co_await offload(*ctx.service.blocking, [&] {
+    return store.metadata().create_bucket(ctx.bucket, owner, now_unix_nanos());
+  }));
+  auto head = ctx.response_head(http::status::ok);
+  head.set(http::field::location, "/" + ctx.bucket);
+  co_await send_empty(ctx, std::move(head));
+}
+
+awaitable<void> handle_delete_bucket(RequestContext& ctx) {
+  auto& store = ctx.store();
+  value_or_throw(co_await offload(*ctx.service.blocking,
+                                  [&] { return store.metadata().delete_bucket(ctx.bucket); }));
+  co_await send_empty(ctx, ctx.response_head(http::status::no_content));
+}
+
+awaitable<void> handle_head_bucket(RequestContext& ctx) {
+  value_or_throw(ctx.store().metadata().get_bucket(ctx.bucket));
+  auto head = ctx.response_head(http::status::ok);
+  head.set("x-amz-bucket-region", ctx.config().region);
+  co_await send_empty(ctx, std::move(head));
+}
+
+awaitable<void> handle_get_bucket_location(RequestContext& ctx) {
+  value_or_throw(ctx.store().metadata().get_bucket(ctx.bucket));
+  XmlResponse doc("LocationConstraint");
+  // S3 reports us-east-1 as an empty constraint; clients rely on that.
+  if (ctx.config().region != "us-east-1") {
+    doc.root().append_child(pugi::node_pcdata).set_value(ctx.config().region.c_str());
+  }
+  co_await send_xml(ctx, http::status::ok, doc.str());
+}
+
+}  // namespace moss::s3

@@ -1,0 +1,56 @@
+// The S3 operation handlers, one family per source file:
+//   bucket_handlers.cpp    buckets and their configuration
+//   list_handlers.cpp      ListObjects (v1, v2)
+//   object_handlers.cpp    PutObject, GetObject, HeadObject, DeleteObject, CopyObject
+//   delete_objects.cpp     DeleteObjects
+//   multipart_handlers.cpp CreateMultipartUpload, UploadPart, UploadPartCopy,
+//                          AbortMultipartUpload
+//   complete_multipart_upload.cpp  CompleteMultipartUpload
+//   multipart_listings.cpp ListParts, ListMultipartUploads
+//   tag_handlers.cpp       model tags addressed as objects: PUT, GET/HEAD, ?moss-tag, DELETE
+//   registry_handlers.cpp  the registry API under /_moss/v1/
+//   versioning_handlers.cpp GetBucketVersioning, PutBucketVersioning, ListObjectVersions
+//   lifecycle_handlers.cpp Get/Put/DeleteBucketLifecycle, and POST /_moss/lifecycle/run
+// Each handler sends exactly one response or throws S3Error before sending.
+#pragma once
+
+#include "s3/request_context.h"
+
+namespace moss::s3 {
+
+awaitable<void> handle_list_buckets(RequestContext& ctx);
+awaitable<void> handle_create_bucket(RequestContext& ctx);
+awaitable<void> handle_delete_bucket(RequestContext& ctx);
+awaitable<void> handle_head_bucket(RequestContext& ctx);
+awaitable<void> handle_get_bucket_location(RequestContext& ctx);
+
+awaitable<void> handle_list_objects(RequestContext& ctx);  // v1 and v2
+
+awaitable<void> handle_put_object(RequestContext& ctx);
+awaitable<void> handle_copy_object(RequestContext& ctx);
+awaitable<void> handle_get_object(RequestContext& ctx);  // GET and HEAD
+awaitable<void> handle_delete_object(RequestContext& ctx);
+awaitable<void> handle_delete_objects(RequestContext& ctx);
+
+awaitable<void> handle_create_multipart_upload(RequestContext& ctx);
+awaitable<void> handle_upload_part(RequestContext& ctx);
+awaitable<void> handle_upload_part_copy(RequestContext& ctx);
+awaitable<void> handle_complete_multipart_upload(RequestContext& ctx);
+awaitable<void> handle_abort_multipart_upload(RequestContext& ctx);
+awaitable<void> handle_list_parts(RequestContext& ctx);
+awaitable<void> handle_list_multipart_uploads(RequestContext& ctx);
+
+awaitable<void> handle_put_tag(RequestContext& ctx);
+awaitable<void> handle_get_tag(RequestContext& ctx);  // GET, HEAD and ?moss-tag
+awaitable<void> handle_delete_tag(RequestContext& ctx);
+awaitable<void> handle_registry(RequestContext& ctx);  // every kRegistry* operation
+
+awaitable<void> handle_get_bucket_versioning(RequestContext& ctx);
+awaitable<void> handle_put_bucket_versioning(RequestContext& ctx);
+awaitable<void> handle_list_object_versions(RequestContext& ctx);
+awaitable<void> handle_put_bucket_lifecycle(RequestContext& ctx);
+awaitable<void> handle_get_bucket_lifecycle(RequestContext& ctx);
+awaitable<void> handle_delete_bucket_lifecycle(RequestContext& ctx);
+awaitable<void> handle_run_lifecycle(RequestContext& ctx);
+
+}  // namespace moss::s3

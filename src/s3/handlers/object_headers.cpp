@@ -1,0 +1,96 @@
+#include "s3/handlers/object_headers.h"
+
+#include "moss/util/time_format.h"
+#include "s3/errors.h"
+
+namespace moss::s3 {
+namespace {
+
+constexpr size_t kMaxUserMetadataBytes = 2048;
+
+std::string lowercase(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// aws-chunked is how the body was framed, not how the object is encoded.
+std::string strip_aws_chunked(std::string_view value) {
+  std::string out;
+  size_t start = 0;
+  while (start <= value.size()) {
+    size_t comma = value.find(',', start);
+    if (comma == std::string_view::npos) comma = value.size();
+    std::string_view token = value.substr(start, comma - start);
+    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+    while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+    if (!token.empty() && lowercase(token) != "aws-chunked") {
+      if (!out.empty()) out += ",";
+      out += token;
+    }
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+store::ObjectAttributes attributes_from_request(const RequestHead& head) {
+  store::ObjectAttributes a;
+  a.content_type = std::string(head[http::field::content_type]);
+  if (a.content_type.empty()) a.content_type = "binary/octet-stream";
+  a.content_encoding = strip_aws_chunked(head[http::field::content_encoding]);
+  a.content_disposition = std::string(head[http::field::content_disposition]);
+  a.content_language = std::string(head[http::field::content_language]);
+  a.cache_control = std::string(head[http::field::cache_control]);
+  a.expires = std::string(head[http::field::expires]);
+  size_t meta_bytes = 0;
+  for (const auto& field : head) {
+    std::string name = lowercase(field.name_string());
+    if (!name.starts_with("x-amz-meta-")) continue;
+    std::string short_name = name.substr(11);
+    meta_bytes += short_name.size() + field.value().size();
+    a.user_metadata.emplace_back(std::move(short_name), std::string(field.value()));
+  }
+  if (meta_bytes > kMaxUserMetadataBytes) {
+    throw S3Error(S3ErrorCode::kMetadataTooLarge)
+        .with("Size", std::to_string(meta_bytes))
+        .with("MaxSizeAllowed", std::to_string(kMaxUserMetadataBytes));
+  }
+  return a;
+}
+
+void add_object_headers(ResponseHead& head, const store::ObjectVersion& v) {
+  const auto& a = v.attributes;
+  head.set(http::field::etag, "\"" + v.etag + "\"");
+  head.set(http::field::last_modified, format_http_date(v.last_modified_ns / 1'000'000'000));
+  head.set(http::field::accept_ranges, "bytes");
+  head.set(http::field::content_type,
+           a.content_type.empty() ? std::string("binary/octet-stream") : a.content_type);
+  if (!a.content_encoding.empty()) head.set(http::field::content_encoding, a.content_encoding);
+  if (!a.content_disposition.empty()) {
+    head.set(http::field::content_disposition, a.content_disposition);
+  }
+  if (!a.content_language.empty()) head.set(http::field::content_language, a.content_language);
+  if (!a.cache_control.empty()) head.set(http::field::cache_control, a.cache_control);
+  if (!a.expires.empty()) head.set(http::field::expires, a.expires);
+  for (const auto& [name, value] : a.user_metadata) head.insert("x-amz-meta-" + name, value);
+}
+
+void apply_response_overrides(ResponseHead& head, const QueryParams& query) {
+  static constexpr std::pair<const char*, http::field> kOverrides[] = {
+      {"response-content-type", http::field::content_type},
+      {"response-content-language", http::field::content_language},
+      {"response-expires", http::field::expires},
+      {"response-cache-control", http::field::cache_control},
+      {"response-content-disposition", http::field::content_disposition},
+      {"response-content-encoding", http::field::content_encoding},
+  };
+  for (const auto& [param, field] : kOverrides) {
+    for (const auto& [name, value] : query) {
+      if (name == param) head.set(field, value);
+    }
+  }
+}
+
+}  // namespace moss::s3

@@ -1,0 +1,103 @@
+// Model tags addressed as objects (docs/models.md): PUT <tag key> sets or
+// moves the tag, GET/HEAD serve the file it resolves to through the same code
+// as GetObject, GET ?moss-tag returns the tag document, DELETE removes it.
+#include <nlohmann/json.hpp>
+
+#include "moss/models/registry_documents.h"
+#include "moss/models/tag_key.h"
+#include "moss/util/offload.h"
+#include "registry/json_responses.h"
+#include "s3/handlers/handlers.h"
+#include "s3/handlers/object_serving.h"
+#include "s3/handlers/tag_requests.h"
+#include "s3/model_errors.h"
+#include "s3/responses.h"
+
+namespace moss::s3 {
+namespace {
+
+// Header values stay printable ASCII: control bytes, non-ASCII (keys are
+// UTF-8), '%' and the chain separator '>' are percent-encoded.
+std::string header_safe(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c >= 0x7f || c == '%' || c == '>') {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+models::TagKey tag_key_of(const RequestContext& ctx) {
+  auto tag = models::parse_tag_key(ctx.key);
+  if (!tag) throw S3Error(S3ErrorCode::kInternalError);  // routed here only for tag keys
+  return *tag;
+}
+
+}  // namespace
+
+awaitable<void> handle_put_tag(RequestContext& ctx) {
+  const auto tag = tag_key_of(ctx);
+  auto change = tag_change(ctx);
+  std::string text = co_await read_tag_request_body(ctx);
+  // The header wins over the body.
+  if (ctx.has_header("x-moss-tag-target")) text = std::string(ctx.header("x-moss-tag-target"));
+  auto targets = value_or_throw(models::parse_target_request(text));
+  auto view = value_or_throw(co_await offload(*ctx.service.blocking, [&] {
+    return ctx.registry().set_tag(ctx.bucket, tag.model, tag.tag, targets, change);
+  }));
+  auto head = ctx.response_head(http::status::ok);
+  head.set(http::field::etag, "\"" + view.record.etag + "\"");
+  co_await send_empty(ctx, std::move(head));
+}
+
+awaitable<void> handle_get_tag(RequestContext& ctx) {
+  const auto tag = tag_key_of(ctx);
+  const std::string client = client_id(ctx);
+  if (ctx.op == Operation::kGetTagDocument) {
+    auto view = value_or_throw(ctx.registry().get_tag(ctx.bucket, tag.model, tag.tag, client),
+                               /*tag_as_key=*/true);
+    auto head = ctx.response_head(http::status::ok);
+    head.set(http::field::etag, "\"" + view.record.etag + "\"");
+    co_return co_await send_json(ctx, std::move(head), models::tag_document(view));
+  }
+
+  auto opened = value_or_throw(ctx.registry().open(ctx.bucket, tag.model, tag.tag, client),
+                               /*tag_as_key=*/true);
+  const auto& resolved = opened.resolved;
+  std::string chain;
+  for (const auto& step : resolved.chain) {
+    if (!chain.empty()) chain += '>';
+    chain += header_safe(step);
+  }
+  auto head = ctx.response_head(http::status::ok);
+  head.set("x-moss-resolved-key", header_safe(resolved.file.key));
+  head.set("x-moss-resolved-version-id", resolved.file.version_id);
+  head.set("x-moss-tag-chain", chain);
+  if (!resolved.chosen_target.empty()) {
+    head.set("x-moss-tag-target", header_safe(resolved.chosen_target));
+  }
+  head.set("x-moss-content-sha256", resolved.file.content_sha256);
+  head.set("x-moss-tag-etag", "\"" + opened.tag_etag + "\"");
+  co_await serve_object(ctx, opened.opened, std::move(head));
+}
+
+awaitable<void> handle_delete_tag(RequestContext& ctx) {
+  const auto tag = tag_key_of(ctx);
+  auto change = tag_change(ctx);
+  auto deleted = co_await offload(*ctx.service.blocking, [&] {
+    return ctx.registry().delete_tag(ctx.bucket, tag.model, tag.tag, change);
+  });
+  // As DeleteObject of a missing key, deleting a missing tag succeeds.
+  if (!deleted && deleted.error().code != models::ModelErrc::kNoSuchTag) {
+    throw to_s3_error(deleted.error());
+  }
+  co_await send_empty(ctx, ctx.response_head(http::status::no_content));
+}
+
+}  // namespace moss::s3

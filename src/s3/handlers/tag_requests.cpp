@@ -1,0 +1,72 @@
+#include "s3/handlers/tag_requests.h"
+
+#include "moss/models/tag_key.h"
+#include "s3/errors.h"
+#include "s3/model_errors.h"
+#include "s3/payload/checksum_headers.h"
+#include "s3/payload/payload_reader.h"
+
+namespace moss::s3 {
+namespace {
+
+std::string unquote(std::string_view etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
+    etag = etag.substr(1, etag.size() - 2);
+  }
+  return std::string(etag);
+}
+
+}  // namespace
+
+std::string client_id(const RequestContext& ctx) {
+  if (ctx.has_header("x-moss-client-id")) return std::string(ctx.header("x-moss-client-id"));
+  return std::string(ctx.ex.remote_address());
+}
+
+models::TagChange tag_change(const RequestContext& ctx) {
+  models::TagChange change;
+  change.actor = ctx.auth.key.access_key_id;
+  change.client_id = client_id(ctx);
+  if (ctx.has_header("if-match")) change.pre.if_match = unquote(ctx.header("if-match"));
+  if (ctx.has_header("if-none-match")) {
+    if (ctx.header("if-none-match") != "*") {
+      throw S3Error(S3ErrorCode::kNotImplemented, "If-None-Match on a write supports only \"*\".")
+          .with("Header", "If-None-Match");
+    }
+    change.pre.if_none_match_any = true;
+  }
+  return change;
+}
+
+store::ObjectVersion tag_source_version(RequestContext& ctx, std::string_view bucket,
+                                        std::string_view key) {
+  auto tag = models::parse_tag_key(key);
+  if (!tag) throw S3Error(S3ErrorCode::kNoSuchKey).with("Key", std::string(key));
+  return value_or_throw(ctx.registry().resolve(bucket, tag->model, tag->tag, client_id(ctx)),
+                        /*tag_as_key=*/true)
+      .file;
+}
+
+store::OpenedObject open_tag_source(RequestContext& ctx, std::string_view bucket,
+                                    std::string_view key) {
+  auto tag = models::parse_tag_key(key);
+  if (!tag) throw S3Error(S3ErrorCode::kNoSuchKey).with("Key", std::string(key));
+  return value_or_throw(ctx.registry().open(bucket, tag->model, tag->tag, client_id(ctx)),
+                        /*tag_as_key=*/true)
+      .opened;
+}
+
+awaitable<std::string> read_tag_request_body(RequestContext& ctx) {
+  auto checksum = parse_checksum_request(ctx.request());
+  PayloadReader body(ctx.ex, ctx.auth);
+  if (body.declared_size() && *body.declared_size() > models::kMaxTagRequestBytes) {
+    throw S3Error(S3ErrorCode::kInvalidArgument, "A tag request body is at most 64 KiB.");
+  }
+  std::string text = co_await body.read_all(models::kMaxTagRequestBytes);
+  std::map<DigestAlgorithm, std::string> digests;
+  if (checksum.algorithm) digests[*checksum.algorithm] = digest(*checksum.algorithm, text);
+  verify_checksums(checksum, digest(DigestAlgorithm::kMd5, text), digests, body.trailers());
+  co_return text;
+}
+
+}  // namespace moss::s3

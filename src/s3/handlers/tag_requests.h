@@ -1,0 +1,33 @@
+// What the model layer reads from a request, shared by the tag handlers (tag
+// keys as objects) and the registry API.
+#pragma once
+
+#include <string>
+
+#include "moss/models/model_registry.h"
+#include "s3/request_context.h"
+
+namespace moss::s3 {
+
+// Whose weighted choice this is: the x-moss-client-id header, else the
+// client's address.
+std::string client_id(const RequestContext& ctx);
+
+// The access key, the client id, and If-Match (the tag's ETag, quoted or not,
+// or "*") / If-None-Match: * (any other If-None-Match is NotImplemented, as
+// on PutObject).
+models::TagChange tag_change(const RequestContext& ctx);
+
+// A tag key given as a copy source (CopyObject, UploadPartCopy) names the
+// file the tag resolves to for this client: its pinned version, or that
+// version opened. NoSuchKey when there is no such tag.
+store::ObjectVersion tag_source_version(RequestContext& ctx, std::string_view bucket,
+                                        std::string_view key);
+store::OpenedObject open_tag_source(RequestContext& ctx, std::string_view bucket,
+                                    std::string_view key);
+
+// The whole (small) request body, its Content-MD5 / x-amz-checksum-* verified;
+// InvalidArgument past models::kMaxTagRequestBytes.
+awaitable<std::string> read_tag_request_body(RequestContext& ctx);
+
+}  // namespace moss::s3

@@ -1,0 +1,48 @@
+// Everything a handler needs about the request it serves and the services it
+// may use. Built by the dispatcher (s3_service.cpp) after addressing, routing
+// and authentication succeeded.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "moss/s3/authenticator.h"
+#include "moss/s3/exchange.h"
+#include "moss/s3/service_state.h"
+#include "moss/store/object_store.h"
+#include "moss/util/uri.h"
+#include "s3/router.h"
+
+namespace moss::s3 {
+
+struct RequestContext {
+  Exchange& ex;
+  ServiceState& service;
+  std::string request_id;
+  Operation op = Operation::kUnknown;
+  std::string bucket;  // decoded
+  std::string key;     // decoded
+  std::string raw_path;
+  std::string raw_query;
+  QueryParams query;
+  AuthResult auth;
+  int64_t now_seconds = 0;
+
+  store::ObjectStore& store() { return *service.store; }
+  models::ModelRegistry& registry() { return *service.registry; }
+  const ServiceConfig& config() const { return service.config; }
+  const RequestHead& request() const { return ex.request(); }
+  std::string_view header(std::string_view name) const { return ex.request()[name]; }
+  bool has_header(std::string_view name) const {
+    return ex.request().find(name) != ex.request().end();
+  }
+  const std::string* param(std::string_view name) const { return find_param(query, name); }
+
+  // "/bucket/key" as S3 names the resource in error bodies.
+  std::string resource() const;
+  // A response head carrying the request id and server name.
+  ResponseHead response_head(http::status status) const;
+};
+
+}  // namespace moss::s3

@@ -1,0 +1,44 @@
+#include "s3/handlers/copy_source.h"
+
+#include <gtest/gtest.h>
+
+#include "s3/errors.h"
+
+namespace moss::s3 {
+namespace {
+
+std::string error_code_of_range(std::string_view header, uint64_t size) {
+  try {
+    parse_copy_source_range(header, size);
+  } catch (const S3Error& e) {
+    return std::string(e.info().code);
+  }
+  return "";
+}
+
+TEST(CopySource, ParsesBucketKeyAndVersion) {
+  auto s = parse_copy_source("/src-bucket/dir/my%20key?versionId=v1");
+  EXPECT_EQ(s.bucket, "src-bucket");
+  EXPECT_EQ(s.key, "dir/my key");
+  EXPECT_EQ(s.version_id, "v1");
+  EXPECT_EQ(parse_copy_source("b/k").key, "k");
+}
+
+TEST(CopySourceRange, AcceptsARangeInsideTheObject) {
+  auto r = parse_copy_source_range("bytes=0-9", 100);
+  EXPECT_EQ(r.first, 0u);
+  EXPECT_EQ(r.last, 9u);
+  r = parse_copy_source_range("bytes=99-99", 100);
+  EXPECT_EQ(r.length(), 1u);
+}
+
+TEST(CopySourceRange, RejectsOtherFormsAndRangesOutsideTheObject) {
+  for (const char* bad : {"bytes=5-", "bytes=-5", "0-9", "bytes=a-b", "bytes=9-0", ""}) {
+    EXPECT_EQ(error_code_of_range(bad, 100), "InvalidArgument") << bad;
+  }
+  EXPECT_EQ(error_code_of_range("bytes=0-100", 100), "InvalidArgument");
+  EXPECT_EQ(error_code_of_range("bytes=0-0", 0), "InvalidArgument");
+}
+
+}  // namespace
+}  // namespace moss::s3
