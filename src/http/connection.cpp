@@ -12,8 +12,6 @@
 #include <boost/beast/http/write.hpp>
 
 #include "moss/http/beast_exchange.h"
-#include "s3/errors.h"
-#include "s3/responses.h"
 
 namespace moss::http {
 
