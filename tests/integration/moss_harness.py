@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -39,6 +40,7 @@ class MossServer:
         self.env = dict(env or {})
         self.credentials = credentials
         self.process = None
+        self.signalled = None  # the signal the test sent the server, if any
         self.port = None
         self.log_path = os.path.join(self.work_dir, "moss.log")
 
@@ -66,7 +68,9 @@ class MossServer:
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"moss exited with {self.process.returncode}:\n{self.log_tail()}")
+                code = self.process.returncode
+                self.forget_process()
+                raise RuntimeError(f"moss exited with {code}:\n{self.log_tail()}")
             try:
                 with open(port_file) as f:
                     text = f.read().strip()
@@ -89,20 +93,56 @@ class MossServer:
         raise RuntimeError("moss never became ready:\n" + self.log_tail())
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
-        """Stops the server and returns its exit code."""
+        """Stops the server with `sig` and returns its exit code.
+
+        Raises AssertionError, with the log's tail, when the server is not
+        healthy at the end: it had exited before it was stopped (a crash,
+        unless the test signalled it through send_signal), it did not exit
+        within `timeout` seconds, or it exited non-zero on SIGTERM or SIGINT.
+        SIGKILL (kill()) is for crash tests: its exit status is expected."""
         if not self.process:
             return None
+        hung = False
         if self.process.poll() is None:
-            self.process.send_signal(sig)
+            self.send_signal(sig)
             try:
                 self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
+                hung = True
                 self.process.kill()
                 self.process.wait()
-        self.log_file.close()
-        code = self.process.returncode
-        self.process = None
+        elif self.signalled is None:
+            code = self.forget_process()
+            raise AssertionError(f"moss had already exited (status {code}) before it was "
+                                 f"stopped:\n{self.log_tail()}")
+        signalled = self.signalled
+        code = self.forget_process()
         self.check_no_sanitizer_report()
+        if hung:
+            raise AssertionError(f"moss did not exit within {timeout}s of {signalled.name}:\n"
+                                 f"{self.log_tail()}")
+        if signalled != signal.SIGKILL and code != 0:
+            raise AssertionError(f"moss exited with status {code} on {signalled.name}:\n"
+                                 f"{self.log_tail()}")
+        return code
+
+    def send_signal(self, sig):
+        """Signals the server; stop() then accepts that it exited (with the
+        status that signal calls for) rather than calling that a crash."""
+        self.signalled = signal.Signals(sig)
+        self.process.send_signal(sig)
+
+    def wait_for_exit(self, timeout):
+        """The exit status, once the server exits by itself (after
+        send_signal); TimeoutExpired after `timeout` seconds."""
+        return self.process.wait(timeout=timeout)
+
+    def forget_process(self):
+        """Reaps the exited process, closes its log; returns its exit status."""
+        code = self.process.wait()
+        self.log_file.close()
+        self.process = None
+        self.signalled = None
         return code
 
     def check_no_sanitizer_report(self):
@@ -161,16 +201,25 @@ class MossServer:
         return "\n".join(self.log_text().splitlines()[-lines:])
 
     def cleanup(self):
-        self.stop()
-        if self.own_data_dir:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
-        shutil.rmtree(self.work_dir, ignore_errors=True)
+        """Stops the server (failing as stop() does) and removes its files."""
+        try:
+            self.stop()
+        finally:
+            if self.own_data_dir:
+                shutil.rmtree(self.data_dir, ignore_errors=True)
+            shutil.rmtree(self.work_dir, ignore_errors=True)
 
     def __enter__(self):
         return self.start()
 
-    def __exit__(self, *exc):
-        self.cleanup()
+    def __exit__(self, exc_type, exc, traceback):
+        try:
+            self.cleanup()
+        except AssertionError:
+            if exc_type is None:
+                raise
+            # The body's own failure is the one to report; show this one too.
+            print(f"\n--- while stopping moss after a failure ---\n{sys.exc_info()[1]}")
 
 
 def blob_usage(server):

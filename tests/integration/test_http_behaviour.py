@@ -393,7 +393,7 @@ class GracefulShutdown(S3Assertions, unittest.TestCase):
                                 {"Content-Length": str(len(upload))}) + upload[:1 << 20])
         self.assertTrue(wait_for(lambda: requests_in_flight(self.server) >= 2), "requests not in flight")
 
-        self.server.process.send_signal(signal.SIGTERM)
+        self.server.send_signal(signal.SIGTERM)
 
         def refused():
             try:
@@ -414,7 +414,7 @@ class GracefulShutdown(S3Assertions, unittest.TestCase):
         self.assertEqual(got.status, 200)
         self.assertEqual(hashlib.sha256(got.body).digest(), hashlib.sha256(big).digest())
 
-        self.assertEqual(self.server.process.wait(timeout=60), 0, self.server.log_tail())
+        self.assertEqual(self.server.wait_for_exit(timeout=60), 0, self.server.log_tail())
         self.server.stop()
         self.server.start()
         self.s3 = boto3_client(self.server)
@@ -424,10 +424,10 @@ class GracefulShutdown(S3Assertions, unittest.TestCase):
     def test_idle_connections_do_not_delay_exit(self):
         idle = RawConnection(self.server.port)
         self.assertEqual(signed_request(self.server, "GET", "/", conn=idle).status, 200)
-        self.server.process.send_signal(signal.SIGTERM)
+        self.server.send_signal(signal.SIGTERM)
         self.assertTrue(idle.closed_by_server(timeout=20))
         idle.close()
-        self.assertEqual(self.server.process.wait(timeout=20), 0, self.server.log_tail())
+        self.assertEqual(self.server.wait_for_exit(timeout=20), 0, self.server.log_tail())
 
     def test_exits_with_a_credentials_file_being_watched(self):
         # The credentials reload timer must not keep a stopped server alive.
@@ -441,8 +441,8 @@ class GracefulShutdown(S3Assertions, unittest.TestCase):
                                  extra_args=["--credentials", credentials,
                                              "--credentials-reload", "1"]).start()
         self.assertEqual(signed_request(self.server, "GET", "/").status, 200)
-        self.server.process.send_signal(signal.SIGTERM)
-        self.assertEqual(self.server.process.wait(timeout=20), 0, self.server.log_tail())
+        self.server.send_signal(signal.SIGTERM)
+        self.assertEqual(self.server.wait_for_exit(timeout=20), 0, self.server.log_tail())
 
 
 if __name__ == "__main__":
