@@ -129,16 +129,37 @@ class HttpBehaviour(S3Assertions, MossTestCase):
         self.assertNotStored(self.bucket, "rejected-big")
 
     def test_connection_stays_usable_after_a_rejected_body(self):
-        # The whole (small) body of a rejected PUT arrived: the connection can
-        # serve the next request.
+        # The server had to read the whole body to find its digest wrong:
+        # nothing of it is left on the connection, which serves the next request.
         with RawConnection(self.server.port) as conn:
             bad = self.request("PUT", f"/{self.bucket}/digest", body=b"x" * 1000,
                                headers={"Content-MD5": base64.b64encode(b"0" * 16).decode()},
                                payload_hash=UNSIGNED, conn=conn)
             self.assertS3Error(bad, 400, "BadDigest")
-            if bad.headers.get("connection") != "close":
-                self.assertEqual(self.request("GET", f"/{self.bucket}/small", conn=conn).body,
-                                 b"small object")
+            self.assertNotEqual(bad.headers.get("connection"), "close", bad)
+            again = self.request("GET", f"/{self.bucket}/small", conn=conn)
+            self.assertEqual((again.status, again.body), (200, b"small object"))
+        self.assertNotStored(self.bucket, "digest")
+
+    def test_connection_closes_after_a_body_rejected_unread(self):
+        # Rejected at its head, the body is never read: its bytes would be
+        # parsed as the next request, so the answer says "close" and the
+        # server ends the connection (after draining what the client sends)
+        # without answering the request pipelined behind the body.
+        body = b"GET /http/small HTTP/1.1\r\n\r\n" * 1000
+        signer = Signer(secret_key="wrong-secret-wrong-secret-wrong-00")
+        with RawConnection(self.server.port, timeout=10) as conn:
+            conn.send(signed_head_bytes(self.server, "PUT", f"/{self.bucket}/unread",
+                                        {"Content-Length": str(len(body))}, signer=signer)
+                      + body + signed_head_bytes(self.server, "GET", f"/{self.bucket}/small", {}))
+            rejected = conn.read_response()
+            self.assertS3Error(rejected, 403, "SignatureDoesNotMatch")
+            self.assertEqual(rejected.headers.get("connection"), "close", rejected)
+            rest = bytes(conn.buffer)
+            while chunk := conn.sock.recv(65536):
+                rest += chunk
+            self.assertEqual(rest, b"", "the server answered past a rejected body")
+        self.assertNotStored(self.bucket, "unread")
 
     # --- Expect: 100-continue ---------------------------------------------------
 
