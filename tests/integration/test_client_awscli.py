@@ -1,7 +1,8 @@
 """aws-cli against the real server: Debian's aws-cli v2 (/usr/bin/aws, from
-scripts/install-deps --test) and, when the default python3 has it, aws-cli v1
-(`python3 -m awscli`). Both run with default settings, so `aws s3 cp` of the
-20 MiB file is a multipart upload (8 MiB threshold and parts).
+scripts/install-deps --test) and aws-cli v1 (`python3 -m awscli`, from
+`pip install awscli`); a missing one fails the tests. Both run with default
+settings, so `aws s3 cp` of the 20 MiB file is a multipart upload (8 MiB
+threshold and parts).
 """
 import json
 import os
@@ -143,14 +144,21 @@ def awscli_v1_version():
     return text if proc.returncode == 0 and text.startswith("aws-cli/1.") else None
 
 
-@unittest.skipUnless(awscli_v1_version(),
-                     f"aws-cli v1 is not installed for {sys.executable}; v2 is tested alone")
+def require_awscli_v1():
+    """aws-cli v1's version line; a missing v1 fails the tests, never skips them."""
+    version = awscli_v1_version()
+    if not version:
+        raise RuntimeError(f"aws-cli v1 is required: install it for the python3 that runs "
+                           f"the tests with `{sys.executable} -m pip install awscli`")
+    return version
+
+
 class AwsCliV1(AwsCliRoundTrips, MossTestCase):
     command = [sys.executable, "-m", "awscli"]
 
     @classmethod
     def setUpClass(cls):
-        print(f"\n{awscli_v1_version()}")
+        print(f"\n{require_awscli_v1()}")
         super().setUpClass()
 
 
