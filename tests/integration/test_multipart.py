@@ -13,7 +13,6 @@ import random
 import shutil
 import subprocess
 import tempfile
-import threading
 import time
 import unittest
 import zlib
@@ -23,7 +22,8 @@ from boto3.s3.transfer import TransferConfig
 
 from moss_harness import (ACCESS_KEY, REGION, SECRET_KEY, SOURCE_DIR, MossServer, MossTestCase,
                           boto3_client, client_env, random_file, sha256_file, which)
-from s3_wire import S3Assertions, blob_files, checksum, signed_request
+from s3_wire import (RawConnection, S3Assertions, blob_files, checksum, signed_head_bytes,
+                     signed_request)
 
 MiB = 1024 * 1024
 
@@ -563,21 +563,27 @@ class MultipartDurability(S3Assertions, unittest.TestCase):
         self.assertEqual(s3.get_object(Bucket="crash", Key="k")["Body"].read(), b"".join(parts))
 
     def test_a_crash_during_complete_leaves_the_object_or_the_upload(self):
+        # Each attempt sends a whole Complete request and kills the server a
+        # moment later. A kill "inside" Complete is one after the request was
+        # sent and before its answer arrived; afterwards there is either the
+        # whole object (and no upload) or the whole upload (and no object).
         s3 = self.start()
         s3.create_bucket(Bucket="crash")
         parts = [os.urandom(5 * MiB) for _ in range(3)]
+        inside = 0
         outcomes = set()
-        for attempt, delay in enumerate([0.0, 0.001, 0.003, 0.01, 0.05]):
+        for attempt, delay in enumerate([0.0, 0.0, 0.001, 0.003, 0.01, 0.05]):
             key = f"k{attempt}"
             upload_id = s3.create_multipart_upload(Bucket="crash", Key=key)["UploadId"]
             done = [{"PartNumber": n, "ETag": s3.upload_part(
                 Bucket="crash", Key=key, UploadId=upload_id, PartNumber=n, Body=body)["ETag"]}
                 for n, body in enumerate(parts, start=1)]
-            thread = threading.Thread(target=lambda: self.try_complete(s3, key, upload_id, done))
-            thread.start()
-            time.sleep(delay)
-            self.server.kill()
-            thread.join()
+            answer = self.complete_then_kill(key, upload_id, done, delay)
+            if answer is None:
+                inside += 1
+            else:
+                self.assertEqual(answer.status, 200, answer)  # acknowledged before the kill
+
             self.server.start()
             s3 = boto3_client(self.server)
             try:
@@ -588,8 +594,13 @@ class MultipartDurability(S3Assertions, unittest.TestCase):
             uploads = [u["UploadId"] for u in
                        s3.list_multipart_uploads(Bucket="crash", Prefix=key).get("Uploads", [])]
             if body is None:
-                # No object: the upload is still whole and can be completed.
+                self.assertIsNone(answer, "an acknowledged Complete was lost")
+                # No object: the upload is still whole, its parts listed, and
+                # it can be completed.
                 self.assertEqual(uploads, [upload_id])
+                listed = s3.list_parts(Bucket="crash", Key=key, UploadId=upload_id)["Parts"]
+                self.assertEqual([{"PartNumber": p["PartNumber"], "ETag": p["ETag"]}
+                                  for p in listed], done)
                 s3.complete_multipart_upload(Bucket="crash", Key=key, UploadId=upload_id,
                                              MultipartUpload={"Parts": done})
                 body = s3.get_object(Bucket="crash", Key=key)["Body"].read()
@@ -598,15 +609,28 @@ class MultipartDurability(S3Assertions, unittest.TestCase):
                 self.assertEqual(uploads, [])
                 outcomes.add("object")
             self.assertEqual(body, b"".join(parts))
-        print(f"\ncrash during Complete left: {sorted(outcomes)}")
+        self.assertGreater(inside, 0, "no kill landed between a Complete's request and answer")
+        print(f"\n{inside} of 6 kills inside Complete; it left: {sorted(outcomes)}")
 
-    @staticmethod
-    def try_complete(s3, key, upload_id, parts):
+    def complete_then_kill(self, key, upload_id, parts, delay):
+        """Sends the Complete request whole, SIGKILLs the server `delay`
+        seconds later; returns the answer if one came before the kill, else None."""
+        xml = ("<CompleteMultipartUpload>" + "".join(
+            f"<Part><PartNumber>{p['PartNumber']}</PartNumber><ETag>{p['ETag']}</ETag></Part>"
+            for p in parts) + "</CompleteMultipartUpload>").encode()
+        conn = RawConnection(self.server.port, timeout=10)
         try:
-            s3.complete_multipart_upload(Bucket="crash", Key=key, UploadId=upload_id,
-                                         MultipartUpload={"Parts": parts})
-        except Exception:  # the server was killed under it
-            pass
+            conn.send(signed_head_bytes(self.server, "POST", f"/crash/{key}",
+                                        {"Content-Length": str(len(xml))},
+                                        query=[("uploadId", upload_id)]) + xml)
+            time.sleep(delay)  # spreads the kills over the request's life
+            self.server.kill()
+            try:
+                return conn.read_response()
+            except ConnectionError:  # closed or reset by the kill
+                return None
+        finally:
+            conn.close()
 
     def test_abandoned_uploads_are_removed_by_the_sweep(self):
         s3 = self.start("--multipart-expiry", "4s", "--multipart-sweep-interval", "200ms")
