@@ -77,11 +77,14 @@ class Durability(S3Assertions, unittest.TestCase):
     def test_kill_9_during_concurrent_uploads_leaves_no_partial_object(self):
         sent = {}          # key -> {sha256 of every body a writer started sending}
         acknowledged = {}  # key -> sha256 of the last acknowledged body
+        in_flight = 0      # uploads whose head was sent and whose answer has not come
+        cut = 0            # uploads that lost their connection before an answer
         lock = threading.Lock()
         stop = threading.Event()
         port = self.server.port
 
         def writer(index):
+            nonlocal in_flight, cut
             rng = random.Random(index)
             n = 0
             while not stop.is_set():
@@ -93,45 +96,60 @@ class Durability(S3Assertions, unittest.TestCase):
                     sent.setdefault(key, set()).add(sha)
                 headers = {"Host": f"127.0.0.1:{port}", "Content-Length": str(len(body))}
                 Signer().sign_headers("PUT", f"/durable/{key}", (), headers, UNSIGNED)
+                started = False
                 try:
                     with RawConnection(port, timeout=30) as conn:
                         conn.send(request_bytes("PUT", f"/durable/{key}", headers))
+                        with lock:
+                            in_flight += 1
+                        started = True
                         view = memoryview(body)
                         for offset in range(0, len(body), 256 << 10):
                             conn.send(view[offset:offset + (256 << 10)])
                             time.sleep(0.002)
                         response = conn.read_response()
                 except OSError:
+                    if started:  # only the kill cuts a connection
+                        with lock:
+                            in_flight -= 1
+                            cut += 1
                     return  # the server died under us
-                if response.status == 200:
-                    with lock:
+                with lock:
+                    in_flight -= 1
+                    if response.status == 200:
                         acknowledged[key] = sha
 
         threads = [threading.Thread(target=writer, args=(i,)) for i in range(8)]
         for t in threads:
             t.start()
-        in_progress = 0
+        mid_stream = False
         try:
-            deadline = time.time() + 60
-            while time.time() < deadline:
+            deadline = time.monotonic() + 60
+            while not mid_stream and time.monotonic() < deadline:
                 with lock:
-                    enough = len(acknowledged) >= 12
-                in_progress = len(temp_files(self.server))
-                if enough and in_progress >= 3:
-                    break  # uploads are mid-stream right now
-                time.sleep(0.01)
-            self.server.kill()
+                    enough = len(acknowledged) >= 12 and in_flight >= 3
+                mid_stream = enough and len(temp_files(self.server)) >= 3
+                if not mid_stream:
+                    time.sleep(0.01)
+            with lock:  # no upload starts or ends between the count and the kill
+                in_flight_at_kill = in_flight
+                self.server.kill()
         finally:
             stop.set()
             for t in threads:
                 t.join()
+        # The premise: the kill came while uploads were streaming.
+        self.assertTrue(mid_stream, "never 12 acknowledged and 3 uploads in flight at once")
+        self.assertGreater(in_flight_at_kill, 0, "no upload was in flight at the kill")
+        self.assertGreater(cut, 0, "the kill cut no upload short")
         self.assertGreaterEqual(len(acknowledged), 12)
 
         self.server.start()
         self.s3 = boto3_client(self.server)
         live = self.live_objects()
-        print(f"\n[kill -9] {len(acknowledged)} uploads acknowledged, {in_progress} in progress "
-              f"at the kill; {len(live)} objects visible after restart", file=sys.stderr)
+        print(f"\n[kill -9] {len(acknowledged)} uploads acknowledged, {in_flight_at_kill} in "
+              f"flight at the kill ({cut} cut); {len(live)} objects visible after restart",
+              file=sys.stderr)
         for key, sha in live.items():
             self.assertIn(sha, sent.get(key, set()), f"{key} holds bytes nobody sent whole")
         for key, sha in acknowledged.items():
