@@ -4,13 +4,14 @@ tampered presigned URLs, a payload hash that lies). A rejected write stores
 nothing."""
 import hashlib
 import subprocess
+import time
 import unittest
 import urllib.error
 import urllib.request
 
 from botocore.exceptions import ClientError
 
-from moss_harness import MossTestCase, boto3_client, which
+from moss_harness import ACCESS_KEY, SECRET_KEY, MossTestCase, boto3_client, which
 from s3_wire import (RawConnection, S3Assertions, Signer, amz_date, error_fields, request_bytes,
                      signed_request)
 
@@ -126,6 +127,40 @@ class Authentication(S3Assertions, MossTestCase):
         self.assertS3Error(response, 400, "XAmzContentSHA256Mismatch")
         self.assertNotStored(self.bucket, "swapped")
 
+    def test_a_request_signed_for_another_region_is_authorization_header_malformed(self):
+        signer = Signer(region="eu-west-1")
+        response = signed_request(self.server, "PUT", f"/{self.bucket}/other-region",
+                                  body=b"signed for Ireland", signer=signer)
+        self.assertS3Error(response, 400, "AuthorizationHeaderMalformed")
+        fields = error_fields(response.body)[1]
+        self.assertEqual(fields.get("Region"), "us-east-1", response)
+        self.assertIn("'eu-west-1' is wrong", fields["Message"])
+        self.assertNotStored(self.bucket, "other-region")
+
+    def test_boto3_configured_for_another_region_follows_the_region_the_error_names(self):
+        # botocore reads <Region> from AuthorizationHeaderMalformed and signs
+        # again for that region: the error is what lets it recover.
+        import boto3
+        from botocore.config import Config
+        s3 = boto3.client("s3", endpoint_url=self.server.endpoint, region_name="eu-west-1",
+                          aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+                          config=Config(s3={"addressing_style": "path"},
+                                        retries={"max_attempts": 1}))
+        key = f"region-{time.monotonic_ns()}"
+        s3.put_object(Bucket=self.bucket, Key=key, Body=b"after a redirect")
+        self.assertEqual(s3.get_object(Bucket=self.bucket, Key=key)["Body"].read(),
+                         b"after a redirect")
+        refused = self.server.wait_for_log_line(
+            lambda line: f'"key":"{key}"' in line and '"error":"AuthorizationHeaderMalformed"'
+            in line)
+        self.assertIsNotNone(refused, "the first, wrongly signed request was not refused")
+
+    def test_a_url_presigned_for_another_region_is_refused(self):
+        path = Signer(region="eu-west-1").presign("GET", self.host(), f"/{self.bucket}/existing")
+        status, body = self.urlopen(self.server.endpoint + path)
+        self.assertS3ErrorBody(status, body, 400, "AuthorizationQueryParametersError")
+        self.assertEqual(error_fields(body)[1].get("Region"), "us-east-1", body)
+
     # --- presigned URLs ------------------------------------------------------
 
     def test_presigned_get_fetched_with_urllib(self):
@@ -204,6 +239,27 @@ class Authentication(S3Assertions, MossTestCase):
                                 timestamp=amz_date(-3600))
         status, body = self.urlopen(self.server.endpoint + path)
         self.assertS3ErrorBody(status, body, 403, "AccessDenied")
+
+    def test_a_verified_presigned_url_replayed_after_it_expires_is_refused(self):
+        # Verified URLs are remembered (per network thread) so that ranged
+        # reads through one URL pay for the signature once; expiry must still
+        # be checked on every use. This URL has a few seconds left.
+        expires = 60
+        path = Signer().presign("GET", self.host(), f"/{self.bucket}/existing", expires=expires,
+                                timestamp=amz_date(-(expires - 4)))
+        url = self.server.endpoint + path
+        uses = 0
+        deadline = time.monotonic() + 30
+        while (answer := self.urlopen(url))[0] == 200:
+            self.assertEqual(answer[1], b"existing object")
+            uses += 1
+            self.assertLess(time.monotonic(), deadline, "the URL never expired")
+            time.sleep(0.05)
+        self.assertGreater(uses, 1, "the URL was not verified, then replayed, before it expired")
+        self.assertS3ErrorBody(*answer, 403, "AccessDenied")
+        self.assertIn(b"Request has expired", answer[1])
+        for _ in range(4):  # and stays refused, whichever thread answers
+            self.assertEqual(self.urlopen(url)[0], 403)
 
     def test_expired_presigned_put_stores_nothing(self):
         path = Signer().presign("PUT", self.host(), f"/{self.bucket}/expired-put", expires=60,
