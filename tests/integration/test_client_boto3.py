@@ -9,7 +9,11 @@ import base64
 import hashlib
 import io
 import os
+import socket
 import unittest
+import unittest.mock
+import urllib.parse
+import uuid
 import zlib
 
 import boto3
@@ -17,7 +21,8 @@ import botocore
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
-from moss_harness import MossTestCase, boto3_client
+from moss_harness import ACCESS_KEY, REGION, SECRET_KEY, MossTestCase, boto3_client
+from s3_wire import signed_request
 
 SIZE = 20 * 1024 * 1024
 
@@ -158,6 +163,75 @@ class Boto3ObjectRoundTrips(MossTestCase):
         s3.download_fileobj(self.bucket, "transfer/big.bin", out)
         self.assertEqual(hashlib.sha256(out.getvalue()).hexdigest(), self.sha256)
         self.assertGreater(len([r for r in ranges if r]), 1)
+
+
+
+class VirtualHostedStyle(MossTestCase):
+    """--domain: requests to BUCKET.DOMAIN name the bucket in the Host header
+    (boto3's addressing_style "virtual"). DOMAIN resolves to 127.0.0.1 here by
+    way of a patched getaddrinfo, as a wildcard DNS record would."""
+
+    domain = "s3.moss.test"
+    server_args = ("--domain", domain)
+
+    def setUp(self):
+        real_getaddrinfo = socket.getaddrinfo
+
+        def resolve(host, *args, **kwargs):
+            if isinstance(host, str) and host.endswith(self.domain):
+                host = "127.0.0.1"
+            return real_getaddrinfo(host, *args, **kwargs)
+
+        patcher = unittest.mock.patch("socket.getaddrinfo", resolve)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def virtual_client(self):
+        """A boto3 client for virtual-hosted-style requests; the hosts it sent
+        requests to are appended to self.hosts."""
+        from botocore.config import Config
+        s3 = boto3.client(
+            "s3", endpoint_url=f"http://{self.domain}:{self.server.port}", region_name=REGION,
+            aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+            config=Config(s3={"addressing_style": "virtual"}, retries={"max_attempts": 1}))
+        self.hosts = []
+        s3.meta.events.register(
+            "before-send.s3", lambda request, **_: self.hosts.append(
+                urllib.parse.urlsplit(request.url).netloc))
+        return s3
+
+    def test_bucket_in_the_host_name_reaches_the_same_bucket_as_path_style(self):
+        s3 = self.virtual_client()
+        bucket = f"vhost-{uuid.uuid4().hex[:12]}"
+        key = "models/a file.gguf"
+        s3.create_bucket(Bucket=bucket)
+        s3.put_object(Bucket=bucket, Key=key, Body=b"through the host name")
+        self.assertEqual(s3.get_object(Bucket=bucket, Key=key)["Body"].read(),
+                         b"through the host name")
+        listed = s3.list_objects_v2(Bucket=bucket)["Contents"]
+        self.assertEqual([item["Key"] for item in listed], [key])
+        self.assertEqual(set(self.hosts), {f"{bucket}.{self.domain}:{self.server.port}"})
+
+        # The same bucket and key, path-style.
+        path_style = self.s3()
+        self.assertEqual(path_style.get_object(Bucket=bucket, Key=key)["Body"].read(),
+                         b"through the host name")
+        path_style.put_object(Bucket=bucket, Key="by-path", Body=b"by path")
+        self.assertEqual(s3.get_object(Bucket=bucket, Key="by-path")["Body"].read(), b"by path")
+        s3.delete_object(Bucket=bucket, Key=key)
+        self.assertEqual(path_style.list_objects_v2(Bucket=bucket)["KeyCount"], 1)
+
+    def test_a_host_outside_the_domain_is_path_style(self):
+        # "moss.test" is not under the domain: its path names the bucket.
+        s3 = self.s3()
+        bucket = self.unique_bucket("vhost")
+        s3.put_object(Bucket=bucket, Key="k", Body=b"path style")
+        response = signed_request(self.server, "GET", f"/{bucket}/k",
+                                  headers={"Host": f"moss.test:{self.server.port}"})
+        self.assertEqual((response.status, response.body), (200, b"path style"))
+        response = signed_request(self.server, "GET", "/k",
+                                  headers={"Host": f"{bucket}.{self.domain}:{self.server.port}"})
+        self.assertEqual((response.status, response.body), (200, b"path style"))
 
 
 if __name__ == "__main__":
