@@ -9,6 +9,7 @@ import base64
 import hashlib
 import json
 import os
+import time
 import unittest
 
 from botocore.exceptions import ClientError
@@ -272,6 +273,35 @@ class LifecycleWorker(MossTestCase):
         self.assertEqual(self.versions(bucket), ([], []))
         self.assertEqual(blob_usage(self.server)[0], files_before)
 
+    def test_expiration_in_a_suspended_bucket_deletes_the_null_version_behind_a_null_marker(self):
+        # docs/versioning.md: in a suspended bucket expiry is a DELETE: the
+        # null version goes, a null marker comes, versions with ids stay.
+        s3 = self.s3()
+        bucket = self.bucket_with_rules([{
+            "ID": "all", "Filter": {"Prefix": ""}, "Status": "Enabled",
+            "Expiration": {"Days": 1}}])
+        older = s3.put_object(Bucket=bucket, Key="k", Body=b"versioned")["VersionId"]
+        kept = s3.put_object(Bucket=bucket, Key="j", Body=b"versioned j")["VersionId"]
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
+        files_before, _ = blob_usage(self.server)
+        s3.put_object(Bucket=bucket, Key="k", Body=os.urandom(1000))  # the null version
+        self.assertEqual(blob_usage(self.server)[0], files_before + 1)
+
+        stats = run_lifecycle(self.server)
+        self.assertEqual(stats["current_versions_expired"], 2)
+        self.assertEqual(stats["blobs_released"], 1)
+        for key, survivor in (("k", older), ("j", kept)):
+            versions, markers = self.versions(bucket, key)
+            self.assertEqual([(v["VersionId"], v["IsLatest"]) for v in versions],
+                             [(survivor, False)], key)
+            self.assertEqual([(m["VersionId"], m["IsLatest"]) for m in markers],
+                             [("null", True)], key)
+            with self.assertRaises(ClientError):
+                s3.head_object(Bucket=bucket, Key=key)
+        self.assertEqual(blob_usage(self.server)[0], files_before)
+        self.assertEqual(s3.get_object(Bucket=bucket, Key="k", VersionId=older)["Body"].read(),
+                         b"versioned")
+
     def test_expired_object_delete_markers_are_removed(self):
         s3 = self.s3()
         bucket = self.bucket_with_rules([{
@@ -314,6 +344,35 @@ class LifecycleWorker(MossTestCase):
             s3.put_object(Bucket=bucket, Key="k", Body=body)
         run_lifecycle(self.server)
         self.assertEqual(len(self.versions(bucket)[0]), 3)
+
+
+
+class LifecycleWorkerOnItsInterval(MossTestCase):
+    """The worker runs by itself every --lifecycle-interval (here 1s), with
+    no POST /_moss/lifecycle/run."""
+
+    server_args = ("--lifecycle-clock-offset", "3d", "--lifecycle-interval", "1s")
+
+    def test_an_expired_object_goes_without_anyone_asking(self):
+        s3 = self.s3()
+        bucket = self.unique_bucket("lc-interval")
+        s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [{
+            "ID": "all", "Filter": {"Prefix": "old/"}, "Status": "Enabled",
+            "Expiration": {"Days": 2}}]})
+        s3.put_object(Bucket=bucket, Key="old/a.bin", Body=b"expires")
+        s3.put_object(Bucket=bucket, Key="new/b.bin", Body=b"stays")
+        deadline = time.monotonic() + 30
+        while s3.list_objects_v2(Bucket=bucket, Prefix="old/")["KeyCount"]:
+            self.assertLess(time.monotonic(), deadline, "the worker never expired old/a.bin")
+            time.sleep(0.2)
+        self.assertEqual([o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]],
+                         ["new/b.bin"])
+        self.assertIsNotNone(self.server.wait_for_log_line(
+            lambda line: "lifecycle worker: 1 bucket(s) with rules; expired 0 noncurrent and 1 "
+            "current version(s)" in line), "no worker run logged the expiry")
+        self.assertIsNone(self.server.wait_for_log_line(
+            lambda line: '"operation":"RunLifecycle"' in line, timeout=0),
+            "the worker was run through the admin API")
 
 
 if __name__ == "__main__":
