@@ -12,6 +12,7 @@ import socket
 import tempfile
 import time
 import unittest
+import urllib.error
 import urllib.request
 
 from botocore.exceptions import ClientError
@@ -441,6 +442,63 @@ class GracefulShutdown(S3Assertions, unittest.TestCase):
         self.s3 = boto3_client(self.server)
         self.assertEqual(
             self.s3.get_object(Bucket="shutdown", Key="uploaded")["Body"].read(), upload)
+
+    def test_readyz_stops_answering_ready_once_sigterm_arrives(self):
+        def readyz():
+            """200 or 503, or "refused" for a connection refused or reset."""
+            try:
+                with urllib.request.urlopen(self.server.endpoint + "/readyz", timeout=5) as r:
+                    return r.status
+            except urllib.error.HTTPError as e:
+                return e.code
+            except (ConnectionRefusedError, ConnectionResetError):
+                return "refused"
+            except urllib.error.URLError as e:
+                if isinstance(e.reason, (ConnectionRefusedError, ConnectionResetError)):
+                    return "refused"
+                raise
+
+        self.assertEqual(readyz(), 200)
+        upload = os.urandom(4 << 20)
+        writer = RawConnection(self.server.port, timeout=30)
+        writer.send(signed_head_bytes(self.server, "PUT", "/shutdown/slow",
+                                      {"Content-Length": str(len(upload))}) + upload[:1 << 20])
+        self.assertTrue(wait_for(lambda: requests_in_flight(self.server) >= 1))
+
+        self.server.send_signal(signal.SIGTERM)
+        self.assertTrue(wait_for(lambda: readyz() != 200), "still ready after SIGTERM")
+        # Not ready for as long as the upload is in flight (a probe cannot
+        # reach the closed listener, or is told 503), and not gone either.
+        for _ in range(10):
+            self.assertIn(readyz(), (503, "refused"))
+            self.assertIsNone(self.server.process.poll(), "exited with a request in flight")
+        writer.send(upload[1 << 20:])
+        self.assertEqual(writer.read_response().status, 200)
+        writer.close()
+        self.assertEqual(self.server.wait_for_exit(timeout=20), 0, self.server.log_tail())
+
+    def test_a_request_still_in_flight_when_the_grace_period_ends_is_cut(self):
+        self.server.cleanup()
+        self.server = MossServer(extra_args=["--shutdown-grace", "1"]).start()
+        boto3_client(self.server).create_bucket(Bucket="shutdown")
+        upload = os.urandom(4 << 20)
+        writer = RawConnection(self.server.port, timeout=30)
+        writer.send(signed_head_bytes(self.server, "PUT", "/shutdown/stalled",
+                                      {"Content-Length": str(len(upload))}) + upload[:1 << 20])
+        self.assertTrue(wait_for(lambda: requests_in_flight(self.server) >= 1))
+        # The writer stalls (the server would wait --io-timeout, 120 s, for
+        # it); after SIGTERM the grace period of 1 s ends it.
+        self.server.send_signal(signal.SIGTERM)
+        self.assertEqual(self.server.wait_for_exit(timeout=20), 0, self.server.log_tail())
+        self.assertIn("shutdown grace period over; stopping with requests in flight",
+                      self.server.log_text())
+        with self.assertRaises(ConnectionError):  # cut: no answer
+            writer.read_response()
+        writer.close()
+        self.server.stop()
+        self.server.start()
+        self.assertNotStored("shutdown", "stalled")
+        self.assertNoTempFiles()
 
     def test_idle_connections_do_not_delay_exit(self):
         idle = RawConnection(self.server.port)
