@@ -103,6 +103,7 @@ class MossServer:
         if not self.process:
             return None
         hung = False
+        crashed = self.process.poll() is not None and self.signalled is None
         if self.process.poll() is None:
             self.send_signal(sig)
             try:
@@ -111,13 +112,12 @@ class MossServer:
                 hung = True
                 self.process.kill()
                 self.process.wait()
-        elif self.signalled is None:
-            code = self.forget_process()
-            raise AssertionError(f"moss had already exited (status {code}) before it was "
-                                 f"stopped:\n{self.log_tail()}")
         signalled = self.signalled
         code = self.forget_process()
         self.check_no_sanitizer_report()
+        if crashed:
+            raise AssertionError(f"moss had already exited (status {code}) before it was "
+                                 f"stopped:\n{self.log_tail()}")
         if hung:
             raise AssertionError(f"moss did not exit within {timeout}s of {signalled.name}:\n"
                                  f"{self.log_tail()}")
