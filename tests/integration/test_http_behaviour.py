@@ -150,7 +150,7 @@ class HttpBehaviour(S3Assertions, MossTestCase):
         body = b"GET /http/small HTTP/1.1\r\n\r\n" * 1000
         signer = Signer(secret_key="wrong-secret-wrong-secret-wrong-00")
         with RawConnection(self.server.port, timeout=10) as conn:
-            conn.send(signed_head_bytes(self.server, "PUT", f"/{self.bucket}/unread",
+            conn.send(signed_head_bytes(self.server, "PUT", f"/{self.bucket}/rejected-unread",
                                         {"Content-Length": str(len(body))}, signer=signer)
                       + body + signed_head_bytes(self.server, "GET", f"/{self.bucket}/small", {}))
             rejected = conn.read_response()
@@ -160,7 +160,7 @@ class HttpBehaviour(S3Assertions, MossTestCase):
             while chunk := conn.sock.recv(65536):
                 rest += chunk
             self.assertEqual(rest, b"", "the server answered past a rejected body")
-        self.assertNotStored(self.bucket, "unread")
+        self.assertNotStored(self.bucket, "rejected-unread")
 
     # --- Expect: 100-continue ---------------------------------------------------
 
