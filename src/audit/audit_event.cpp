@@ -1,10 +1,10 @@
 #include "moss/audit/audit_event.h"
 
-#include <ctime>
-#include <type_traits>
-
 #include <fmt/format.h>
+
+#include <ctime>
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 namespace moss {
 
@@ -55,8 +55,8 @@ std::string format_rfc3339_nanos(int64_t unix_nanos) {
   std::tm tm{};
   const auto t = static_cast<std::time_t>(seconds);
   if (gmtime_r(&t, &tm) == nullptr) return "invalid-time";
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nanos);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nanos);
 }
 
 json audit_event_to_json(const AuditEvent& event) {
@@ -78,8 +78,7 @@ json audit_event_to_json(const AuditEvent& event) {
       {"status", event.status},
       {"request_id", event.request_id},
   };
-  if (event.kind == kAuditKindTagChange || !event.old_target.empty() ||
-      !event.new_target.empty()) {
+  if (event.kind == kAuditKindTagChange || !event.old_target.empty() || !event.new_target.empty()) {
     out["old_target"] = event.old_target;
     out["new_target"] = event.new_target;
   }

@@ -1,5 +1,7 @@
 #include "audit/audit_files.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,9 +10,6 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "moss/util/fs.h"
 
@@ -45,8 +44,8 @@ std::string rotated_file_name(int64_t rotated_at_ns, uint64_t sequence) {
 std::optional<RotatedFile> parse_rotated_file_name(std::string_view name) {
   // audit-YYYYMMDDTHHMMSSZ-<sequence>.jsonl
   if (!name.starts_with(kPrefix) || !name.ends_with(kSuffix)) return std::nullopt;
-  std::string_view middle = name.substr(kPrefix.size(), name.size() - kPrefix.size() -
-                                                             kSuffix.size());
+  std::string_view middle =
+      name.substr(kPrefix.size(), name.size() - kPrefix.size() - kSuffix.size());
   if (middle.size() < 18 || middle[8] != 'T' || middle[15] != 'Z' || middle[16] != '-') {
     return std::nullopt;
   }
@@ -94,7 +93,8 @@ size_t remove_expired_files(const std::string& directory, int64_t now_ns,
   auto files = list_rotated_files(directory);
   const int64_t retention_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(retention).count();
-  const size_t over_count = max_files > 0 && files.size() > max_files ? files.size() - max_files : 0;
+  const size_t over_count =
+      max_files > 0 && files.size() > max_files ? files.size() - max_files : 0;
   size_t removed = 0;
   for (size_t i = 0; i < files.size(); ++i) {
     const bool expired = retention_ns > 0 && files[i].rotated_at_ns < now_ns - retention_ns;

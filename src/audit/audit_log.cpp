@@ -1,6 +1,7 @@
 #include "moss/audit/audit_log.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,8 +10,6 @@
 #include <cstdio>
 #include <cstring>
 #include <vector>
-
-#include <spdlog/spdlog.h>
 
 #include "audit/audit_files.h"
 #include "moss/util/fs.h"
@@ -101,9 +100,9 @@ bool AuditLog::append(AuditEvent event) {
     const bool closed = closing_;
     lock.unlock();
     if (report) {
-      spdlog::error("audit: event dropped ({}); {} dropped in all",
-                    closed ? "the audit log is closed" : "the writer is behind and the queue is full",
-                    total);
+      spdlog::error(
+          "audit: event dropped ({}); {} dropped in all",
+          closed ? "the audit log is closed" : "the writer is behind and the queue is full", total);
     }
     return false;
   }
@@ -149,6 +148,11 @@ uint64_t AuditLog::written() const {
   return written_;
 }
 
+uint64_t AuditLog::batches() const {
+  std::lock_guard lock(mutex_);
+  return batches_;
+}
+
 size_t AuditLog::queued() const {
   std::lock_guard lock(mutex_);
   return queue_.size();
@@ -161,6 +165,8 @@ void AuditLog::add_metrics_to(Metrics& metrics) const {
                     [this] { return static_cast<double>(dropped()); });
   metrics.add_gauge("moss_audit_events_written_total", "Audit events written and synced",
                     [this] { return static_cast<double>(written()); });
+  metrics.add_gauge("moss_audit_batches_total", "Audit batches written and synced",
+                    [this] { return static_cast<double>(batches()); });
   metrics.add_gauge("moss_audit_queue_depth", "Audit events waiting for the writer",
                     [this] { return static_cast<double>(queued()); });
 }
@@ -199,24 +205,24 @@ void AuditLog::write_loop() {
     std::string lines;
     for (const auto& event : batch) lines += audit_event_line(event);
     const bool ok = write_batch(lines, batch.size());
-    const bool rotate_now = ok && file_bytes_ >= options_.max_file_bytes;
+    // Rotated before the batch counts as done, so a flush() returns to a
+    // directory that already shows the rotation.
+    if (ok && file_bytes_ >= options_.max_file_bytes) {
+      if (auto ec = rotate()) {
+        spdlog::error("audit: cannot rotate {}: {}", options_.directory, ec.message());
+      }
+      apply_retention();
+    }
 
     lock.lock();
     finished_ += batch.size();
     if (ok) {
       written_ += batch.size();
+      ++batches_;
     } else {
       ++failed_batches_;
     }
     room_or_done_.notify_all();
-    if (rotate_now) {
-      lock.unlock();
-      if (auto ec = rotate()) {
-        spdlog::error("audit: cannot rotate {}: {}", options_.directory, ec.message());
-      }
-      apply_retention();
-      lock.lock();
-    }
   }
 }
 
@@ -240,8 +246,8 @@ bool AuditLog::write_batch(const std::string& lines, size_t events) {
     return false;
   }
   if (::fdatasync(file_.get()) != 0) {
-    spdlog::error("audit: syncing {} events to {} failed, their durability is unknown: {}",
-                  events, options_.directory, std::strerror(errno));
+    spdlog::error("audit: syncing {} events to {} failed, their durability is unknown: {}", events,
+                  options_.directory, std::strerror(errno));
     return false;
   }
   return true;

@@ -1,6 +1,8 @@
 #include "moss/audit/audit_query.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <array>
@@ -8,10 +10,7 @@
 #include <cstring>
 #include <deque>
 #include <iterator>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "audit/audit_files.h"
 #include "audit/bounded_line_reader.h"
@@ -100,9 +99,8 @@ bool audit_event_matches(const AuditEvent& event, const AuditFilter& filter) {
     return false;
   }
   if (!filter.bucket.empty() && event.bucket != filter.bucket) return false;
-  if (!filter.tag.empty() &&
-      std::find(event.tag_chain.begin(), event.tag_chain.end(), filter.tag) ==
-          event.tag_chain.end()) {
+  if (!filter.tag.empty() && std::find(event.tag_chain.begin(), event.tag_chain.end(),
+                                       filter.tag) == event.tag_chain.end()) {
     return false;
   }
   if (!filter.key_name.empty() && event.key_name != filter.key_name &&

@@ -86,11 +86,13 @@ class AuditLog {
 
   uint64_t dropped() const;  // events not written: queue full, closed, or failed to write
   uint64_t written() const;  // events written and synced
+  uint64_t batches() const;  // write()+fdatasync() rounds that carried them
   size_t queued() const;     // events waiting for the writer
   const std::string& directory() const { return options_.directory; }
 
   // Exports the counters above to `metrics` (moss_audit_events_dropped_total,
-  // moss_audit_events_written_total, moss_audit_queue_depth). The log must
+  // moss_audit_events_written_total, moss_audit_batches_total,
+  // moss_audit_queue_depth). The log must
   // outlive every later metrics render.
   void add_metrics_to(Metrics& metrics) const;
 
@@ -118,6 +120,7 @@ class AuditLog {
   uint64_t failed_batches_ = 0;           // guarded by mutex_
   uint64_t dropped_ = 0;                  // guarded by mutex_
   uint64_t written_ = 0;                  // guarded by mutex_
+  uint64_t batches_ = 0;                  // guarded by mutex_
   bool closing_ = false;                  // guarded by mutex_
   bool closed_ = false;                   // guarded by mutex_
 

@@ -4,7 +4,8 @@
 // than kMaxAuditLineBytes are skipped), keeping at most `limit + 1` matches.
 // Serves GET /_moss/v1/audit and `moss audit`. Safe to run while an AuditLog
 // writes the same directory: a last line still being written is left for the
-// next query.
+// next query, and a rotation in the middle of a query can hide that file's
+// events from it (the next query sees them).
 #pragma once
 
 #include <cstddef>
@@ -29,11 +30,11 @@ struct AuditFilter {
   // resolved starts with "<model>/".
   std::string model;
   std::string bucket;
-  std::string tag;       // one of the tag_chain steps
-  std::string key_name;  // the key's name or its access key id
-  std::string kind;      // "read", "tag-change", ...
-  std::optional<int64_t> since_ns;  // time_ns >= since
-  std::optional<int64_t> until_ns;  // time_ns < until
+  std::string tag;                         // one of the tag_chain steps
+  std::string key_name;                    // the key's name or its access key id
+  std::string kind;                        // "read", "tag-change", ...
+  std::optional<int64_t> since_ns;         // time_ns >= since
+  std::optional<int64_t> until_ns;         // time_ns < until
   size_t limit = kDefaultAuditQueryLimit;  // clamped to [1, kMaxAuditQueryLimit]
   AuditOrder order = AuditOrder::kNewestFirst;
 };
