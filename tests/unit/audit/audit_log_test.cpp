@@ -1,9 +1,11 @@
 #include "moss/audit/audit_log.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <future>
 #include <nlohmann/json.hpp>
@@ -225,6 +227,34 @@ TEST(AuditLog, EventsQueuedWhileTheWriterIsBusyShareOneBatch) {
   ASSERT_TRUE(log->flush());
   EXPECT_EQ(log->written(), 101u);
   EXPECT_EQ(log->batches(), 4u);  // the first event alone, then 40 + 40 + 20
+}
+
+// The file size limit (RLIMIT_FSIZE) lets the write start and then fails it
+// part way, as a full disk would.
+TEST(AuditLog, AFailedWriteLeavesNoPartialLineAndCountsTheDrop) {
+  testing::TempDir dir;
+  auto log = open_log(options_for(dir.path()));
+  ASSERT_TRUE(log);
+  const AuditEvent kept = read_event(kTestNow, "m/kept");
+  ASSERT_TRUE(log->append(kept));
+  ASSERT_TRUE(log->flush());
+  const std::string path = audit_files::current_file_path(dir.path());
+  const std::string before = testing::read_text(path);
+
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of a core dump
+  rlimit tight = saved;
+  tight.rlim_cur = before.size() + 10;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &tight), 0);
+  log->append(read_event(kTestNow + 1, "m/lost"));
+  log->close();  // no pause between the attempts once closing
+  ::setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, old_handler);
+
+  EXPECT_EQ(testing::read_text(path), before);
+  EXPECT_EQ(log->dropped(), 1u);
+  EXPECT_EQ(log->written(), 1u);
 }
 
 TEST(AuditLog, RotatesWhenTheFilePassesItsSize) {
