@@ -1,0 +1,129 @@
+#include "moss/audit/audit_event.h"
+
+#include <fmt/format.h>
+
+#include <ctime>
+#include <nlohmann/json.hpp>
+#include <type_traits>
+
+namespace moss {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr int64_t kNanosPerSecond = 1'000'000'000;
+
+// Cuts at a byte count without splitting a UTF-8 sequence (invalid text is
+// replaced when the line is written anyway).
+std::string at_most(const std::string& text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t end = max_bytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
+// A stored field read back; absent fields keep their defaults (older lines may
+// lack newer fields), present fields of the wrong type make the line malformed.
+bool read_string(const json& object, const char* name, std::string& out) {
+  auto it = object.find(name);
+  if (it == object.end() || it->is_null()) return true;
+  if (!it->is_string()) return false;
+  out = it->get<std::string>();
+  return true;
+}
+
+template <class Integer>
+bool read_integer(const json& object, const char* name, Integer& out) {
+  auto it = object.find(name);
+  if (it == object.end() || it->is_null()) return true;
+  if (!it->is_number_integer()) return false;
+  if (std::is_unsigned_v<Integer> && !it->is_number_unsigned()) return false;
+  out = it->get<Integer>();
+  return true;
+}
+
+}  // namespace
+
+std::string format_rfc3339_nanos(int64_t unix_nanos) {
+  int64_t seconds = unix_nanos / kNanosPerSecond;
+  int64_t nanos = unix_nanos % kNanosPerSecond;
+  if (nanos < 0) {  // before 1970: the fraction counts forward from the earlier second
+    nanos += kNanosPerSecond;
+    --seconds;
+  }
+  std::tm tm{};
+  const auto t = static_cast<std::time_t>(seconds);
+  if (gmtime_r(&t, &tm) == nullptr) return "invalid-time";
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nanos);
+}
+
+json audit_event_to_json(const AuditEvent& event) {
+  json out = {
+      {"time", format_rfc3339_nanos(event.time_ns)},
+      {"time_ns", event.time_ns},
+      {"kind", event.kind},
+      {"key_name", event.key_name},
+      {"access_key_id", event.access_key_id},
+      {"remote", event.remote},
+      {"client_id", at_most(event.client_id, kMaxAuditClientIdBytes)},
+      {"bucket", event.bucket},
+      {"key", event.key},
+      {"tag_chain", event.tag_chain},
+      {"resolved_key", event.resolved_key},
+      {"version_id", event.version_id},
+      {"sha256", event.sha256},
+      {"bytes_sent", event.bytes_sent},
+      {"status", event.status},
+      {"request_id", event.request_id},
+  };
+  if (event.kind == kAuditKindTagChange || !event.old_target.empty() || !event.new_target.empty()) {
+    out["old_target"] = event.old_target;
+    out["new_target"] = event.new_target;
+  }
+  return out;
+}
+
+std::string audit_event_line(const AuditEvent& event) {
+  // dump() escapes every control character (so no raw newline survives) and,
+  // with `replace`, stores invalid UTF-8 as U+FFFD instead of throwing.
+  std::string line =
+      audit_event_to_json(event).dump(-1, ' ', false, json::error_handler_t::replace);
+  line += '\n';
+  return line;
+}
+
+std::optional<AuditEvent> parse_audit_event(std::string_view line) {
+  json object = json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (!object.is_object()) return std::nullopt;
+  auto time = object.find("time_ns");
+  if (time == object.end() || !time->is_number_integer()) return std::nullopt;
+  AuditEvent event;
+  event.time_ns = time->get<int64_t>();
+  bool ok = read_string(object, "kind", event.kind) &&
+            read_string(object, "key_name", event.key_name) &&
+            read_string(object, "access_key_id", event.access_key_id) &&
+            read_string(object, "remote", event.remote) &&
+            read_string(object, "client_id", event.client_id) &&
+            read_string(object, "bucket", event.bucket) && read_string(object, "key", event.key) &&
+            read_string(object, "resolved_key", event.resolved_key) &&
+            read_string(object, "version_id", event.version_id) &&
+            read_string(object, "sha256", event.sha256) &&
+            read_integer(object, "bytes_sent", event.bytes_sent) &&
+            read_integer(object, "status", event.status) &&
+            read_string(object, "request_id", event.request_id) &&
+            read_string(object, "old_target", event.old_target) &&
+            read_string(object, "new_target", event.new_target);
+  if (!ok) return std::nullopt;
+  if (auto chain = object.find("tag_chain"); chain != object.end() && !chain->is_null()) {
+    if (!chain->is_array()) return std::nullopt;
+    for (const auto& step : *chain) {
+      if (!step.is_string()) return std::nullopt;
+      event.tag_chain.push_back(step.get<std::string>());
+    }
+  }
+  return event;
+}
+
+}  // namespace moss
