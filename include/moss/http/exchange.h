@@ -5,7 +5,7 @@
 //
 // An Exchange is one HTTP request/response as a handler sees it. The http
 // layer implements it over a connection (BeastExchange); tests implement it in
-// memory (tests/unit/http/memory_exchange.h).
+// memory (tests/unit/support/memory_exchange.h).
 //
 // The request body is pulled by the handler (nothing is buffered ahead), and
 // the response is either sent whole (small XML) or as a head followed by body
