@@ -4,7 +4,9 @@ namespace moss::s3 {
 namespace {
 
 char fold(char c, LetterCase letter_case) {
-  if (letter_case == LetterCase::kInsensitive && c >= 'A' && c <= 'Z') return c - 'A' + 'a';
+  if (letter_case == LetterCase::kInsensitive && c >= 'A' && c <= 'Z') {
+    return static_cast<char>(c - 'A' + 'a');
+  }
   return c;
 }
 
