@@ -218,6 +218,7 @@ ModelResult<TagView> ModelRegistry::write_tag(std::string_view bucket, std::stri
           return fail(from_check_error(ok.error()));
         }
         store::TagWrite w;
+        w.key = tag_object_key(model, tag);
         w.model = std::string(model);
         w.tag = tag_name;
         w.targets = targets_to_json(plan->targets);
@@ -227,8 +228,8 @@ ModelResult<TagView> ModelRegistry::write_tag(std::string_view bucket, std::stri
         w.action = action;
         w.etag = to_hex(digest(DigestAlgorithm::kMd5,
                                w.targets + "\n" + w.actor + "\n" + std::to_string(w.now_ns)));
-        tags.put(tag_name, store::TagRecord{tag_object_key(model, tag), w.model, w.tag, w.targets,
-                                            plan->files, w.etag, w.now_ns, w.actor});
+        tags.put(tag_name, store::TagRecord{w.key, w.model, w.tag, w.targets, plan->files, w.etag,
+                                            w.now_ns, w.actor});
         w.resolved = resolved_summary(tags, tag_name, plan->targets);
 
         auto outcome = store_.set_tag(bucket, w, change.pre);

@@ -19,8 +19,9 @@ using json = nlohmann::json;
 namespace {
 
 // Keys compare in BINARY collation like version keys, so tag keys merge into
-// listings in the same order. The model column repeats what the key says, so
-// that a model's tags are one index range.
+// listings in the same order. The key, model and tag columns hold what the
+// model layer gave (TagWrite); the model column makes a model's tags one index
+// range.
 constexpr const char* kTagSchema = R"sql(
 CREATE TABLE IF NOT EXISTS tags(
   bucket_id INTEGER NOT NULL REFERENCES buckets(id),
@@ -266,7 +267,7 @@ StoreResult<std::vector<TagRecord>> SqliteMetadataStore::list_tags(std::string_v
 StoreResult<TagWriteOutcome> SqliteMetadataStore::set_tag(std::string_view bucket,
                                                           const TagWrite& w,
                                                           const TagPreconditions& pre) {
-  const std::string key = w.model + "/tags/" + w.tag;
+  const std::string& key = w.key;
   std::lock_guard lock(writer_mutex_);
   auto& db = *writer_;
   auto txn = SqliteTransaction::begin(db);

@@ -62,6 +62,7 @@ class TagStoreTest : public ::testing::Test {
                                    std::vector<PinRequest> pins, const std::string& etag,
                                    const TagPreconditions& pre = {}) {
     TagWrite w;
+    w.key = "m/tags/" + tag;
     w.model = "m";
     w.tag = tag;
     w.targets = targets;
