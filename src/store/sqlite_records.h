@@ -37,6 +37,7 @@ class SqliteMetadataStore::ReaderLease {
 };
 
 namespace sqlite_records {
+// The bucket called `name`; kNoSuchBucket when there is none.
 StoreResult<Bucket> find_bucket(SqliteConnection& db, std::string_view name);
 }  // namespace sqlite_records
 
