@@ -258,9 +258,8 @@ int serve(const ServeOptions& options) {
   s3::S3Service service(std::move(state), metrics);
 
   auto* object_store = store->get();
-  http::Server server(server_config, service, metrics, [object_store] {
-    return object_store->metadata().list_buckets().ok();
-  });
+  http::Server server(server_config, service, metrics,
+                      [object_store] { return object_store->list_buckets().ok(); });
   if (auto r = server.listen(); !r) {
     spdlog::critical("{}", r.error());
     return 1;

@@ -23,14 +23,14 @@ ModelRegistry::ModelRegistry(store::ObjectStore& store) : store_(store) {}
 
 ModelResult<ResolvedTag> ModelRegistry::resolve(std::string_view bucket, std::string_view model,
                                                 std::string_view tag, std::string_view client_id) {
-  ModelTagSet tags(store_.metadata(), std::string(bucket), std::string(model));
+  ModelTagSet tags(store_, std::string(bucket), std::string(model));
   return tags.resolve(std::string(tag), client_id);
 }
 
 ModelResult<OpenedTag> ModelRegistry::open(std::string_view bucket, std::string_view model,
                                            std::string_view tag, std::string_view client_id) {
   for (int attempt = 1;; ++attempt) {
-    ModelTagSet tags(store_.metadata(), std::string(bucket), std::string(model));
+    ModelTagSet tags(store_, std::string(bucket), std::string(model));
     auto resolved = tags.resolve(std::string(tag), client_id);
     if (!resolved) return fail(resolved.error());
     auto opened = store_.open_pinned(resolved->file);
@@ -47,7 +47,7 @@ ModelResult<OpenedTag> ModelRegistry::open(std::string_view bucket, std::string_
 
 ModelResult<TagView> ModelRegistry::get_tag(std::string_view bucket, std::string_view model,
                                             std::string_view tag, std::string_view client_id) {
-  auto record = store_.metadata().get_tag(bucket, tag_object_key(model, tag));
+  auto record = store_.get_tag(bucket, tag_object_key(model, tag));
   if (!record) {
     if (record.error().code == store::StoreErrc::kNoSuchKey) {
       return model_fail(ModelErrc::kNoSuchTag, tag_object_key(model, tag));
@@ -67,7 +67,7 @@ ModelResult<TagView> ModelRegistry::make_view(std::string_view bucket,
   if (!targets) return fail(targets.error());
   view.targets = std::move(*targets);
 
-  ModelTagSet tags(store_.metadata(), view.bucket, record.model);
+  ModelTagSet tags(store_, view.bucket, record.model);
   tags.put(record.tag, record);
   auto resolved = tags.resolve(record.tag, client_id);
   if (resolved) {
@@ -102,7 +102,7 @@ ModelResult<std::vector<store::TagHistoryEntry>> ModelRegistry::history(std::str
                                                                         std::string_view tag,
                                                                         int limit) {
   if (auto r = check_tag_names(model, tag); !r) return fail(r.error());
-  auto entries = store_.metadata().tag_history(bucket, tag_object_key(model, tag), 0, limit);
+  auto entries = store_.tag_history(bucket, tag_object_key(model, tag), 0, limit);
   if (!entries) return fail(from_store_error(entries.error()));
   if (entries->empty()) {
     // No history at all: the tag never existed (an existing tag has one).
@@ -128,7 +128,7 @@ ModelResult<ModelView> ModelRegistry::make_model_view(std::string_view bucket,
   q.prefix = view.name + "/";
   q.max_keys = kMaxModelFiles;
   while (true) {
-    auto page = store_.metadata().list_objects(bucket, q);
+    auto page = store_.list_objects(bucket, q);
     if (!page) return fail(from_store_error(page.error()));
     for (const auto& entry : page->objects) {
       if (entry.is_tag) continue;
@@ -137,7 +137,7 @@ ModelResult<ModelView> ModelRegistry::make_model_view(std::string_view bucket,
         return view;
       }
       // The listing carries no metadata or SHA-256; the version does.
-      auto version = store_.metadata().get_version(bucket, entry.key);
+      auto version = store_.get_version(bucket, entry.key);
       if (!version) {
         if (version.error().code == store::StoreErrc::kNoSuchKey) continue;  // deleted meanwhile
         return fail(from_store_error(version.error()));
@@ -158,7 +158,7 @@ ModelResult<std::vector<ModelView>> ModelRegistry::list_models(std::string_view 
   q.lower = "";
   q.upper = "\xff";
   q.limit = kMaxBucketTags;
-  auto all = store_.metadata().list_tags(bucket, q);
+  auto all = store_.list_tags(bucket, q);
   if (!all) return fail(from_store_error(all.error()));
   std::map<std::string, std::vector<store::TagRecord>> by_model;
   for (auto& t : *all) {
@@ -182,7 +182,7 @@ ModelResult<ModelView> ModelRegistry::get_model(std::string_view bucket, std::st
   store::TagListQuery q;
   q.model = std::string(name);
   q.limit = kMaxBucketTags;
-  auto tags = store_.metadata().list_tags(bucket, q);
+  auto tags = store_.list_tags(bucket, q);
   if (!tags) return fail(from_store_error(tags.error()));
   auto view = make_model_view(bucket, name, *tags, client_id);
   if (!view) return fail(view.error());

@@ -47,7 +47,7 @@ ModelResult<void> ModelTagSet::load_all() {
   store::TagListQuery q;
   q.model = model_;
   q.limit = kMaxTagsPerModel;
-  auto all = metadata_.list_tags(bucket_, q);
+  auto all = store_.list_tags(bucket_, q);
   if (!all) return fail(from_store_error(all.error()));
   for (auto& t : *all) {
     std::string name = t.tag;
@@ -66,7 +66,7 @@ ModelResult<const store::TagRecord*> ModelTagSet::find(const std::string& tag) {
     return it->second ? &*it->second : static_cast<const store::TagRecord*>(nullptr);
   }
   if (complete_) return static_cast<const store::TagRecord*>(nullptr);
-  auto record = metadata_.get_tag(bucket_, tag_object_key(model_, tag));
+  auto record = store_.get_tag(bucket_, tag_object_key(model_, tag));
   if (!record && record.error().code != store::StoreErrc::kNoSuchKey) {
     return fail(from_store_error(record.error()));
   }

@@ -11,14 +11,14 @@
 #include "moss/models/model_error.h"
 #include "moss/models/model_registry.h"
 #include "moss/models/tag_resolver.h"
-#include "moss/store/metadata_store.h"
+#include "moss/store/object_store.h"
 
 namespace moss::models {
 
 class ModelTagSet {
  public:
-  ModelTagSet(store::MetadataStore& metadata, std::string bucket, std::string model)
-      : metadata_(metadata), bucket_(std::move(bucket)), model_(std::move(model)) {}
+  ModelTagSet(store::ObjectStore& store, std::string bucket, std::string model)
+      : store_(store), bucket_(std::move(bucket)), model_(std::move(model)) {}
 
   const std::string& model() const { return model_; }
 
@@ -38,7 +38,7 @@ class ModelTagSet {
   ModelResult<ResolvedTag> resolve(const std::string& tag, std::string_view client_id);
 
  private:
-  store::MetadataStore& metadata_;
+  store::ObjectStore& store_;
   std::string bucket_;
   std::string model_;
   bool complete_ = false;

@@ -47,14 +47,14 @@ ModelError from_check_error(const ResolveError& e) {
 
 // The version a recorded file target pinned, if its bytes are still stored:
 // that very version, or the current one when it has the same SHA-256.
-ModelResult<store::ObjectVersion> recorded_version(store::MetadataStore& metadata,
+ModelResult<store::ObjectVersion> recorded_version(store::ObjectStore& store,
                                                    std::string_view bucket, const std::string& key,
                                                    const TagTarget& recorded) {
   auto same_bytes = [&](const store::ObjectVersion& v) {
     return !v.is_delete_marker && !recorded.sha256.empty() && v.content_sha256 == recorded.sha256;
   };
   for (const std::string& version_id : {recorded.version_id, std::string()}) {
-    auto v = metadata.get_version(bucket, key, version_id);
+    auto v = store.get_version(bucket, key, version_id);
     if (v && same_bytes(*v)) return std::move(*v);
     if (!v && v.error().code != store::StoreErrc::kNoSuchKey &&
         v.error().code != store::StoreErrc::kNoSuchVersion) {
@@ -66,7 +66,7 @@ ModelResult<store::ObjectVersion> recorded_version(store::MetadataStore& metadat
                                                       recorded.sha256 + ") is no longer stored");
 }
 
-ModelResult<Plan> plan_targets(store::MetadataStore& metadata, std::string_view bucket,
+ModelResult<Plan> plan_targets(store::ObjectStore& store, std::string_view bucket,
                                ModelTagSet& tags, const std::vector<PlannedTarget>& planned) {
   Plan plan;
   for (const auto& p : planned) {
@@ -96,11 +96,11 @@ ModelResult<Plan> plan_targets(store::MetadataStore& metadata, std::string_view 
     }
     store::ObjectVersion version;
     if (p.recorded) {
-      auto v = recorded_version(metadata, bucket, key, *p.recorded);
+      auto v = recorded_version(store, bucket, key, *p.recorded);
       if (!v) return fail(v.error());
       version = std::move(*v);
     } else {
-      auto v = metadata.get_version(bucket, key);
+      auto v = store.get_version(bucket, key);
       if (!v && v.error().code != store::StoreErrc::kNoSuchKey) {
         return fail(from_store_error(v.error()));
       }
@@ -189,7 +189,7 @@ ModelResult<void> ModelRegistry::ensure_content_sha256(std::string_view bucket,
   if (opened->version.etag != version.etag || !opened->version.content_sha256.empty()) return {};
   auto sha = sha256_of(*opened, stop);
   if (!sha) return fail(sha.error());
-  auto r = store_.metadata().set_content_sha256(bucket, version.key, version.version_id, *sha);
+  auto r = store_.set_content_sha256(bucket, version.key, version.version_id, *sha);
   if (!r) return fail(from_store_error(r.error()));
   return {};
 }
@@ -204,9 +204,9 @@ ModelResult<TagView> ModelRegistry::write_tag(std::string_view bucket, std::stri
     std::vector<store::ObjectVersion> unhashed;
     {
       std::lock_guard lock(write_mutex_);
-      ModelTagSet tags(store_.metadata(), std::string(bucket), std::string(model));
+      ModelTagSet tags(store_, std::string(bucket), std::string(model));
       if (auto r = tags.load_all(); !r) return fail(r.error());
-      auto plan = plan_targets(store_.metadata(), bucket, tags, planned);
+      auto plan = plan_targets(store_, bucket, tags, planned);
       if (!plan) return fail(plan.error());
       for (const auto& f : plan->files) {
         if (f.content_sha256.empty()) unhashed.push_back(f);
@@ -218,6 +218,7 @@ ModelResult<TagView> ModelRegistry::write_tag(std::string_view bucket, std::stri
           return fail(from_check_error(ok.error()));
         }
         store::TagWrite w;
+        w.key = tag_object_key(model, tag);
         w.model = std::string(model);
         w.tag = tag_name;
         w.targets = targets_to_json(plan->targets);
@@ -227,8 +228,8 @@ ModelResult<TagView> ModelRegistry::write_tag(std::string_view bucket, std::stri
         w.action = action;
         w.etag = to_hex(digest(DigestAlgorithm::kMd5,
                                w.targets + "\n" + w.actor + "\n" + std::to_string(w.now_ns)));
-        tags.put(tag_name, store::TagRecord{tag_object_key(model, tag), w.model, w.tag, w.targets,
-                                            plan->files, w.etag, w.now_ns, w.actor});
+        tags.put(tag_name, store::TagRecord{w.key, w.model, w.tag, w.targets, plan->files, w.etag,
+                                            w.now_ns, w.actor});
         w.resolved = resolved_summary(tags, tag_name, plan->targets);
 
         auto outcome = store_.set_tag(bucket, w, change.pre);

@@ -48,7 +48,7 @@ StoreResult<LifecycleRunStats> LifecycleWorker::run_at(int64_t now_ns) {
   std::lock_guard lock(run_mutex_);
   LifecycleRunStats stats;
   stats.now_ns = now_ns;
-  auto buckets = store_.metadata().list_lifecycle_buckets();
+  auto buckets = store_.list_lifecycle_buckets();
   if (!buckets) return fail(buckets.error());
   for (const auto& bucket : *buckets) {
     if (stopping_) break;
@@ -60,7 +60,7 @@ StoreResult<LifecycleRunStats> LifecycleWorker::run_at(int64_t now_ns) {
 
 StoreResult<void> LifecycleWorker::apply_to_bucket(const std::string& bucket, int64_t now_ns,
                                                    LifecycleRunStats& stats) {
-  auto configured = store_.metadata().get_lifecycle(bucket);
+  auto configured = store_.get_lifecycle(bucket);
   if (!configured) return fail(configured.error());
   if (!*configured) return {};  // removed since the bucket was listed
   std::vector<LifecycleRule> rules;
@@ -98,7 +98,7 @@ StoreResult<void> LifecycleWorker::apply_to_bucket(const std::string& bucket, in
     q.max_keys = kPageSize;
     std::vector<ObjectVersion> key_versions;
     while (true) {
-      auto page = store_.metadata().list_versions(bucket, q);
+      auto page = store_.list_versions(bucket, q);
       if (!page) return fail(page.error());
       for (auto& v : page->versions) {
         if (stopping_) return {};
@@ -121,7 +121,7 @@ StoreResult<void> LifecycleWorker::apply_to_bucket(const std::string& bucket, in
     q.prefix = prefix;
     q.max_uploads = kPageSize;
     while (true) {
-      auto page = store_.metadata().list_uploads(bucket, q);
+      auto page = store_.list_uploads(bucket, q);
       if (!page) return fail(page.error());
       for (const auto& upload : page->uploads) {
         if (stopping_) return {};

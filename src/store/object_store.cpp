@@ -204,15 +204,22 @@ StoreResult<TagWriteOutcome> ObjectStore::delete_tag(std::string_view bucket,
   return outcome;
 }
 
-StoreResult<OpenedObject> ObjectStore::open_pinned(const ObjectVersion& pinned) {
-  OpenedObject opened;
-  for (const auto& segment : pinned.segments) {
+StoreResult<std::vector<SharedFd>> ObjectStore::open_segments(
+    const std::vector<BlobSegment>& segments) {
+  std::vector<SharedFd> fds;
+  fds.reserve(segments.size());
+  for (const auto& segment : segments) {
     auto fd = blobs_->open_blob(segment.sha256);
     if (!fd) return fail(fd.error());
-    opened.segments.push_back(std::move(*fd));
+    fds.push_back(std::move(*fd));
   }
-  opened.version = pinned;
-  return opened;
+  return fds;
+}
+
+StoreResult<OpenedObject> ObjectStore::open_pinned(const ObjectVersion& pinned) {
+  auto segments = open_segments(pinned.segments);
+  if (!segments) return fail(segments.error());
+  return OpenedObject{pinned, std::move(*segments)};
 }
 
 StoreResult<void> ObjectStore::remove_released(const std::vector<std::string>& released) {

@@ -155,46 +155,34 @@ StoreResult<void> delete_bucket_lifecycle(SqliteConnection& db, int64_t bucket_i
 
 StoreResult<void> SqliteMetadataStore::put_lifecycle(std::string_view bucket,
                                                      const std::vector<LifecycleRule>& rules) {
-  std::lock_guard lock(writer_mutex_);
-  auto& db = *writer_;
-  auto txn = SqliteTransaction::begin(db);
-  if (!txn) return fail(txn.error());
-  auto b = find_bucket(db, bucket);
-  if (!b) return fail(b.error());
-  auto st = db.prepare(
-      "INSERT INTO bucket_lifecycle(bucket_id, rules) VALUES(?1, ?2) "
-      "ON CONFLICT(bucket_id) DO UPDATE SET rules = excluded.rules");
-  if (!st) return fail(st.error());
-  st->bind(1, b->id).bind(2, rules_to_json(rules).dump());
-  if (auto r = st->run(); !r) return r;
-  return txn->commit();
+  return write_in_bucket(bucket, [&](SqliteConnection& db, const Bucket& b) -> StoreResult<void> {
+    auto st = db.prepare(
+        "INSERT INTO bucket_lifecycle(bucket_id, rules) VALUES(?1, ?2) "
+        "ON CONFLICT(bucket_id) DO UPDATE SET rules = excluded.rules");
+    if (!st) return fail(st.error());
+    st->bind(1, b.id).bind(2, rules_to_json(rules).dump());
+    return st->run();
+  });
 }
 
 StoreResult<std::optional<std::vector<LifecycleRule>>> SqliteMetadataStore::get_lifecycle(
     std::string_view bucket) {
-  auto lease = reader();
-  if (!lease) return fail(lease.error());
-  auto& db = **lease;
-  auto b = find_bucket(db, bucket);
-  if (!b) return fail(b.error());
-  auto st = db.prepare("SELECT rules FROM bucket_lifecycle WHERE bucket_id = ?1");
-  if (!st) return fail(st.error());
-  st->bind(1, b->id);
-  auto row = st->step();
-  if (!row) return fail(row.error());
-  if (!*row) return std::optional<std::vector<LifecycleRule>>();
-  return std::optional<std::vector<LifecycleRule>>(rules_from_json(st->column_text(0)));
+  using Rules = std::optional<std::vector<LifecycleRule>>;
+  return read_in_bucket(bucket, [&](SqliteConnection& db, const Bucket& b) -> StoreResult<Rules> {
+    auto st = db.prepare("SELECT rules FROM bucket_lifecycle WHERE bucket_id = ?1");
+    if (!st) return fail(st.error());
+    st->bind(1, b.id);
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    if (!*row) return Rules();
+    return Rules(rules_from_json(st->column_text(0)));
+  });
 }
 
 StoreResult<void> SqliteMetadataStore::delete_lifecycle(std::string_view bucket) {
-  std::lock_guard lock(writer_mutex_);
-  auto& db = *writer_;
-  auto txn = SqliteTransaction::begin(db);
-  if (!txn) return fail(txn.error());
-  auto b = find_bucket(db, bucket);
-  if (!b) return fail(b.error());
-  if (auto r = delete_bucket_lifecycle(db, b->id); !r) return r;
-  return txn->commit();
+  return write_in_bucket(bucket, [](SqliteConnection& db, const Bucket& b) {
+    return delete_bucket_lifecycle(db, b.id);
+  });
 }
 
 StoreResult<std::vector<std::string>> SqliteMetadataStore::list_lifecycle_buckets() {
@@ -208,16 +196,12 @@ StoreResult<std::vector<std::string>> SqliteMetadataStore::list_lifecycle_bucket
 
 StoreResult<DeleteOutcome> SqliteMetadataStore::expire_version(std::string_view bucket,
                                                                const ExpiryTarget& target) {
-  std::lock_guard lock(writer_mutex_);
-  auto& db = *writer_;
-  auto txn = SqliteTransaction::begin(db);
-  if (!txn) return fail(txn.error());
-  auto b = find_bucket(db, bucket);
-  if (!b) return fail(b.error());
-  DeleteOutcome out;
-  if (auto r = apply_expiry(db, *b, target, out); !r) return fail(r.error());
-  if (auto r = txn->commit(); !r) return fail(r.error());
-  return out;
+  using Outcome = StoreResult<DeleteOutcome>;
+  return write_in_bucket(bucket, [&](SqliteConnection& db, const Bucket& b) -> Outcome {
+    DeleteOutcome out;
+    if (auto r = apply_expiry(db, b, target, out); !r) return fail(r.error());
+    return out;
+  });
 }
 
 }  // namespace moss::store

@@ -430,28 +430,25 @@ StoreResult<SqliteMetadataStore::ReaderLease> SqliteMetadataStore::reader() {
 
 StoreResult<Bucket> SqliteMetadataStore::create_bucket(const std::string& name,
                                                        const std::string& owner, int64_t now_ns) {
-  std::lock_guard lock(writer_mutex_);
-  auto& db = *writer_;
-  auto txn = SqliteTransaction::begin(db);
-  if (!txn) return fail(txn.error());
-  auto existing = find_bucket(db, name);
-  if (existing) {
-    return store_fail(existing->owner == owner ? StoreErrc::kBucketAlreadyOwnedByYou
-                                               : StoreErrc::kBucketAlreadyExists,
-                      name);
-  }
-  if (existing.error().code != StoreErrc::kNoSuchBucket) return fail(existing.error());
-  auto st = db.prepare(
-      "INSERT INTO buckets(name, owner, created_ns, versioning) VALUES(?1, ?2, ?3, 0) "
-      "RETURNING id");
-  if (!st) return fail(st.error());
-  st->bind(1, name).bind(2, owner).bind(3, now_ns);
-  auto row = st->step();
-  if (!row) return fail(row.error());
-  Bucket b{st->column_int(0), name, owner, now_ns, VersioningState::kUnversioned};
-  st->reset();
-  if (auto r = txn->commit(); !r) return fail(r.error());
-  return b;
+  return write([&](SqliteConnection& db) -> StoreResult<Bucket> {
+    auto existing = find_bucket(db, name);
+    if (existing) {
+      return store_fail(existing->owner == owner ? StoreErrc::kBucketAlreadyOwnedByYou
+                                                 : StoreErrc::kBucketAlreadyExists,
+                        name);
+    }
+    if (existing.error().code != StoreErrc::kNoSuchBucket) return fail(existing.error());
+    auto st = db.prepare(
+        "INSERT INTO buckets(name, owner, created_ns, versioning) VALUES(?1, ?2, ?3, 0) "
+        "RETURNING id");
+    if (!st) return fail(st.error());
+    st->bind(1, name).bind(2, owner).bind(3, now_ns);
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    Bucket b{st->column_int(0), name, owner, now_ns, VersioningState::kUnversioned};
+    st->reset();
+    return b;
+  });
 }
 
 StoreResult<Bucket> SqliteMetadataStore::get_bucket(std::string_view name) {
@@ -470,46 +467,36 @@ StoreResult<std::vector<Bucket>> SqliteMetadataStore::list_buckets() {
 }
 
 StoreResult<void> SqliteMetadataStore::delete_bucket(std::string_view name) {
-  std::lock_guard lock(writer_mutex_);
-  auto& db = *writer_;
-  auto txn = SqliteTransaction::begin(db);
-  if (!txn) return fail(txn.error());
-  auto bucket = find_bucket(db, name);
-  if (!bucket) return fail(bucket.error());
-  auto any = db.prepare(
-      "SELECT 1 FROM versions WHERE bucket_id = ?1 "
-      "UNION ALL SELECT 1 FROM uploads WHERE bucket_id = ?1 LIMIT 1");
-  if (!any) return fail(any.error());
-  any->bind(1, bucket->id);
-  auto row = any->step();
-  if (!row) return fail(row.error());
-  if (*row) return store_fail(StoreErrc::kBucketNotEmpty, std::string(name));
-  any->reset();
-  auto tags = bucket_has_tags(db, bucket->id);
-  if (!tags) return fail(tags.error());
-  if (*tags) return store_fail(StoreErrc::kBucketNotEmpty, std::string(name));
-  if (auto r = delete_bucket_tag_history(db, bucket->id); !r) return r;
-  if (auto r = delete_bucket_lifecycle(db, bucket->id); !r) return r;
-  auto del = db.prepare("DELETE FROM buckets WHERE id = ?1");
-  if (!del) return fail(del.error());
-  del->bind(1, bucket->id);
-  if (auto r = del->run(); !r) return r;
-  return txn->commit();
+  return write_in_bucket(name, [&](SqliteConnection& db, const Bucket& b) -> StoreResult<void> {
+    auto any = db.prepare(
+        "SELECT 1 FROM versions WHERE bucket_id = ?1 "
+        "UNION ALL SELECT 1 FROM uploads WHERE bucket_id = ?1 LIMIT 1");
+    if (!any) return fail(any.error());
+    any->bind(1, b.id);
+    auto row = any->step();
+    if (!row) return fail(row.error());
+    if (*row) return store_fail(StoreErrc::kBucketNotEmpty, std::string(name));
+    any->reset();
+    auto tags = bucket_has_tags(db, b.id);
+    if (!tags) return fail(tags.error());
+    if (*tags) return store_fail(StoreErrc::kBucketNotEmpty, std::string(name));
+    if (auto r = delete_bucket_tag_history(db, b.id); !r) return r;
+    if (auto r = delete_bucket_lifecycle(db, b.id); !r) return r;
+    auto del = db.prepare("DELETE FROM buckets WHERE id = ?1");
+    if (!del) return fail(del.error());
+    del->bind(1, b.id);
+    return del->run();
+  });
 }
 
 StoreResult<void> SqliteMetadataStore::set_versioning(std::string_view bucket,
                                                       VersioningState state) {
-  std::lock_guard lock(writer_mutex_);
-  auto& db = *writer_;
-  auto txn = SqliteTransaction::begin(db);
-  if (!txn) return fail(txn.error());
-  auto b = find_bucket(db, bucket);
-  if (!b) return fail(b.error());
-  auto st = db.prepare("UPDATE buckets SET versioning = ?2 WHERE id = ?1");
-  if (!st) return fail(st.error());
-  st->bind(1, b->id).bind(2, static_cast<int64_t>(state));
-  if (auto r = st->run(); !r) return r;
-  return txn->commit();
+  return write_in_bucket(bucket, [&](SqliteConnection& db, const Bucket& b) -> StoreResult<void> {
+    auto st = db.prepare("UPDATE buckets SET versioning = ?2 WHERE id = ?1");
+    if (!st) return fail(st.error());
+    st->bind(1, b.id).bind(2, static_cast<int64_t>(state));
+    return st->run();
+  });
 }
 
 StoreResult<ObjectVersion> SqliteMetadataStore::get_version(std::string_view bucket,
@@ -566,44 +553,34 @@ StoreResult<ObjectVersion> SqliteMetadataStore::read_version(std::string_view bu
 StoreResult<CommitOutcome> SqliteMetadataStore::commit_version(std::string_view bucket,
                                                                const NewVersion& v,
                                                                const WritePreconditions& pre) {
-  std::lock_guard lock(writer_mutex_);
-  auto& db = *writer_;
-  auto txn = SqliteTransaction::begin(db);
-  if (!txn) return fail(txn.error());
-  auto b = find_bucket(db, bucket);
-  if (!b) return fail(b.error());
-  auto out = commit_new_version(db, *b, v, pre);
-  if (!out) return fail(out.error());
-  if (auto r = txn->commit(); !r) return fail(r.error());
-  return out;
+  return write_in_bucket(bucket, [&](SqliteConnection& db, const Bucket& b) {
+    return commit_new_version(db, b, v, pre);
+  });
 }
 
 StoreResult<DeleteOutcome> SqliteMetadataStore::delete_object(std::string_view bucket,
                                                               std::string_view key,
                                                               std::string_view version_id) {
-  std::lock_guard lock(writer_mutex_);
-  auto& db = *writer_;
-  auto txn = SqliteTransaction::begin(db);
-  if (!txn) return fail(txn.error());
-  auto b = find_bucket(db, bucket);
-  if (!b) return fail(b.error());
-  DeleteOutcome out;
-
-  if (!version_id.empty()) {
-    auto target = find_by_version_id(db, b->id, key, version_id);
+  using Outcome = StoreResult<DeleteOutcome>;
+  return write_in_bucket(bucket, [&](SqliteConnection& db, const Bucket& b) -> Outcome {
+    DeleteOutcome out;
+    if (version_id.empty()) {
+      if (auto r = delete_current(db, b, key, now_unix_nanos(), out); !r) return fail(r.error());
+      return out;
+    }
+    auto target = find_by_version_id(db, b.id, key, version_id);
     if (!target) return fail(target.error());
     if (!*target) return out;  // deleting a version that is not there is a no-op
-    if (auto r = delete_version_row(db, **target, out.released_blobs); !r) return fail(r.error());
+    if (auto r = delete_version_row(db, **target, out.released_blobs); !r) {
+      return fail(r.error());
+    }
     if ((*target)->is_latest) {
-      if (auto r = promote_newest(db, b->id, key); !r) return fail(r.error());
+      if (auto r = promote_newest(db, b.id, key); !r) return fail(r.error());
     }
     out.version_id = std::string(version_id);
     out.delete_marker = (*target)->is_delete_marker;
-  } else if (auto r = delete_current(db, *b, key, now_unix_nanos(), out); !r) {
-    return fail(r.error());
-  }
-  if (auto r = txn->commit(); !r) return fail(r.error());
-  return out;
+    return out;
+  });
 }
 
 StoreResult<ListPage> SqliteMetadataStore::list_objects(std::string_view bucket,

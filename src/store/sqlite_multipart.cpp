@@ -134,127 +134,9 @@ StoreResult<void> remove_upload(SqliteConnection& db, int64_t upload_row,
   return del->run();
 }
 
-}  // namespace
-
-StoreResult<void> sqlite_records::create_multipart_tables(SqliteConnection& db) {
-  return db.exec(kMultipartSchema);
-}
-
-StoreResult<MultipartUpload> SqliteMetadataStore::create_upload(std::string_view bucket,
-                                                                const MultipartUpload& upload) {
-  std::lock_guard lock(writer_mutex_);
-  auto& db = *writer_;
-  auto txn = SqliteTransaction::begin(db);
-  if (!txn) return fail(txn.error());
-  auto b = find_bucket(db, bucket);
-  if (!b) return fail(b.error());
-  MultipartUpload out = upload;
-  out.upload_id =
-      fmt::format("{:016x}{}", static_cast<uint64_t>(upload.initiated_ns), random_hex(16));
-  auto st = db.prepare(
-      "INSERT INTO uploads(bucket_id, key, upload_id, owner, initiated_ns, last_activity_ns, "
-      "checksum_algorithm, checksum_type, attributes) VALUES(?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8)");
-  if (!st) return fail(st.error());
-  st->bind(1, b->id)
-      .bind(2, out.key)
-      .bind(3, out.upload_id)
-      .bind(4, out.owner)
-      .bind(5, out.initiated_ns)
-      .bind(6, out.checksum_algorithm)
-      .bind(7, out.checksum_type)
-      .bind(8, attributes_to_json(out.attributes).dump());
-  if (auto r = st->run(); !r) return fail(r.error());
-  if (auto r = txn->commit(); !r) return fail(r.error());
-  return out;
-}
-
-StoreResult<MultipartUpload> SqliteMetadataStore::get_upload(std::string_view bucket,
-                                                             std::string_view key,
-                                                             std::string_view upload_id) {
-  auto lease = reader();
-  if (!lease) return fail(lease.error());
-  auto b = find_bucket(**lease, bucket);
-  if (!b) return fail(b.error());
-  auto u = find_upload(**lease, b->id, key, upload_id);
-  if (!u) return fail(u.error());
-  return std::move(u->upload);
-}
-
-StoreResult<std::vector<std::string>> SqliteMetadataStore::put_part(std::string_view bucket,
-                                                                    std::string_view key,
-                                                                    std::string_view upload_id,
-                                                                    const UploadPart& part) {
-  std::lock_guard lock(writer_mutex_);
-  auto& db = *writer_;
-  auto txn = SqliteTransaction::begin(db);
-  if (!txn) return fail(txn.error());
-  auto b = find_bucket(db, bucket);
-  if (!b) return fail(b.error());
-  auto u = find_upload(db, b->id, key, upload_id);
-  if (!u) return fail(u.error());
-
-  auto previous = parts_after(db, u->row_id, part.part_number - 1, 1);
-  if (!previous) return fail(previous.error());
-  if (!previous->empty() && previous->front().part_number != part.part_number) previous->clear();
-
-  auto st = db.prepare(
-      "INSERT OR REPLACE INTO upload_parts(upload, part_number, sha256, size, etag, "
-      "checksum_algorithm, checksum, last_modified_ns) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-  if (!st) return fail(st.error());
-  st->bind(1, u->row_id)
-      .bind(2, int64_t{part.part_number})
-      .bind(3, part.sha256)
-      .bind(4, static_cast<int64_t>(part.size))
-      .bind(5, part.etag)
-      .bind(6, part.checksum_algorithm)
-      .bind(7, part.checksum)
-      .bind(8, part.last_modified_ns);
-  if (auto r = st->run(); !r) return fail(r.error());
-  // The new reference first: re-uploading identical bytes never drops the blob.
-  if (auto r = add_blob_refs(db, as_segments({part})); !r) return fail(r.error());
-  std::vector<std::string> released;
-  if (auto r = release_blob_refs(db, as_segments(*previous), released); !r) return fail(r.error());
-
-  auto touch = db.prepare("UPDATE uploads SET last_activity_ns = ?2 WHERE id = ?1");
-  if (!touch) return fail(touch.error());
-  touch->bind(1, u->row_id).bind(2, part.last_modified_ns);
-  if (auto r = touch->run(); !r) return fail(r.error());
-  if (auto r = txn->commit(); !r) return fail(r.error());
-  return released;
-}
-
-StoreResult<PartListPage> SqliteMetadataStore::list_parts(std::string_view bucket,
-                                                          std::string_view key,
-                                                          std::string_view upload_id,
-                                                          const PartListQuery& q) {
-  auto lease = reader();
-  if (!lease) return fail(lease.error());
-  auto& db = **lease;
-  auto b = find_bucket(db, bucket);
-  if (!b) return fail(b.error());
-  auto u = find_upload(db, b->id, key, upload_id);
-  if (!u) return fail(u.error());
-  PartListPage page;
-  page.upload = std::move(u->upload);
-  if (q.max_parts <= 0) return page;
-  auto parts = parts_after(db, u->row_id, q.marker, q.max_parts + 1);
-  if (!parts) return fail(parts.error());
-  page.parts = std::move(*parts);
-  if (page.parts.size() > static_cast<size_t>(q.max_parts)) {
-    page.parts.resize(static_cast<size_t>(q.max_parts));
-    page.truncated = true;
-  }
-  if (!page.parts.empty()) page.next_marker = page.parts.back().part_number;
-  return page;
-}
-
-StoreResult<UploadListPage> SqliteMetadataStore::list_uploads(std::string_view bucket,
-                                                              const UploadListQuery& q) {
-  auto lease = reader();
-  if (!lease) return fail(lease.error());
-  auto& db = **lease;
-  auto b = find_bucket(db, bucket);
-  if (!b) return fail(b.error());
+// The body of list_uploads, on the caller's connection.
+StoreResult<UploadListPage> list_bucket_uploads(SqliteConnection& db, const Bucket& b,
+                                                const UploadListQuery& q) {
   UploadListPage page;
   if (q.max_uploads <= 0) return page;
 
@@ -272,7 +154,7 @@ StoreResult<UploadListPage> SqliteMetadataStore::list_uploads(std::string_view b
   while (true) {
     auto st = db.prepare(sql.c_str());
     if (!st) return fail(st.error());
-    st->bind(1, b->id)
+    st->bind(1, b.id)
         .bind(2, q.prefix)
         .bind(3, upper)
         .bind(4, after_key)
@@ -321,53 +203,161 @@ StoreResult<UploadListPage> SqliteMetadataStore::list_uploads(std::string_view b
   return page;
 }
 
+}  // namespace
+
+StoreResult<void> sqlite_records::create_multipart_tables(SqliteConnection& db) {
+  return db.exec(kMultipartSchema);
+}
+
+StoreResult<MultipartUpload> SqliteMetadataStore::create_upload(std::string_view bucket,
+                                                                const MultipartUpload& upload) {
+  using Upload = StoreResult<MultipartUpload>;
+  return write_in_bucket(bucket, [&](SqliteConnection& db, const Bucket& b) -> Upload {
+    MultipartUpload out = upload;
+    out.upload_id =
+        fmt::format("{:016x}{}", static_cast<uint64_t>(upload.initiated_ns), random_hex(16));
+    auto st = db.prepare(
+        "INSERT INTO uploads(bucket_id, key, upload_id, owner, initiated_ns, "
+        "last_activity_ns, checksum_algorithm, checksum_type, attributes) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8)");
+    if (!st) return fail(st.error());
+    st->bind(1, b.id)
+        .bind(2, out.key)
+        .bind(3, out.upload_id)
+        .bind(4, out.owner)
+        .bind(5, out.initiated_ns)
+        .bind(6, out.checksum_algorithm)
+        .bind(7, out.checksum_type)
+        .bind(8, attributes_to_json(out.attributes).dump());
+    if (auto r = st->run(); !r) return fail(r.error());
+    return out;
+  });
+}
+
+StoreResult<MultipartUpload> SqliteMetadataStore::get_upload(std::string_view bucket,
+                                                             std::string_view key,
+                                                             std::string_view upload_id) {
+  using Upload = StoreResult<MultipartUpload>;
+  return read_in_bucket(bucket, [&](SqliteConnection& db, const Bucket& b) -> Upload {
+    auto u = find_upload(db, b.id, key, upload_id);
+    if (!u) return fail(u.error());
+    return std::move(u->upload);
+  });
+}
+
+StoreResult<std::vector<std::string>> SqliteMetadataStore::put_part(std::string_view bucket,
+                                                                    std::string_view key,
+                                                                    std::string_view upload_id,
+                                                                    const UploadPart& part) {
+  using Released = StoreResult<std::vector<std::string>>;
+  return write_in_bucket(bucket, [&](SqliteConnection& db, const Bucket& b) -> Released {
+    auto u = find_upload(db, b.id, key, upload_id);
+    if (!u) return fail(u.error());
+
+    auto previous = parts_after(db, u->row_id, part.part_number - 1, 1);
+    if (!previous) return fail(previous.error());
+    if (!previous->empty() && previous->front().part_number != part.part_number) {
+      previous->clear();
+    }
+
+    auto st = db.prepare(
+        "INSERT OR REPLACE INTO upload_parts(upload, part_number, sha256, size, etag, "
+        "checksum_algorithm, checksum, last_modified_ns) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (!st) return fail(st.error());
+    st->bind(1, u->row_id)
+        .bind(2, int64_t{part.part_number})
+        .bind(3, part.sha256)
+        .bind(4, static_cast<int64_t>(part.size))
+        .bind(5, part.etag)
+        .bind(6, part.checksum_algorithm)
+        .bind(7, part.checksum)
+        .bind(8, part.last_modified_ns);
+    if (auto r = st->run(); !r) return fail(r.error());
+    // The new reference first: re-uploading identical bytes never drops the blob.
+    if (auto r = add_blob_refs(db, as_segments({part})); !r) return fail(r.error());
+    std::vector<std::string> released;
+    if (auto r = release_blob_refs(db, as_segments(*previous), released); !r) {
+      return fail(r.error());
+    }
+
+    auto touch = db.prepare("UPDATE uploads SET last_activity_ns = ?2 WHERE id = ?1");
+    if (!touch) return fail(touch.error());
+    touch->bind(1, u->row_id).bind(2, part.last_modified_ns);
+    if (auto r = touch->run(); !r) return fail(r.error());
+    return released;
+  });
+}
+
+StoreResult<PartListPage> SqliteMetadataStore::list_parts(std::string_view bucket,
+                                                          std::string_view key,
+                                                          std::string_view upload_id,
+                                                          const PartListQuery& q) {
+  using Page = StoreResult<PartListPage>;
+  return read_in_bucket(bucket, [&](SqliteConnection& db, const Bucket& b) -> Page {
+    auto u = find_upload(db, b.id, key, upload_id);
+    if (!u) return fail(u.error());
+    PartListPage page;
+    page.upload = std::move(u->upload);
+    if (q.max_parts <= 0) return page;
+    auto parts = parts_after(db, u->row_id, q.marker, q.max_parts + 1);
+    if (!parts) return fail(parts.error());
+    page.parts = std::move(*parts);
+    if (page.parts.size() > static_cast<size_t>(q.max_parts)) {
+      page.parts.resize(static_cast<size_t>(q.max_parts));
+      page.truncated = true;
+    }
+    if (!page.parts.empty()) page.next_marker = page.parts.back().part_number;
+    return page;
+  });
+}
+
+StoreResult<UploadListPage> SqliteMetadataStore::list_uploads(std::string_view bucket,
+                                                              const UploadListQuery& q) {
+  return read_in_bucket(
+      bucket, [&](SqliteConnection& db, const Bucket& b) { return list_bucket_uploads(db, b, q); });
+}
+
 StoreResult<CommitOutcome> SqliteMetadataStore::complete_upload(std::string_view bucket,
                                                                 std::string_view upload_id,
                                                                 const NewVersion& v,
                                                                 const WritePreconditions& pre) {
-  std::lock_guard lock(writer_mutex_);
-  auto& db = *writer_;
-  auto txn = SqliteTransaction::begin(db);
-  if (!txn) return fail(txn.error());
-  auto b = find_bucket(db, bucket);
-  if (!b) return fail(b.error());
-  auto u = find_upload(db, b->id, v.key, upload_id);
-  if (!u) return fail(u.error());
+  using Outcome = StoreResult<CommitOutcome>;
+  return write_in_bucket(bucket, [&](SqliteConnection& db, const Bucket& b) -> Outcome {
+    auto u = find_upload(db, b.id, v.key, upload_id);
+    if (!u) return fail(u.error());
 
-  auto parts = parts_after(db, u->row_id, 0, 10000);
-  if (!parts) return fail(parts.error());
-  std::map<int, const UploadPart*> by_number;
-  for (const auto& p : *parts) by_number.emplace(p.part_number, &p);
-  for (const auto& segment : v.segments) {
-    auto it = by_number.find(segment.part_number);
-    if (it == by_number.end() || it->second->sha256 != segment.sha256 ||
-        it->second->size != segment.size) {
-      return store_fail(StoreErrc::kInvalidPart,
-                        "part " + std::to_string(segment.part_number) + " changed");
+    auto parts = parts_after(db, u->row_id, 0, 10000);
+    if (!parts) return fail(parts.error());
+    std::map<int, const UploadPart*> by_number;
+    for (const auto& p : *parts) by_number.emplace(p.part_number, &p);
+    for (const auto& segment : v.segments) {
+      auto it = by_number.find(segment.part_number);
+      if (it == by_number.end() || it->second->sha256 != segment.sha256 ||
+          it->second->size != segment.size) {
+        return store_fail(StoreErrc::kInvalidPart,
+                          "part " + std::to_string(segment.part_number) + " changed");
+      }
     }
-  }
 
-  auto out = commit_new_version(db, *b, v, pre);
-  if (!out) return fail(out.error());
-  if (auto r = remove_upload(db, u->row_id, out->released_blobs); !r) return fail(r.error());
-  if (auto r = txn->commit(); !r) return fail(r.error());
-  return out;
+    auto out = commit_new_version(db, b, v, pre);
+    if (!out) return fail(out.error());
+    if (auto r = remove_upload(db, u->row_id, out->released_blobs); !r) {
+      return fail(r.error());
+    }
+    return out;
+  });
 }
 
 StoreResult<std::vector<std::string>> SqliteMetadataStore::abort_upload(
     std::string_view bucket, std::string_view key, std::string_view upload_id) {
-  std::lock_guard lock(writer_mutex_);
-  auto& db = *writer_;
-  auto txn = SqliteTransaction::begin(db);
-  if (!txn) return fail(txn.error());
-  auto b = find_bucket(db, bucket);
-  if (!b) return fail(b.error());
-  auto u = find_upload(db, b->id, key, upload_id);
-  if (!u) return fail(u.error());
-  std::vector<std::string> released;
-  if (auto r = remove_upload(db, u->row_id, released); !r) return fail(r.error());
-  if (auto r = txn->commit(); !r) return fail(r.error());
-  return released;
+  using Released = StoreResult<std::vector<std::string>>;
+  return write_in_bucket(bucket, [&](SqliteConnection& db, const Bucket& b) -> Released {
+    auto u = find_upload(db, b.id, key, upload_id);
+    if (!u) return fail(u.error());
+    std::vector<std::string> released;
+    if (auto r = remove_upload(db, u->row_id, released); !r) return fail(r.error());
+    return released;
+  });
 }
 
 StoreResult<std::vector<UploadRef>> SqliteMetadataStore::list_idle_uploads(int64_t idle_since_ns,

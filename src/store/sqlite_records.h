@@ -1,9 +1,11 @@
 // Internals the SQLite metadata store's source files share: the reader lease,
-// and row-level helpers (sqlite_metadata_store.cpp defines them,
-// sqlite_multipart.cpp uses them). Each helper runs on the connection it is
-// given, inside the caller's transaction.
+// the transaction helpers every operation runs in, and row-level helpers
+// (sqlite_metadata_store.cpp defines most, the other sqlite_*.cpp files use
+// them). Each row helper runs on the connection it is given, inside the
+// caller's transaction.
 #pragma once
 
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -34,6 +36,44 @@ class SqliteMetadataStore::ReaderLease {
   std::unique_ptr<SqliteConnection> conn_;
 };
 
+namespace sqlite_records {
+// The bucket called `name`; kNoSuchBucket when there is none.
+StoreResult<Bucket> find_bucket(SqliteConnection& db, std::string_view name);
+}  // namespace sqlite_records
+
+template <class Body>
+auto SqliteMetadataStore::write(Body&& body) -> std::invoke_result_t<Body&, SqliteConnection&> {
+  std::lock_guard lock(writer_mutex_);
+  auto& db = *writer_;
+  auto txn = SqliteTransaction::begin(db);
+  if (!txn) return fail(txn.error());
+  auto result = body(db);
+  if (!result) return result;  // the transaction rolls back as it ends
+  if (auto r = txn->commit(); !r) return fail(r.error());
+  return result;
+}
+
+template <class Body>
+auto SqliteMetadataStore::write_in_bucket(std::string_view bucket, Body&& body)
+    -> std::invoke_result_t<Body&, SqliteConnection&, const Bucket&> {
+  using Out = std::invoke_result_t<Body&, SqliteConnection&, const Bucket&>;
+  return write([&](SqliteConnection& db) -> Out {
+    auto b = sqlite_records::find_bucket(db, bucket);
+    if (!b) return fail(b.error());
+    return body(db, *b);
+  });
+}
+
+template <class Body>
+auto SqliteMetadataStore::read_in_bucket(std::string_view bucket, Body&& body)
+    -> std::invoke_result_t<Body&, SqliteConnection&, const Bucket&> {
+  auto lease = reader();
+  if (!lease) return fail(lease.error());
+  auto b = sqlite_records::find_bucket(**lease, bucket);
+  if (!b) return fail(b.error());
+  return body(**lease, *b);
+}
+
 }  // namespace moss::store
 
 namespace moss::store::sqlite_records {
@@ -43,8 +83,6 @@ std::string prefix_upper_bound(std::string_view prefix);
 
 nlohmann::json attributes_to_json(const ObjectAttributes& a);
 ObjectAttributes attributes_from_json(const std::string& text);
-
-StoreResult<Bucket> find_bucket(SqliteConnection& db, std::string_view name);
 
 // One blob reference per segment, added or dropped; blobs left unreferenced are
 // deleted from the table and appended to `released`.

@@ -19,8 +19,9 @@ using json = nlohmann::json;
 namespace {
 
 // Keys compare in BINARY collation like version keys, so tag keys merge into
-// listings in the same order. The model column repeats what the key says, so
-// that a model's tags are one index range.
+// listings in the same order. The key, model and tag columns hold what the
+// model layer gave (TagWrite); the model column makes a model's tags one index
+// range.
 constexpr const char* kTagSchema = R"sql(
 CREATE TABLE IF NOT EXISTS tags(
   bucket_id INTEGER NOT NULL REFERENCES buckets(id),
@@ -122,15 +123,21 @@ StoreResult<std::optional<TagRecord>> find_tag(SqliteConnection& db, int64_t buc
   return std::optional<TagRecord>(tag_from_row(*st, bucket_id));
 }
 
-StoreResult<void> check_tag_preconditions(const std::optional<TagRecord>& current,
-                                          const TagPreconditions& pre, std::string_view key) {
-  if (pre.if_match && (!current || (*pre.if_match != "*" && *pre.if_match != current->etag))) {
+// The tag as it is before a write, once `pre` has been checked against it
+// (kPreconditionFailed); nullopt when there is none.
+StoreResult<std::optional<TagRecord>> tag_before_write(SqliteConnection& db, int64_t bucket_id,
+                                                       std::string_view key,
+                                                       const TagPreconditions& pre) {
+  auto current = find_tag(db, bucket_id, key);
+  if (!current) return fail(current.error());
+  const auto& tag = *current;
+  if (pre.if_match && (!tag || (*pre.if_match != "*" && *pre.if_match != tag->etag))) {
     return store_fail(StoreErrc::kPreconditionFailed, std::string(key));
   }
-  if (pre.if_none_match_any && current) {
+  if (pre.if_none_match_any && tag) {
     return store_fail(StoreErrc::kPreconditionFailed, std::string(key));
   }
-  return {};
+  return current;
 }
 
 std::vector<BlobSegment> segments_of(const std::vector<ObjectVersion>& pins) {
@@ -150,6 +157,20 @@ struct HistoryRow {
   std::string new_etag;
   std::string resolved;
 };
+
+TagHistoryEntry history_from_row(const SqliteStatement& row) {
+  TagHistoryEntry e;
+  e.seq = row.column_int(0);
+  e.time_ns = row.column_int(1);
+  e.actor = row.column_text(2);
+  e.action = row.column_text(3);
+  e.old_targets = row.column_text(4);
+  e.new_targets = row.column_text(5);
+  e.old_etag = row.column_text(6);
+  e.new_etag = row.column_text(7);
+  e.resolved = row.column_text(8);
+  return e;
+}
 
 StoreResult<int64_t> append_history(SqliteConnection& db, int64_t bucket_id, const HistoryRow& h) {
   auto st = db.prepare(
@@ -173,6 +194,89 @@ StoreResult<int64_t> append_history(SqliteConnection& db, int64_t bucket_id, con
   int64_t seq = *row ? st->column_int(0) : 0;
   st->reset();
   return seq;
+}
+
+// The body of set_tag, inside its transaction.
+StoreResult<TagWriteOutcome> write_tag(SqliteConnection& db, int64_t bucket_id, const TagWrite& w,
+                                       const TagPreconditions& pre) {
+  const std::string& key = w.key;
+  auto current = tag_before_write(db, bucket_id, key, pre);
+  if (!current) return fail(current.error());
+
+  TagRecord tag{key, w.model, w.tag, w.targets, {}, w.etag, w.now_ns, w.actor};
+  for (const auto& pin : w.pins) {
+    auto version = find_by_version_id(db, bucket_id, pin.key, pin.version_id);
+    if (!version) return fail(version.error());
+    if (!*version || (*version)->is_delete_marker) {
+      return store_fail(StoreErrc::kNoSuchKey, pin.key);
+    }
+    tag.pins.push_back(std::move(**version));
+  }
+
+  TagWriteOutcome out;
+  // New references first: a blob both states use never drops to zero.
+  if (auto r = add_blob_refs(db, segments_of(tag.pins)); !r) return fail(r.error());
+  if (*current) {
+    if (auto r = release_blob_refs(db, segments_of((*current)->pins), out.released_blobs); !r) {
+      return fail(r.error());
+    }
+  }
+  auto st = db.prepare(
+      "INSERT INTO tags(bucket_id, key, model, tag, targets, pinned, etag, updated_ns, "
+      "updated_by) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+      "ON CONFLICT(bucket_id, key) DO UPDATE SET targets = excluded.targets, "
+      "pinned = excluded.pinned, etag = excluded.etag, updated_ns = excluded.updated_ns, "
+      "updated_by = excluded.updated_by");
+  if (!st) return fail(st.error());
+  st->bind(1, bucket_id)
+      .bind(2, key)
+      .bind(3, w.model)
+      .bind(4, w.tag)
+      .bind(5, w.targets)
+      .bind(6, pins_to_json(tag.pins).dump())
+      .bind(7, w.etag)
+      .bind(8, w.now_ns)
+      .bind(9, w.actor);
+  if (auto r = st->run(); !r) return fail(r.error());
+
+  HistoryRow h{key,
+               w.now_ns,
+               w.actor,
+               w.action,
+               *current ? (*current)->targets : std::string(),
+               w.targets,
+               *current ? (*current)->etag : std::string(),
+               w.etag,
+               w.resolved};
+  auto seq = append_history(db, bucket_id, h);
+  if (!seq) return fail(seq.error());
+  out.history_seq = *seq;
+  out.tag = std::move(tag);
+  return out;
+}
+
+// The body of delete_tag, inside its transaction.
+StoreResult<TagWriteOutcome> remove_tag(SqliteConnection& db, int64_t bucket_id,
+                                        std::string_view key, const std::string& actor,
+                                        int64_t now_ns, const TagPreconditions& pre) {
+  auto current = tag_before_write(db, bucket_id, key, pre);
+  if (!current) return fail(current.error());
+  if (!*current) return store_fail(StoreErrc::kNoSuchKey, std::string(key));
+
+  TagWriteOutcome out;
+  if (auto r = release_blob_refs(db, segments_of((*current)->pins), out.released_blobs); !r) {
+    return fail(r.error());
+  }
+  auto del = db.prepare("DELETE FROM tags WHERE bucket_id = ?1 AND key = ?2");
+  if (!del) return fail(del.error());
+  del->bind(1, bucket_id).bind(2, key);
+  if (auto r = del->run(); !r) return fail(r.error());
+  HistoryRow h{std::string(key), now_ns, actor, "delete", (*current)->targets, "",
+               (*current)->etag, "",     ""};
+  auto seq = append_history(db, bucket_id, h);
+  if (!seq) return fail(seq.error());
+  out.history_seq = *seq;
+  return out;
 }
 
 }  // namespace
@@ -230,104 +334,41 @@ StoreResult<void> TagKeyCursor::next() {
 }  // namespace sqlite_records
 
 StoreResult<TagRecord> SqliteMetadataStore::get_tag(std::string_view bucket, std::string_view key) {
-  auto lease = reader();
-  if (!lease) return fail(lease.error());
-  auto b = find_bucket(**lease, bucket);
-  if (!b) return fail(b.error());
-  auto tag = find_tag(**lease, b->id, key);
-  if (!tag) return fail(tag.error());
-  if (!*tag) return store_fail(StoreErrc::kNoSuchKey, std::string(key));
-  return std::move(**tag);
+  using Tag = StoreResult<TagRecord>;
+  return read_in_bucket(bucket, [&](SqliteConnection& db, const Bucket& b) -> Tag {
+    auto tag = find_tag(db, b.id, key);
+    if (!tag) return fail(tag.error());
+    if (!*tag) return store_fail(StoreErrc::kNoSuchKey, std::string(key));
+    return std::move(**tag);
+  });
 }
 
 StoreResult<std::vector<TagRecord>> SqliteMetadataStore::list_tags(std::string_view bucket,
                                                                    const TagListQuery& q) {
-  auto lease = reader();
-  if (!lease) return fail(lease.error());
-  auto& db = **lease;
-  auto b = find_bucket(db, bucket);
-  if (!b) return fail(b.error());
   static const std::string by_model = std::string("SELECT ") + kTagColumns +
                                       " FROM tags WHERE bucket_id = ?1 AND model = ?2 "
                                       "ORDER BY tag LIMIT ?3";
   static const std::string by_range = std::string("SELECT ") + kTagColumns +
                                       " FROM tags WHERE bucket_id = ?1 AND key >= ?2 AND "
                                       "key < ?3 ORDER BY key LIMIT ?4";
-  auto st = db.prepare(q.model ? by_model.c_str() : by_range.c_str());
-  if (!st) return fail(st.error());
-  if (q.model) {
-    st->bind(1, b->id).bind(2, *q.model).bind(3, int64_t{q.limit});
-  } else {
-    st->bind(1, b->id).bind(2, q.lower).bind(3, q.upper).bind(4, int64_t{q.limit});
-  }
-  return st->collect([&](SqliteStatement& row) { return tag_from_row(row, b->id); });
+  using Tags = StoreResult<std::vector<TagRecord>>;
+  return read_in_bucket(bucket, [&](SqliteConnection& db, const Bucket& b) -> Tags {
+    auto st = db.prepare(q.model ? by_model.c_str() : by_range.c_str());
+    if (!st) return fail(st.error());
+    if (q.model) {
+      st->bind(1, b.id).bind(2, *q.model).bind(3, int64_t{q.limit});
+    } else {
+      st->bind(1, b.id).bind(2, q.lower).bind(3, q.upper).bind(4, int64_t{q.limit});
+    }
+    return st->collect([&](SqliteStatement& row) { return tag_from_row(row, b.id); });
+  });
 }
 
 StoreResult<TagWriteOutcome> SqliteMetadataStore::set_tag(std::string_view bucket,
                                                           const TagWrite& w,
                                                           const TagPreconditions& pre) {
-  const std::string key = w.model + "/tags/" + w.tag;
-  std::lock_guard lock(writer_mutex_);
-  auto& db = *writer_;
-  auto txn = SqliteTransaction::begin(db);
-  if (!txn) return fail(txn.error());
-  auto b = find_bucket(db, bucket);
-  if (!b) return fail(b.error());
-  auto current = find_tag(db, b->id, key);
-  if (!current) return fail(current.error());
-  if (auto r = check_tag_preconditions(*current, pre, key); !r) return fail(r.error());
-
-  TagRecord tag{key, w.model, w.tag, w.targets, {}, w.etag, w.now_ns, w.actor};
-  for (const auto& pin : w.pins) {
-    auto version = find_by_version_id(db, b->id, pin.key, pin.version_id);
-    if (!version) return fail(version.error());
-    if (!*version || (*version)->is_delete_marker) {
-      return store_fail(StoreErrc::kNoSuchKey, pin.key);
-    }
-    tag.pins.push_back(std::move(**version));
-  }
-
-  TagWriteOutcome out;
-  // New references first: a blob both states use never drops to zero.
-  if (auto r = add_blob_refs(db, segments_of(tag.pins)); !r) return fail(r.error());
-  if (*current) {
-    if (auto r = release_blob_refs(db, segments_of((*current)->pins), out.released_blobs); !r) {
-      return fail(r.error());
-    }
-  }
-  auto st = db.prepare(
-      "INSERT INTO tags(bucket_id, key, model, tag, targets, pinned, etag, updated_ns, "
-      "updated_by) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-      "ON CONFLICT(bucket_id, key) DO UPDATE SET targets = excluded.targets, "
-      "pinned = excluded.pinned, etag = excluded.etag, updated_ns = excluded.updated_ns, "
-      "updated_by = excluded.updated_by");
-  if (!st) return fail(st.error());
-  st->bind(1, b->id)
-      .bind(2, key)
-      .bind(3, w.model)
-      .bind(4, w.tag)
-      .bind(5, w.targets)
-      .bind(6, pins_to_json(tag.pins).dump())
-      .bind(7, w.etag)
-      .bind(8, w.now_ns)
-      .bind(9, w.actor);
-  if (auto r = st->run(); !r) return fail(r.error());
-
-  HistoryRow h{key,
-               w.now_ns,
-               w.actor,
-               w.action,
-               *current ? (*current)->targets : std::string(),
-               w.targets,
-               *current ? (*current)->etag : std::string(),
-               w.etag,
-               w.resolved};
-  auto seq = append_history(db, b->id, h);
-  if (!seq) return fail(seq.error());
-  if (auto r = txn->commit(); !r) return fail(r.error());
-  out.history_seq = *seq;
-  out.tag = std::move(tag);
-  return out;
+  return write_in_bucket(
+      bucket, [&](SqliteConnection& db, const Bucket& b) { return write_tag(db, b.id, w, pre); });
 }
 
 StoreResult<TagWriteOutcome> SqliteMetadataStore::delete_tag(std::string_view bucket,
@@ -335,64 +376,27 @@ StoreResult<TagWriteOutcome> SqliteMetadataStore::delete_tag(std::string_view bu
                                                              const std::string& actor,
                                                              int64_t now_ns,
                                                              const TagPreconditions& pre) {
-  std::lock_guard lock(writer_mutex_);
-  auto& db = *writer_;
-  auto txn = SqliteTransaction::begin(db);
-  if (!txn) return fail(txn.error());
-  auto b = find_bucket(db, bucket);
-  if (!b) return fail(b.error());
-  auto current = find_tag(db, b->id, key);
-  if (!current) return fail(current.error());
-  if (auto r = check_tag_preconditions(*current, pre, key); !r) return fail(r.error());
-  if (!*current) return store_fail(StoreErrc::kNoSuchKey, std::string(key));
-
-  TagWriteOutcome out;
-  if (auto r = release_blob_refs(db, segments_of((*current)->pins), out.released_blobs); !r) {
-    return fail(r.error());
-  }
-  auto del = db.prepare("DELETE FROM tags WHERE bucket_id = ?1 AND key = ?2");
-  if (!del) return fail(del.error());
-  del->bind(1, b->id).bind(2, key);
-  if (auto r = del->run(); !r) return fail(r.error());
-  HistoryRow h{std::string(key), now_ns, actor, "delete", (*current)->targets, "",
-               (*current)->etag, "",     ""};
-  auto seq = append_history(db, b->id, h);
-  if (!seq) return fail(seq.error());
-  if (auto r = txn->commit(); !r) return fail(r.error());
-  out.history_seq = *seq;
-  return out;
+  return write_in_bucket(bucket, [&](SqliteConnection& db, const Bucket& b) {
+    return remove_tag(db, b.id, key, actor, now_ns, pre);
+  });
 }
 
 StoreResult<std::vector<TagHistoryEntry>> SqliteMetadataStore::tag_history(std::string_view bucket,
                                                                            std::string_view key,
                                                                            int64_t before_seq,
                                                                            int limit) {
-  auto lease = reader();
-  if (!lease) return fail(lease.error());
-  auto& db = **lease;
-  auto b = find_bucket(db, bucket);
-  if (!b) return fail(b.error());
-  auto st = db.prepare(
-      "SELECT seq, time_ns, actor, action, old_targets, new_targets, old_etag, new_etag, "
-      "resolved FROM tag_history WHERE bucket_id = ?1 AND key = ?2 AND seq < ?3 "
-      "ORDER BY seq DESC LIMIT ?4");
-  if (!st) return fail(st.error());
-  st->bind(1, b->id)
-      .bind(2, key)
-      .bind(3, before_seq > 0 ? before_seq : INT64_MAX)
-      .bind(4, int64_t{limit});
-  return st->collect([](SqliteStatement& row) {
-    TagHistoryEntry e;
-    e.seq = row.column_int(0);
-    e.time_ns = row.column_int(1);
-    e.actor = row.column_text(2);
-    e.action = row.column_text(3);
-    e.old_targets = row.column_text(4);
-    e.new_targets = row.column_text(5);
-    e.old_etag = row.column_text(6);
-    e.new_etag = row.column_text(7);
-    e.resolved = row.column_text(8);
-    return e;
+  using History = StoreResult<std::vector<TagHistoryEntry>>;
+  return read_in_bucket(bucket, [&](SqliteConnection& db, const Bucket& b) -> History {
+    auto st = db.prepare(
+        "SELECT seq, time_ns, actor, action, old_targets, new_targets, old_etag, new_etag, "
+        "resolved FROM tag_history WHERE bucket_id = ?1 AND key = ?2 AND seq < ?3 "
+        "ORDER BY seq DESC LIMIT ?4");
+    if (!st) return fail(st.error());
+    st->bind(1, b.id)
+        .bind(2, key)
+        .bind(3, before_seq > 0 ? before_seq : INT64_MAX)
+        .bind(4, int64_t{limit});
+    return st->collect(history_from_row);
   });
 }
 
@@ -400,19 +404,14 @@ StoreResult<void> SqliteMetadataStore::set_content_sha256(std::string_view bucke
                                                           std::string_view key,
                                                           std::string_view version_id,
                                                           const std::string& sha256_hex) {
-  std::lock_guard lock(writer_mutex_);
-  auto& db = *writer_;
-  auto txn = SqliteTransaction::begin(db);
-  if (!txn) return fail(txn.error());
-  auto b = find_bucket(db, bucket);
-  if (!b) return fail(b.error());
-  auto st = db.prepare(
-      "UPDATE versions SET content_sha256 = ?4 WHERE bucket_id = ?1 AND key = ?2 AND "
-      "version_id = ?3 AND content_sha256 = ''");
-  if (!st) return fail(st.error());
-  st->bind(1, b->id).bind(2, key).bind(3, version_id).bind(4, sha256_hex);
-  if (auto r = st->run(); !r) return fail(r.error());
-  return txn->commit();
+  return write_in_bucket(bucket, [&](SqliteConnection& db, const Bucket& b) -> StoreResult<void> {
+    auto st = db.prepare(
+        "UPDATE versions SET content_sha256 = ?4 WHERE bucket_id = ?1 AND key = ?2 AND "
+        "version_id = ?3 AND content_sha256 = ''");
+    if (!st) return fail(st.error());
+    st->bind(1, b.id).bind(2, key).bind(3, version_id).bind(4, sha256_hex);
+    return st->run();
+  });
 }
 
 }  // namespace moss::store

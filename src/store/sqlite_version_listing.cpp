@@ -47,16 +47,9 @@ std::string after(std::string s) {
   return s;
 }
 
-}  // namespace
-
-StoreResult<VersionListPage> SqliteMetadataStore::list_versions(std::string_view bucket,
-                                                                const VersionListQuery& q) {
-  auto lease = reader();
-  if (!lease) return fail(lease.error());
-  auto& db = **lease;
-  auto b = find_bucket(db, bucket);
-  if (!b) return fail(b.error());
-
+// The body of list_versions, on the caller's connection.
+StoreResult<VersionListPage> list_bucket_versions(SqliteConnection& db, const Bucket& b,
+                                                  const VersionListQuery& q) {
   VersionListPage page;
   if (q.max_keys <= 0) return page;
 
@@ -67,7 +60,7 @@ StoreResult<VersionListPage> SqliteMetadataStore::list_versions(std::string_view
   if (!q.key_marker.empty()) {
     std::string from = after(q.key_marker);
     if (!q.version_id_marker.empty()) {
-      auto marker = find_by_version_id(db, b->id, q.key_marker, q.version_id_marker);
+      auto marker = find_by_version_id(db, b.id, q.key_marker, q.version_id_marker);
       if (!marker) return fail(marker.error());
       if (*marker) {
         from = q.key_marker;
@@ -83,7 +76,7 @@ StoreResult<VersionListPage> SqliteMetadataStore::list_versions(std::string_view
     {
       auto first = db.prepare(kFirstKeySql);
       if (!first) return fail(first.error());
-      first->bind(1, b->id).bind(2, lower).bind(3, upper);
+      first->bind(1, b.id).bind(2, lower).bind(3, upper);
       auto row = first->step();
       if (!row) return fail(row.error());
       if (!*row) break;
@@ -112,7 +105,7 @@ StoreResult<VersionListPage> SqliteMetadataStore::list_versions(std::string_view
         key == q.key_marker && resume_below ? resume_below : std::numeric_limits<int64_t>::max();
     auto versions = db.prepare(kKeyVersionsSql);
     if (!versions) return fail(versions.error());
-    versions->bind(1, b->id).bind(2, key).bind(3, below).bind(4, int64_t{q.max_keys - count + 1});
+    versions->bind(1, b.id).bind(2, key).bind(3, below).bind(4, int64_t{q.max_keys - count + 1});
     while (true) {
       auto row = versions->step();
       if (!row) return fail(row.error());
@@ -121,7 +114,7 @@ StoreResult<VersionListPage> SqliteMetadataStore::list_versions(std::string_view
         page.truncated = true;
         return page;
       }
-      page.versions.push_back(listed_version(*versions, b->id, key));
+      page.versions.push_back(listed_version(*versions, b.id, key));
       page.next_key_marker = key;
       page.next_version_id_marker = page.versions.back().version_id;
       ++count;
@@ -129,6 +122,15 @@ StoreResult<VersionListPage> SqliteMetadataStore::list_versions(std::string_view
     lower = after(std::move(key));
   }
   return page;
+}
+
+}  // namespace
+
+StoreResult<VersionListPage> SqliteMetadataStore::list_versions(std::string_view bucket,
+                                                                const VersionListQuery& q) {
+  return read_in_bucket(bucket, [&](SqliteConnection& db, const Bucket& b) {
+    return list_bucket_versions(db, b, q);
+  });
 }
 
 }  // namespace moss::store

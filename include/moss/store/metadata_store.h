@@ -144,7 +144,7 @@ class MetadataStore {
   virtual StoreResult<std::vector<UploadRef>> list_idle_uploads(int64_t idle_since_ns,
                                                                 int limit) = 0;
 
-  // --- Model tags (tag_types.h). A tag key is "<model>/tags/<tag>".
+  // --- Model tags (tag_types.h), by the key the model layer built.
 
   // kNoSuchKey when the tag does not exist.
   virtual StoreResult<TagRecord> get_tag(std::string_view bucket, std::string_view key) = 0;

@@ -1,17 +1,26 @@
-// The storage facade the layers above use: metadata and blobs kept consistent.
+// The one door to storage for every layer above store/: buckets, object
+// versions, multipart uploads and model tags, with their metadata and blobs
+// kept consistent. Everything it offers is safe to call; there is no way
+// through it to the metadata store or the blob store alone.
 //
-// What must hold: a blob file exists whenever a committed version (or a part of
-// a multipart upload in progress) references it, and a write is acknowledged only when its blob and its metadata are both
-// durable. Linking a new blob, committing the version that references it, and
-// removing blobs whose last reference went away happen under one mutex, so a
-// blob being removed can never be the one a concurrent write is relying on.
-// Reads take no lock: blobs are immutable and an open descriptor survives the
-// file's removal. Thread-safe.
+// What must hold: a blob file exists whenever a committed version, a part of a
+// multipart upload in progress or a model tag references it, and a write is
+// acknowledged only when its blob and its metadata are both durable. Linking a
+// new blob, committing what references it, and removing blobs whose last
+// reference went away happen under one mutex, so a blob being removed can
+// never be the one a concurrent write is relying on. Reads take no lock: blobs
+// are immutable and an open descriptor survives the file's removal.
+//
+// Writes that touch no blob (buckets, versioning, lifecycle rules, creating an
+// upload, recording a SHA-256) are the metadata store's, passed on as they are
+// (object_store_metadata.cpp); reads likewise. Thread-safe.
 #pragma once
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "moss/store/blob_store.h"
@@ -34,9 +43,32 @@ class ObjectStore {
   // version references.
   static StoreResult<std::unique_ptr<ObjectStore>> open_local(const std::string& data_dir);
 
-  MetadataStore& metadata() { return *metadata_; }
-  BlobStore& blobs() { return *blobs_; }
+  // --- Buckets and their configuration (MetadataStore says what each does).
+  StoreResult<Bucket> create_bucket(const std::string& name, const std::string& owner,
+                                    int64_t now_ns);
+  StoreResult<Bucket> get_bucket(std::string_view name);
+  StoreResult<std::vector<Bucket>> list_buckets();
+  // kBucketNotEmpty while any version, upload or tag remains.
+  StoreResult<void> delete_bucket(std::string_view name);
+  StoreResult<void> set_versioning(std::string_view bucket, VersioningState state);
+  StoreResult<void> put_lifecycle(std::string_view bucket, const std::vector<LifecycleRule>& rules);
+  StoreResult<std::optional<std::vector<LifecycleRule>>> get_lifecycle(std::string_view bucket);
+  StoreResult<void> delete_lifecycle(std::string_view bucket);
+  StoreResult<std::vector<std::string>> list_lifecycle_buckets();
 
+  // --- Object versions. Without a version id, get_version returns the latest,
+  // which may be a delete marker: the caller decides what that means.
+  StoreResult<ObjectVersion> get_version(std::string_view bucket, std::string_view key,
+                                         std::string_view version_id = {});
+  StoreResult<ListPage> list_objects(std::string_view bucket, const ListQuery& q);
+  StoreResult<VersionListPage> list_versions(std::string_view bucket, const VersionListQuery& q);
+  // Records the SHA-256 of a version hashed after it was stored (a multipart
+  // object's); a no-op if the version is gone or already has one.
+  StoreResult<void> set_content_sha256(std::string_view bucket, std::string_view key,
+                                       std::string_view version_id, const std::string& sha256_hex);
+
+  // A blob to write a new object's or part's bytes into, before put_object or
+  // put_part links it.
   StoreResult<std::unique_ptr<BlobWriter>> begin_blob(std::vector<DigestAlgorithm> extra_digests);
 
   // Links `blob` and commits `v` (whose segments must name it) as one step.
@@ -54,6 +86,14 @@ class ObjectStore {
   // --- Multipart uploads. Parts are linked and released under the same mutex,
   // with the same guarantees, as the blobs of whole objects.
 
+  // Records `upload` (its upload_id is assigned); no blob yet.
+  StoreResult<MultipartUpload> create_upload(std::string_view bucket,
+                                             const MultipartUpload& upload);
+  StoreResult<MultipartUpload> get_upload(std::string_view bucket, std::string_view key,
+                                          std::string_view upload_id);
+  StoreResult<PartListPage> list_parts(std::string_view bucket, std::string_view key,
+                                       std::string_view upload_id, const PartListQuery& q);
+  StoreResult<UploadListPage> list_uploads(std::string_view bucket, const UploadListQuery& q);
   // Links `blob` and records it as `part` (whose sha256 must name it) of the
   // upload, replacing a part of the same number.
   StoreResult<void> put_part(std::string_view bucket, std::string_view key,
@@ -81,6 +121,10 @@ class ObjectStore {
   StoreResult<OpenedObject> open_object(std::string_view bucket, std::string_view key,
                                         std::string_view version_id = {});
 
+  // Opens the blobs of `segments`, in order (a model file's header read before
+  // its upload is completed). kNoSuchKey when one is gone.
+  StoreResult<std::vector<SharedFd>> open_segments(const std::vector<BlobSegment>& segments);
+
   // --- Model tags (tag_types.h). Pinning takes blob references, moving or
   // deleting a tag releases them: under the same mutex, with the same
   // guarantees, as versions.
@@ -89,6 +133,13 @@ class ObjectStore {
   StoreResult<TagWriteOutcome> delete_tag(std::string_view bucket, std::string_view key,
                                           const std::string& actor, int64_t now_ns,
                                           const TagPreconditions& pre);
+  // kNoSuchKey when the tag does not exist.
+  StoreResult<TagRecord> get_tag(std::string_view bucket, std::string_view key);
+  StoreResult<std::vector<TagRecord>> list_tags(std::string_view bucket, const TagListQuery& q);
+  // Newest first; at most `limit` entries with seq below `before_seq` (0: from the newest).
+  StoreResult<std::vector<TagHistoryEntry>> tag_history(std::string_view bucket,
+                                                        std::string_view key, int64_t before_seq,
+                                                        int limit);
   // Opens the blobs of a version a tag pins (TagRecord::pins). kNoSuchKey when
   // one is gone: the tag moved since it was read, so read it again.
   StoreResult<OpenedObject> open_pinned(const ObjectVersion& pinned);

@@ -7,6 +7,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "moss/store/metadata_store.h"
@@ -89,6 +91,22 @@ class SqliteMetadataStore final : public MetadataStore {
   class ReaderLease;
   explicit SqliteMetadataStore(std::string path) : path_(std::move(path)) {}
   StoreResult<ReaderLease> reader();
+
+  // Every write runs in one of these (sqlite_records.h defines them): under
+  // the writer lock, in one BEGIN IMMEDIATE transaction, `body(db)` runs and,
+  // if it succeeded, the transaction commits (durably: synchronous=FULL)
+  // before the result is returned; a failure anywhere rolls it all back.
+  template <class Body>
+  auto write(Body&& body) -> std::invoke_result_t<Body&, SqliteConnection&>;
+  // write() of a change inside `bucket`, looked up in the same transaction
+  // (kNoSuchBucket when it is not there): `body(db, bucket)`.
+  template <class Body>
+  auto write_in_bucket(std::string_view bucket, Body&& body)
+      -> std::invoke_result_t<Body&, SqliteConnection&, const Bucket&>;
+  // A read inside `bucket` on a pooled reader connection: `body(db, bucket)`.
+  template <class Body>
+  auto read_in_bucket(std::string_view bucket, Body&& body)
+      -> std::invoke_result_t<Body&, SqliteConnection&, const Bucket&>;
 
   // The latest versions read, per network thread, valid while no transaction
   // has committed since (commits_ unchanged): a model being pulled by many

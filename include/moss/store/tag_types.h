@@ -1,7 +1,10 @@
 // The records of model tags (docs/models.md): a tag is a small named pointer
-// "<model>/tags/<tag>" whose targets the model layer interprets; the store
-// keeps it durable, keeps the file versions it pins alive, and records every
-// change in the tag's history.
+// whose targets the model layer interprets; the store keeps it durable, keeps
+// the file versions it pins alive, and records every change in the tag's
+// history. A tag's key, model and tag name are the model layer's
+// (models/tag_key.h builds the key); the store never builds or parses one, it
+// stores them, lists a model's tags by its name, and lists tag keys among
+// object keys.
 //
 // Pinning: a tag that names a file holds one reference per segment to the
 // blobs of the version it named when it was set, exactly as a version does,
@@ -19,7 +22,7 @@
 namespace moss::store {
 
 struct TagRecord {
-  std::string key;    // "<model>/tags/<tag>"
+  std::string key;    // "meta-llama/llama-3-8b/tags/latest", as the model layer built it
   std::string model;  // "meta-llama/llama-3-8b"
   std::string tag;    // "latest"
   // The targets as the model layer wrote them (JSON); opaque to the store.
@@ -55,6 +58,7 @@ struct TagHistoryEntry {
 
 // A tag to create or move.
 struct TagWrite {
+  std::string key;  // the tag's key (models::tag_object_key of model and tag)
   std::string model;
   std::string tag;
   std::string targets;

@@ -13,7 +13,7 @@
 namespace moss::s3 {
 
 awaitable<void> handle_list_buckets(RequestContext& ctx) {
-  auto buckets = value_or_throw(ctx.store().metadata().list_buckets());
+  auto buckets = value_or_throw(ctx.store().list_buckets());
   XmlResponse doc("ListAllMyBucketsResult");
   add_owner(doc.root(), ctx.auth.key);
   auto list = doc.root().append_child("Buckets");
@@ -46,7 +46,7 @@ awaitable<void> handle_create_bucket(RequestContext& ctx) {
   auto& store = ctx.store();
   std::string owner = ctx.auth.key.access_key_id;
   value_or_throw(co_await offload(*ctx.service.blocking, [&] {
-    return store.metadata().create_bucket(ctx.bucket, owner, now_unix_nanos());
+    return store.create_bucket(ctx.bucket, owner, now_unix_nanos());
   }));
   auto head = ctx.response_head(http::status::ok);
   head.set(http::field::location, "/" + ctx.bucket);
@@ -55,20 +55,20 @@ awaitable<void> handle_create_bucket(RequestContext& ctx) {
 
 awaitable<void> handle_delete_bucket(RequestContext& ctx) {
   auto& store = ctx.store();
-  value_or_throw(co_await offload(*ctx.service.blocking,
-                                  [&] { return store.metadata().delete_bucket(ctx.bucket); }));
+  value_or_throw(
+      co_await offload(*ctx.service.blocking, [&] { return store.delete_bucket(ctx.bucket); }));
   co_await send_empty(ctx, ctx.response_head(http::status::no_content));
 }
 
 awaitable<void> handle_head_bucket(RequestContext& ctx) {
-  value_or_throw(ctx.store().metadata().get_bucket(ctx.bucket));
+  value_or_throw(ctx.store().get_bucket(ctx.bucket));
   auto head = ctx.response_head(http::status::ok);
   head.set("x-amz-bucket-region", ctx.config().region);
   co_await send_empty(ctx, std::move(head));
 }
 
 awaitable<void> handle_get_bucket_location(RequestContext& ctx) {
-  value_or_throw(ctx.store().metadata().get_bucket(ctx.bucket));
+  value_or_throw(ctx.store().get_bucket(ctx.bucket));
   XmlResponse doc("LocationConstraint");
   // S3 reports us-east-1 as an empty constraint; clients rely on that.
   if (ctx.config().region != "us-east-1") {

@@ -3,11 +3,11 @@
 // the same time for 5 MiB as for 5 TiB: the ETag and checksum come from what
 // was recorded for each part.
 #include "moss/models/content_hasher.h"
+#include "moss/models/model_metadata_capture.h"
 #include "moss/util/clock.h"
 #include "moss/util/offload.h"
 #include "moss/util/uri.h"
 #include "s3/handlers/handlers.h"
-#include "s3/handlers/model_metadata_capture.h"
 #include "s3/handlers/multipart_completion.h"
 #include "s3/payload/multipart_checksums.h"
 #include "s3/payload/payload_reader.h"
@@ -72,13 +72,13 @@ void check_client_assertions(const RequestContext& ctx,
 awaitable<void> handle_complete_multipart_upload(RequestContext& ctx) {
   auto& store = ctx.store();
   const std::string upload_id = *ctx.param("uploadId");
-  auto bucket = value_or_throw(store.metadata().get_bucket(ctx.bucket));
-  auto upload = value_or_throw(store.metadata().get_upload(ctx.bucket, ctx.key, upload_id));
+  auto bucket = value_or_throw(store.get_bucket(ctx.bucket));
+  auto upload = value_or_throw(store.get_upload(ctx.bucket, ctx.key, upload_id));
 
   PayloadReader body(ctx.ex, ctx.auth);
   const auto requested = parse_complete_request(co_await body.read_all(kMaxRequestBytes));
-  auto uploaded = value_or_throw(store.metadata().list_parts(
-      ctx.bucket, ctx.key, upload_id, store::PartListQuery{0, kMaxPartNumber}));
+  auto uploaded = value_or_throw(
+      store.list_parts(ctx.bucket, ctx.key, upload_id, store::PartListQuery{0, kMaxPartNumber}));
   const auto parts = select_completed_parts(requested, uploaded.parts);
 
   const auto mode = recorded_mode(upload);
@@ -107,7 +107,8 @@ awaitable<void> handle_complete_multipart_upload(RequestContext& ctx) {
     v.attributes.checksum_type = upload.checksum_type;
   }
 
-  v.model_metadata = co_await describe_stored_segments(ctx, ctx.key, v.segments);
+  v.model_metadata =
+      co_await models::describe_stored_segments(*ctx.service.blocking, store, ctx.key, v.segments);
 
   auto committed = value_or_throw(co_await offload(
       *ctx.service.blocking, [&] { return store.complete_upload(ctx.bucket, upload_id, v, {}); }));

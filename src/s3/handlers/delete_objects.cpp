@@ -33,7 +33,7 @@ awaitable<void> handle_delete_objects(RequestContext& ctx) {
     throw S3Error(S3ErrorCode::kInvalidRequest,
                   "Missing required header for this request: Content-MD5 or x-amz-checksum-*");
   }
-  value_or_throw(ctx.store().metadata().get_bucket(ctx.bucket));
+  value_or_throw(ctx.store().get_bucket(ctx.bucket));
 
   PayloadReader body(ctx.ex, ctx.auth);
   std::string xml = co_await body.read_all(kMaxBodyBytes);

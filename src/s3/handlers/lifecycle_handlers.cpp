@@ -14,18 +14,18 @@
 namespace moss::s3 {
 
 awaitable<void> handle_put_bucket_lifecycle(RequestContext& ctx) {
-  value_or_throw(ctx.store().metadata().get_bucket(ctx.bucket));
+  value_or_throw(ctx.store().get_bucket(ctx.bucket));
   // S3 requires an integrity check on this request, as on DeleteObjects.
   std::string xml = co_await read_configuration_body(ctx, true);
   auto rules = parse_lifecycle_configuration(xml);
   auto& store = ctx.store();
-  value_or_throw(co_await offload(
-      *ctx.service.blocking, [&] { return store.metadata().put_lifecycle(ctx.bucket, rules); }));
+  value_or_throw(co_await offload(*ctx.service.blocking,
+                                  [&] { return store.put_lifecycle(ctx.bucket, rules); }));
   co_await send_empty(ctx, ctx.response_head(http::status::ok));
 }
 
 awaitable<void> handle_get_bucket_lifecycle(RequestContext& ctx) {
-  auto rules = value_or_throw(ctx.store().metadata().get_lifecycle(ctx.bucket));
+  auto rules = value_or_throw(ctx.store().get_lifecycle(ctx.bucket));
   if (!rules) {
     throw S3Error(S3ErrorCode::kNoSuchLifecycleConfiguration).with("BucketName", ctx.bucket);
   }
@@ -34,8 +34,8 @@ awaitable<void> handle_get_bucket_lifecycle(RequestContext& ctx) {
 
 awaitable<void> handle_delete_bucket_lifecycle(RequestContext& ctx) {
   auto& store = ctx.store();
-  value_or_throw(co_await offload(*ctx.service.blocking,
-                                  [&] { return store.metadata().delete_lifecycle(ctx.bucket); }));
+  value_or_throw(
+      co_await offload(*ctx.service.blocking, [&] { return store.delete_lifecycle(ctx.bucket); }));
   co_await send_empty(ctx, ctx.response_head(http::status::no_content));
 }
 

@@ -47,7 +47,7 @@ awaitable<void> handle_list_objects(RequestContext& ctx) {
   bool fetch_owner = !v2;  // v1 always lists owners; v2 on request
   if (auto* f = ctx.param("fetch-owner"); v2 && f) fetch_owner = *f == "true";
 
-  auto page = value_or_throw(ctx.store().metadata().list_objects(ctx.bucket, q));
+  auto page = value_or_throw(ctx.store().list_objects(ctx.bucket, q));
 
   XmlResponse doc("ListBucketResult");
   auto root = doc.root();

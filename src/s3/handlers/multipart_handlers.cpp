@@ -135,7 +135,7 @@ std::optional<store::UploadPart> reusable_segment(const store::ObjectVersion& v,
 
 awaitable<void> handle_create_multipart_upload(RequestContext& ctx) {
   auto& store = ctx.store();
-  value_or_throw(store.metadata().get_bucket(ctx.bucket));
+  value_or_throw(store.get_bucket(ctx.bucket));
   auto mode = parse_upload_checksum_mode(ctx.header("x-amz-checksum-algorithm"),
                                          ctx.header("x-amz-checksum-type"));
   store::MultipartUpload upload;
@@ -148,7 +148,7 @@ awaitable<void> handle_create_multipart_upload(RequestContext& ctx) {
     upload.checksum_type = std::string(checksum_type_name(mode->type));
   }
   auto created = value_or_throw(co_await offload(
-      *ctx.service.blocking, [&] { return store.metadata().create_upload(ctx.bucket, upload); }));
+      *ctx.service.blocking, [&] { return store.create_upload(ctx.bucket, upload); }));
 
   XmlResponse doc("InitiateMultipartUploadResult");
   add_element(doc.root(), "Bucket", ctx.bucket);
@@ -166,7 +166,7 @@ awaitable<void> handle_upload_part(RequestContext& ctx) {
   auto& store = ctx.store();
   const int part_number = parse_part_number(*ctx.param("partNumber"));
   const std::string upload_id = *ctx.param("uploadId");
-  auto upload = value_or_throw(store.metadata().get_upload(ctx.bucket, ctx.key, upload_id));
+  auto upload = value_or_throw(store.get_upload(ctx.bucket, ctx.key, upload_id));
   auto checksum = parse_checksum_request(ctx.request());
   const auto algorithm = upload_algorithm(upload);
   check_part_algorithm(checksum, algorithm);
@@ -205,7 +205,7 @@ awaitable<void> handle_upload_part_copy(RequestContext& ctx) {
   auto& store = ctx.store();
   const int part_number = parse_part_number(*ctx.param("partNumber"));
   const std::string upload_id = *ctx.param("uploadId");
-  auto upload = value_or_throw(store.metadata().get_upload(ctx.bucket, ctx.key, upload_id));
+  auto upload = value_or_throw(store.get_upload(ctx.bucket, ctx.key, upload_id));
   const auto algorithm = upload_algorithm(upload);
 
   auto source = parse_copy_source(ctx.header("x-amz-copy-source"));

@@ -28,7 +28,7 @@ awaitable<void> handle_list_parts(RequestContext& ctx) {
   store::PartListQuery q;
   q.marker = non_negative_int_param(ctx, "part-number-marker", 0);
   q.max_parts = page_size_param(ctx, "max-parts");
-  auto page = value_or_throw(ctx.store().metadata().list_parts(ctx.bucket, ctx.key, upload_id, q));
+  auto page = value_or_throw(ctx.store().list_parts(ctx.bucket, ctx.key, upload_id, q));
 
   XmlResponse doc("ListPartsResult");
   auto root = doc.root();
@@ -72,7 +72,7 @@ awaitable<void> handle_list_multipart_uploads(RequestContext& ctx) {
     q.upload_id_marker = *u;
   }
   q.max_uploads = page_size_param(ctx, "max-uploads");
-  auto page = value_or_throw(ctx.store().metadata().list_uploads(ctx.bucket, q));
+  auto page = value_or_throw(ctx.store().list_uploads(ctx.bucket, q));
 
   XmlResponse doc("ListMultipartUploadsResult");
   auto root = doc.root();

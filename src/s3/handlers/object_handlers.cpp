@@ -1,6 +1,7 @@
 // Objects: PutObject, GetObject / HeadObject, DeleteObject, CopyObject.
 #include <charconv>
 
+#include "moss/models/model_metadata_capture.h"
 #include "moss/models/tag_key.h"
 #include "moss/util/base64.h"
 #include "moss/util/clock.h"
@@ -9,7 +10,6 @@
 #include "s3/handlers/conditional.h"
 #include "s3/handlers/copy_source.h"
 #include "s3/handlers/handlers.h"
-#include "s3/handlers/model_metadata_capture.h"
 #include "s3/handlers/object_headers.h"
 #include "s3/handlers/object_serving.h"
 #include "s3/handlers/range.h"
@@ -58,7 +58,7 @@ store::WritePreconditions write_preconditions(const RequestContext& ctx) {
 // Checks write preconditions against the key's current version before the
 // body is read, so a doomed upload is refused at once.
 void check_write_preconditions(RequestContext& ctx, const store::WritePreconditions& pre) {
-  auto current = ctx.store().metadata().get_version(ctx.bucket, ctx.key);
+  auto current = ctx.store().get_version(ctx.bucket, ctx.key);
   bool exists = current && !current->is_delete_marker;
   if (!current && current.error().code != store::StoreErrc::kNoSuchKey) {
     throw to_s3_error(current.error());
@@ -83,7 +83,7 @@ bool reports_version_id(const store::ObjectVersion& v) { return v.version_id != 
 
 awaitable<void> handle_put_object(RequestContext& ctx) {
   auto& store = ctx.store();
-  auto bucket = value_or_throw(store.metadata().get_bucket(ctx.bucket));
+  auto bucket = value_or_throw(store.get_bucket(ctx.bucket));
   auto attributes = attributes_from_request(ctx.request());
   auto checksum = parse_checksum_request(ctx.request());
   auto pre = write_preconditions(ctx);
@@ -108,7 +108,8 @@ awaitable<void> handle_put_object(RequestContext& ctx) {
   v.owner = ctx.auth.key.access_key_id;
   v.last_modified_ns = now_unix_nanos();
   v.attributes = std::move(attributes);
-  v.model_metadata = co_await describe_sealed_upload(ctx, ctx.key, *sealed);
+  v.model_metadata =
+      co_await models::describe_sealed_upload(*ctx.service.blocking, ctx.key, *sealed);
 
   auto committed = co_await offload(*ctx.service.blocking,
                                     [&] { return store.put_object(ctx.bucket, v, *sealed, pre); });
@@ -169,10 +170,10 @@ awaitable<void> handle_copy_object(RequestContext& ctx) {
   auto& store = ctx.store();
   auto source = parse_copy_source(ctx.header("x-amz-copy-source"));
   if (!source.version_id.empty()) check_version_id(source.version_id, "x-amz-copy-source");
-  auto dest_bucket = value_or_throw(store.metadata().get_bucket(ctx.bucket));
-  auto src = models::parse_tag_key(source.key) ? tag_source_version(ctx, source.bucket, source.key)
-                                               : value_or_throw(store.metadata().get_version(
-                                                     source.bucket, source.key, source.version_id));
+  auto dest_bucket = value_or_throw(store.get_bucket(ctx.bucket));
+  auto src = models::parse_tag_key(source.key)
+                 ? tag_source_version(ctx, source.bucket, source.key)
+                 : value_or_throw(store.get_version(source.bucket, source.key, source.version_id));
   refuse_deleted_copy_source(src, source);
 
   auto outcome = evaluate_read_preconditions(read_preconditions(ctx, "x-amz-copy-source-"),

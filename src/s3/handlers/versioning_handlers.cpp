@@ -36,19 +36,18 @@ void read_markers(const RequestContext& ctx, store::VersionListQuery& q) {
 }  // namespace
 
 awaitable<void> handle_get_bucket_versioning(RequestContext& ctx) {
-  auto bucket = value_or_throw(ctx.store().metadata().get_bucket(ctx.bucket));
+  auto bucket = value_or_throw(ctx.store().get_bucket(ctx.bucket));
   co_await send_xml(ctx, http::status::ok, render_versioning_configuration(bucket.versioning));
 }
 
 awaitable<void> handle_put_bucket_versioning(RequestContext& ctx) {
-  value_or_throw(ctx.store().metadata().get_bucket(ctx.bucket));
+  value_or_throw(ctx.store().get_bucket(ctx.bucket));
   std::string xml = co_await read_configuration_body(ctx, false);
   auto state = parse_versioning_configuration(xml);
   if (state) {
     auto& store = ctx.store();
-    value_or_throw(co_await offload(*ctx.service.blocking, [&] {
-      return store.metadata().set_versioning(ctx.bucket, *state);
-    }));
+    value_or_throw(co_await offload(*ctx.service.blocking,
+                                    [&] { return store.set_versioning(ctx.bucket, *state); }));
   }
   co_await send_empty(ctx, ctx.response_head(http::status::ok));
 }
@@ -61,8 +60,8 @@ awaitable<void> handle_list_object_versions(RequestContext& ctx) {
   if (auto* p = ctx.param("prefix")) q.prefix = *p;
   if (auto* d = ctx.param("delimiter")) q.delimiter = *d;
 
-  auto bucket = value_or_throw(ctx.store().metadata().get_bucket(ctx.bucket));
-  auto page = value_or_throw(ctx.store().metadata().list_versions(ctx.bucket, q));
+  auto bucket = value_or_throw(ctx.store().get_bucket(ctx.bucket));
+  auto page = value_or_throw(ctx.store().list_versions(ctx.bucket, q));
 
   XmlResponse doc("ListVersionsResult");
   auto root = doc.root();

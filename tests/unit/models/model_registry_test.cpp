@@ -29,7 +29,7 @@ class ModelRegistryTest : public ::testing::Test {
     auto opened = ObjectStore::open_local(dir_.path());
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     store_ = std::move(*opened);
-    ASSERT_TRUE(store_->metadata().create_bucket("models", "owner", 1).ok());
+    ASSERT_TRUE(store_->create_bucket("models", "owner", 1).ok());
     registry_ = std::make_unique<ModelRegistry>(*store_);
   }
 
@@ -207,7 +207,7 @@ TEST_F(ModelRegistryTest, RollbackMovesBackAndToAnyEntry) {
 }
 
 TEST_F(ModelRegistryTest, RollbackRestoresTheVersionPinnedThenInAVersionedBucket) {
-  ASSERT_TRUE(store_->metadata().set_versioning("models", store::VersioningState::kEnabled).ok());
+  ASSERT_TRUE(store_->set_versioning("models", store::VersioningState::kEnabled).ok());
   put("llama/f.gguf", "first build");
   ASSERT_TRUE(set("prod", "f.gguf").ok());
   put("llama/f.gguf", "second build");
@@ -230,7 +230,7 @@ TEST_F(ModelRegistryTest, RollbackRefusesBytesNoLongerStored) {
 
 TEST_F(ModelRegistryTest, TaggingAMultipartFileComputesAndRecordsItsSha256) {
   put_multipart("llama/big.gguf");
-  ASSERT_TRUE(store_->metadata().get_version("models", "llama/big.gguf")->content_sha256.empty());
+  ASSERT_TRUE(store_->get_version("models", "llama/big.gguf")->content_sha256.empty());
 
   auto view = set("big", "big.gguf");
   ASSERT_TRUE(view.ok()) << view.error().message;
@@ -238,7 +238,7 @@ TEST_F(ModelRegistryTest, TaggingAMultipartFileComputesAndRecordsItsSha256) {
   EXPECT_EQ(view->targets[0].sha256, expected);
   ASSERT_TRUE(view->resolved);
   EXPECT_EQ(view->resolved->file.content_sha256, expected);
-  EXPECT_EQ(store_->metadata().get_version("models", "llama/big.gguf")->content_sha256, expected);
+  EXPECT_EQ(store_->get_version("models", "llama/big.gguf")->content_sha256, expected);
   EXPECT_EQ(read_tag("big"), "first half, second half");
 }
 
@@ -249,7 +249,7 @@ TEST_F(ModelRegistryTest, TheContentHasherRecordsTheSha256OfACompletedUploadInTh
   std::string recorded;
   for (int i = 0; i < 500 && recorded.empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    recorded = store_->metadata().get_version("models", "llama/big.gguf")->content_sha256;
+    recorded = store_->get_version("models", "llama/big.gguf")->content_sha256;
   }
   EXPECT_EQ(recorded, sha256_hex("first half, second half"));
 }
@@ -259,7 +259,7 @@ TEST_F(ModelRegistryTest, AStoppedHashRecordsNothing) {
   std::stop_source stop;
   stop.request_stop();
   EXPECT_FALSE(registry_->ensure_content_sha256("models", version, stop.get_token()).ok());
-  EXPECT_TRUE(store_->metadata().get_version("models", "llama/big.gguf")->content_sha256.empty());
+  EXPECT_TRUE(store_->get_version("models", "llama/big.gguf")->content_sha256.empty());
 }
 
 TEST_F(ModelRegistryTest, AWeightedTagSplitsClientsAndEachKeepsItsChoice) {

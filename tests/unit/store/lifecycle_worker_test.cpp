@@ -22,8 +22,8 @@ class LifecycleWorkerTest : public ::testing::Test {
     auto opened = ObjectStore::open_local(dir_.path());
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     store_ = std::move(*opened);
-    ASSERT_TRUE(store_->metadata().create_bucket("b", "owner", 1).ok());
-    ASSERT_TRUE(store_->metadata().set_versioning("b", VersioningState::kEnabled).ok());
+    ASSERT_TRUE(store_->create_bucket("b", "owner", 1).ok());
+    ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
   }
 
   ObjectVersion put(const std::string& key, const std::string& body) {
@@ -45,12 +45,10 @@ class LifecycleWorkerTest : public ::testing::Test {
     return r.ok() ? *r : ObjectVersion{};
   }
 
-  void set_rule(const LifecycleRule& rule) {
-    ASSERT_TRUE(store_->metadata().put_lifecycle("b", {rule}).ok());
-  }
+  void set_rule(const LifecycleRule& rule) { ASSERT_TRUE(store_->put_lifecycle("b", {rule}).ok()); }
 
   size_t version_count() {
-    auto page = store_->metadata().list_versions("b", {});
+    auto page = store_->list_versions("b", {});
     return page.ok() ? page->versions.size() : 0;
   }
 
@@ -126,7 +124,7 @@ TEST_F(LifecycleWorkerTest, ExpirationMarksThenNoncurrentExpiryAndMarkerCleanupE
   auto first = worker.run_at(days_from_now(3));
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first->current_versions_expired, 1u);
-  EXPECT_TRUE(store_->metadata().get_version("b", "tmp/scratch")->is_delete_marker);
+  EXPECT_TRUE(store_->get_version("b", "tmp/scratch")->is_delete_marker);
   EXPECT_EQ(count_files(blobs_dir()), 1u);  // the version is noncurrent, not gone
 
   auto later = worker.run_at(days_from_now(6));
@@ -142,10 +140,10 @@ TEST_F(LifecycleWorkerTest, StaleMultipartUploadsAreAborted) {
   u.key = "big/model.gguf";
   u.owner = "owner";
   u.initiated_ns = now_unix_nanos();
-  auto upload = store_->metadata().create_upload("b", u);
+  auto upload = store_->create_upload("b", u);
   ASSERT_TRUE(upload.ok());
   u.key = "keep/model.gguf";
-  ASSERT_TRUE(store_->metadata().create_upload("b", u).ok());
+  ASSERT_TRUE(store_->create_upload("b", u).ok());
   LifecycleRule rule;
   rule.id = "uploads";
   rule.prefix = "big/";
@@ -154,7 +152,7 @@ TEST_F(LifecycleWorkerTest, StaleMultipartUploadsAreAborted) {
   LifecycleWorker worker(*store_);
   EXPECT_EQ(worker.run_at(days_from_now(1))->uploads_aborted, 0u);
   EXPECT_EQ(worker.run_at(days_from_now(3))->uploads_aborted, 1u);
-  auto left = store_->metadata().list_uploads("b", {});
+  auto left = store_->list_uploads("b", {});
   ASSERT_TRUE(left.ok());
   ASSERT_EQ(left->uploads.size(), 1u);
   EXPECT_EQ(left->uploads[0].key, "keep/model.gguf");

@@ -22,7 +22,7 @@ class MultipartStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     reopen();
-    ASSERT_TRUE(store_->metadata().create_bucket("b", "owner", 1).ok());
+    ASSERT_TRUE(store_->create_bucket("b", "owner", 1).ok());
   }
 
   void reopen() {
@@ -38,7 +38,7 @@ class MultipartStoreTest : public ::testing::Test {
     u.owner = "owner";
     u.initiated_ns = now_ns;
     u.attributes.content_type = "application/x-model";
-    auto created = store_->metadata().create_upload("b", u);
+    auto created = store_->create_upload("b", u);
     EXPECT_TRUE(created.ok());
     return created.ok() ? created->upload_id : std::string();
   }
@@ -64,7 +64,7 @@ class MultipartStoreTest : public ::testing::Test {
   }
 
   std::vector<UploadPart> parts(const std::string& key, const std::string& upload_id) {
-    auto page = store_->metadata().list_parts("b", key, upload_id, PartListQuery{0, 10000});
+    auto page = store_->list_parts("b", key, upload_id, PartListQuery{0, 10000});
     EXPECT_TRUE(page.ok());
     return page.ok() ? page->parts : std::vector<UploadPart>();
   }
@@ -108,7 +108,7 @@ TEST_F(MultipartStoreTest, CompleteLinksPartsInOrderAsSegments) {
   EXPECT_EQ(get("model.gguf"), "hello world");
   // The parts' blobs became the object's: nothing copied, nothing left over.
   EXPECT_EQ(count_files(blobs_dir()), 2u);
-  auto gone = store_->metadata().get_upload("b", "model.gguf", id);
+  auto gone = store_->get_upload("b", "model.gguf", id);
   ASSERT_FALSE(gone.ok());
   EXPECT_EQ(gone.error().code, StoreErrc::kNoSuchUpload);
 }
@@ -194,11 +194,11 @@ TEST_F(MultipartStoreTest, CompleteWithAPartReplacedMeanwhileIsInvalidPart) {
   auto r = complete("k", id, seen);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, StoreErrc::kInvalidPart);
-  EXPECT_TRUE(store_->metadata().get_upload("b", "k", id).ok());
+  EXPECT_TRUE(store_->get_upload("b", "k", id).ok());
 }
 
 TEST_F(MultipartStoreTest, CompleteRespectsBucketVersioning) {
-  ASSERT_TRUE(store_->metadata().set_versioning("b", VersioningState::kEnabled).ok());
+  ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
   auto first = create("k");
   ASSERT_TRUE(upload_part("k", first, 1, "v1").ok());
   auto v1 = complete("k", first, parts("k", first));
@@ -229,12 +229,12 @@ TEST_F(MultipartStoreTest, CompleteOverAnUnversionedObjectReplacesIt) {
 TEST_F(MultipartStoreTest, ListPartsPaginates) {
   auto id = create("k");
   for (int n = 1; n <= 5; ++n) ASSERT_TRUE(upload_part("k", id, n, "p" + std::to_string(n)).ok());
-  auto page = store_->metadata().list_parts("b", "k", id, PartListQuery{0, 2});
+  auto page = store_->list_parts("b", "k", id, PartListQuery{0, 2});
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->parts.size(), 2u);
   EXPECT_TRUE(page->truncated);
   EXPECT_EQ(page->next_marker, 2);
-  page = store_->metadata().list_parts("b", "k", id, PartListQuery{4, 2});
+  page = store_->list_parts("b", "k", id, PartListQuery{4, 2});
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->parts.size(), 1u);
   EXPECT_EQ(page->parts[0].part_number, 5);
@@ -249,7 +249,7 @@ TEST_F(MultipartStoreTest, ListUploadsOrdersByKeyThenInitiationAndResumesAfterMa
   auto c1 = create("c", 10);
   UploadListQuery q;
   q.max_uploads = 2;
-  auto page = store_->metadata().list_uploads("b", q);
+  auto page = store_->list_uploads("b", q);
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->uploads.size(), 2u);
   EXPECT_EQ(page->uploads[0].upload_id, a1);
@@ -257,7 +257,7 @@ TEST_F(MultipartStoreTest, ListUploadsOrdersByKeyThenInitiationAndResumesAfterMa
   EXPECT_TRUE(page->truncated);
   q.key_marker = page->next_key_marker;
   q.upload_id_marker = page->next_upload_id_marker;
-  page = store_->metadata().list_uploads("b", q);
+  page = store_->list_uploads("b", q);
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->uploads.size(), 2u);
   EXPECT_EQ(page->uploads[0].upload_id, b1);
@@ -266,7 +266,7 @@ TEST_F(MultipartStoreTest, ListUploadsOrdersByKeyThenInitiationAndResumesAfterMa
   // A key marker alone skips every upload of that key.
   UploadListQuery after_a;
   after_a.key_marker = "a";
-  page = store_->metadata().list_uploads("b", after_a);
+  page = store_->list_uploads("b", after_a);
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->uploads.size(), 2u);
   EXPECT_EQ(page->uploads[0].key, "b");
@@ -274,7 +274,7 @@ TEST_F(MultipartStoreTest, ListUploadsOrdersByKeyThenInitiationAndResumesAfterMa
   UploadListQuery within_a;
   within_a.key_marker = "a";
   within_a.upload_id_marker = a1;
-  page = store_->metadata().list_uploads("b", within_a);
+  page = store_->list_uploads("b", within_a);
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->uploads.size(), 3u);
   EXPECT_EQ(page->uploads[0].upload_id, a2);
@@ -289,7 +289,7 @@ TEST_F(MultipartStoreTest, ListUploadsGroupsCommonPrefixes) {
   UploadListQuery q;
   q.prefix = "models/";
   q.delimiter = "/";
-  auto page = store_->metadata().list_uploads("b", q);
+  auto page = store_->list_uploads("b", q);
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->common_prefixes.size(), 2u);
   EXPECT_EQ(page->common_prefixes[0], "models/llama/");
@@ -297,12 +297,12 @@ TEST_F(MultipartStoreTest, ListUploadsGroupsCommonPrefixes) {
   ASSERT_EQ(page->uploads.size(), 1u);
   EXPECT_EQ(page->uploads[0].key, "models/top.bin");
   q.max_uploads = 1;
-  page = store_->metadata().list_uploads("b", q);
+  page = store_->list_uploads("b", q);
   ASSERT_TRUE(page.ok());
   EXPECT_TRUE(page->truncated);
   ASSERT_EQ(page->common_prefixes.size(), 1u);
   q.key_marker = page->next_key_marker;
-  page = store_->metadata().list_uploads("b", q);
+  page = store_->list_uploads("b", q);
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->common_prefixes.size(), 1u);
   EXPECT_EQ(page->common_prefixes[0], "models/mistral/");
@@ -316,18 +316,18 @@ TEST_F(MultipartStoreTest, IdleUploadsAreAbortedWithTheirParts) {
   auto aborted = store_->abort_idle_uploads(1000);
   ASSERT_TRUE(aborted.ok());
   EXPECT_EQ(*aborted, 1u);
-  EXPECT_FALSE(store_->metadata().get_upload("b", "idle", idle).ok());
-  EXPECT_TRUE(store_->metadata().get_upload("b", "active", active).ok());
+  EXPECT_FALSE(store_->get_upload("b", "idle", idle).ok());
+  EXPECT_TRUE(store_->get_upload("b", "active", active).ok());
   EXPECT_EQ(count_files(blobs_dir()), 1u);
 }
 
 TEST_F(MultipartStoreTest, BucketWithAnUploadIsNotEmpty) {
   auto id = create("k");
-  auto r = store_->metadata().delete_bucket("b");
+  auto r = store_->delete_bucket("b");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, StoreErrc::kBucketNotEmpty);
   ASSERT_TRUE(store_->abort_upload("b", "k", id).ok());
-  EXPECT_TRUE(store_->metadata().delete_bucket("b").ok());
+  EXPECT_TRUE(store_->delete_bucket("b").ok());
 }
 
 }  // namespace

@@ -27,7 +27,7 @@ class ObjectStoreTest : public ::testing::Test {
     auto opened = ObjectStore::open_local(dir_.path());
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     store_ = std::move(*opened);
-    auto b = store_->metadata().create_bucket("b", "owner", 1);
+    auto b = store_->create_bucket("b", "owner", 1);
     ASSERT_TRUE(b.ok() || b.error().code == StoreErrc::kBucketAlreadyOwnedByYou);
   }
 

@@ -33,7 +33,7 @@ class TagStoreTest : public ::testing::Test {
     auto opened = ObjectStore::open_local(dir_.path());
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     store_ = std::move(*opened);
-    auto b = store_->metadata().create_bucket("b", "owner", 1);
+    auto b = store_->create_bucket("b", "owner", 1);
     ASSERT_TRUE(b.ok() || b.error().code == StoreErrc::kBucketAlreadyOwnedByYou);
   }
 
@@ -62,6 +62,7 @@ class TagStoreTest : public ::testing::Test {
                                    std::vector<PinRequest> pins, const std::string& etag,
                                    const TagPreconditions& pre = {}) {
     TagWrite w;
+    w.key = "m/tags/" + tag;
     w.model = "m";
     w.tag = tag;
     w.targets = targets;
@@ -88,7 +89,7 @@ TEST_F(TagStoreTest, APinnedFileKeepsItsBytesWhenOverwrittenAndAfterARestart) {
 
   reopen();  // the startup sweep must see the tag's references
   EXPECT_EQ(count_blobs(blobs_dir()), 2u);
-  auto tag = store_->metadata().get_tag("b", "m/tags/v1");
+  auto tag = store_->get_tag("b", "m/tags/v1");
   ASSERT_TRUE(tag.ok()) << tag.error().message;
   ASSERT_EQ(tag->pins.size(), 1u);
   EXPECT_EQ(tag->pins[0].size, 11u);
@@ -105,7 +106,7 @@ TEST_F(TagStoreTest, APinnedFileSurvivesTheDeletionOfItsObject) {
   ASSERT_TRUE(set("v1", "[]", {{"m/f.gguf", v.version_id}}, "e1").ok());
   ASSERT_TRUE(store_->delete_object("b", "m/f.gguf").ok());
   EXPECT_EQ(count_blobs(blobs_dir()), 1u);
-  auto tag = store_->metadata().get_tag("b", "m/tags/v1");
+  auto tag = store_->get_tag("b", "m/tags/v1");
   ASSERT_TRUE(tag.ok());
   auto opened = store_->open_pinned(tag->pins[0]);
   ASSERT_TRUE(opened.ok());
@@ -142,10 +143,10 @@ TEST_F(TagStoreTest, PinningAVersionThatIsGoneFailsAndChangesNothing) {
   auto r = set("t", "[]", {{"m/missing.gguf", "null"}}, "e2");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, StoreErrc::kNoSuchKey);
-  auto tag = store_->metadata().get_tag("b", "m/tags/t");
+  auto tag = store_->get_tag("b", "m/tags/t");
   ASSERT_TRUE(tag.ok());
   EXPECT_EQ(tag->etag, "e1");
-  auto history = store_->metadata().tag_history("b", "m/tags/t", 0, 10);
+  auto history = store_->tag_history("b", "m/tags/t", 0, 10);
   ASSERT_TRUE(history.ok());
   EXPECT_EQ(history->size(), 1u);
 }
@@ -164,7 +165,7 @@ TEST_F(TagStoreTest, IfMatchAndIfNoneMatchAreCheckedAgainstTheTag) {
   TagPreconditions current;
   current.if_match = "e1";
   ASSERT_TRUE(set("t", "[4]", {}, "e4", current).ok());
-  EXPECT_EQ(store_->metadata().get_tag("b", "m/tags/t")->targets, "[4]");
+  EXPECT_EQ(store_->get_tag("b", "m/tags/t")->targets, "[4]");
   // If-Match on a tag that does not exist fails too.
   EXPECT_EQ(set("new", "[5]", {}, "e5", current).error().code, StoreErrc::kPreconditionFailed);
 }
@@ -174,7 +175,7 @@ TEST_F(TagStoreTest, HistoryRecordsEveryChangeNewestFirst) {
   ASSERT_TRUE(set("t", "[\"b\"]", {}, "e2").ok());
   ASSERT_TRUE(store_->delete_tag("b", "m/tags/t", "AKID2", 50, {}).ok());
   ASSERT_TRUE(set("t", "[\"c\"]", {}, "e3").ok());
-  auto h = store_->metadata().tag_history("b", "m/tags/t", 0, 10);
+  auto h = store_->tag_history("b", "m/tags/t", 0, 10);
   ASSERT_TRUE(h.ok());
   ASSERT_EQ(h->size(), 4u);
   EXPECT_EQ((*h)[0].seq, 4);
@@ -188,7 +189,7 @@ TEST_F(TagStoreTest, HistoryRecordsEveryChangeNewestFirst) {
   EXPECT_EQ((*h)[2].old_etag, "e1");
   EXPECT_EQ((*h)[2].new_etag, "e2");
   EXPECT_EQ((*h)[3].seq, 1);
-  auto older = store_->metadata().tag_history("b", "m/tags/t", 3, 1);
+  auto older = store_->tag_history("b", "m/tags/t", 3, 1);
   ASSERT_TRUE(older.ok());
   ASSERT_EQ(older->size(), 1u);
   EXPECT_EQ((*older)[0].seq, 2);
@@ -201,7 +202,7 @@ TEST_F(TagStoreTest, ListingsMergeTagsWithObjectsInKeyOrder) {
   ASSERT_TRUE(set("latest", "[]", {}, "e1").ok());
   ASSERT_TRUE(set("v1", "[]", {}, "e2").ok());
 
-  auto page = store_->metadata().list_objects("b", ListQuery{"m/", "", "", 1000});
+  auto page = store_->list_objects("b", ListQuery{"m/", "", "", 1000});
   ASSERT_TRUE(page.ok());
   std::vector<std::string> keys;
   for (const auto& o : page->objects) keys.push_back(o.key + (o.is_tag ? "@" : ""));
@@ -209,7 +210,7 @@ TEST_F(TagStoreTest, ListingsMergeTagsWithObjectsInKeyOrder) {
                                             "m/tags/v1@", "m/zz.txt"}));
 
   // With a delimiter the tags fold into their common prefix.
-  auto folded = store_->metadata().list_objects("b", ListQuery{"m/", "/", "", 1000});
+  auto folded = store_->list_objects("b", ListQuery{"m/", "/", "", 1000});
   ASSERT_TRUE(folded.ok());
   EXPECT_EQ(folded->common_prefixes, (std::vector<std::string>{"m/2024/", "m/tags/"}));
   ASSERT_EQ(folded->objects.size(), 2u);
@@ -218,7 +219,7 @@ TEST_F(TagStoreTest, ListingsMergeTagsWithObjectsInKeyOrder) {
   std::vector<std::string> paged;
   ListQuery q{"m/", "", "", 2};
   while (true) {
-    auto p = store_->metadata().list_objects("b", q);
+    auto p = store_->list_objects("b", q);
     ASSERT_TRUE(p.ok());
     for (const auto& o : p->objects) paged.push_back(o.key);
     if (!p->truncated) break;
@@ -231,7 +232,7 @@ TEST_F(TagStoreTest, ListingsMergeTagsWithObjectsInKeyOrder) {
 TEST_F(TagStoreTest, ATagShadowsAnObjectStoredUnderTheSameKey) {
   put("m/tags/t", "an object from before tags existed");
   ASSERT_TRUE(set("t", "[]", {}, "e1").ok());
-  auto page = store_->metadata().list_objects("b", ListQuery{"", "", "", 1000});
+  auto page = store_->list_objects("b", ListQuery{"", "", "", 1000});
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->objects.size(), 1u);
   EXPECT_TRUE(page->objects[0].is_tag);
@@ -239,11 +240,11 @@ TEST_F(TagStoreTest, ATagShadowsAnObjectStoredUnderTheSameKey) {
 
 TEST_F(TagStoreTest, ABucketWithTagsIsNotEmpty) {
   ASSERT_TRUE(set("t", "[]", {}, "e1").ok());
-  auto r = store_->metadata().delete_bucket("b");
+  auto r = store_->delete_bucket("b");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, StoreErrc::kBucketNotEmpty);
   ASSERT_TRUE(store_->delete_tag("b", "m/tags/t", "AKID", 9, {}).ok());
-  EXPECT_TRUE(store_->metadata().delete_bucket("b").ok());
+  EXPECT_TRUE(store_->delete_bucket("b").ok());
 }
 
 TEST_F(TagStoreTest, ListTagsByModelAndByRange) {
@@ -251,17 +252,17 @@ TEST_F(TagStoreTest, ListTagsByModelAndByRange) {
   ASSERT_TRUE(set("a", "[]", {}, "e2").ok());
   TagListQuery by_model;
   by_model.model = "m";
-  auto tags = store_->metadata().list_tags("b", by_model);
+  auto tags = store_->list_tags("b", by_model);
   ASSERT_TRUE(tags.ok());
   ASSERT_EQ(tags->size(), 2u);
   EXPECT_EQ((*tags)[0].tag, "a");
   TagListQuery other;
   other.model = "n";
-  EXPECT_TRUE(store_->metadata().list_tags("b", other)->empty());
+  EXPECT_TRUE(store_->list_tags("b", other)->empty());
   TagListQuery range;
   range.lower = "m/tags/b";
   range.upper = "m/tags/c";
-  auto ranged = store_->metadata().list_tags("b", range);
+  auto ranged = store_->list_tags("b", range);
   ASSERT_EQ(ranged->size(), 1u);
   EXPECT_EQ((*ranged)[0].key, "m/tags/b");
 }
@@ -269,8 +270,8 @@ TEST_F(TagStoreTest, ListTagsByModelAndByRange) {
 TEST_F(TagStoreTest, ContentSha256IsRecordedOnlyWhereMissing) {
   auto v = put("m/f.gguf", "x");
   // put() recorded the blob hash; a different value must not replace it.
-  ASSERT_TRUE(store_->metadata().set_content_sha256("b", "m/f.gguf", v.version_id, "bogus").ok());
-  EXPECT_EQ(store_->metadata().get_version("b", "m/f.gguf")->content_sha256, v.content_sha256);
+  ASSERT_TRUE(store_->set_content_sha256("b", "m/f.gguf", v.version_id, "bogus").ok());
+  EXPECT_EQ(store_->get_version("b", "m/f.gguf")->content_sha256, v.content_sha256);
 }
 
 }  // namespace
