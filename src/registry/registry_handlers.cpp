@@ -1,16 +1,15 @@
-// The registry API (docs/models.md, "Registry API"): JSON over HTTP under
-// /_moss/v1/, authenticated with SigV4 like S3 (s3_service.cpp routes and
-// authenticates before this runs), errors as JSON (json_responses.h).
+// The registry API (registry_handlers.h). s3_service.cpp routes and
+// authenticates before these run.
+#include "registry/registry_handlers.h"
+
 #include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "moss/models/registry_documents.h"
 #include "moss/util/offload.h"
 #include "registry/json_responses.h"
-#include "s3/handlers/handlers.h"
 #include "s3/handlers/tag_requests.h"
 #include "s3/model_errors.h"
-#include "s3/model_routes.h"
 #include "s3/responses.h"
 
 namespace moss::s3 {
@@ -55,72 +54,84 @@ ResponseHead tag_head(const RequestContext& ctx, const models::TagView& view) {
 
 }  // namespace
 
-awaitable<void> handle_registry(RequestContext& ctx) {
+awaitable<void> handle_registry_list_models(RequestContext& ctx) {
   auto& registry = ctx.registry();
   const std::string bucket = bucket_param(ctx);
-  auto blocking = [&](auto fn) { return offload(*ctx.service.blocking, std::move(fn)); };
+  const std::string client = client_id(ctx);
+  auto models = value_or_throw(co_await offload(
+      *ctx.service.blocking, [&] { return registry.list_models(bucket, client); }));
+  co_await send_json(ctx, ctx.response_head(http::status::ok),
+                     models::models_document(bucket, models));
+}
 
-  switch (ctx.op) {
-    case Operation::kRegistryListModels: {
-      const std::string client = client_id(ctx);
-      auto models =
-          value_or_throw(co_await blocking([&] { return registry.list_models(bucket, client); }));
-      co_return co_await send_json(ctx, ctx.response_head(http::status::ok),
-                                   models::models_document(bucket, models));
-    }
-    case Operation::kRegistryGetModel: {
-      const std::string name = required_param(ctx, "name");
-      const std::string client = client_id(ctx);
-      auto model = value_or_throw(
-          co_await blocking([&] { return registry.get_model(bucket, name, client); }));
-      co_return co_await send_json(ctx, ctx.response_head(http::status::ok),
-                                   models::model_document(model));
-    }
-    case Operation::kRegistryGetTag: {
-      const std::string model = required_param(ctx, "model");
-      const std::string tag = required_param(ctx, "tag");
-      auto view = value_or_throw(registry.get_tag(bucket, model, tag, client_id(ctx)));
-      co_return co_await send_json(ctx, tag_head(ctx, view), models::tag_document(view));
-    }
-    case Operation::kRegistryPutTag: {
-      const std::string model = required_param(ctx, "model");
-      const std::string tag = required_param(ctx, "tag");
-      auto change = tag_change(ctx);
-      auto targets =
-          value_or_throw(models::parse_target_request(co_await read_tag_request_body(ctx)));
-      auto view = value_or_throw(
-          co_await blocking([&] { return registry.set_tag(bucket, model, tag, targets, change); }));
-      co_return co_await send_json(ctx, tag_head(ctx, view), models::tag_document(view));
-    }
-    case Operation::kRegistryDeleteTag: {
-      const std::string model = required_param(ctx, "model");
-      const std::string tag = required_param(ctx, "tag");
-      auto change = tag_change(ctx);
-      value_or_throw(
-          co_await blocking([&] { return registry.delete_tag(bucket, model, tag, change); }));
-      co_return co_await send_empty(ctx, ctx.response_head(http::status::no_content));
-    }
-    case Operation::kRegistryTagHistory: {
-      const std::string model = required_param(ctx, "model");
-      const std::string tag = required_param(ctx, "tag");
-      auto entries = value_or_throw(registry.history(bucket, model, tag, kHistoryLimit));
-      co_return co_await send_json(ctx, ctx.response_head(http::status::ok),
-                                   models::history_document(bucket, model, tag, entries));
-    }
-    case Operation::kRegistryTagRollback: {
-      const std::string model = required_param(ctx, "model");
-      const std::string tag = required_param(ctx, "tag");
-      const auto to = history_entry_param(ctx);
-      auto change = tag_change(ctx);
-      auto view = value_or_throw(
-          co_await blocking([&] { return registry.rollback(bucket, model, tag, to, change); }));
-      co_return co_await send_json(ctx, tag_head(ctx, view), models::tag_document(view));
-    }
-    default:
-      break;
-  }
-  if (is_registry_path(ctx.key)) throw S3Error(S3ErrorCode::kMethodNotAllowed);
+awaitable<void> handle_registry_get_model(RequestContext& ctx) {
+  auto& registry = ctx.registry();
+  const std::string bucket = bucket_param(ctx);
+  const std::string name = required_param(ctx, "name");
+  const std::string client = client_id(ctx);
+  auto model = value_or_throw(co_await offload(
+      *ctx.service.blocking, [&] { return registry.get_model(bucket, name, client); }));
+  co_await send_json(ctx, ctx.response_head(http::status::ok), models::model_document(model));
+}
+
+awaitable<void> handle_registry_get_tag(RequestContext& ctx) {
+  auto& registry = ctx.registry();
+  const std::string bucket = bucket_param(ctx);
+  const std::string model = required_param(ctx, "model");
+  const std::string tag = required_param(ctx, "tag");
+  auto view = value_or_throw(registry.get_tag(bucket, model, tag, client_id(ctx)));
+  co_await send_json(ctx, tag_head(ctx, view), models::tag_document(view));
+}
+
+awaitable<void> handle_registry_put_tag(RequestContext& ctx) {
+  auto& registry = ctx.registry();
+  const std::string bucket = bucket_param(ctx);
+  const std::string model = required_param(ctx, "model");
+  const std::string tag = required_param(ctx, "tag");
+  auto change = tag_change(ctx);
+  auto targets = value_or_throw(models::parse_target_request(co_await read_tag_request_body(ctx)));
+  auto view = value_or_throw(co_await offload(*ctx.service.blocking, [&] {
+    return registry.set_tag(bucket, model, tag, targets, change);
+  }));
+  co_await send_json(ctx, tag_head(ctx, view), models::tag_document(view));
+}
+
+awaitable<void> handle_registry_delete_tag(RequestContext& ctx) {
+  auto& registry = ctx.registry();
+  const std::string bucket = bucket_param(ctx);
+  const std::string model = required_param(ctx, "model");
+  const std::string tag = required_param(ctx, "tag");
+  auto change = tag_change(ctx);
+  value_or_throw(co_await offload(*ctx.service.blocking,
+                                  [&] { return registry.delete_tag(bucket, model, tag, change); }));
+  co_await send_empty(ctx, ctx.response_head(http::status::no_content));
+}
+
+awaitable<void> handle_registry_tag_history(RequestContext& ctx) {
+  auto& registry = ctx.registry();
+  const std::string bucket = bucket_param(ctx);
+  const std::string model = required_param(ctx, "model");
+  const std::string tag = required_param(ctx, "tag");
+  auto entries = value_or_throw(registry.history(bucket, model, tag, kHistoryLimit));
+  co_await send_json(ctx, ctx.response_head(http::status::ok),
+                     models::history_document(bucket, model, tag, entries));
+}
+
+awaitable<void> handle_registry_tag_rollback(RequestContext& ctx) {
+  auto& registry = ctx.registry();
+  const std::string bucket = bucket_param(ctx);
+  const std::string model = required_param(ctx, "model");
+  const std::string tag = required_param(ctx, "tag");
+  const auto to = history_entry_param(ctx);
+  auto change = tag_change(ctx);
+  auto view = value_or_throw(co_await offload(
+      *ctx.service.blocking, [&] { return registry.rollback(bucket, model, tag, to, change); }));
+  co_await send_json(ctx, tag_head(ctx, view), models::tag_document(view));
+}
+
+awaitable<void> refuse_unknown_registry_path(RequestContext& ctx) {
   throw S3Error(S3ErrorCode::kNoSuchKey, "No registry API at /_moss/" + ctx.key + ".");
+  co_return;
 }
 
 }  // namespace moss::s3

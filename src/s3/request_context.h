@@ -12,7 +12,8 @@
 #include "moss/s3/service_state.h"
 #include "moss/store/object_store.h"
 #include "moss/util/uri.h"
-#include "s3/router.h"
+#include "s3/query_params.h"
+#include "s3/route_table.h"
 
 namespace moss::s3 {
 
@@ -20,7 +21,12 @@ struct RequestContext {
   Exchange& ex;
   ServiceState& service;
   std::string request_id;
+  // The route table's row for this request (null until routed), its operation,
+  // the permission it needs, and the query parameters handlers share.
+  const Route* route = nullptr;
   Operation op = Operation::kUnknown;
+  std::string_view action;
+  RouteParams params;
   std::string bucket;  // decoded
   std::string key;     // decoded
   std::string raw_path;
@@ -39,6 +45,8 @@ struct RequestContext {
   }
   const std::string* param(std::string_view name) const { return find_param(query, name); }
 
+  // The name in access logs and metrics: the row's, "Unknown" before routing.
+  std::string_view operation_name() const { return route ? route->name : "Unknown"; }
   // "/bucket/key" as S3 names the resource in error bodies.
   std::string resource() const;
   // A response head carrying the request id and server name.

@@ -1,8 +1,9 @@
-// The S3 front door: addresses, routes and authenticates each request, runs
-// its handler, renders any S3Error as the XML error response (JSON for the
-// registry API), and writes the access log line and request metrics. It is
-// the http layer's RequestHandler, and the one place that does these things,
-// for rejected heads too.
+// The S3 front door: addresses each request, finds its row in the one route
+// table (s3/route_table.h), authenticates it, runs the row's handler, renders
+// any S3Error as the XML error response (JSON for the registry API), and
+// writes the access log line and request metrics. It is the http layer's
+// RequestHandler, and the one place that does these things, for rejected
+// heads too.
 #pragma once
 
 #include <atomic>
@@ -32,7 +33,6 @@ class S3Service final : public ::moss::http::RequestHandler {
 
  private:
   awaitable<void> process(RequestContext& ctx);
-  awaitable<void> dispatch(RequestContext& ctx);
   void log_request(const RequestContext& ctx, std::string_view error_code, double seconds);
 
   ServiceState state_;

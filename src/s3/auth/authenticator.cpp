@@ -8,7 +8,7 @@
 #include "moss/util/time_format.h"
 #include "s3/auth/sigv2_presigned.h"
 #include "s3/errors.h"
-#include "s3/router.h"
+#include "s3/query_params.h"
 
 namespace moss::s3 {
 

@@ -4,7 +4,7 @@
 
 #include "moss/util/uri.h"
 #include "s3/errors.h"
-#include "s3/router.h"
+#include "s3/query_params.h"
 
 namespace moss::s3 {
 

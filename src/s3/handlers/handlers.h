@@ -8,10 +8,11 @@
 //   complete_multipart_upload.cpp  CompleteMultipartUpload
 //   multipart_listings.cpp ListParts, ListMultipartUploads
 //   tag_handlers.cpp       model tags addressed as objects: PUT, GET/HEAD, ?moss-tag, DELETE
-//   registry_handlers.cpp  the registry API under /_moss/v1/
 //   versioning_handlers.cpp GetBucketVersioning, PutBucketVersioning, ListObjectVersions
 //   lifecycle_handlers.cpp Get/Put/DeleteBucketLifecycle, and POST /_moss/lifecycle/run
-// Each handler sends exactly one response or throws S3Error before sending.
+// (The registry API's are in registry/registry_handlers.h.) The route table
+// (s3/route_table.cpp) names the handler of each operation. Each handler sends
+// exactly one response or throws S3Error before sending.
 #pragma once
 
 #include "s3/request_context.h"
@@ -43,7 +44,6 @@ awaitable<void> handle_list_multipart_uploads(RequestContext& ctx);
 awaitable<void> handle_put_tag(RequestContext& ctx);
 awaitable<void> handle_get_tag(RequestContext& ctx);  // GET, HEAD and ?moss-tag
 awaitable<void> handle_delete_tag(RequestContext& ctx);
-awaitable<void> handle_registry(RequestContext& ctx);  // every kRegistry* operation
 
 awaitable<void> handle_get_bucket_versioning(RequestContext& ctx);
 awaitable<void> handle_put_bucket_versioning(RequestContext& ctx);

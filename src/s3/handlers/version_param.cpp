@@ -2,7 +2,7 @@
 
 #include "moss/store/version_id.h"
 #include "s3/errors.h"
-#include "s3/router.h"
+#include "s3/query_params.h"
 
 namespace moss::s3 {
 

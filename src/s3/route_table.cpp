@@ -1,0 +1,321 @@
+#include "s3/route_table.h"
+
+#include <array>
+
+#include "moss/models/tag_key.h"
+#include "registry/registry_handlers.h"
+#include "s3/errors.h"
+#include "s3/handlers/handlers.h"
+#include "s3/query_params.h"
+#include "s3/request_context.h"
+
+namespace moss::s3 {
+namespace {
+
+// The answers of the rows that refuse. They run after authentication, as
+// every handler does: an unsigned request learns nothing about routes.
+awaitable<void> refuse_not_implemented(RequestContext& ctx) {
+  throw S3Error(S3ErrorCode::kNotImplemented,
+                std::string(ctx.operation_name()) + " is not implemented by this server.");
+  co_return;
+}
+
+awaitable<void> refuse_method_not_allowed(RequestContext&) {
+  throw S3Error(S3ErrorCode::kMethodNotAllowed);
+  co_return;
+}
+
+using V = http::verb;
+using Op = Operation;
+
+// The rows, tried in this order: for one method and target, the rows with a
+// selector come before the default row, and a tag key row before the key row
+// it overrides. Actions are AWS's names for the permission
+// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html).
+// clang-format off
+constexpr auto kRoutes = std::to_array<Route>({
+    // The service.
+    {.method = V::get, .target = Target::kService,
+     .operation = Op::kListBuckets, .name = "ListBuckets",
+     .action = "s3:ListAllMyBuckets", .handler = handle_list_buckets},
+
+    // Buckets and their configuration.
+    {.method = V::get, .target = Target::kBucket, .selector = {.query = "location"},
+     .operation = Op::kGetBucketLocation, .name = "GetBucketLocation",
+     .action = "s3:GetBucketLocation", .handler = handle_get_bucket_location},
+    {.method = V::get, .target = Target::kBucket, .selector = {.query = "versioning"},
+     .operation = Op::kGetBucketVersioning, .name = "GetBucketVersioning",
+     .action = "s3:GetBucketVersioning", .handler = handle_get_bucket_versioning},
+    {.method = V::get, .target = Target::kBucket, .selector = {.query = "lifecycle"},
+     .operation = Op::kGetBucketLifecycle, .name = "GetBucketLifecycleConfiguration",
+     .action = "s3:GetLifecycleConfiguration", .handler = handle_get_bucket_lifecycle},
+    {.method = V::get, .target = Target::kBucket, .selector = {.query = "uploads"},
+     .operation = Op::kListMultipartUploads, .name = "ListMultipartUploads",
+     .action = "s3:ListBucketMultipartUploads", .handler = handle_list_multipart_uploads},
+    {.method = V::get, .target = Target::kBucket, .selector = {.query = "versions"},
+     .operation = Op::kListObjectVersions, .name = "ListObjectVersions",
+     .action = "s3:ListBucketVersions", .handler = handle_list_object_versions},
+    {.method = V::get, .target = Target::kBucket,
+     .selector = {.query = "list-type", .query_value = "2"},
+     .operation = Op::kListObjectsV2, .name = "ListObjectsV2",
+     .action = "s3:ListBucket", .handler = handle_list_objects},
+    {.method = V::get, .target = Target::kBucket,
+     .operation = Op::kListObjects, .name = "ListObjects",
+     .action = "s3:ListBucket", .handler = handle_list_objects},
+    {.method = V::head, .target = Target::kBucket,
+     .operation = Op::kHeadBucket, .name = "HeadBucket",
+     .action = "s3:ListBucket", .handler = handle_head_bucket},
+    {.method = V::put, .target = Target::kBucket, .selector = {.query = "versioning"},
+     .operation = Op::kPutBucketVersioning, .name = "PutBucketVersioning",
+     .action = "s3:PutBucketVersioning", .handler = handle_put_bucket_versioning},
+    {.method = V::put, .target = Target::kBucket, .selector = {.query = "lifecycle"},
+     .operation = Op::kPutBucketLifecycle, .name = "PutBucketLifecycleConfiguration",
+     .action = "s3:PutLifecycleConfiguration", .handler = handle_put_bucket_lifecycle},
+    {.method = V::put, .target = Target::kBucket,
+     .operation = Op::kCreateBucket, .name = "CreateBucket",
+     .action = "s3:CreateBucket", .handler = handle_create_bucket},
+    // AWS has no action of its own for removing a lifecycle configuration.
+    {.method = V::delete_, .target = Target::kBucket, .selector = {.query = "lifecycle"},
+     .operation = Op::kDeleteBucketLifecycle, .name = "DeleteBucketLifecycle",
+     .action = "s3:PutLifecycleConfiguration", .handler = handle_delete_bucket_lifecycle},
+    {.method = V::delete_, .target = Target::kBucket,
+     .operation = Op::kDeleteBucket, .name = "DeleteBucket",
+     .action = "s3:DeleteBucket", .handler = handle_delete_bucket},
+    // DeleteObjects checks s3:DeleteObject again for each key it names.
+    {.method = V::post, .target = Target::kBucket, .selector = {.query = "delete"},
+     .operation = Op::kDeleteObjects, .name = "DeleteObjects",
+     .action = "s3:DeleteObject", .handler = handle_delete_objects},
+    {.method = V::post, .target = Target::kBucket,
+     .operation = Op::kNotImplemented, .name = "NotImplemented",
+     .handler = refuse_not_implemented},
+
+    // Objects and multipart uploads. A tag key is a key too: the multipart
+    // rows take it, and a tag row overrides the object rows after it.
+    {.method = V::get, .target = Target::kKey, .selector = {.query = "uploadId"},
+     .operation = Op::kListParts, .name = "ListParts",
+     .action = "s3:ListMultipartUploadParts", .handler = handle_list_parts},
+    {.method = V::get, .target = Target::kTagKey, .selector = {.query = "moss-tag"},
+     .operation = Op::kGetTagDocument, .name = "GetTagDocument",
+     .action = "s3:GetObject", .handler = handle_get_tag},
+    {.method = V::get, .target = Target::kTagKey,
+     .operation = Op::kGetTag, .name = "GetTag",
+     .action = "s3:GetObject", .handler = handle_get_tag},
+    {.method = V::get, .target = Target::kKey,
+     .operation = Op::kGetObject, .name = "GetObject",
+     .action = "s3:GetObject", .version_action = "s3:GetObjectVersion",
+     .handler = handle_get_object},
+    {.method = V::head, .target = Target::kTagKey,
+     .operation = Op::kHeadTag, .name = "HeadTag",
+     .action = "s3:GetObject", .handler = handle_get_tag},
+    {.method = V::head, .target = Target::kKey,
+     .operation = Op::kHeadObject, .name = "HeadObject",
+     .action = "s3:GetObject", .version_action = "s3:GetObjectVersion",
+     .handler = handle_get_object},
+    {.method = V::put, .target = Target::kKey,
+     .selector = {.query = "partNumber", .and_query = "uploadId", .header = "x-amz-copy-source"},
+     .operation = Op::kUploadPartCopy, .name = "UploadPartCopy",
+     .action = "s3:PutObject", .handler = handle_upload_part_copy},
+    {.method = V::put, .target = Target::kKey,
+     .selector = {.query = "partNumber", .and_query = "uploadId"},
+     .operation = Op::kUploadPart, .name = "UploadPart",
+     .action = "s3:PutObject", .handler = handle_upload_part},
+    // A tag is set by a PUT whose body names its target, never by a copy.
+    {.method = V::put, .target = Target::kTagKey, .selector = {.header = "x-amz-copy-source"},
+     .operation = Op::kMethodNotAllowed, .name = "MethodNotAllowed",
+     .handler = refuse_method_not_allowed},
+    {.method = V::put, .target = Target::kKey, .selector = {.header = "x-amz-copy-source"},
+     .operation = Op::kCopyObject, .name = "CopyObject",
+     .action = "s3:PutObject", .handler = handle_copy_object},
+    {.method = V::put, .target = Target::kTagKey,
+     .operation = Op::kPutTag, .name = "PutTag",
+     .action = "s3:PutObject", .handler = handle_put_tag},
+    {.method = V::put, .target = Target::kKey,
+     .operation = Op::kPutObject, .name = "PutObject",
+     .action = "s3:PutObject", .handler = handle_put_object},
+    {.method = V::delete_, .target = Target::kKey, .selector = {.query = "uploadId"},
+     .operation = Op::kAbortMultipartUpload, .name = "AbortMultipartUpload",
+     .action = "s3:AbortMultipartUpload", .handler = handle_abort_multipart_upload},
+    {.method = V::delete_, .target = Target::kTagKey,
+     .operation = Op::kDeleteTag, .name = "DeleteTag",
+     .action = "s3:DeleteObject", .handler = handle_delete_tag},
+    {.method = V::delete_, .target = Target::kKey,
+     .operation = Op::kDeleteObject, .name = "DeleteObject",
+     .action = "s3:DeleteObject", .version_action = "s3:DeleteObjectVersion",
+     .handler = handle_delete_object},
+    {.method = V::post, .target = Target::kTagKey, .selector = {.query = "uploads"},
+     .operation = Op::kMethodNotAllowed, .name = "MethodNotAllowed",
+     .handler = refuse_method_not_allowed},
+    {.method = V::post, .target = Target::kKey, .selector = {.query = "uploads"},
+     .operation = Op::kCreateMultipartUpload, .name = "CreateMultipartUpload",
+     .action = "s3:PutObject", .handler = handle_create_multipart_upload},
+    {.method = V::post, .target = Target::kKey, .selector = {.query = "uploadId"},
+     .operation = Op::kCompleteMultipartUpload, .name = "CompleteMultipartUpload",
+     .action = "s3:PutObject", .handler = handle_complete_multipart_upload},
+    {.method = V::post, .target = Target::kKey,
+     .operation = Op::kNotImplemented, .name = "NotImplemented",
+     .handler = refuse_not_implemented},
+
+    // The registry API (docs/models.md, "Registry API"): JSON under /_moss/v1/.
+    {.method = V::get, .target = Target::kMossPath, .path = "v1/models",
+     .operation = Op::kRegistryListModels, .name = "RegistryListModels",
+     .action = "s3:ListBucket", .handler = handle_registry_list_models, .answers_in_json = true},
+    {.method = V::get, .target = Target::kMossPath, .path = "v1/model",
+     .operation = Op::kRegistryGetModel, .name = "RegistryGetModel",
+     .action = "s3:ListBucket", .handler = handle_registry_get_model, .answers_in_json = true},
+    {.method = V::get, .target = Target::kMossPath, .path = "v1/tag",
+     .operation = Op::kRegistryGetTag, .name = "RegistryGetTag",
+     .action = "s3:GetObject", .handler = handle_registry_get_tag, .answers_in_json = true},
+    {.method = V::put, .target = Target::kMossPath, .path = "v1/tag",
+     .operation = Op::kRegistryPutTag, .name = "RegistryPutTag",
+     .action = "s3:PutObject", .handler = handle_registry_put_tag, .answers_in_json = true},
+    {.method = V::delete_, .target = Target::kMossPath, .path = "v1/tag",
+     .operation = Op::kRegistryDeleteTag, .name = "RegistryDeleteTag",
+     .action = "s3:DeleteObject", .handler = handle_registry_delete_tag, .answers_in_json = true},
+    {.method = V::get, .target = Target::kMossPath, .path = "v1/tag/history",
+     .operation = Op::kRegistryTagHistory, .name = "RegistryTagHistory",
+     .action = "s3:GetObject", .handler = handle_registry_tag_history, .answers_in_json = true},
+    {.method = V::post, .target = Target::kMossPath, .path = "v1/tag/rollback",
+     .operation = Op::kRegistryTagRollback, .name = "RegistryTagRollback",
+     .action = "s3:PutObject", .handler = handle_registry_tag_rollback, .answers_in_json = true},
+
+    // Admin operations under /_moss/ (docs/versioning.md). lifecycle/run runs
+    // the lifecycle worker now and answers, once it is done, with what it did
+    // (JSON); its errors are S3's XML.
+    {.method = V::post, .target = Target::kMossPath, .path = "lifecycle/run",
+     .operation = Op::kRunLifecycle, .name = "RunLifecycle",
+     .action = "moss:Admin", .handler = handle_run_lifecycle},
+});
+// clang-format on
+
+// The refusals no row selects: what a request that no row takes is answered.
+constexpr Route kNotImplemented{
+    .operation = Op::kNotImplemented, .name = "NotImplemented", .handler = refuse_not_implemented};
+constexpr Route kMethodNotAllowed{.operation = Op::kMethodNotAllowed,
+                                  .name = "MethodNotAllowed",
+                                  .handler = refuse_method_not_allowed};
+constexpr Route kRegistryMethodNotAllowed{.operation = Op::kRegistryUnknown,
+                                          .name = "RegistryUnknown",
+                                          .handler = refuse_method_not_allowed,
+                                          .answers_in_json = true};
+constexpr Route kNoRegistryPath{.operation = Op::kRegistryUnknown,
+                                .name = "RegistryUnknown",
+                                .handler = refuse_unknown_registry_path,
+                                .answers_in_json = true};
+
+// Subresources of real S3 operations moss does not implement: asking for one
+// answers 501 NotImplemented rather than silently running a different operation.
+constexpr std::array kUnimplementedSubresources = {
+    "accelerate",
+    "acl",
+    "analytics",
+    "attributes",
+    "cors",
+    "encryption",
+    "intelligent-tiering",
+    "inventory",
+    "legal-hold",
+    "logging",
+    "metrics",
+    "notification",
+    "object-lock",
+    "ownershipControls",
+    "policy",
+    "policyStatus",
+    "publicAccessBlock",
+    "replication",
+    "requestPayment",
+    "restore",
+    "retention",
+    "select",
+    "tagging",
+    "torrent",
+    "website",
+    "session",
+    "renameObject",
+};
+
+bool names_unimplemented_subresource(const QueryParams& query) {
+  for (const auto& [name, value] : query) {
+    for (const char* sub : kUnimplementedSubresources) {
+      if (name == sub) return true;
+    }
+  }
+  return false;
+}
+
+bool selects(const Selector& selector, const QueryParams& query, const RequestHead& request) {
+  if (!selector.query.empty()) {
+    const std::string* value = find_param(query, selector.query);
+    if (!value) return false;
+    if (!selector.query_value.empty() && *value != selector.query_value) return false;
+  }
+  if (!selector.and_query.empty() && !has_param(query, selector.and_query)) return false;
+  if (!selector.header.empty() && request.find(selector.header) == request.end()) return false;
+  return true;
+}
+
+// Whether a row for `row_target` takes a request addressing `target`.
+bool takes(Target row_target, Target target, bool tag_key) {
+  return row_target == target || (row_target == Target::kTagKey && tag_key);
+}
+
+const Route& find_s3_route(const RequestHead& request, std::string_view bucket,
+                           std::string_view key, const QueryParams& query) {
+  if (names_unimplemented_subresource(query)) return kNotImplemented;
+  const Target target = bucket.empty() ? Target::kService
+                        : key.empty()  ? Target::kBucket
+                                       : Target::kKey;
+  const bool tag_key = target == Target::kKey && models::parse_tag_key(key).has_value();
+  for (const Route& row : kRoutes) {
+    if (row.method == request.method() && takes(row.target, target, tag_key) &&
+        selects(row.selector, query, request)) {
+      return row;
+    }
+  }
+  return kMethodNotAllowed;
+}
+
+bool is_path_of(const Route& row, std::string_view path) {
+  if (row.target != Target::kMossPath) return false;
+  if (row.answers_in_json && path.ends_with('/')) path.remove_suffix(1);
+  return row.path == path;
+}
+
+const Route& find_moss_route(http::verb method, std::string_view path) {
+  const Route* path_row = nullptr;
+  for (const Route& row : kRoutes) {
+    if (!is_path_of(row, path)) continue;
+    if (row.method == method) return row;
+    path_row = &row;
+  }
+  if (!path_row) return kNoRegistryPath;
+  return path_row->answers_in_json ? kRegistryMethodNotAllowed : kMethodNotAllowed;
+}
+
+std::optional<std::string_view> optional_param(const QueryParams& query, std::string_view name) {
+  const std::string* value = find_param(query, name);
+  if (!value) return std::nullopt;
+  return *value;
+}
+
+}  // namespace
+
+std::string_view RouteMatch::action() const {
+  if (params.version_id && !route->version_action.empty()) return route->version_action;
+  return route->action;
+}
+
+RouteMatch find_route(const RequestHead& request, std::string_view bucket, std::string_view key,
+                      const QueryParams& query) {
+  RouteMatch match;
+  match.route = bucket == kRegistryBucket ? &find_moss_route(request.method(), key)
+                                          : &find_s3_route(request, bucket, key, query);
+  match.params.upload_id = optional_param(query, "uploadId");
+  match.params.part_number = optional_param(query, "partNumber");
+  match.params.version_id = optional_param(query, "versionId");
+  return match;
+}
+
+std::span<const Route> route_table() { return kRoutes; }
+
+}  // namespace moss::s3
