@@ -155,7 +155,7 @@ StoreResult<void> delete_bucket_lifecycle(SqliteConnection& db, int64_t bucket_i
 
 StoreResult<void> SqliteMetadataStore::put_lifecycle(std::string_view bucket,
                                                      const std::vector<LifecycleRule>& rules) {
-  std::lock_guard lock(writer_mutex_);
+  MutexLock lock(writer_mutex_);
   auto& db = *writer_;
   auto txn = SqliteTransaction::begin(db);
   if (!txn) return fail(txn.error());
@@ -187,7 +187,7 @@ StoreResult<std::optional<std::vector<LifecycleRule>>> SqliteMetadataStore::get_
 }
 
 StoreResult<void> SqliteMetadataStore::delete_lifecycle(std::string_view bucket) {
-  std::lock_guard lock(writer_mutex_);
+  MutexLock lock(writer_mutex_);
   auto& db = *writer_;
   auto txn = SqliteTransaction::begin(db);
   if (!txn) return fail(txn.error());
@@ -208,7 +208,7 @@ StoreResult<std::vector<std::string>> SqliteMetadataStore::list_lifecycle_bucket
 
 StoreResult<DeleteOutcome> SqliteMetadataStore::expire_version(std::string_view bucket,
                                                                const ExpiryTarget& target) {
-  std::lock_guard lock(writer_mutex_);
+  MutexLock lock(writer_mutex_);
   auto& db = *writer_;
   auto txn = SqliteTransaction::begin(db);
   if (!txn) return fail(txn.error());

@@ -405,6 +405,7 @@ StoreResult<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::open(
   std::unique_ptr<SqliteMetadataStore> store(new SqliteMetadataStore(path));
   auto writer = SqliteConnection::open(path, false);
   if (!writer) return fail(writer.error());
+  MutexLock lock(store->writer_mutex_);  // not yet shared; for the lock analysis
   store->writer_ = std::move(*writer);
   store->writer_->count_commits_in(&store->commits_);
   if (auto r = store->writer_->exec(kSchema); !r) return fail(r.error());
@@ -416,7 +417,7 @@ StoreResult<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::open(
 
 StoreResult<SqliteMetadataStore::ReaderLease> SqliteMetadataStore::reader() {
   {
-    std::lock_guard lock(readers_mutex_);
+    MutexLock lock(readers_mutex_);
     if (!idle_readers_.empty()) {
       auto conn = std::move(idle_readers_.back());
       idle_readers_.pop_back();
@@ -430,7 +431,7 @@ StoreResult<SqliteMetadataStore::ReaderLease> SqliteMetadataStore::reader() {
 
 StoreResult<Bucket> SqliteMetadataStore::create_bucket(const std::string& name,
                                                        const std::string& owner, int64_t now_ns) {
-  std::lock_guard lock(writer_mutex_);
+  MutexLock lock(writer_mutex_);
   auto& db = *writer_;
   auto txn = SqliteTransaction::begin(db);
   if (!txn) return fail(txn.error());
@@ -470,7 +471,7 @@ StoreResult<std::vector<Bucket>> SqliteMetadataStore::list_buckets() {
 }
 
 StoreResult<void> SqliteMetadataStore::delete_bucket(std::string_view name) {
-  std::lock_guard lock(writer_mutex_);
+  MutexLock lock(writer_mutex_);
   auto& db = *writer_;
   auto txn = SqliteTransaction::begin(db);
   if (!txn) return fail(txn.error());
@@ -499,7 +500,7 @@ StoreResult<void> SqliteMetadataStore::delete_bucket(std::string_view name) {
 
 StoreResult<void> SqliteMetadataStore::set_versioning(std::string_view bucket,
                                                       VersioningState state) {
-  std::lock_guard lock(writer_mutex_);
+  MutexLock lock(writer_mutex_);
   auto& db = *writer_;
   auto txn = SqliteTransaction::begin(db);
   if (!txn) return fail(txn.error());
@@ -566,7 +567,7 @@ StoreResult<ObjectVersion> SqliteMetadataStore::read_version(std::string_view bu
 StoreResult<CommitOutcome> SqliteMetadataStore::commit_version(std::string_view bucket,
                                                                const NewVersion& v,
                                                                const WritePreconditions& pre) {
-  std::lock_guard lock(writer_mutex_);
+  MutexLock lock(writer_mutex_);
   auto& db = *writer_;
   auto txn = SqliteTransaction::begin(db);
   if (!txn) return fail(txn.error());
@@ -581,7 +582,7 @@ StoreResult<CommitOutcome> SqliteMetadataStore::commit_version(std::string_view 
 StoreResult<DeleteOutcome> SqliteMetadataStore::delete_object(std::string_view bucket,
                                                               std::string_view key,
                                                               std::string_view version_id) {
-  std::lock_guard lock(writer_mutex_);
+  MutexLock lock(writer_mutex_);
   auto& db = *writer_;
   auto txn = SqliteTransaction::begin(db);
   if (!txn) return fail(txn.error());

@@ -142,7 +142,7 @@ StoreResult<void> sqlite_records::create_multipart_tables(SqliteConnection& db) 
 
 StoreResult<MultipartUpload> SqliteMetadataStore::create_upload(std::string_view bucket,
                                                                 const MultipartUpload& upload) {
-  std::lock_guard lock(writer_mutex_);
+  MutexLock lock(writer_mutex_);
   auto& db = *writer_;
   auto txn = SqliteTransaction::begin(db);
   if (!txn) return fail(txn.error());
@@ -184,7 +184,7 @@ StoreResult<std::vector<std::string>> SqliteMetadataStore::put_part(std::string_
                                                                     std::string_view key,
                                                                     std::string_view upload_id,
                                                                     const UploadPart& part) {
-  std::lock_guard lock(writer_mutex_);
+  MutexLock lock(writer_mutex_);
   auto& db = *writer_;
   auto txn = SqliteTransaction::begin(db);
   if (!txn) return fail(txn.error());
@@ -325,7 +325,7 @@ StoreResult<CommitOutcome> SqliteMetadataStore::complete_upload(std::string_view
                                                                 std::string_view upload_id,
                                                                 const NewVersion& v,
                                                                 const WritePreconditions& pre) {
-  std::lock_guard lock(writer_mutex_);
+  MutexLock lock(writer_mutex_);
   auto& db = *writer_;
   auto txn = SqliteTransaction::begin(db);
   if (!txn) return fail(txn.error());
@@ -356,7 +356,7 @@ StoreResult<CommitOutcome> SqliteMetadataStore::complete_upload(std::string_view
 
 StoreResult<std::vector<std::string>> SqliteMetadataStore::abort_upload(
     std::string_view bucket, std::string_view key, std::string_view upload_id) {
-  std::lock_guard lock(writer_mutex_);
+  MutexLock lock(writer_mutex_);
   auto& db = *writer_;
   auto txn = SqliteTransaction::begin(db);
   if (!txn) return fail(txn.error());

@@ -24,7 +24,7 @@ class SqliteMetadataStore::ReaderLease {
   ReaderLease(ReaderLease&&) = default;
   ~ReaderLease() {
     if (!conn_) return;
-    std::lock_guard lock(owner_->readers_mutex_);
+    MutexLock lock(owner_->readers_mutex_);
     owner_->idle_readers_.push_back(std::move(conn_));
   }
   SqliteConnection& operator*() { return *conn_; }

@@ -267,7 +267,7 @@ StoreResult<TagWriteOutcome> SqliteMetadataStore::set_tag(std::string_view bucke
                                                           const TagWrite& w,
                                                           const TagPreconditions& pre) {
   const std::string key = w.model + "/tags/" + w.tag;
-  std::lock_guard lock(writer_mutex_);
+  MutexLock lock(writer_mutex_);
   auto& db = *writer_;
   auto txn = SqliteTransaction::begin(db);
   if (!txn) return fail(txn.error());
@@ -335,7 +335,7 @@ StoreResult<TagWriteOutcome> SqliteMetadataStore::delete_tag(std::string_view bu
                                                              const std::string& actor,
                                                              int64_t now_ns,
                                                              const TagPreconditions& pre) {
-  std::lock_guard lock(writer_mutex_);
+  MutexLock lock(writer_mutex_);
   auto& db = *writer_;
   auto txn = SqliteTransaction::begin(db);
   if (!txn) return fail(txn.error());
@@ -400,7 +400,7 @@ StoreResult<void> SqliteMetadataStore::set_content_sha256(std::string_view bucke
                                                           std::string_view key,
                                                           std::string_view version_id,
                                                           const std::string& sha256_hex) {
-  std::lock_guard lock(writer_mutex_);
+  MutexLock lock(writer_mutex_);
   auto& db = *writer_;
   auto txn = SqliteTransaction::begin(db);
   if (!txn) return fail(txn.error());

@@ -1,8 +1,8 @@
 // The storage facade the layers above use: metadata and blobs kept consistent.
 //
 // What must hold: a blob file exists whenever a committed version (or a part of
-// a multipart upload in progress) references it, and a write is acknowledged only when its blob and its metadata are both
-// durable. Linking a new blob, committing the version that references it, and
+// a multipart upload in progress) references it, and a write is acknowledged only when its blob and
+// its metadata are both durable. Linking a new blob, committing the version that references it, and
 // removing blobs whose last reference went away happen under one mutex, so a
 // blob being removed can never be the one a concurrent write is relying on.
 // Reads take no lock: blobs are immutable and an open descriptor survives the
@@ -10,12 +10,12 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "moss/store/blob_store.h"
 #include "moss/store/metadata_store.h"
+#include "moss/util/mutex.h"
 
 namespace moss::store {
 
@@ -94,11 +94,14 @@ class ObjectStore {
   StoreResult<OpenedObject> open_pinned(const ObjectVersion& pinned);
 
  private:
-  StoreResult<void> remove_released(const std::vector<std::string>& released);
+  StoreResult<void> remove_released(const std::vector<std::string>& released) REQUIRES(link_mutex_);
 
   std::unique_ptr<MetadataStore> metadata_;
   std::unique_ptr<BlobStore> blobs_;
-  std::mutex link_mutex_;
+  // Held from linking a blob (or finding one referenced) until the metadata
+  // commit that references it, and while released blobs are removed: the order
+  // that keeps a referenced blob from being deleted. Reads do not take it.
+  Mutex link_mutex_;
 };
 
 }  // namespace moss::store

@@ -85,16 +85,16 @@ Authenticator::Authenticator(std::shared_ptr<const CredentialStore> keys, Config
 
 void Authenticator::replace_keys(std::shared_ptr<const CredentialStore> keys) {
   {
-    std::lock_guard lock(keys_mutex_);
+    MutexLock lock(keys_mutex_);
     keys_ = std::move(keys);
   }
-  std::lock_guard lock(cache_mutex_);
+  MutexLock lock(cache_mutex_);
   key_cache_.clear();
   key_generation_.store(next_key_generation(), std::memory_order_release);
 }
 
 std::shared_ptr<const CredentialStore> Authenticator::keys() const {
-  std::lock_guard lock(keys_mutex_);
+  MutexLock lock(keys_mutex_);
   return keys_;
 }
 
@@ -102,13 +102,13 @@ SigningKey Authenticator::signing_key(const AccessKey& key, const CredentialScop
   // Deriving the key costs four HMACs; it changes once a day per access key.
   std::string cache_key = key.access_key_id + '/' + key.secret_access_key + '/' + scope.scope();
   {
-    std::lock_guard lock(cache_mutex_);
+    MutexLock lock(cache_mutex_);
     auto it = key_cache_.find(cache_key);
     if (it != key_cache_.end()) return it->second;
   }
   SigningKey derived =
       derive_signing_key(key.secret_access_key, scope.date, scope.region, scope.service);
-  std::lock_guard lock(cache_mutex_);
+  MutexLock lock(cache_mutex_);
   if (key_cache_.size() > 4096) key_cache_.clear();
   key_cache_.emplace(std::move(cache_key), derived);
   return derived;
