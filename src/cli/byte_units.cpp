@@ -1,9 +1,10 @@
 #include "moss/cli/byte_units.h"
 
 #include <array>
-#include <cctype>
 #include <charconv>
 #include <cstdio>
+
+#include "moss/util/ascii.h"
 
 namespace moss::cli {
 
@@ -11,10 +12,7 @@ std::optional<uint64_t> parse_size(std::string_view text) {
   uint64_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end == text.data()) return std::nullopt;
-  std::string suffix;
-  for (const char* p = end; p != text.data() + text.size(); ++p) {
-    suffix += static_cast<char>(std::tolower(static_cast<unsigned char>(*p)));
-  }
+  const std::string suffix = ascii_lowercase(text.substr(static_cast<size_t>(end - text.data())));
   int shift = 0;
   if (suffix.empty() || suffix == "b") {
     shift = 0;

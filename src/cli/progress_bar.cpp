@@ -73,7 +73,7 @@ void ProgressBar::finish() {
 }
 
 void ProgressBar::print_above(const std::string& line) {
-  std::lock_guard lock(output_mutex_);
+  MutexLock lock(output_mutex_);
   std::fprintf(stderr, "%s%s\n", thread_.joinable() ? "\r\033[K" : "", line.c_str());
   std::fflush(stderr);
 }
@@ -101,7 +101,7 @@ void ProgressBar::draw() {
   last_time_ = now;
   s.bytes_per_second = rate_;
   std::string line = format_progress_line(s, width - 1);
-  std::lock_guard lock(output_mutex_);
+  MutexLock lock(output_mutex_);
   std::fprintf(stderr, "\r%s\033[K", line.c_str());
   std::fflush(stderr);
 }

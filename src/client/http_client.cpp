@@ -12,6 +12,7 @@
 #include <cstring>
 #include <limits>
 
+#include "moss/util/ascii.h"
 #include "moss/version.h"
 
 namespace moss::client {
@@ -26,19 +27,6 @@ namespace {
 
 constexpr size_t kChunk = 256 << 10;
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 }  // namespace
 
 Result<size_t, std::string> StringSource::read(std::span<uint8_t> out) {
@@ -50,14 +38,14 @@ Result<size_t, std::string> StringSource::read(std::span<uint8_t> out) {
 
 std::string_view HttpResponse::header(std::string_view name) const {
   for (const auto& [n, v] : headers) {
-    if (iequals(n, name)) return v;
+    if (ascii_iequals(n, name)) return v;
   }
   return {};
 }
 
 bool HttpResponse::has_header(std::string_view name) const {
   return std::any_of(headers.begin(), headers.end(),
-                     [&](const auto& h) { return iequals(h.first, name); });
+                     [&](const auto& h) { return ascii_iequals(h.first, name); });
 }
 
 struct HttpClient::Connection {
@@ -151,7 +139,7 @@ Result<HttpResponse, ClientError> HttpClient::send(const HttpRequest& request,
     req.target(request.target);
     bool has_host = false;
     for (const auto& [name, value] : request.headers) {
-      if (iequals(name, "host")) has_host = true;
+      if (ascii_iequals(name, "host")) has_host = true;
       req.insert(name, value);
     }
     if (!has_host) req.set(bhttp::field::host, endpoint_.host_header());
@@ -229,7 +217,8 @@ Result<HttpResponse, ClientError> HttpClient::send(const HttpRequest& request,
     HttpResponse response;
     response.status = static_cast<int>(parser.get().result_int());
     for (const auto& field : parser.get()) {
-      response.headers.emplace_back(lowercase(field.name_string()), std::string(field.value()));
+      response.headers.emplace_back(ascii_lowercase(field.name_string()),
+                                    std::string(field.value()));
     }
     BodySink* sink = choose_sink ? choose_sink(response) : nullptr;
 

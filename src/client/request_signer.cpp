@@ -5,16 +5,11 @@
 #include <vector>
 
 #include "moss/signing/sigv4.h"
+#include "moss/util/ascii.h"
 #include "moss/util/time_format.h"
 
 namespace moss::client {
 namespace {
-
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Hop-by-hop and client-identification headers that proxies may change.
 bool is_unsigned_header(std::string_view lower_name) {
@@ -35,7 +30,7 @@ void sign_request(Headers& headers, std::string_view method, std::string_view ra
 
   std::vector<std::string> signed_headers;
   for (const auto& [name, value] : headers) {
-    std::string lower = lowercase(name);
+    std::string lower = ascii_lowercase(name);
     if (!is_unsigned_header(lower)) signed_headers.push_back(std::move(lower));
   }
   std::sort(signed_headers.begin(), signed_headers.end());

@@ -9,12 +9,12 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <mutex>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "moss/http/connection.h"
+#include "moss/util/mutex.h"
 
 namespace moss::http {
 
@@ -125,12 +125,12 @@ class Server::Impl {
   }
 
   void track(const std::shared_ptr<Connection>& c) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     connections_.emplace(c.get(), c);
   }
 
   void untrack(Connection* c) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     connections_.erase(c);
     if (stopping_ && connections_.empty()) finish_stop();
   }
@@ -141,7 +141,7 @@ class Server::Impl {
     acceptor_.close(ec);
     std::vector<std::shared_ptr<Connection>> live;
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(mutex_);
       for (auto& [ptr, weak] : connections_) {
         if (auto c = weak.lock()) live.push_back(c);
       }
@@ -186,8 +186,8 @@ class Server::Impl {
   asio::steady_timer grace_timer_;
   ConnectionServices services_;
   std::atomic<bool> stopping_{false};
-  std::mutex mutex_;
-  std::unordered_map<Connection*, std::weak_ptr<Connection>> connections_;
+  Mutex mutex_;
+  std::unordered_map<Connection*, std::weak_ptr<Connection>> connections_ GUARDED_BY(mutex_);
 };
 
 Server::Server(ServerConfig config, RequestHandler& handler, Metrics& metrics,

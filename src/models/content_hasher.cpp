@@ -17,7 +17,7 @@ ContentHasher::~ContentHasher() { stop(); }
 
 void ContentHasher::submit(std::string bucket, store::ObjectVersion version) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (queue_.size() >= max_queued_) {
       spdlog::warn("content hasher: queue full, {}/{} will be hashed when first tagged", bucket,
                    version.key);
@@ -39,8 +39,11 @@ void ContentHasher::run(std::stop_token stop) {
   while (true) {
     Job job;
     {
-      std::unique_lock lock(mutex_);
-      if (!wake_.wait(lock, stop, [this] { return !queue_.empty(); })) return;
+      MutexLock lock(mutex_);
+      // The wait unlocks mutex_ while it sleeps and holds it again when it returns.
+      if (!wake_.wait(mutex_, stop, [this]() REQUIRES(mutex_) { return !queue_.empty(); })) {
+        return;
+      }
       job = std::move(queue_.front());
       queue_.pop_front();
     }

@@ -5,24 +5,13 @@
 
 #include "moss/models/gguf_parser.h"
 #include "moss/models/safetensors_parser.h"
+#include "moss/util/ascii.h"
 
 namespace moss::models {
-namespace {
-
-bool ends_with_ignoring_case(std::string_view s, std::string_view suffix) {
-  if (s.size() < suffix.size()) return false;
-  s = s.substr(s.size() - suffix.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i])) != suffix[i]) return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 std::optional<ModelFormat> model_format_of(std::string_view key) {
-  if (ends_with_ignoring_case(key, ".gguf")) return ModelFormat::kGguf;
-  if (ends_with_ignoring_case(key, ".safetensors")) return ModelFormat::kSafetensors;
+  if (ascii_iends_with(key, ".gguf")) return ModelFormat::kGguf;
+  if (ascii_iends_with(key, ".safetensors")) return ModelFormat::kSafetensors;
   return std::nullopt;
 }
 

@@ -203,7 +203,7 @@ ModelResult<TagView> ModelRegistry::write_tag(std::string_view bucket, std::stri
   for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
     std::vector<store::ObjectVersion> unhashed;
     {
-      std::lock_guard lock(write_mutex_);
+      MutexLock lock(write_mutex_);
       ModelTagSet tags(store_, std::string(bucket), std::string(model));
       if (auto r = tags.load_all(); !r) return fail(r.error());
       auto plan = plan_targets(store_, bucket, tags, planned);
@@ -269,7 +269,7 @@ ModelResult<TagView> ModelRegistry::set_tag(std::string_view bucket, std::string
 ModelResult<void> ModelRegistry::delete_tag(std::string_view bucket, std::string_view model,
                                             std::string_view tag, const TagChange& change) {
   if (auto r = check_tag_names(model, tag); !r) return fail(r.error());
-  std::lock_guard lock(write_mutex_);
+  MutexLock lock(write_mutex_);
   auto outcome = store_.delete_tag(bucket, tag_object_key(model, tag), change.actor,
                                    now_unix_nanos(), change.pre);
   if (!outcome) {

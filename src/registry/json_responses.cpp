@@ -2,18 +2,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "s3/responses.h"
+
 namespace moss::s3 {
 
 http::response<http::string_body> json_error_response(const S3Error& error,
                                                       std::string_view request_id,
                                                       unsigned version) {
-  http::response<http::string_body> res;
-  res.version(version);
-  res.result(static_cast<http::status>(error.info().http_status));
-  res.set(http::field::server, "moss");
-  res.set("x-amz-request-id", request_id);
-  for (const auto& [name, value] : error.headers()) res.set(name, value);
-  if (error.info().http_status != 304) {
+  auto res = error_head(error, request_id, version);
+  if (error_has_body(error)) {
     nlohmann::json body = {
         {"error",
          {{"code", error.info().code}, {"message", error.message()}, {"request_id", request_id}}}};

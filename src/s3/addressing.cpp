@@ -1,5 +1,6 @@
 #include "s3/addressing.h"
 
+#include "moss/util/ascii.h"
 #include "moss/util/uri.h"
 
 namespace moss::s3 {
@@ -14,17 +15,6 @@ std::string_view strip_port(std::string_view host) {
   return colon == std::string_view::npos ? host : host.substr(0, colon);
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 std::optional<Address> resolve_address(std::string_view raw_path, std::string_view host,
@@ -35,7 +25,7 @@ std::optional<Address> resolve_address(std::string_view raw_path, std::string_vi
   if (!domain.empty()) {
     std::string_view name = strip_port(host);
     if (name.size() > domain.size() + 1 && name[name.size() - domain.size() - 1] == '.' &&
-        iequals(name.substr(name.size() - domain.size()), domain)) {
+        ascii_iequals(name.substr(name.size() - domain.size()), domain)) {
       auto key = percent_decode(path);
       if (!key) return std::nullopt;
       return Address{std::string(name.substr(0, name.size() - domain.size() - 1)), std::move(*key)};

@@ -3,6 +3,7 @@
 // dispatcher renders it once as the S3 XML error body.
 #pragma once
 
+#include <cstddef>
 #include <exception>
 #include <string>
 #include <string_view>
@@ -61,11 +62,15 @@ enum class S3ErrorCode {
   kMetadataTooLarge,
   kInvalidTagTarget,  // moss model layer: missing target, or a chain that loops
   kTagChainTooLong,   // moss model layer: more than 8 hops
-  kNoSuchTag,         // moss model layer
+  kNoSuchTag,         // moss model layer; stays last (kS3ErrorCodeCount)
 };
+inline constexpr size_t kS3ErrorCodeCount = static_cast<size_t>(S3ErrorCode::kNoSuchTag) + 1;
 
+// A row of the table (errors.cpp): {kNoSuchKey, "NoSuchKey", 404, "The specified
+// key does not exist."}.
 struct S3ErrorInfo {
-  std::string_view code;  // "NoSuchKey"
+  S3ErrorCode id;         // kNoSuchKey: the row's key
+  std::string_view code;  // "NoSuchKey", the <Code> of the error body
   int http_status;        // 404
   std::string_view message;
 };
@@ -103,5 +108,10 @@ class S3Error : public std::exception {
   std::vector<std::pair<std::string, std::string>> details_;
   std::vector<std::pair<std::string, std::string>> headers_;
 };
+
+// The S3 error for a failure whose details stay in the log, not in the response
+// (a disk or database error): logged as "<source> failure: <detail>", answered
+// as InternalError.
+S3Error internal_error(std::string_view source, std::string_view detail);
 
 }  // namespace moss::s3

@@ -1,7 +1,5 @@
 #include "s3/model_errors.h"
 
-#include <spdlog/spdlog.h>
-
 namespace moss::s3 {
 
 S3Error to_s3_error(const models::ModelError& error, bool tag_as_key) {
@@ -28,9 +26,7 @@ S3Error to_s3_error(const models::ModelError& error, bool tag_as_key) {
     case ModelErrc::kIo:
       break;
   }
-  // The details of a storage failure stay in the log, not in the response.
-  spdlog::error("model layer failure: {}", error.message);
-  return S3Error(S3ErrorCode::kInternalError);
+  return internal_error("model layer", error.message);
 }
 
 }  // namespace moss::s3

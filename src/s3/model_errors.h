@@ -2,6 +2,8 @@
 // registry API answers render the same errors as JSON).
 #pragma once
 
+#include <type_traits>
+
 #include "moss/models/model_error.h"
 #include "s3/errors.h"
 
@@ -11,13 +13,11 @@ namespace moss::s3 {
 // like any object (`tag_as_key`).
 S3Error to_s3_error(const models::ModelError& error, bool tag_as_key = false);
 
+// Unwraps a model result (void included) or throws its S3 error.
 template <class T>
 T value_or_throw(models::ModelResult<T> result, bool tag_as_key = false) {
   if (!result) throw to_s3_error(result.error(), tag_as_key);
   if constexpr (!std::is_void_v<T>) return std::move(*result);
-}
-inline void value_or_throw(models::ModelResult<void> result, bool tag_as_key = false) {
-  if (!result) throw to_s3_error(result.error(), tag_as_key);
 }
 
 }  // namespace moss::s3

@@ -2,11 +2,12 @@
 
 #include <array>
 
+#include "moss/util/ascii.h"
+
 namespace moss::s3 {
 namespace {
 
-bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_lower_alnum(char c) { return is_ascii_lower(c) || is_ascii_digit(c); }
 
 // "Formatted as an IP address": four dot-separated groups of one to three digits.
 // Values above 255 are rejected too; "999.1.1.1" is still formatted like an address.
@@ -15,7 +16,7 @@ bool looks_like_ipv4(std::string_view name) {
   size_t i = 0;
   while (true) {
     size_t digits = 0;
-    while (i < name.size() && is_digit(name[i])) {
+    while (i < name.size() && is_ascii_digit(name[i])) {
       ++i;
       ++digits;
     }

@@ -6,17 +6,22 @@
 
 namespace moss::s3 {
 
-http::response<http::string_body> error_response(const S3Error& error, std::string_view resource,
-                                                 std::string_view request_id, unsigned version) {
+http::response<http::string_body> error_head(const S3Error& error, std::string_view request_id,
+                                             unsigned version) {
   http::response<http::string_body> res;
   res.version(version);
   res.result(static_cast<http::status>(error.info().http_status));
   res.set(http::field::server, "moss");
   res.set("x-amz-request-id", request_id);
-  res.set("x-amz-id-2", request_id);
   for (const auto& [name, value] : error.headers()) res.set(name, value);
-  // 304 carries no body at all.
-  if (error.info().http_status != 304) {
+  return res;
+}
+
+http::response<http::string_body> error_response(const S3Error& error, std::string_view resource,
+                                                 std::string_view request_id, unsigned version) {
+  auto res = error_head(error, request_id, version);
+  res.set("x-amz-id-2", request_id);
+  if (error_has_body(error)) {
     pugi::xml_document doc;
     auto decl = doc.append_child(pugi::node_declaration);
     decl.append_attribute("version") = "1.0";

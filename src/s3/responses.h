@@ -8,6 +8,13 @@
 
 namespace moss::s3 {
 
+// What every error answer has, XML or JSON: the table's status, Server,
+// x-amz-request-id and the error's own headers (ETag on a 304,
+// x-amz-delete-marker on a 404). Whether a body follows: a 304 has none.
+http::response<http::string_body> error_head(const S3Error& error, std::string_view request_id,
+                                             unsigned version);
+inline bool error_has_body(const S3Error& error) { return error.info().http_status != 304; }
+
 // The S3 XML error document for `error`, with the right status.
 http::response<http::string_body> error_response(const S3Error& error, std::string_view resource,
                                                  std::string_view request_id, unsigned version);

@@ -1,7 +1,5 @@
 #include "s3/store_errors.h"
 
-#include <spdlog/spdlog.h>
-
 namespace moss::s3 {
 
 S3Error to_s3_error(const store::StoreError& error) {
@@ -34,9 +32,7 @@ S3Error to_s3_error(const store::StoreError& error) {
     case StoreErrc::kIo:
       break;
   }
-  // The details of a storage failure stay in the log, not in the response.
-  spdlog::error("storage failure: {}", error.message);
-  return S3Error(S3ErrorCode::kInternalError);
+  return internal_error("storage", error.message);
 }
 
 }  // namespace moss::s3

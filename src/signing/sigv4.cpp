@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "moss/util/ascii.h"
 #include "moss/util/digest.h"
 #include "moss/util/hex.h"
 #include "moss/util/uri.h"
@@ -29,13 +30,6 @@ SigningKey hmac_key(std::string_view key, std::string_view data) {
 
 std::string_view as_view(const SigningKey& key) {
   return {reinterpret_cast<const char*>(key.data()), key.size()};
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 bool is_unreserved(unsigned char c) {
@@ -66,8 +60,8 @@ void append_uri_encoded(std::string& out, std::string_view text, bool encode_sla
 // The byte of the "%XX" escape at text[i]; nullopt when it is malformed.
 std::optional<unsigned char> escape_at(std::string_view text, size_t i) {
   if (i + 2 >= text.size()) return std::nullopt;
-  int high = hex_value(text[i + 1]);
-  int low = hex_value(text[i + 2]);
+  int high = hex_digit_value(text[i + 1]);
+  int low = hex_digit_value(text[i + 2]);
   if (high < 0 || low < 0) return std::nullopt;
   return static_cast<unsigned char>(high * 16 + low);
 }
@@ -125,19 +119,11 @@ std::optional<std::string> canonical_query(std::string_view raw_query, bool pres
   return out;
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  return text;
-}
-
 // Trims and collapses runs of spaces/tabs into one space, as SigV4 requires.
 void append_canonical_value(std::string& out, std::string_view value) {
   bool in_space = false;
-  for (char c : trim(value)) {
-    if (is_space(c)) {
+  for (char c : trim_ows(value)) {
+    if (is_ows(c)) {
       in_space = true;
       continue;
     }
@@ -147,29 +133,8 @@ void append_canonical_value(std::string& out, std::string_view value) {
   }
 }
 
-char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = to_lower(c);
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return to_lower(x) == to_lower(y);
-         });
-}
-
-bool is_hex_signature(std::string_view text) {
-  return text.size() == 64 &&
-         std::all_of(text.begin(), text.end(), [](char c) { return hex_value(c) >= 0; });
-}
-
-bool is_digits(std::string_view text) {
-  return !text.empty() &&
-         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
+// A SigV4 signature: 64 hex digits (either case on the wire).
+bool is_hex_signature(std::string_view text) { return text.size() == 64 && is_hex(text); }
 
 // "a;b;c" -> lowercase names; nullopt if empty or with an empty element.
 std::optional<std::vector<std::string>> split_signed_headers(std::string_view text) {
@@ -179,7 +144,7 @@ std::optional<std::vector<std::string>> split_signed_headers(std::string_view te
     size_t end = text.find(';', start);
     std::string_view name = text.substr(start, end == std::string_view::npos ? end : end - start);
     if (name.empty()) return std::nullopt;
-    out.push_back(lowercase(name));
+    out.push_back(ascii_lowercase(name));
     if (end == std::string_view::npos) break;
     start = end + 1;
   }
@@ -208,28 +173,28 @@ std::optional<CredentialScope> parse_credential(std::string_view credential) {
     start = end + 1;
   }
   if (parts[4] != kTerminator) return std::nullopt;
-  if (parts[1].size() != 8 || !is_digits(parts[1])) return std::nullopt;
+  if (parts[1].size() != 8 || !is_ascii_digits(parts[1])) return std::nullopt;
   return CredentialScope{std::string(parts[0]), std::string(parts[1]), std::string(parts[2]),
                          std::string(parts[3])};
 }
 
 std::optional<AuthorizationHeader> parse_authorization_header(std::string_view value) {
-  value = trim(value);
+  value = trim_ows(value);
   if (value.substr(0, kAlgorithm.size()) != kAlgorithm) return std::nullopt;
   value.remove_prefix(kAlgorithm.size());
-  if (value.empty() || !is_space(value.front())) return std::nullopt;
+  if (value.empty() || !is_ows(value.front())) return std::nullopt;
 
   std::optional<std::string_view> credential, signed_headers, signature;
   size_t start = 0;
   while (start <= value.size()) {
     size_t end = value.find(',', start);
     if (end == std::string_view::npos) end = value.size();
-    std::string_view param = trim(value.substr(start, end - start));
+    std::string_view param = trim_ows(value.substr(start, end - start));
     start = end + 1;
     size_t eq = param.find('=');
     if (eq == std::string_view::npos) return std::nullopt;
-    std::string_view key = trim(param.substr(0, eq));
-    std::string_view val = trim(param.substr(eq + 1));
+    std::string_view key = trim_ows(param.substr(0, eq));
+    std::string_view val = trim_ows(param.substr(eq + 1));
     std::optional<std::string_view>* slot = nullptr;
     if (key == "Credential") {
       slot = &credential;
@@ -248,7 +213,7 @@ std::optional<AuthorizationHeader> parse_authorization_header(std::string_view v
   auto scope = parse_credential(*credential);
   auto headers = split_signed_headers(*signed_headers);
   if (!scope || !headers || !is_hex_signature(*signature)) return std::nullopt;
-  return AuthorizationHeader{std::move(*scope), std::move(*headers), lowercase(*signature)};
+  return AuthorizationHeader{std::move(*scope), std::move(*headers), ascii_lowercase(*signature)};
 }
 
 std::optional<std::string> canonical_request(const CanonicalRequestInput& in) {
@@ -266,7 +231,7 @@ std::optional<std::string> canonical_request(const CanonicalRequestInput& in) {
     out.append(name).append(":");
     bool found = false;
     for (const auto& [header, header_value] : *in.headers) {
-      if (!iequals(header, name)) continue;
+      if (!ascii_iequals(header, name)) continue;
       if (found) out += ',';
       append_canonical_value(out, header_value);
       found = true;
@@ -384,14 +349,14 @@ std::optional<PresignedQuery> parse_presigned_query(
     return fail(PresignedParseError::kMalformed);
   }
   int64_t expires_seconds = 0;
-  if (!is_digits(*expires)) return fail(PresignedParseError::kMalformed);
+  if (!is_ascii_digits(*expires)) return fail(PresignedParseError::kMalformed);
   auto [end, ec] =
       std::from_chars(expires->data(), expires->data() + expires->size(), expires_seconds);
   if (ec != std::errc() || end != expires->data() + expires->size()) {
     return fail(PresignedParseError::kMalformed);
   }
   return PresignedQuery{std::move(*scope), *date, expires_seconds, std::move(*headers),
-                        lowercase(*signature)};
+                        ascii_lowercase(*signature)};
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {

@@ -12,7 +12,7 @@ SharedFd BlobFdCache::get(const std::string& sha256, const std::function<UniqueF
   Shard& shard = shard_for(sha256);
   uint64_t removals_before;
   {
-    std::lock_guard lock(shard.mutex);
+    MutexLock lock(shard.mutex);
     auto it = shard.index.find(sha256);
     if (it != shard.index.end()) {
       shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
@@ -25,7 +25,7 @@ SharedFd BlobFdCache::get(const std::string& sha256, const std::function<UniqueF
   SharedFd shared(std::move(fd));
   int saved_errno = errno;
   {
-    std::lock_guard lock(shard.mutex);
+    MutexLock lock(shard.mutex);
     // A forget() while the file was being opened may have been for this very
     // blob; caching the descriptor would then keep a deleted file's space.
     if (shard.removals == removals_before && !shard.index.count(sha256)) {
@@ -43,7 +43,7 @@ SharedFd BlobFdCache::get(const std::string& sha256, const std::function<UniqueF
 
 void BlobFdCache::forget(const std::string& sha256) {
   Shard& shard = shard_for(sha256);
-  std::lock_guard lock(shard.mutex);
+  MutexLock lock(shard.mutex);
   ++shard.removals;
   auto it = shard.index.find(sha256);
   if (it == shard.index.end()) return;

@@ -8,10 +8,10 @@
 #include <cstdint>
 #include <functional>
 #include <list>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 
+#include "moss/util/mutex.h"
 #include "moss/util/unique_fd.h"
 
 namespace moss::store {
@@ -29,10 +29,12 @@ class BlobFdCache {
   static constexpr size_t kShards = 16;
   static constexpr size_t kEntriesPerShard = 64;
   struct Shard {
-    std::mutex mutex;
-    std::list<std::pair<std::string, SharedFd>> lru;  // most recent first
-    std::unordered_map<std::string, std::list<std::pair<std::string, SharedFd>>::iterator> index;
-    uint64_t removals = 0;  // bumped by forget(); an open that spans one is not cached
+    Mutex mutex;
+    std::list<std::pair<std::string, SharedFd>> lru GUARDED_BY(mutex);  // most recent first
+    std::unordered_map<std::string, std::list<std::pair<std::string, SharedFd>>::iterator> index
+        GUARDED_BY(mutex);
+    // Bumped by forget(); an open that spans one is not cached.
+    uint64_t removals GUARDED_BY(mutex) = 0;
   };
   Shard& shard_for(const std::string& sha256);
   std::array<Shard, kShards> shards_;

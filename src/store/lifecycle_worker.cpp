@@ -45,7 +45,7 @@ int64_t LifecycleWorker::now_ns() const {
 StoreResult<LifecycleRunStats> LifecycleWorker::run() { return run_at(now_ns()); }
 
 StoreResult<LifecycleRunStats> LifecycleWorker::run_at(int64_t now_ns) {
-  std::lock_guard lock(run_mutex_);
+  MutexLock lock(run_mutex_);
   LifecycleRunStats stats;
   stats.now_ns = now_ns;
   auto buckets = store_.list_lifecycle_buckets();

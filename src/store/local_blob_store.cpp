@@ -22,13 +22,7 @@ Unexpected<StoreError> io_fail(const std::string& what) {
   return store_fail(StoreErrc::kIo, what + ": " + std::strerror(errno));
 }
 
-bool is_sha256_hex(std::string_view s) {
-  if (s.size() != 64) return false;
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
+bool is_sha256_hex(std::string_view s) { return s.size() == 64 && is_lower_hex(s); }
 
 class LocalSealedBlob final : public SealedBlob {
  public:

@@ -47,7 +47,7 @@ StoreResult<std::unique_ptr<BlobWriter>> ObjectStore::begin_blob(
 StoreResult<ObjectVersion> ObjectStore::put_object(std::string_view bucket, const NewVersion& v,
                                                    SealedBlob& blob,
                                                    const WritePreconditions& pre) {
-  std::lock_guard lock(link_mutex_);
+  MutexLock lock(link_mutex_);
   if (auto r = blobs_->link(blob); !r) return fail(r.error());
   auto outcome = metadata_->commit_version(bucket, v, pre);
   if (!outcome) {
@@ -63,7 +63,7 @@ StoreResult<ObjectVersion> ObjectStore::put_object(std::string_view bucket, cons
 StoreResult<ObjectVersion> ObjectStore::put_existing_blobs(std::string_view bucket,
                                                            const NewVersion& v,
                                                            const WritePreconditions& pre) {
-  std::lock_guard lock(link_mutex_);
+  MutexLock lock(link_mutex_);
   for (const auto& segment : v.segments) {
     auto referenced = metadata_->blob_referenced(segment.sha256);
     if (!referenced) return fail(referenced.error());
@@ -78,7 +78,7 @@ StoreResult<ObjectVersion> ObjectStore::put_existing_blobs(std::string_view buck
 StoreResult<void> ObjectStore::put_part(std::string_view bucket, std::string_view key,
                                         std::string_view upload_id, const UploadPart& part,
                                         SealedBlob& blob) {
-  std::lock_guard lock(link_mutex_);
+  MutexLock lock(link_mutex_);
   if (auto r = blobs_->link(blob); !r) return fail(r.error());
   auto released = metadata_->put_part(bucket, key, upload_id, part);
   if (!released) {
@@ -94,7 +94,7 @@ StoreResult<void> ObjectStore::put_part(std::string_view bucket, std::string_vie
 StoreResult<void> ObjectStore::put_existing_part(std::string_view bucket, std::string_view key,
                                                  std::string_view upload_id,
                                                  const UploadPart& part) {
-  std::lock_guard lock(link_mutex_);
+  MutexLock lock(link_mutex_);
   auto referenced = metadata_->blob_referenced(part.sha256);
   if (!referenced) return fail(referenced.error());
   if (!*referenced) return store_fail(StoreErrc::kNoSuchKey, "source was removed");
@@ -107,7 +107,7 @@ StoreResult<ObjectVersion> ObjectStore::complete_upload(std::string_view bucket,
                                                         std::string_view upload_id,
                                                         const NewVersion& v,
                                                         const WritePreconditions& pre) {
-  std::lock_guard lock(link_mutex_);
+  MutexLock lock(link_mutex_);
   auto outcome = metadata_->complete_upload(bucket, upload_id, v, pre);
   if (!outcome) return fail(outcome.error());
   (void)remove_released(outcome->released_blobs);
@@ -116,7 +116,7 @@ StoreResult<ObjectVersion> ObjectStore::complete_upload(std::string_view bucket,
 
 StoreResult<void> ObjectStore::abort_upload(std::string_view bucket, std::string_view key,
                                             std::string_view upload_id) {
-  std::lock_guard lock(link_mutex_);
+  MutexLock lock(link_mutex_);
   auto released = metadata_->abort_upload(bucket, key, upload_id);
   if (!released) return fail(released.error());
   return remove_released(*released);
@@ -140,7 +140,7 @@ StoreResult<size_t> ObjectStore::abort_idle_uploads(int64_t idle_since_ns) {
 StoreResult<DeleteOutcome> ObjectStore::delete_object(std::string_view bucket,
                                                       std::string_view key,
                                                       std::string_view version_id) {
-  std::lock_guard lock(link_mutex_);
+  MutexLock lock(link_mutex_);
   auto outcome = metadata_->delete_object(bucket, key, version_id);
   if (!outcome) return fail(outcome.error());
   (void)remove_released(outcome->released_blobs);
@@ -149,7 +149,7 @@ StoreResult<DeleteOutcome> ObjectStore::delete_object(std::string_view bucket,
 
 StoreResult<DeleteOutcome> ObjectStore::expire_version(std::string_view bucket,
                                                        const ExpiryTarget& target) {
-  std::lock_guard lock(link_mutex_);
+  MutexLock lock(link_mutex_);
   auto outcome = metadata_->expire_version(bucket, target);
   if (!outcome) return fail(outcome.error());
   (void)remove_released(outcome->released_blobs);
@@ -186,7 +186,7 @@ StoreResult<OpenedObject> ObjectStore::open_object(std::string_view bucket, std:
 
 StoreResult<TagWriteOutcome> ObjectStore::set_tag(std::string_view bucket, const TagWrite& w,
                                                   const TagPreconditions& pre) {
-  std::lock_guard lock(link_mutex_);
+  MutexLock lock(link_mutex_);
   auto outcome = metadata_->set_tag(bucket, w, pre);
   if (!outcome) return fail(outcome.error());
   (void)remove_released(outcome->released_blobs);
@@ -197,7 +197,7 @@ StoreResult<TagWriteOutcome> ObjectStore::delete_tag(std::string_view bucket,
                                                      std::string_view key,
                                                      const std::string& actor, int64_t now_ns,
                                                      const TagPreconditions& pre) {
-  std::lock_guard lock(link_mutex_);
+  MutexLock lock(link_mutex_);
   auto outcome = metadata_->delete_tag(bucket, key, actor, now_ns, pre);
   if (!outcome) return fail(outcome.error());
   (void)remove_released(outcome->released_blobs);

@@ -405,6 +405,7 @@ StoreResult<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::open(
   std::unique_ptr<SqliteMetadataStore> store(new SqliteMetadataStore(path));
   auto writer = SqliteConnection::open(path, false);
   if (!writer) return fail(writer.error());
+  MutexLock lock(store->writer_mutex_);  // not yet shared; for the lock analysis
   store->writer_ = std::move(*writer);
   store->writer_->count_commits_in(&store->commits_);
   if (auto r = store->writer_->exec(kSchema); !r) return fail(r.error());
@@ -416,7 +417,7 @@ StoreResult<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::open(
 
 StoreResult<SqliteMetadataStore::ReaderLease> SqliteMetadataStore::reader() {
   {
-    std::lock_guard lock(readers_mutex_);
+    MutexLock lock(readers_mutex_);
     if (!idle_readers_.empty()) {
       auto conn = std::move(idle_readers_.back());
       idle_readers_.pop_back();

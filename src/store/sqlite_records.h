@@ -26,7 +26,7 @@ class SqliteMetadataStore::ReaderLease {
   ReaderLease(ReaderLease&&) = default;
   ~ReaderLease() {
     if (!conn_) return;
-    std::lock_guard lock(owner_->readers_mutex_);
+    MutexLock lock(owner_->readers_mutex_);
     owner_->idle_readers_.push_back(std::move(conn_));
   }
   SqliteConnection& operator*() { return *conn_; }
@@ -43,7 +43,7 @@ StoreResult<Bucket> find_bucket(SqliteConnection& db, std::string_view name);
 
 template <class Body>
 auto SqliteMetadataStore::write(Body&& body) -> std::invoke_result_t<Body&, SqliteConnection&> {
-  std::lock_guard lock(writer_mutex_);
+  MutexLock lock(writer_mutex_);
   auto& db = *writer_;
   auto txn = SqliteTransaction::begin(db);
   if (!txn) return fail(txn.error());

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "moss/util/clock.h"
+#include "moss/util/hex.h"
 #include "moss/util/random_id.h"
 
 namespace moss::store {
@@ -13,11 +14,7 @@ std::string new_version_id() {
 
 bool is_valid_version_id(std::string_view id) {
   if (id == "null") return true;
-  if (id.size() != 32) return false;
-  for (char c : id) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
+  return id.size() == 32 && is_lower_hex(id);
 }
 
 }  // namespace moss::store

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "moss/util/ascii.h"
 #include "moss/util/hex.h"
 
 namespace moss {
@@ -32,18 +33,6 @@ const AlgorithmInfo& info(DigestAlgorithm algorithm) {
     if (entry.algorithm == algorithm) return entry;
   }
   std::abort();  // every enumerator has an entry
-}
-
-bool equals_ignore_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char ca = a[i];
-    if (ca >= 'a' && ca <= 'z') ca = static_cast<char>(ca - 'a' + 'A');
-    char cb = b[i];
-    if (cb >= 'a' && cb <= 'z') cb = static_cast<char>(cb - 'a' + 'A');
-    if (ca != cb) return false;
-  }
-  return true;
 }
 
 // OpenSSL calls on a valid context with a fetched digest do not fail short of memory
@@ -144,7 +133,7 @@ std::string_view digest_name(DigestAlgorithm algorithm) { return info(algorithm)
 
 std::optional<DigestAlgorithm> digest_from_name(std::string_view name) {
   for (const auto& entry : kAlgorithms) {
-    if (equals_ignore_case(entry.name, name)) return entry.algorithm;
+    if (ascii_iequals(entry.name, name)) return entry.algorithm;
   }
   return std::nullopt;
 }

@@ -10,7 +10,7 @@ Metrics::Shard& Metrics::local_shard() {
   thread_local const Metrics* owner = nullptr;
   thread_local Shard* shard = nullptr;
   if (owner != this) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     shards_.push_back(std::make_unique<Shard>());
     shard = shards_.back().get();
     owner = this;
@@ -21,7 +21,7 @@ Metrics::Shard& Metrics::local_shard() {
 void Metrics::record_request(std::string_view operation, int status, double seconds,
                              uint64_t bytes_in, uint64_t bytes_out) {
   Shard& shard = local_shard();
-  std::lock_guard lock(shard.mutex);
+  MutexLock lock(shard.mutex);
   auto it = shard.operations.find(operation);
   if (it == shard.operations.end()) {
     it = shard.operations.emplace(std::string(operation), OperationStats{}).first;
@@ -38,16 +38,16 @@ void Metrics::record_request(std::string_view operation, int status, double seco
 }
 
 void Metrics::add_gauge(std::string name, std::string help, std::function<double()> value) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   gauges_.push_back({std::move(name), std::move(help), std::move(value)});
 }
 
 std::string Metrics::render() const {
   std::string out;
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   OperationMap operations_;
   for (const auto& shard : shards_) {
-    std::lock_guard shard_lock(shard->mutex);
+    MutexLock shard_lock(shard->mutex);
     for (const auto& [op, from] : shard->operations) {
       auto& to = operations_[op];
       for (const auto& [status, n] : from.by_status) to.by_status[status] += n;

@@ -7,11 +7,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <thread>
 
 #include "moss/client/transfer_progress.h"
+#include "moss/util/mutex.h"
 
 namespace moss::cli {
 
@@ -45,7 +45,7 @@ class ProgressBar {
   std::string label_;
   client::TransferProgress& progress_;
   std::atomic<bool> stop_{false};
-  std::mutex output_mutex_;  // one writer of stderr at a time
+  Mutex output_mutex_;  // one writer of stderr at a time
   // Used by the drawing thread only.
   bool sampled_ = false;
   uint64_t last_done_ = 0;

@@ -8,8 +8,9 @@
 // memory (tests/unit/support/memory_exchange.h).
 //
 // The request body is pulled by the handler (nothing is buffered ahead), and
-// the response is either sent whole (small XML) or as a head followed by body
-// bytes written or sent from files (zero-copy where the transport allows).
+// the response is either sent whole (a small XML or JSON document, an error)
+// or as a head followed by body bytes written or sent from files (sendfile
+// where the transport allows).
 // I/O failures (disconnects, timeouts) throw boost::system::system_error.
 #pragma once
 
@@ -44,7 +45,8 @@ class Exchange {
   virtual awaitable<size_t> read_body(std::span<uint8_t> buf) = 0;
   virtual bool body_complete() const = 0;
 
-  // A whole response; Content-Length is set from the body.
+  // A whole response, sent as it is: the caller sets Content-Length
+  // (prepare_payload()).
   virtual awaitable<void> send(StringResponse response) = 0;
   // A head whose Content-Length the caller has set, then exactly that many
   // bytes through send_body / send_file.

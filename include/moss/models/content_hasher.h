@@ -14,11 +14,11 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
-#include <mutex>
 #include <string>
 #include <thread>
 
 #include "moss/store/object_types.h"
+#include "moss/util/mutex.h"
 
 namespace moss::models {
 
@@ -45,9 +45,9 @@ class ContentHasher {
 
   ModelRegistry& registry_;
   const size_t max_queued_;
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable_any wake_;
-  std::deque<Job> queue_;
+  std::deque<Job> queue_ GUARDED_BY(mutex_);
   std::jthread thread_;
 };
 

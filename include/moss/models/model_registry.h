@@ -12,7 +12,6 @@
 // object that has none yet. Thread-safe.
 #pragma once
 
-#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -22,6 +21,7 @@
 #include "moss/models/model_error.h"
 #include "moss/models/tag_target.h"
 #include "moss/store/object_store.h"
+#include "moss/util/mutex.h"
 
 namespace moss::models {
 
@@ -125,7 +125,7 @@ class ModelRegistry {
                                          std::string_view client_id);
 
   store::ObjectStore& store_;
-  std::mutex write_mutex_;
+  Mutex write_mutex_;  // one tag write at a time: plan, check and commit as one step
 };
 
 }  // namespace moss::models

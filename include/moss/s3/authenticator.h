@@ -8,7 +8,6 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +16,7 @@
 #include "moss/s3/credentials.h"
 #include "moss/s3/exchange.h"
 #include "moss/signing/sigv4.h"
+#include "moss/util/mutex.h"
 #include "moss/util/uri.h"
 
 namespace moss::s3 {
@@ -76,10 +76,10 @@ class Authenticator {
                             const std::shared_ptr<const CredentialStore>& keys) const;
 
   Config config_;
-  std::shared_ptr<const CredentialStore> keys_;
-  mutable std::mutex keys_mutex_;
-  mutable std::mutex cache_mutex_;
-  mutable std::unordered_map<std::string, SigningKey> key_cache_;
+  mutable Mutex keys_mutex_;
+  std::shared_ptr<const CredentialStore> keys_ GUARDED_BY(keys_mutex_);
+  mutable Mutex cache_mutex_;
+  mutable std::unordered_map<std::string, SigningKey> key_cache_ GUARDED_BY(cache_mutex_);
   // Bumped when the key set is replaced; verified-URL caches key on it.
   std::atomic<uint64_t> key_generation_;
 };

@@ -14,10 +14,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
 #include <string>
 
 #include "moss/store/object_store.h"
+#include "moss/util/mutex.h"
 
 namespace moss::store {
 
@@ -55,11 +55,11 @@ class LifecycleWorker {
 
  private:
   StoreResult<void> apply_to_bucket(const std::string& bucket, int64_t now_ns,
-                                    LifecycleRunStats& stats);
+                                    LifecycleRunStats& stats) REQUIRES(run_mutex_);
 
   ObjectStore& store_;
   std::chrono::milliseconds clock_offset_;
-  std::mutex run_mutex_;
+  Mutex run_mutex_;  // one run at a time
   std::atomic<bool> stopping_{false};
 };
 

@@ -25,6 +25,7 @@
 
 #include "moss/store/blob_store.h"
 #include "moss/store/metadata_store.h"
+#include "moss/util/mutex.h"
 
 namespace moss::store {
 
@@ -145,11 +146,14 @@ class ObjectStore {
   StoreResult<OpenedObject> open_pinned(const ObjectVersion& pinned);
 
  private:
-  StoreResult<void> remove_released(const std::vector<std::string>& released);
+  StoreResult<void> remove_released(const std::vector<std::string>& released) REQUIRES(link_mutex_);
 
   std::unique_ptr<MetadataStore> metadata_;
   std::unique_ptr<BlobStore> blobs_;
-  std::mutex link_mutex_;
+  // Held from linking a blob (or finding one referenced) until the metadata
+  // commit that references it, and while released blobs are removed: the order
+  // that keeps a referenced blob from being deleted. Reads do not take it.
+  Mutex link_mutex_;
 };
 
 }  // namespace moss::store

@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -13,6 +12,7 @@
 
 #include "moss/store/metadata_store.h"
 #include "moss/store/sqlite_db.h"
+#include "moss/util/mutex.h"
 
 namespace moss::store {
 
@@ -117,10 +117,10 @@ class SqliteMetadataStore final : public MetadataStore {
   std::atomic<uint64_t> commits_{0};
 
   std::string path_;
-  std::mutex writer_mutex_;
-  std::unique_ptr<SqliteConnection> writer_;
-  std::mutex readers_mutex_;
-  std::vector<std::unique_ptr<SqliteConnection>> idle_readers_;
+  Mutex writer_mutex_;  // one write transaction at a time, on the one writer connection
+  std::unique_ptr<SqliteConnection> writer_ GUARDED_BY(writer_mutex_);
+  Mutex readers_mutex_;
+  std::vector<std::unique_ptr<SqliteConnection>> idle_readers_ GUARDED_BY(readers_mutex_);
 };
 
 }  // namespace moss::store

@@ -1,5 +1,5 @@
 // Errors of the storage layer. The S3 layer maps each code to an S3 error once
-// (s3/store_error_mapping); nothing below it knows about HTTP.
+// (src/s3/store_errors.cpp); nothing here knows about HTTP.
 #pragma once
 
 #include <string>

@@ -13,10 +13,11 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "moss/util/mutex.h"
 
 namespace moss {
 
@@ -49,14 +50,14 @@ class Metrics {
   };
   using OperationMap = std::map<std::string, OperationStats, std::less<>>;
   struct Shard {
-    std::mutex mutex;
-    OperationMap operations;
+    Mutex mutex;
+    OperationMap operations GUARDED_BY(mutex);
   };
   Shard& local_shard();
 
-  mutable std::mutex mutex_;  // shards_ and gauges_
-  std::vector<std::unique_ptr<Shard>> shards_;
-  std::vector<Gauge> gauges_;
+  mutable Mutex mutex_;
+  std::vector<std::unique_ptr<Shard>> shards_ GUARDED_BY(mutex_);
+  std::vector<Gauge> gauges_ GUARDED_BY(mutex_);
   std::atomic<int64_t> in_flight_{0};
 };
 

@@ -33,6 +33,8 @@ class PeriodicTask {
   std::string name_;
   std::chrono::milliseconds interval_;
   std::function<void()> work_;
+  // std::mutex, not moss::Mutex: std::condition_variable waits on it. Its
+  // contract, unchecked: stopping_ and triggered_ GUARDED_BY(mutex_).
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

@@ -4,7 +4,9 @@
 #include <unordered_set>
 
 #include "moss/signing/sigv4.h"
+#include "moss/util/ascii.h"
 #include "moss/util/digest.h"
+#include "moss/util/hex.h"
 #include "moss/util/time_format.h"
 #include "s3/auth/sigv2_presigned.h"
 #include "s3/errors.h"
@@ -18,28 +20,18 @@ namespace {
 
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 
-bool is_hex_sha256(std::string_view s) {
-  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-         });
-}
+bool is_hex_sha256(std::string_view s) { return s.size() == 64 && is_hex(s); }
 
 bool has_body(const RequestHead& head) {
   auto length = head[http::field::content_length];
   return head.count(http::field::transfer_encoding) > 0 || (!length.empty() && length != "0");
 }
 
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 HeaderList signed_header_values(const RequestHead& head,
                                 const std::vector<std::string>& signed_headers) {
   HeaderList out;
   for (const auto& field : head) {
-    std::string name = lowercase(field.name_string());
+    std::string name = ascii_lowercase(field.name_string());
     if (std::find(signed_headers.begin(), signed_headers.end(), name) != signed_headers.end()) {
       out.emplace_back(std::move(name), std::string(field.value()));
     }
@@ -93,16 +85,16 @@ Authenticator::Authenticator(std::shared_ptr<const CredentialStore> keys, Config
 
 void Authenticator::replace_keys(std::shared_ptr<const CredentialStore> keys) {
   {
-    std::lock_guard lock(keys_mutex_);
+    MutexLock lock(keys_mutex_);
     keys_ = std::move(keys);
   }
-  std::lock_guard lock(cache_mutex_);
+  MutexLock lock(cache_mutex_);
   key_cache_.clear();
   key_generation_.store(next_key_generation(), std::memory_order_release);
 }
 
 std::shared_ptr<const CredentialStore> Authenticator::keys() const {
-  std::lock_guard lock(keys_mutex_);
+  MutexLock lock(keys_mutex_);
   return keys_;
 }
 
@@ -110,13 +102,13 @@ SigningKey Authenticator::signing_key(const AccessKey& key, const CredentialScop
   // Deriving the key costs four HMACs; it changes once a day per access key.
   std::string cache_key = key.access_key_id + '/' + key.secret_access_key + '/' + scope.scope();
   {
-    std::lock_guard lock(cache_mutex_);
+    MutexLock lock(cache_mutex_);
     auto it = key_cache_.find(cache_key);
     if (it != key_cache_.end()) return it->second;
   }
   SigningKey derived =
       derive_signing_key(key.secret_access_key, scope.date, scope.region, scope.service);
-  std::lock_guard lock(cache_mutex_);
+  MutexLock lock(cache_mutex_);
   if (key_cache_.size() > 4096) key_cache_.clear();
   key_cache_.emplace(std::move(cache_key), derived);
   return derived;
@@ -223,7 +215,7 @@ AuthResult Authenticator::authenticate_header(const RequestHead& head,
     throw S3Error(S3ErrorCode::kNotImplemented, "SigV4a (ECDSA) signing is not supported.");
   } else if (is_hex_sha256(payload_hash)) {
     result.payload = PayloadMode::kSha256;
-    result.payload_sha256 = lowercase(payload_hash);
+    result.payload_sha256 = ascii_lowercase(payload_hash);
   } else {
     throw S3Error(S3ErrorCode::kInvalidArgument,
                   "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-*, or a valid "
@@ -312,7 +304,7 @@ AuthResult Authenticator::authenticate_presigned(const RequestHead& head, std::s
     payload_hash = "UNSIGNED-PAYLOAD";
   } else if (is_hex_sha256(payload_hash)) {
     result.payload = PayloadMode::kSha256;
-    result.payload_sha256 = lowercase(payload_hash);
+    result.payload_sha256 = ascii_lowercase(payload_hash);
   } else {
     throw S3Error(S3ErrorCode::kInvalidArgument,
                   "A presigned request must use UNSIGNED-PAYLOAD or a sha256 payload hash.");
@@ -363,9 +355,7 @@ AuthResult Authenticator::authenticate_presigned_v2(const RequestHead& head,
   const std::string& signature = *find_param(query, "Signature");
   const std::string* expires_text = find_param(query, "Expires");
   int64_t expires = 0;
-  if (!expires_text || expires_text->empty() ||
-      !std::all_of(expires_text->begin(), expires_text->end(), ::isdigit) ||
-      expires_text->size() > 12) {
+  if (!expires_text || !is_ascii_digits(*expires_text) || expires_text->size() > 12) {
     throw S3Error(S3ErrorCode::kAccessDenied,
                   "Query-string authentication requires the Signature, Expires and "
                   "AWSAccessKeyId parameters");

@@ -4,6 +4,7 @@
 #include <array>
 #include <map>
 
+#include "moss/util/ascii.h"
 #include "moss/util/base64.h"
 #include "moss/util/digest.h"
 
@@ -38,12 +39,6 @@ constexpr std::array<std::string_view, 26> kSubresources = {"acl",
                                                             "website",
                                                             "accelerate"};
 
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 }  // namespace
 
 std::string sigv2_string_to_sign(const RequestHead& head, std::string_view raw_path,
@@ -59,7 +54,7 @@ std::string sigv2_string_to_sign(const RequestHead& head, std::string_view raw_p
   out += '\n';
   std::map<std::string, std::string> amz_headers;
   for (const auto& field : head) {
-    std::string name = lowercase(field.name_string());
+    std::string name = ascii_lowercase(field.name_string());
     if (!name.starts_with("x-amz-")) continue;
     auto& value = amz_headers[name];
     if (!value.empty()) value += ',';

@@ -4,6 +4,7 @@
 // was recorded for each part.
 #include "moss/models/content_hasher.h"
 #include "moss/models/model_metadata_capture.h"
+#include "moss/util/ascii.h"
 #include "moss/util/clock.h"
 #include "moss/util/offload.h"
 #include "moss/util/uri.h"
@@ -51,8 +52,7 @@ void check_client_assertions(const RequestContext& ctx,
     }
   }
   if (!mode || !checksum) return;
-  std::string header = "x-amz-checksum-" + std::string(digest_name(mode->algorithm));
-  for (auto& c : header) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string header = "x-amz-checksum-" + ascii_lowercase(digest_name(mode->algorithm));
   auto given = ctx.header(header);
   if (given.empty()) return;
   // A composite value may be given with or without its "-N" suffix.

@@ -2,26 +2,14 @@
 
 #include <ctime>
 
+#include "moss/util/ascii.h"
+#include "moss/util/etag.h"
 #include "moss/util/time_format.h"
 
 namespace moss::s3 {
-namespace {
-
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
-
-// The opaque part of an entity tag: without a W/ prefix and without quotes.
-std::string_view opaque_tag(std::string_view tag) {
-  if (tag.starts_with("W/")) tag.remove_prefix(2);
-  if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"') {
-    tag = tag.substr(1, tag.size() - 2);
-  }
-  return tag;
-}
-
-}  // namespace
 
 bool etag_list_matches(std::string_view header_value, std::string_view etag) {
-  const std::string_view wanted = opaque_tag(etag);
+  const std::string_view wanted = opaque_etag(etag);
   std::string_view rest = header_value;
   while (!rest.empty()) {
     if (is_ows(rest.front()) || rest.front() == ',') {
@@ -43,7 +31,7 @@ bool etag_list_matches(std::string_view header_value, std::string_view etag) {
       rest.remove_prefix(comma == std::string_view::npos ? rest.size() : comma);
       if (candidate == "*") return true;
     }
-    if (opaque_tag(candidate) == wanted) return true;
+    if (opaque_etag(candidate) == wanted) return true;
   }
   return false;
 }

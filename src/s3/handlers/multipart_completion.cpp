@@ -4,6 +4,8 @@
 #include <array>
 #include <charconv>
 
+#include "moss/util/ascii.h"
+#include "moss/util/etag.h"
 #include "moss/util/hex.h"
 #include "s3/errors.h"
 #include "s3/xml.h"
@@ -20,29 +22,11 @@ constexpr std::array kChecksumElements = {
 };
 
 std::optional<int> parse_int(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
+  text = trim_ascii_space(text);
   int value = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc() || p != text.data() + text.size()) return std::nullopt;
   return value;
-}
-
-std::string unquote_etag(std::string_view etag) {
-  while (!etag.empty() && std::isspace(static_cast<unsigned char>(etag.front()))) {
-    etag.remove_prefix(1);
-  }
-  while (!etag.empty() && std::isspace(static_cast<unsigned char>(etag.back()))) {
-    etag.remove_suffix(1);
-  }
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
-    etag = etag.substr(1, etag.size() - 2);
-  }
-  return std::string(etag);
 }
 
 S3Error invalid_part(const CompletedPartRequest& part) {
@@ -76,7 +60,7 @@ std::vector<CompletedPartRequest> parse_complete_request(std::string_view xml) {
     if (!number) throw S3Error(S3ErrorCode::kMalformedXML);
     CompletedPartRequest part;
     part.part_number = *number;
-    part.etag = unquote_etag(etag_node.text().get());
+    part.etag = std::string(unquote_etag(trim_ascii_space(etag_node.text().get())));
     for (const auto& [element, algorithm] : kChecksumElements) {
       if (auto c = child(node, element)) part.checksums[algorithm] = c.text().get();
     }

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "moss/models/tag_key.h"
+#include "moss/util/ascii.h"
 #include "moss/util/base64.h"
 #include "moss/util/clock.h"
 #include "moss/util/offload.h"
@@ -32,12 +33,6 @@
 namespace moss::s3 {
 namespace {
 
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // The algorithm every part of `upload` is checksummed with, if Create chose one.
 std::optional<DigestAlgorithm> upload_algorithm(const store::MultipartUpload& upload) {
   if (upload.checksum_algorithm.empty()) return std::nullopt;
@@ -51,8 +46,8 @@ void check_part_algorithm(const ChecksumRequest& checksum,
   if (!expected || !checksum.algorithm || *checksum.algorithm == *expected) return;
   throw S3Error(S3ErrorCode::kInvalidRequest,
                 "Checksum Type mismatch occurred, expected checksum Type: " +
-                    lowercase(digest_name(*expected)) +
-                    ", actual checksum Type: " + lowercase(digest_name(*checksum.algorithm)));
+                    ascii_lowercase(digest_name(*expected)) +
+                    ", actual checksum Type: " + ascii_lowercase(digest_name(*checksum.algorithm)));
 }
 
 void add_part_checksum_header(ResponseHead& head, const store::UploadPart& part) {

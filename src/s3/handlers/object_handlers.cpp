@@ -5,6 +5,7 @@
 #include "moss/models/tag_key.h"
 #include "moss/util/base64.h"
 #include "moss/util/clock.h"
+#include "moss/util/etag.h"
 #include "moss/util/offload.h"
 #include "moss/util/time_format.h"
 #include "s3/handlers/conditional.h"
@@ -25,14 +26,6 @@
 namespace moss::s3 {
 namespace {
 
-std::string unquote(std::string_view etag) {
-  if (etag.starts_with("W/")) etag.remove_prefix(2);
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
-    etag = etag.substr(1, etag.size() - 2);
-  }
-  return std::string(etag);
-}
-
 bool is_versioned(store::VersioningState state) {
   return state != store::VersioningState::kUnversioned;
 }
@@ -43,7 +36,7 @@ store::WritePreconditions write_preconditions(const RequestContext& ctx) {
   store::WritePreconditions pre;
   if (ctx.has_header("if-match")) {
     auto value = ctx.header("if-match");
-    pre.if_match = value == "*" ? std::string("*") : unquote(value);
+    pre.if_match = value == "*" ? std::string("*") : std::string(opaque_etag(value));
   }
   if (ctx.has_header("if-none-match")) {
     if (ctx.header("if-none-match") != "*") {

@@ -1,5 +1,6 @@
 #include "s3/handlers/object_headers.h"
 
+#include "moss/util/ascii.h"
 #include "moss/util/time_format.h"
 #include "s3/errors.h"
 
@@ -7,12 +8,6 @@ namespace moss::s3 {
 namespace {
 
 constexpr size_t kMaxUserMetadataBytes = 2048;
-
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // aws-chunked is how the body was framed, not how the object is encoded.
 std::string strip_aws_chunked(std::string_view value) {
@@ -24,7 +19,7 @@ std::string strip_aws_chunked(std::string_view value) {
     std::string_view token = value.substr(start, comma - start);
     while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
     while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-    if (!token.empty() && lowercase(token) != "aws-chunked") {
+    if (!token.empty() && ascii_lowercase(token) != "aws-chunked") {
       if (!out.empty()) out += ",";
       out += token;
     }
@@ -46,7 +41,7 @@ store::ObjectAttributes attributes_from_request(const RequestHead& head) {
   a.expires = std::string(head[http::field::expires]);
   size_t meta_bytes = 0;
   for (const auto& field : head) {
-    std::string name = lowercase(field.name_string());
+    std::string name = ascii_lowercase(field.name_string());
     if (!name.starts_with("x-amz-meta-")) continue;
     std::string short_name = name.substr(11);
     meta_bytes += short_name.size() + field.value().size();

@@ -2,24 +2,10 @@
 
 #include <limits>
 
+#include "moss/util/ascii.h"
+
 namespace moss::s3 {
 namespace {
-
-std::string_view trim_ows(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-bool equals_ignore_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    const char ca = (a[i] >= 'A' && a[i] <= 'Z') ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
-    const char cb = (b[i] >= 'A' && b[i] <= 'Z') ? static_cast<char>(b[i] - 'A' + 'a') : b[i];
-    if (ca != cb) return false;
-  }
-  return true;
-}
 
 // A non-empty run of decimal digits. Values past 2^64-1 saturate: they are past the
 // end of any object, which is all that matters about them.
@@ -74,7 +60,7 @@ RangeDecision evaluate_range(std::string_view header, uint64_t object_size) {
   header = trim_ows(header);
   const size_t eq = header.find('=');
   if (eq == std::string_view::npos) return whole();
-  if (!equals_ignore_case(trim_ows(header.substr(0, eq)), "bytes")) return whole();
+  if (!ascii_iequals(trim_ows(header.substr(0, eq)), "bytes")) return whole();
 
   // range-set is a comma list; empty elements are allowed and skipped (RFC 9110
   // section 5.6.1). S3 serves only single ranges and ignores a header with several.

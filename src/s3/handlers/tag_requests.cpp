@@ -1,22 +1,13 @@
 #include "s3/handlers/tag_requests.h"
 
 #include "moss/models/tag_key.h"
+#include "moss/util/etag.h"
 #include "s3/errors.h"
 #include "s3/model_errors.h"
 #include "s3/payload/checksum_headers.h"
 #include "s3/payload/payload_reader.h"
 
 namespace moss::s3 {
-namespace {
-
-std::string unquote(std::string_view etag) {
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
-    etag = etag.substr(1, etag.size() - 2);
-  }
-  return std::string(etag);
-}
-
-}  // namespace
 
 std::string client_id(const RequestContext& ctx) {
   if (ctx.has_header("x-moss-client-id")) return std::string(ctx.header("x-moss-client-id"));
@@ -27,7 +18,9 @@ models::TagChange tag_change(const RequestContext& ctx) {
   models::TagChange change;
   change.actor = ctx.auth.key.access_key_id;
   change.client_id = client_id(ctx);
-  if (ctx.has_header("if-match")) change.pre.if_match = unquote(ctx.header("if-match"));
+  if (ctx.has_header("if-match")) {
+    change.pre.if_match = std::string(unquote_etag(ctx.header("if-match")));
+  }
   if (ctx.has_header("if-none-match")) {
     if (ctx.header("if-none-match") != "*") {
       throw S3Error(S3ErrorCode::kNotImplemented, "If-None-Match on a write supports only \"*\".")

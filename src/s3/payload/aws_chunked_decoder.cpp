@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "moss/util/ascii.h"
 #include "moss/util/hex.h"
 
 namespace moss::s3 {
@@ -39,42 +40,16 @@ constexpr size_t kMaxTrailerFields = 64;
 constexpr std::string_view kChunkSignature = "chunk-signature";
 constexpr std::string_view kTrailerSignature = "x-amz-trailer-signature";
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool is_signature(std::string_view text) {
-  return text.size() == 64 &&
-         std::all_of(text.begin(), text.end(), [](char c) { return hex_value(c) >= 0; });
-}
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-bool is_space(char c) { return c == ' ' || c == '\t'; }
+bool is_signature(std::string_view text) { return text.size() == 64 && is_hex(text); }
 
 bool is_control(char c) {
   auto u = static_cast<unsigned char>(c);
   return (u < 0x20 && c != '\t') || u == 0x7f;
 }
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  return text;
-}
-
 // An HTTP token character (RFC 9110 tchar): what a field name may contain.
 bool is_token_char(char c) {
-  if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return true;
+  if (is_ascii_alnum(c)) return true;
   return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
@@ -167,11 +142,11 @@ AwsChunkedDecoder::Step AwsChunkedDecoder::decode(std::span<const uint8_t> in,
 bool AwsChunkedDecoder::on_size_line(std::string_view line) {
   size_t semicolon = line.find(';');
   std::string_view size_text = line.substr(0, semicolon);
-  while (!size_text.empty() && is_space(size_text.back())) size_text.remove_suffix(1);
+  while (!size_text.empty() && is_ows(size_text.back())) size_text.remove_suffix(1);
   if (size_text.empty()) return fail(ChunkedError::kMalformed);
   uint64_t size = 0;
   for (char c : size_text) {
-    int digit = hex_value(c);
+    int digit = hex_digit_value(c);
     if (digit < 0) return fail(ChunkedError::kMalformed);
     size = size * 16 + static_cast<uint64_t>(digit);
     if (size > kMaxChunkSize) return fail(ChunkedError::kMalformed);
@@ -188,20 +163,20 @@ bool AwsChunkedDecoder::on_size_line(std::string_view line) {
     bool found = false;
     while (!extensions.empty()) {
       size_t next = extensions.find(';');
-      std::string_view extension = trim(extensions.substr(0, next));
+      std::string_view extension = trim_ows(extensions.substr(0, next));
       extensions =
           next == std::string_view::npos ? std::string_view() : extensions.substr(next + 1);
       size_t eq = extension.find('=');
       if (found || eq == std::string_view::npos ||
-          trim(extension.substr(0, eq)) != kChunkSignature) {
+          trim_ows(extension.substr(0, eq)) != kChunkSignature) {
         return fail(ChunkedError::kMalformed);
       }
-      signature = trim(extension.substr(eq + 1));
+      signature = trim_ows(extension.substr(eq + 1));
       found = true;
     }
     if (!found) return fail(ChunkedError::kMissingChunkSignature);
     if (!is_signature(signature)) return fail(ChunkedError::kMalformed);
-    chunk_signature_ = lowercase(signature);
+    chunk_signature_ = ascii_lowercase(signature);
     chunk_hash_ = make_hasher(DigestAlgorithm::kSha256);
   }
 
@@ -246,7 +221,7 @@ bool AwsChunkedDecoder::on_trailer_line(std::string_view line) {
     size_t newline = line.find('\n');
     std::string_view field = line.substr(0, newline);
     line = newline == std::string_view::npos ? std::string_view() : line.substr(newline + 1);
-    if (trim(field).empty()) continue;
+    if (trim_ows(field).empty()) continue;
     if (!on_trailer_field(field)) return false;
   }
   return true;
@@ -256,14 +231,14 @@ bool AwsChunkedDecoder::on_trailer_field(std::string_view field) {
   size_t colon = field.find(':');
   if (colon == 0 || colon == std::string_view::npos) return fail(ChunkedError::kMalformedTrailer);
   std::string_view name = field.substr(0, colon);
-  std::string_view value = trim(field.substr(colon + 1));
+  std::string_view value = trim_ows(field.substr(colon + 1));
   if (!std::all_of(name.begin(), name.end(), is_token_char) ||
       std::any_of(value.begin(), value.end(), is_control)) {
     return fail(ChunkedError::kMalformedTrailer);
   }
   // Nothing may follow the trailer signature: it would be unsigned.
   if (trailer_signature_seen_) return fail(ChunkedError::kMalformedTrailer);
-  std::string lower_name = lowercase(name);
+  std::string lower_name = ascii_lowercase(name);
 
   if (lower_name == kTrailerSignature) {
     if (!signing_) return true;
@@ -271,7 +246,7 @@ bool AwsChunkedDecoder::on_trailer_field(std::string_view field) {
     std::string expected =
         sign(signing_->key, trailer_string_to_sign(signing_->amz_date, signing_->scope,
                                                    previous_signature_, canonical_trailers_));
-    if (!constant_time_equal(expected, lowercase(value))) {
+    if (!constant_time_equal(expected, ascii_lowercase(value))) {
       return fail(ChunkedError::kTrailerSignatureMismatch);
     }
     trailer_signature_seen_ = true;

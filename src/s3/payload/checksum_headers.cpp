@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "moss/util/ascii.h"
 #include "moss/util/base64.h"
 #include "s3/errors.h"
 
@@ -11,12 +12,6 @@ namespace {
 constexpr std::array kChecksumAlgorithms = {DigestAlgorithm::kCrc32, DigestAlgorithm::kCrc32c,
                                             DigestAlgorithm::kCrc64Nvme, DigestAlgorithm::kSha1,
                                             DigestAlgorithm::kSha256};
-
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool valid_checksum_value(DigestAlgorithm algorithm, std::string_view value) {
   auto raw = base64_decode(value);
@@ -31,7 +26,7 @@ S3Error invalid_value(DigestAlgorithm algorithm) {
 }  // namespace
 
 std::string checksum_header_name(DigestAlgorithm algorithm) {
-  return "x-amz-checksum-" + lowercase(digest_name(algorithm));
+  return "x-amz-checksum-" + ascii_lowercase(digest_name(algorithm));
 }
 
 std::vector<DigestAlgorithm> ChecksumRequest::digests_needed() const {
@@ -61,7 +56,7 @@ ChecksumRequest parse_checksum_request(const RequestHead& head) {
   }
 
   if (auto trailer = head["x-amz-trailer"]; !trailer.empty()) {
-    std::string name = lowercase(trailer);
+    std::string name = ascii_lowercase(trailer);
     // Some clients list the trailer with surrounding spaces.
     while (!name.empty() && name.back() == ' ') name.pop_back();
     while (!name.empty() && name.front() == ' ') name.erase(name.begin());

@@ -40,5 +40,27 @@ TEST(Hex, RoundTripsEveryByteValue) {
   EXPECT_EQ(from_hex(to_hex(all)), all);
 }
 
+TEST(HexDigitValue, DecodesBothCasesAndRejectsTheRest) {
+  EXPECT_EQ(hex_digit_value('0'), 0);
+  EXPECT_EQ(hex_digit_value('9'), 9);
+  EXPECT_EQ(hex_digit_value('a'), 10);
+  EXPECT_EQ(hex_digit_value('F'), 15);
+  for (char c : std::string_view("gG/:@`xX \0", 11)) EXPECT_EQ(hex_digit_value(c), -1) << c;
+  EXPECT_EQ(hex_digit_value(static_cast<char>(0xB0)), -1);
+}
+
+TEST(IsHex, AcceptsEitherCaseButNotEmpty) {
+  EXPECT_TRUE(is_hex("0123456789abcdefABCDEF"));
+  EXPECT_FALSE(is_hex(""));
+  EXPECT_FALSE(is_hex("12g4"));
+}
+
+TEST(IsLowerHex, AcceptsOnlyWhatToHexWrites) {
+  EXPECT_TRUE(is_lower_hex("0123456789abcdef"));
+  EXPECT_FALSE(is_lower_hex("ABCDEF"));
+  EXPECT_FALSE(is_lower_hex(""));
+  EXPECT_FALSE(is_lower_hex("0x12"));
+}
+
 }  // namespace
 }  // namespace moss

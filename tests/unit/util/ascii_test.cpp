@@ -1,0 +1,72 @@
+#include "moss/util/ascii.h"
+
+#include <gtest/gtest.h>
+
+#include <cctype>
+
+namespace moss {
+namespace {
+
+TEST(Ascii, ClassifiesLikeTheCLocale) {
+  for (int i = 0; i < 256; ++i) {
+    const char c = static_cast<char>(i);
+    const bool in_ascii = i < 128;
+    EXPECT_EQ(is_ascii_digit(c), in_ascii && std::isdigit(i) != 0) << i;
+    EXPECT_EQ(is_ascii_alpha(c), in_ascii && std::isalpha(i) != 0) << i;
+    EXPECT_EQ(is_ascii_alnum(c), in_ascii && std::isalnum(i) != 0) << i;
+    EXPECT_EQ(is_ascii_lower(c), in_ascii && std::islower(i) != 0) << i;
+    EXPECT_EQ(is_ascii_upper(c), in_ascii && std::isupper(i) != 0) << i;
+    EXPECT_EQ(is_ascii_space(c), in_ascii && std::isspace(i) != 0) << i;
+    EXPECT_EQ(ascii_lower(c), in_ascii ? static_cast<char>(std::tolower(i)) : c) << i;
+    EXPECT_EQ(ascii_upper(c), in_ascii ? static_cast<char>(std::toupper(i)) : c) << i;
+  }
+}
+
+TEST(Ascii, OptionalWhitespaceIsSpaceAndTab) {
+  EXPECT_TRUE(is_ows(' '));
+  EXPECT_TRUE(is_ows('\t'));
+  EXPECT_FALSE(is_ows('\n'));
+  EXPECT_FALSE(is_ows('\r'));
+  EXPECT_EQ(trim_ows(" \t a b \t "), "a b");
+  EXPECT_EQ(trim_ows("\na\n"), "\na\n");
+  EXPECT_EQ(trim_ows(" \t"), "");
+}
+
+TEST(Ascii, TrimSpaceTakesEveryCSpace) {
+  EXPECT_EQ(trim_ascii_space("\r\n\t\v\f x y \n"), "x y");
+  EXPECT_EQ(trim_ascii_space(""), "");
+  EXPECT_EQ(trim_ascii_space("  "), "");
+}
+
+TEST(Ascii, LowercaseFoldsOnlyAsciiLetters) {
+  EXPECT_EQ(ascii_lowercase("X-Amz-Checksum-CRC32C"), "x-amz-checksum-crc32c");
+  EXPECT_EQ(ascii_lowercase("\xC3\x89t\xC3\xA9"), "\xC3\x89t\xC3\xA9");
+  EXPECT_EQ(ascii_lowercase(""), "");
+}
+
+TEST(Ascii, CaseInsensitiveEquality) {
+  EXPECT_TRUE(ascii_iequals("Content-Type", "content-TYPE"));
+  EXPECT_TRUE(ascii_iequals("", ""));
+  EXPECT_FALSE(ascii_iequals("host", "hosts"));
+  EXPECT_FALSE(ascii_iequals("a-b", "a_b"));
+  EXPECT_FALSE(ascii_iequals("\xC3\xA9", "\xC3\x89"));
+  static_assert(ascii_iequals("SHA256", "sha256"));
+}
+
+TEST(Ascii, CaseInsensitiveSuffix) {
+  EXPECT_TRUE(ascii_iends_with("models/Llama.GGUF", ".gguf"));
+  EXPECT_TRUE(ascii_iends_with(".gguf", ".gguf"));
+  EXPECT_FALSE(ascii_iends_with("gguf", ".gguf"));
+  EXPECT_FALSE(ascii_iends_with("model.gguf.part", ".gguf"));
+}
+
+TEST(Ascii, DigitsAreANonEmptyRunOfZeroToNine) {
+  EXPECT_TRUE(is_ascii_digits("0123456789"));
+  EXPECT_FALSE(is_ascii_digits(""));
+  EXPECT_FALSE(is_ascii_digits("12a"));
+  EXPECT_FALSE(is_ascii_digits("-1"));
+  EXPECT_FALSE(is_ascii_digits(" 1"));
+}
+
+}  // namespace
+}  // namespace moss
