@@ -12,7 +12,7 @@
 
 #include "moss/s3/exchange.h"
 #include "moss/util/metrics.h"
-#include "s3/request_context.h"
+#include "moss/s3/service_state.h"
 
 namespace moss::s3 {
 
