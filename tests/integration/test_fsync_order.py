@@ -228,16 +228,30 @@ class FsyncOrder(unittest.TestCase):
 
     # --- the rules ---------------------------------------------------------
 
+    def synced_commits(self, after, before):
+        """(write, sync) pairs: a thread wrote moss.db-wal after line `after`
+        and then synced it, the sync returning before line `before`. Paired
+        per thread, so a background writer (the content hasher after a
+        Complete) whose commit is still open cannot be taken for the
+        request's, nor hide it."""
+        pairs = []
+        for sync in self.wal_syncs():
+            if not (after < sync.start and sync.end < before):
+                continue
+            writes = [w for w in self.wal_writes()
+                      if w.pid == sync.pid and after < w.start and w.end < sync.start]
+            if writes:
+                pairs.append((writes[-1], sync))
+        return pairs
+
     def assert_committed_before(self, name, after, response):
-        """Some WAL writes started after line `after`; the last of them before
-        the response was followed by a WAL sync that returned before the
-        response started."""
+        """A commit (WAL writes, then a WAL sync by the same thread) happened
+        after line `after` and was synced before the response started."""
         writes = [c for c in self.wal_writes() if after < c.start < response.start]
         self.assertTrue(writes, f"{name}: no write to moss.db-wal before the response")
-        last = writes[-1]
-        syncs = [c for c in self.wal_syncs() if c.start > last.end and c.end < response.start]
-        self.assertTrue(syncs, f"{name}: the WAL written at line {last.start} was not synced "
-                        f"before the response at line {response.start}")
+        self.assertTrue(self.synced_commits(after, response.start),
+                        f"{name}: the WAL written at lines {[w.start for w in writes]} was not "
+                        f"synced before the response at line {response.start}")
 
     def assert_blob_made_durable(self, name, body):
         """Rules 1-3 for a request that stored `body` as a new blob."""
@@ -284,12 +298,9 @@ class FsyncOrder(unittest.TestCase):
         self.assertEqual(len(unlinks), 1, f"{name}: {target} not unlinked once: {unlinks}")
         unlink = unlinks[0]
         self.assertGreater(unlink.start, accepted)
-        synced = [c for c in self.wal_syncs() if accepted < c.start and c.end < unlink.start]
-        self.assertTrue(synced, f"{name}: {target} unlinked before any WAL sync of this request")
-        writes = [c for c in self.wal_writes() if accepted < c.start < unlink.start]
-        self.assertTrue(writes, f"{name}: nothing committed before the unlink")
-        self.assertLess(writes[-1].end, synced[-1].start,
-                        f"{name}: {target} unlinked while the commit was not yet synced")
+        self.assertTrue(self.synced_commits(accepted, unlink.start),
+                        f"{name}: {target} unlinked at line {unlink.start} before a commit of "
+                        "this request was synced")
 
     def test_the_trace_shows_what_the_rules_are_checked_on(self):
         # The parser found the calls the rules are about (no vacuous pass).
