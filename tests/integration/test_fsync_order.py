@@ -108,7 +108,7 @@ class FsyncOrder(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         if not shutil.which("strace"):
-            raise unittest.SkipTest("strace is not installed (scripts/install-deps --test)")
+            raise RuntimeError("strace is required (scripts/install-deps --test installs it)")
         server = MossServer(extra_args=("--lifecycle-clock-offset", "3d"))
         cls.trace_path = os.path.join(server.work_dir, "strace.txt")
         server.command_prefix = ["strace", "-f", "-ttt", "-yy", "-s", "300",
