@@ -9,6 +9,7 @@
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <ostream>
 
 #include "moss/store/local_blob_store.h"
 #include "unit/store/store_files.h"
@@ -25,6 +26,8 @@ namespace fs = std::filesystem;
 // Each test runs on a tmpfs directory and on a disk-backed one
 // (temp_dir.h): the blob files' write path differs between them.
 enum class Medium { kMemory, kDisk };
+
+void PrintTo(Medium m, std::ostream* os) { *os << (m == Medium::kDisk ? "disk" : "memory"); }
 
 std::string base_of(Medium m) {
   return m == Medium::kDisk ? moss::testing::disk_temp_base() : moss::testing::memory_temp_base();
