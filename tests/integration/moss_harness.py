@@ -32,13 +32,17 @@ REGION = "us-east-1"
 class MossServer:
     """One moss process. Use as a context manager or call start()/stop()."""
 
-    def __init__(self, data_dir=None, extra_args=(), env=None, credentials=True):
+    def __init__(self, data_dir=None, extra_args=(), env=None, credentials=True,
+                 command_prefix=()):
         self.own_data_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="moss-data-")
         self.work_dir = tempfile.mkdtemp(prefix="moss-run-")
         self.extra_args = list(extra_args)
         self.env = dict(env or {})
         self.credentials = credentials
+        # Runs the server under another program (strace -o FILE ...), which
+        # must exit when the server does; signals go to the server itself.
+        self.command_prefix = list(command_prefix)
         self.process = None
         self.signalled = None  # the signal the test sent the server, if any
         self.port = None
@@ -59,7 +63,7 @@ class MossServer:
             env["MOSS_ACCESS_KEY_ID"] = ACCESS_KEY
             env["MOSS_SECRET_ACCESS_KEY"] = SECRET_KEY
         env.update(self.env)
-        args = [MOSS_BINARY, "serve", "--listen", "127.0.0.1:0", "--data", self.data_dir,
+        args = self.command_prefix + [MOSS_BINARY, "serve", "--listen", "127.0.0.1:0", "--data", self.data_dir,
                 "--port-file", port_file, "--log-format", "json", "--log-level", "debug",
                 ] + self.extra_args
         self.log_file = open(self.log_path, "ab")
@@ -130,7 +134,17 @@ class MossServer:
         """Signals the server; stop() then accepts that it exited (with the
         status that signal calls for) rather than calling that a crash."""
         self.signalled = signal.Signals(sig)
-        self.process.send_signal(sig)
+        if self.command_prefix:
+            os.kill(self.server_pid(), sig)
+        else:
+            self.process.send_signal(sig)
+
+    def server_pid(self):
+        """The moss process: the one started, or the prefix program's child."""
+        if not self.command_prefix:
+            return self.process.pid
+        with open(f"/proc/{self.process.pid}/task/{self.process.pid}/children") as f:
+            return int(f.read().split()[0])
 
     def wait_for_exit(self, timeout):
         """The exit status, once the server exits by itself (after

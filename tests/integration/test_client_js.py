@@ -4,6 +4,7 @@ aws-chunked trailer for a stream) and checksum validation on downloads.
 
 Each operation runs tests/js/object_ops.mjs once and checks the JSON it prints.
 """
+import base64
 import hashlib
 import json
 import os
@@ -11,6 +12,7 @@ import shutil
 import subprocess
 import tempfile
 import unittest
+import zlib
 
 from moss_harness import MossTestCase, SOURCE_DIR, client_env, random_file, sha256_file
 
@@ -38,7 +40,11 @@ class JsSdkClient(MossTestCase):
         cls.big = random_file(cls.tmp, SIZE, "big.bin")
         cls.big_sha256 = sha256_file(cls.big)
         with open(cls.big, "rb") as f:
-            cls.big_md5 = hashlib.md5(f.read()).hexdigest()
+            data = f.read()
+        cls.big_md5 = hashlib.md5(data).hexdigest()
+        # Computed here, not taken from either side: the SDK sends a CRC32 and
+        # the server answers with one; both must be the file's.
+        cls.big_crc32 = base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
         cls.bucket = "js-client"
         cls.node(["create-bucket", cls.bucket])
 
@@ -76,14 +82,14 @@ class JsSdkClient(MossTestCase):
             ["head", self.bucket, "buffer/big.bin"],
             ["list", self.bucket, "buffer/"])
         self.assertEqual(put["ETag"], f'"{self.big_md5}"')
-        self.assertIsNotNone(put["ChecksumCRC32"], "the default CRC32 was not stored")
+        self.assertEqual(put["ChecksumCRC32"], self.big_crc32, "the default CRC32 was not stored")
 
         self.assertEqual(got["length"], SIZE)
         self.assertEqual(got["sha256"], self.big_sha256)
         self.assertEqual(got["ETag"], put["ETag"])
         # The SDK asks for the checksum by default and validated it while reading.
         self.assertEqual(got["request"]["x-amz-checksum-mode"], "ENABLED")
-        self.assertEqual(got["ChecksumCRC32"], put["ChecksumCRC32"])
+        self.assertEqual(got["ChecksumCRC32"], self.big_crc32)
 
         self.assertEqual(head["ContentLength"], SIZE)
         self.assertEqual(head["ETag"], put["ETag"])
@@ -98,7 +104,8 @@ class JsSdkClient(MossTestCase):
         self.assertEqual(put["request"]["x-amz-trailer"], "x-amz-checksum-crc32")
         self.assertIn("aws-chunked", put["request"]["content-encoding"] or "")
         self.assertEqual(got["sha256"], self.big_sha256)
-        self.assertEqual(got["ChecksumCRC32"], put["ChecksumCRC32"])
+        self.assertEqual(put["ChecksumCRC32"], self.big_crc32)
+        self.assertEqual(got["ChecksumCRC32"], self.big_crc32)
 
     def test_copy_object_then_delete_source_leaves_an_identical_copy(self):
         _, copied, deleted, head, got = self.node(

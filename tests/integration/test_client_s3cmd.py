@@ -3,6 +3,7 @@
 parts by default, so `put` of the 20 MiB file is a multipart upload.
 """
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -10,8 +11,8 @@ import subprocess
 import tempfile
 import unittest
 
-from moss_harness import (ACCESS_KEY, MossTestCase, SECRET_KEY, random_file, sha256_file,
-                          which)
+from moss_harness import (ACCESS_KEY, MossTestCase, SECRET_KEY, boto3_client, random_file,
+                          sha256_file, which)
 
 SIZE = 20 * 1024 * 1024
 
@@ -69,9 +70,33 @@ class S3cmdClient(MossTestCase):
         print(f"\n{out.strip()}")
         self.assertIn("s3cmd version 2.", out)
 
+    def access_log(self, key):
+        """(operation, status) of each access log line about `key`."""
+        entries = []
+        for line in self.server.log_text().splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if entry.get("logger") == "access" and entry.get("key") == key:
+                entries.append((entry["operation"], entry["status"]))
+        return entries
+
     def test_put_20mib_with_default_multipart_then_get_returns_the_same_bytes(self):
-        self.s3cmd("put", self.big, f"s3://{self.bucket}/multipart/big.bin")
-        self.assertEqual(sha256_file(self.get("multipart/big.bin")), self.big_sha256)
+        key = "multipart/big.bin"
+        self.s3cmd("put", self.big, f"s3://{self.bucket}/{key}")
+        self.assertEqual(sha256_file(self.get(key)), self.big_sha256)
+        # It was a multipart upload: two parts of s3cmd's 15 MiB chunks, then
+        # Complete (the log is flushed once a second: wait for its last line).
+        self.assertTrue(self.server.wait_for_log_line(
+            lambda line: '"operation":"CompleteMultipartUpload"' in line and key in line),
+            f"no CompleteMultipartUpload of {key} in the access log: {self.access_log(key)}")
+        entries = self.access_log(key)
+        self.assertEqual([e for e in entries if e[0] != "GetObject" and e[0] != "HeadObject"],
+                         [("CreateMultipartUpload", 200), ("UploadPart", 200),
+                          ("UploadPart", 200), ("CompleteMultipartUpload", 200)])
+        head = boto3_client(self.server).head_object(Bucket=self.bucket, Key=key)
+        self.assertTrue(head["ETag"].endswith('-2"'), head["ETag"])
 
     def test_single_put_of_20mib_then_get_returns_the_same_bytes(self):
         # s3cmd get compares the MD5 of what it received with the ETag, too.

@@ -22,6 +22,7 @@ from s3_wire import (UNSIGNED, RawConnection, S3Assertions, Signer, request_byte
                      signed_head_bytes, signed_request, temp_files)
 
 TIMEOUT_FLAGS = ("--idle-timeout", "2", "--header-timeout", "2", "--io-timeout", "2")
+IDLE_TIMEOUT = HEADER_TIMEOUT = 2.0
 
 
 def wait_for(predicate, timeout=15, interval=0.05):
@@ -333,6 +334,56 @@ class HttpBehaviour(S3Assertions, MossTestCase):
         with RawConnection(self.server.port) as conn:
             self.assertEqual(self.request("GET", f"/{self.bucket}/small", conn=conn).status, 200)
             self.assertTrue(conn.closed_by_server(timeout=30))
+
+    # The lower bounds: a connection quiet for less than a timeout keeps
+    # working. "Less than" is measured from before the server could have
+    # started its clock (before sending the previous request, before
+    # connecting); an attempt this machine made too slow to stay under the
+    # timeout proves nothing and is made again.
+    def usable_after_a_pause(self, attempt):
+        """attempt(pause_until) -> (seconds quiet at most, response), the
+        response being None when the server had closed the connection."""
+        for _ in range(5):
+            quiet, response = attempt(IDLE_TIMEOUT / 2)
+            if quiet < IDLE_TIMEOUT:
+                return quiet, response
+        self.fail("five attempts to keep a connection quiet for less than the timeout failed")
+
+    def test_a_connection_idle_for_less_than_the_idle_timeout_is_still_usable(self):
+        def attempt(pause):
+            with RawConnection(self.server.port) as conn:
+                before = time.monotonic()
+                self.assertEqual(self.request("GET", f"/{self.bucket}/small", conn=conn).status,
+                                 200)
+                time.sleep(pause)  # the idle time under test
+                quiet = time.monotonic() - before
+                try:
+                    return quiet, self.request("GET", f"/{self.bucket}/small", conn=conn)
+                except (ConnectionError, OSError):
+                    return quiet, None
+        quiet, response = self.usable_after_a_pause(attempt)
+        self.assertIsNotNone(response, f"closed after at most {quiet:.2f}s idle, "
+                             f"under the {IDLE_TIMEOUT}s idle timeout")
+        self.assertEqual(response.status, 200)
+
+    def test_a_request_head_sent_slower_but_within_the_header_timeout_is_served(self):
+        head = signed_head_bytes(self.server, "GET", f"/{self.bucket}/small", {})
+
+        def attempt(pause):
+            before = time.monotonic()
+            with RawConnection(self.server.port) as conn:
+                conn.send(head[:len(head) // 2])
+                time.sleep(pause)  # the head is incomplete for this long
+                quiet = time.monotonic() - before
+                try:
+                    conn.send(head[len(head) // 2:])
+                    return quiet, conn.read_response()
+                except (ConnectionError, OSError):
+                    return quiet, None
+        quiet, response = self.usable_after_a_pause(attempt)
+        self.assertIsNotNone(response, f"closed after at most {quiet:.2f}s with a partial head, "
+                             f"under the {HEADER_TIMEOUT}s header timeout")
+        self.assertEqual(response.status, 200)
 
     def test_incomplete_request_head_is_closed_after_the_header_timeout(self):
         with RawConnection(self.server.port) as conn:

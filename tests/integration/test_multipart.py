@@ -326,44 +326,73 @@ class MultipartSemantics(S3Assertions, MossTestCase):
         expected = base64.b64encode(hashlib.sha256(digests).digest()).decode() + "-2"
         self.assertEqual(result["ChecksumSHA256"], expected)
 
+    # FULL_OBJECT checksums. The expected values come from s3_wire.checksum,
+    # pure-Python CRCs checked there against the published check values for
+    # "123456789", never from the server. Part checksums are given
+    # explicitly: botocore computes CRC32C and CRC64NVME only with awscrt.
+    FULL_OBJECT_ALGORITHMS = ("CRC32", "CRC32C", "CRC64NVME")
+
+    def upload_full_object_parts(self, key, algorithm, chosen):
+        upload_id = self.create(key, ChecksumAlgorithm=algorithm, ChecksumType="FULL_OBJECT")
+        parts = []
+        for n, body in enumerate(chosen, start=1):
+            r = self.s3().upload_part(
+                Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=n, Body=body,
+                **{f"Checksum{algorithm}": checksum(algorithm, body)})
+            self.assertEqual(r[f"Checksum{algorithm}"], checksum(algorithm, body))
+            parts.append({"PartNumber": n, "ETag": r["ETag"],
+                          f"Checksum{algorithm}": r[f"Checksum{algorithm}"]})
+        return upload_id, parts
+
+    def assert_full_object_checksum(self, key, algorithm, result, whole):
+        expected = checksum(algorithm, whole)
+        self.assertEqual(result[f"Checksum{algorithm}"], expected)
+        self.assertEqual(result["ChecksumType"], "FULL_OBJECT")
+        got = self.s3().get_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
+        self.assertEqual(got[f"Checksum{algorithm}"], expected)
+        self.assertEqual(got["ChecksumType"], "FULL_OBJECT")
+        # For CRC32 botocore also checks the streamed body against it.
+        self.assertEqual(got["Body"].read(), whole)
+
     def test_full_object_crc_checksums_of_the_whole_object(self):
-        # Part checksums are given explicitly: botocore computes CRC32C and
-        # CRC64NVME only with awscrt installed.
         chosen = [self.parts[0], self.parts[3]]
         whole = b"".join(chosen)
-        for algorithm in ("CRC32", "CRC32C", "CRC64NVME"):
+        for algorithm in self.FULL_OBJECT_ALGORITHMS:
             with self.subTest(algorithm=algorithm):
                 key = f"full-{algorithm}.bin"
-                upload_id = self.create(key, ChecksumAlgorithm=algorithm,
-                                        ChecksumType="FULL_OBJECT")
-                parts = []
-                for n, body in enumerate(chosen, start=1):
-                    r = self.s3().upload_part(
-                        Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=n, Body=body,
-                        **{f"Checksum{algorithm}": checksum(algorithm, body)})
-                    self.assertEqual(r[f"Checksum{algorithm}"], checksum(algorithm, body))
-                    parts.append({"PartNumber": n, "ETag": r["ETag"],
-                                  f"Checksum{algorithm}": r[f"Checksum{algorithm}"]})
-                expected = checksum(algorithm, whole)
+                upload_id, parts = self.upload_full_object_parts(key, algorithm, chosen)
                 result = self.complete(key, upload_id, parts, ChecksumType="FULL_OBJECT",
-                                       **{f"Checksum{algorithm}": expected})
-                self.assertEqual(result[f"Checksum{algorithm}"], expected)
-                self.assertEqual(result["ChecksumType"], "FULL_OBJECT")
-                got = self.s3().get_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
-                self.assertEqual(got[f"Checksum{algorithm}"], expected)
-                self.assertEqual(got["ChecksumType"], "FULL_OBJECT")
-                # For CRC32 botocore also checks the streamed body against it.
-                self.assertEqual(got["Body"].read(), whole)
+                                       **{f"Checksum{algorithm}": checksum(algorithm, whole)})
+                self.assert_full_object_checksum(key, algorithm, result, whole)
+
+    def test_full_object_crc_is_combined_by_the_server_when_complete_names_none(self):
+        # No whole-object value in Complete: the server must combine the
+        # parts' CRCs itself, and get what a CRC of the joined bytes gives.
+        chosen = [self.parts[1], self.parts[3][:17]]
+        whole = b"".join(chosen)
+        for algorithm in self.FULL_OBJECT_ALGORITHMS:
+            with self.subTest(algorithm=algorithm):
+                key = f"full-server-{algorithm}.bin"
+                upload_id, parts = self.upload_full_object_parts(key, algorithm, chosen)
+                result = self.complete(key, upload_id, parts, ChecksumType="FULL_OBJECT")
+                self.assert_full_object_checksum(key, algorithm, result, whole)
 
     def test_full_object_checksum_that_does_not_match_is_bad_digest(self):
-        key = "full-wrong.bin"
-        upload_id = self.create(key, ChecksumAlgorithm="CRC32", ChecksumType="FULL_OBJECT")
-        parts = self.upload_all(key, upload_id, self.parts[:2], ChecksumAlgorithm="CRC32")
-        with self.assertRaises(ClientError) as e:
-            self.complete(key, upload_id, parts, ChecksumType="FULL_OBJECT",
-                          ChecksumCRC32=crc32_b64(b"something else"))
-        self.assertS3Error(e.exception, 400, "BadDigest")
-        self.assertNotStored(self.bucket, key)
+        chosen = [self.parts[0], self.parts[3]]
+        whole = b"".join(chosen)
+        for algorithm in self.FULL_OBJECT_ALGORITHMS:
+            with self.subTest(algorithm=algorithm):
+                key = f"full-wrong-{algorithm}.bin"
+                upload_id, parts = self.upload_full_object_parts(key, algorithm, chosen)
+                # Right for the parts in the other order: only a server that
+                # combines the CRCs in part order tells them apart.
+                wrong = checksum(algorithm, chosen[1] + chosen[0])
+                self.assertNotEqual(wrong, checksum(algorithm, whole))
+                with self.assertRaises(ClientError) as e:
+                    self.complete(key, upload_id, parts, ChecksumType="FULL_OBJECT",
+                                  **{f"Checksum{algorithm}": wrong})
+                self.assertS3Error(e.exception, 400, "BadDigest")
+                self.assertNotStored(self.bucket, key)
 
     def test_part_with_a_wrong_checksum_is_refused(self):
         key = "bad-part-checksum.bin"

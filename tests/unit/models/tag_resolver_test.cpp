@@ -151,7 +151,27 @@ TEST(ChooseWeighted, RaisingTheFirstWeightOnlyMovesClientsTowardsIt) {
 }
 
 TEST(ChooseWeighted, ASingleTargetOrZeroWeightsChooseTheFirst) {
-  EXPECT_EQ(choose_weighted("x", "m/tags/t", std::vector<TagTarget>{tag("only")}), 0u);
+  const std::vector<TagTarget> single{tag("only")};
+  const std::vector<TagTarget> all_zero{tag("a", 0), tag("b", 0), tag("c", 0)};
+  for (int i = 0; i < 200; ++i) {
+    const std::string client = "pod-" + std::to_string(i);
+    EXPECT_EQ(choose_weighted(client, "m/tags/t", single), 0u) << client;
+    EXPECT_EQ(choose_weighted(client, "m/tags/t", all_zero), 0u) << client;
+  }
+}
+
+TEST(ChooseWeighted, ATargetOfWeightZeroIsNeverChosen) {
+  const std::vector<TagTarget> targets{tag("off", 0), tag("a", 5), tag("also-off", 0),
+                                       tag("b", 5), tag("last-off", 0)};
+  int chosen[5] = {};
+  for (int i = 0; i < 1000; ++i) {
+    ++chosen[choose_weighted("pod-" + std::to_string(i), "m/tags/t", targets)];
+  }
+  EXPECT_EQ(chosen[0], 0);
+  EXPECT_EQ(chosen[2], 0);
+  EXPECT_EQ(chosen[4], 0);
+  EXPECT_GT(chosen[1], 400);  // about half each
+  EXPECT_GT(chosen[3], 400);
 }
 
 TEST(CheckTagChange, AcceptsTheDocsLayoutAndMovingLatest) {

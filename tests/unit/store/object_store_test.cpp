@@ -1,10 +1,15 @@
 #include "moss/store/object_store.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <optional>
+#include <ostream>
 
 #include "moss/store/local_blob_store.h"
 #include "unit/store/store_files.h"
@@ -18,7 +23,17 @@ using moss::testing::read_fd;
 
 namespace fs = std::filesystem;
 
-class ObjectStoreTest : public ::testing::Test {
+// Each test runs on a tmpfs directory and on a disk-backed one
+// (temp_dir.h): the blob files' write path differs between them.
+enum class Medium { kMemory, kDisk };
+
+void PrintTo(Medium m, std::ostream* os) { *os << (m == Medium::kDisk ? "disk" : "memory"); }
+
+std::string base_of(Medium m) {
+  return m == Medium::kDisk ? moss::testing::disk_temp_base() : moss::testing::memory_temp_base();
+}
+
+class ObjectStoreTest : public ::testing::TestWithParam<Medium> {
  protected:
   void SetUp() override { reopen(); }
 
@@ -61,11 +76,17 @@ class ObjectStoreTest : public ::testing::Test {
   std::string blobs_dir() const { return dir_.path() + "/blobs"; }
   std::string tmp_dir() const { return dir_.path() + "/tmp"; }
 
-  moss::testing::TempDir dir_;
+  moss::testing::TempDir dir_{base_of(GetParam())};
   std::unique_ptr<ObjectStore> store_;
 };
 
-TEST_F(ObjectStoreTest, PutThenOpenReturnsTheBytesAndMd5ETag) {
+INSTANTIATE_TEST_SUITE_P(OnMemoryAndDisk, ObjectStoreTest,
+                         ::testing::Values(Medium::kMemory, Medium::kDisk),
+                         [](const auto& info) {
+                           return info.param == Medium::kDisk ? "Disk" : "Memory";
+                         });
+
+TEST_P(ObjectStoreTest, PutThenOpenReturnsTheBytesAndMd5ETag) {
   auto v = put("k", "hello world");
   ASSERT_TRUE(v.ok()) << v.error().message;
   EXPECT_EQ(v->etag, "5eb63bbbe01eeed093cb22bb8f5acdc3");
@@ -75,7 +96,7 @@ TEST_F(ObjectStoreTest, PutThenOpenReturnsTheBytesAndMd5ETag) {
   EXPECT_EQ(count_files(tmp_dir()), 0u);
 }
 
-TEST_F(ObjectStoreTest, IdenticalBodiesAreStoredOnce) {
+TEST_P(ObjectStoreTest, IdenticalBodiesAreStoredOnce) {
   ASSERT_TRUE(put("a", "same bytes").ok());
   ASSERT_TRUE(put("b", "same bytes").ok());
   EXPECT_EQ(count_files(blobs_dir()), 1u);
@@ -86,14 +107,14 @@ TEST_F(ObjectStoreTest, IdenticalBodiesAreStoredOnce) {
   EXPECT_EQ(count_files(blobs_dir()), 0u);
 }
 
-TEST_F(ObjectStoreTest, OverwriteRemovesTheReplacedBlobFile) {
+TEST_P(ObjectStoreTest, OverwriteRemovesTheReplacedBlobFile) {
   ASSERT_TRUE(put("k", "old").ok());
   ASSERT_TRUE(put("k", "new").ok());
   EXPECT_EQ(count_files(blobs_dir()), 1u);
   EXPECT_EQ(get("k"), "new");
 }
 
-TEST_F(ObjectStoreTest, FailedPreconditionLeavesNoBlobBehind) {
+TEST_P(ObjectStoreTest, FailedPreconditionLeavesNoBlobBehind) {
   WritePreconditions pre;
   pre.if_match = "no-such-etag";
   auto r = put("k", "body");
@@ -106,7 +127,7 @@ TEST_F(ObjectStoreTest, FailedPreconditionLeavesNoBlobBehind) {
   EXPECT_EQ(get("k"), "body");
 }
 
-TEST_F(ObjectStoreTest, AbandonedWriterRemovesItsTemporaryFile) {
+TEST_P(ObjectStoreTest, AbandonedWriterRemovesItsTemporaryFile) {
   {
     auto writer = store_->begin_blob({});
     ASSERT_TRUE(writer.ok());
@@ -120,7 +141,7 @@ TEST_F(ObjectStoreTest, AbandonedWriterRemovesItsTemporaryFile) {
   EXPECT_EQ(get("partial"), "<missing>");
 }
 
-TEST_F(ObjectStoreTest, ReopeningSweepsTempFilesAndUnreferencedBlobs) {
+TEST_P(ObjectStoreTest, ReopeningSweepsTempFilesAndUnreferencedBlobs) {
   ASSERT_TRUE(put("k", "kept").ok());
   // What a crash can leave: a half-written temp file, and a linked blob whose
   // version was never committed.
@@ -133,7 +154,7 @@ TEST_F(ObjectStoreTest, ReopeningSweepsTempFilesAndUnreferencedBlobs) {
   EXPECT_EQ(get("k"), "kept");
 }
 
-TEST_F(ObjectStoreTest, CopyReferencesTheSameBlobWithoutWritingBytes) {
+TEST_P(ObjectStoreTest, CopyReferencesTheSameBlobWithoutWritingBytes) {
   auto src = put("src", "copied bytes");
   ASSERT_TRUE(src.ok());
   NewVersion copy;
@@ -147,13 +168,88 @@ TEST_F(ObjectStoreTest, CopyReferencesTheSameBlobWithoutWritingBytes) {
   EXPECT_EQ(get("dst"), "copied bytes");
 }
 
-TEST_F(ObjectStoreTest, OpenedObjectStaysReadableAfterConcurrentDelete) {
+TEST_P(ObjectStoreTest, OpenedObjectStaysReadableAfterConcurrentDelete) {
   ASSERT_TRUE(put("k", "still here").ok());
   auto opened = store_->open_object("b", "k");
   ASSERT_TRUE(opened.ok());
   ASSERT_TRUE(store_->delete_object("b", "k").ok());
   EXPECT_EQ(count_files(blobs_dir()), 0u);
   EXPECT_EQ(read_fd(opened->segments[0].get()), "still here");
+}
+
+// Whether the filesystem under `dir` accepts O_DIRECT, asked directly.
+bool accepts_o_direct(const std::string& dir) {
+  const std::string probe = dir + "/o-direct-probe";
+  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_DIRECT, 0600);
+  if (fd >= 0) ::close(fd);
+  ::unlink(probe.c_str());
+  return fd >= 0;
+}
+
+// The status flags (as fcntl(F_GETFL) gives them) of the one descriptor this
+// process holds on a file under `dir`, read from /proc/self/fdinfo: the store
+// exposes no way to ask its writer whether it writes with O_DIRECT.
+std::optional<long> flags_of_open_file_under(const std::string& dir) {
+  std::optional<long> found;
+  for (const auto& entry : fs::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    auto target = fs::read_symlink(entry.path(), ec);
+    if (ec || target.string().rfind(dir + "/", 0) != 0) continue;
+    if (found) return std::nullopt;  // more than one: ambiguous
+    std::ifstream info("/proc/self/fdinfo/" + entry.path().filename().string());
+    std::string name, value;
+    while (info >> name >> value) {
+      if (name == "flags:") found = std::stol(value, nullptr, 8);
+    }
+  }
+  return found;
+}
+
+// O_DIRECT where the filesystem takes it: aligned blocks go to the disk
+// without the page cache, the unaligned tail through it, and the bytes read
+// back are the bytes written.
+TEST_P(ObjectStoreTest, BlobWritesUseODirectExactlyWhereTheFilesystemAcceptsIt) {
+  const bool direct_expected = accepts_o_direct(dir_.path());
+  if (GetParam() == Medium::kDisk) {
+    // On a disk the direct path must really be exercised, not skipped.
+    ASSERT_TRUE(direct_expected) << dir_.path() << " refuses O_DIRECT; set TMPDIR to a disk";
+  }
+  constexpr size_t kBlock = 4096;
+  std::unique_ptr<uint8_t, decltype(&std::free)> buffer(
+      static_cast<uint8_t*>(std::aligned_alloc(kBlock, 4 * kBlock)), &std::free);
+  ASSERT_TRUE(buffer);
+  for (size_t i = 0; i < 4 * kBlock; ++i) buffer.get()[i] = static_cast<uint8_t>(i * 7 + i / 13);
+
+  auto writer = store_->begin_blob({});
+  ASSERT_TRUE(writer.ok());
+  auto flags = flags_of_open_file_under(tmp_dir());
+  ASSERT_TRUE(flags) << "no single open file under " << tmp_dir();
+  EXPECT_EQ((*flags & O_DIRECT) != 0, direct_expected);
+
+  ASSERT_TRUE((*writer)->write(std::span<const uint8_t>(buffer.get(), 3 * kBlock)).ok());
+  flags = flags_of_open_file_under(tmp_dir());
+  ASSERT_TRUE(flags);
+  EXPECT_EQ((*flags & O_DIRECT) != 0, direct_expected) << "aligned blocks left the direct path";
+
+  // An unaligned tail: the writer drops O_DIRECT for the rest.
+  ASSERT_TRUE((*writer)->write(std::span<const uint8_t>(buffer.get() + 3 * kBlock, 100)).ok());
+  flags = flags_of_open_file_under(tmp_dir());
+  ASSERT_TRUE(flags);
+  EXPECT_EQ(*flags & O_DIRECT, 0);
+
+  auto sealed = (*writer)->seal();
+  ASSERT_TRUE(sealed.ok());
+  const std::string expected(reinterpret_cast<const char*>(buffer.get()), 3 * kBlock + 100);
+  NewVersion v;
+  v.key = "direct";
+  v.segments = {BlobSegment{(*sealed)->sha256_hex(), (*sealed)->size()}};
+  v.size = (*sealed)->size();
+  v.etag = (*sealed)->md5_hex();
+  v.content_sha256 = (*sealed)->sha256_hex();
+  v.owner = "owner";
+  ASSERT_TRUE(store_->put_object("b", v, **sealed, {}).ok());
+  EXPECT_EQ(v.size, expected.size());
+  EXPECT_EQ(get("direct"), expected);
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 // A temporary directory for store tests, removed afterwards. Under /dev/shm
 // when it exists: fsync is free there, so tests with many commits stay fast.
+// Tests of the blob files themselves also run on a disk (disk_temp_base()):
+// tmpfs differs from a disk in what it syncs and, before Linux 6.6, refuses
+// O_DIRECT.
 #pragma once
 
 #include <cstdlib>
@@ -8,10 +11,21 @@
 
 namespace moss::testing {
 
+// $TMPDIR unless it is in memory, else /var/tmp: a disk-backed directory.
+inline std::string disk_temp_base() {
+  const char* tmpdir = std::getenv("TMPDIR");
+  if (tmpdir && *tmpdir && std::string(tmpdir).rfind("/dev/shm", 0) != 0) return tmpdir;
+  return "/var/tmp";
+}
+
+inline std::string memory_temp_base() {
+  return std::filesystem::exists("/dev/shm") ? "/dev/shm" : "/tmp";
+}
+
 class TempDir {
  public:
-  TempDir() {
-    std::string base = std::filesystem::exists("/dev/shm") ? "/dev/shm" : "/tmp";
+  TempDir() : TempDir(memory_temp_base()) {}
+  explicit TempDir(const std::string& base) {
     std::string pattern = base + "/moss-test-XXXXXX";
     char* made = mkdtemp(pattern.data());
     path_ = made ? made : "";

@@ -4,7 +4,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 namespace moss {
 namespace {
@@ -24,6 +26,30 @@ TEST(PeriodicTask, RunsAtStartAndThenEveryInterval) {
   std::atomic<int> runs{0};
   PeriodicTask task("test", 10ms, [&] { ++runs; });
   EXPECT_TRUE(wait_until([&] { return runs >= 3; }));
+}
+
+// The lower bound: runs are never closer together than the interval. A slow
+// machine only spreads them further apart, so this cannot fail by being slow;
+// a wait that returned early (a spurious wake-up taken for the end of the
+// interval) fails it.
+TEST(PeriodicTask, NeverRunsMoreOftenThanItsInterval) {
+  constexpr auto kInterval = 40ms;
+  std::mutex mutex;
+  std::vector<std::chrono::steady_clock::time_point> starts;
+  {
+    PeriodicTask task("test", kInterval, [&] {
+      std::lock_guard lock(mutex);
+      starts.push_back(std::chrono::steady_clock::now());
+    });
+    ASSERT_TRUE(wait_until([&] {
+      std::lock_guard lock(mutex);
+      return starts.size() >= 6;
+    }));
+  }
+  std::lock_guard lock(mutex);
+  for (size_t i = 1; i < starts.size(); ++i) {
+    EXPECT_GE(starts[i] - starts[i - 1], kInterval) << "run " << i;
+  }
 }
 
 TEST(PeriodicTask, TriggerRunsWithoutWaitingForTheInterval) {
