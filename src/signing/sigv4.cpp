@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <initializer_list>
 
 #include "moss/util/ascii.h"
 #include "moss/util/digest.h"
@@ -151,6 +152,18 @@ std::optional<std::vector<std::string>> split_signed_headers(std::string_view te
   return out;
 }
 
+// Lines joined by '\n', no newline after the last: the layout of every string to sign.
+std::string join_lines(std::initializer_list<std::string_view> lines) {
+  std::string out;
+  bool first = true;
+  for (std::string_view line : lines) {
+    if (!first) out += '\n';
+    out.append(line);
+    first = false;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string CredentialScope::scope() const {
@@ -251,12 +264,7 @@ std::optional<std::string> canonical_request(const CanonicalRequestInput& in) {
 
 std::string string_to_sign(std::string_view amz_date, std::string_view scope,
                            std::string_view canonical_request) {
-  std::string out;
-  out.append(kAlgorithm).append("\n");
-  out.append(amz_date).append("\n");
-  out.append(scope).append("\n");
-  out.append(moss::sha256_hex(canonical_request));
-  return out;
+  return join_lines({kAlgorithm, amz_date, scope, moss::sha256_hex(canonical_request)});
 }
 
 SigningKey derive_signing_key(std::string_view secret_access_key, std::string_view date,
@@ -277,24 +285,15 @@ std::string sign(const SigningKey& key, std::string_view string_to_sign) {
 std::string chunk_string_to_sign(std::string_view amz_date, std::string_view scope,
                                  std::string_view previous_signature,
                                  std::string_view chunk_sha256_hex) {
-  std::string out = "AWS4-HMAC-SHA256-PAYLOAD\n";
-  out.append(amz_date).append("\n");
-  out.append(scope).append("\n");
-  out.append(previous_signature).append("\n");
-  out.append(kEmptyPayloadSha256).append("\n");
-  out.append(chunk_sha256_hex);
-  return out;
+  return join_lines({"AWS4-HMAC-SHA256-PAYLOAD", amz_date, scope, previous_signature,
+                     kEmptyPayloadSha256, chunk_sha256_hex});
 }
 
 std::string trailer_string_to_sign(std::string_view amz_date, std::string_view scope,
                                    std::string_view previous_signature,
                                    std::string_view canonical_trailers) {
-  std::string out = "AWS4-HMAC-SHA256-TRAILER\n";
-  out.append(amz_date).append("\n");
-  out.append(scope).append("\n");
-  out.append(previous_signature).append("\n");
-  out.append(moss::sha256_hex(canonical_trailers));
-  return out;
+  return join_lines({"AWS4-HMAC-SHA256-TRAILER", amz_date, scope, previous_signature,
+                     moss::sha256_hex(canonical_trailers)});
 }
 
 std::optional<PresignedQuery> parse_presigned_query(
