@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cstring>
 #include <initializer_list>
+#include <utility>
 
 #include "moss/util/ascii.h"
 #include "moss/util/digest.h"
@@ -152,6 +153,17 @@ std::optional<std::vector<std::string>> split_signed_headers(std::string_view te
   return out;
 }
 
+// Where the value of parameter `name` goes, from `slots` (name, destination);
+// nullptr for a name not listed.
+template <class Value>
+Value* slot_named(std::string_view name,
+                  std::initializer_list<std::pair<std::string_view, Value*>> slots) {
+  for (const auto& [slot_name, slot] : slots) {
+    if (slot_name == name) return slot;
+  }
+  return nullptr;
+}
+
 // Lines joined by '\n', no newline after the last: the layout of every string to sign.
 std::string join_lines(std::initializer_list<std::string_view> lines) {
   std::string out;
@@ -208,16 +220,11 @@ std::optional<AuthorizationHeader> parse_authorization_header(std::string_view v
     if (eq == std::string_view::npos) return std::nullopt;
     std::string_view key = trim_ows(param.substr(0, eq));
     std::string_view val = trim_ows(param.substr(eq + 1));
-    std::optional<std::string_view>* slot = nullptr;
-    if (key == "Credential") {
-      slot = &credential;
-    } else if (key == "SignedHeaders") {
-      slot = &signed_headers;
-    } else if (key == "Signature") {
-      slot = &signature;
-    } else {
-      return std::nullopt;
-    }
+    auto* slot =
+        slot_named<std::optional<std::string_view>>(key, {{"Credential", &credential},
+                                                          {"SignedHeaders", &signed_headers},
+                                                          {"Signature", &signature}});
+    if (slot == nullptr) return std::nullopt;
     if (slot->has_value()) return std::nullopt;  // duplicate parameter
     *slot = val;
   }
@@ -312,22 +319,14 @@ std::optional<PresignedQuery> parse_presigned_query(
   const std::string* signature = nullptr;
   bool duplicate = false;
   for (const auto& [name, value] : decoded_query) {
-    const std::string** slot = nullptr;
-    if (name == "X-Amz-Algorithm") {
-      slot = &algorithm;
-    } else if (name == "X-Amz-Credential") {
-      slot = &credential;
-    } else if (name == "X-Amz-Date") {
-      slot = &date;
-    } else if (name == "X-Amz-Expires") {
-      slot = &expires;
-    } else if (name == "X-Amz-SignedHeaders") {
-      slot = &signed_headers;
-    } else if (name == "X-Amz-Signature") {
-      slot = &signature;
-    } else {
-      continue;
-    }
+    const std::string** slot =
+        slot_named<const std::string*>(name, {{"X-Amz-Algorithm", &algorithm},
+                                              {"X-Amz-Credential", &credential},
+                                              {"X-Amz-Date", &date},
+                                              {"X-Amz-Expires", &expires},
+                                              {"X-Amz-SignedHeaders", &signed_headers},
+                                              {"X-Amz-Signature", &signature}});
+    if (slot == nullptr) continue;
     if (*slot != nullptr) duplicate = true;
     *slot = &value;
   }
