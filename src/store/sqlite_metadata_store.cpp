@@ -170,16 +170,23 @@ StoreResult<Bucket> find_bucket(SqliteConnection& db, std::string_view name) {
   return bucket_from_row(*st);
 }
 
+// The version row `sql` (selecting kVersionColumns) finds with `params`, if any.
+template <class... Params>
+StoreResult<std::optional<ObjectVersion>> find_version(SqliteConnection& db, const std::string& sql,
+                                                       const Params&... params) {
+  auto st = db.prepare(sql.c_str());
+  if (!st) return fail(st.error());
+  st->bind_all(params...);
+  return st->first_row(version_from_row);
+}
+
 // The latest version row of a key (possibly a delete marker), if any.
 StoreResult<std::optional<ObjectVersion>> find_latest(SqliteConnection& db, int64_t bucket_id,
                                                       std::string_view key) {
   static const std::string sql = std::string("SELECT ") + kVersionColumns +
                                  " FROM versions WHERE bucket_id = ?1 AND key = ?2 AND "
                                  "is_latest = 1";
-  auto st = db.prepare(sql.c_str());
-  if (!st) return fail(st.error());
-  st->bind_all(bucket_id, key);
-  return st->first_row(version_from_row);
+  return find_version(db, sql, bucket_id, key);
 }
 
 StoreResult<std::optional<ObjectVersion>> find_by_version_id(SqliteConnection& db,
@@ -189,10 +196,7 @@ StoreResult<std::optional<ObjectVersion>> find_by_version_id(SqliteConnection& d
   static const std::string sql = std::string("SELECT ") + kVersionColumns +
                                  " FROM versions WHERE bucket_id = ?1 AND key = ?2 AND "
                                  "version_id = ?3";
-  auto st = db.prepare(sql.c_str());
-  if (!st) return fail(st.error());
-  st->bind_all(bucket_id, key, version_id);
-  return st->first_row(version_from_row);
+  return find_version(db, sql, bucket_id, key, version_id);
 }
 
 StoreResult<void> add_blob_refs(SqliteConnection& db, const std::vector<BlobSegment>& segments) {
@@ -274,24 +278,23 @@ StoreResult<ObjectVersion> insert_version(SqliteConnection& db, const Bucket& bu
                v.model_metadata);
   auto row = st->step();
   if (!row) return fail(row.error());
-  ObjectVersion out;
-  out.row_id = st->column_int(0);
+  const int64_t row_id = st->column_int(0);
   st->reset();
   if (auto r = add_blob_refs(db, v.segments); !r) return fail(r.error());
-  out.bucket_id = bucket.id;
-  out.key = v.key;
-  out.version_id = std::move(version_id);
-  out.is_latest = true;
-  out.is_delete_marker = delete_marker;
-  out.size = v.size;
-  out.etag = v.etag;
-  out.last_modified_ns = v.last_modified_ns;
-  out.content_sha256 = v.content_sha256;
-  out.owner = v.owner;
-  out.segments = v.segments;
-  out.attributes = v.attributes;
-  out.model_metadata = v.model_metadata;
-  return out;
+  return ObjectVersion{.row_id = row_id,
+                       .bucket_id = bucket.id,
+                       .key = v.key,
+                       .version_id = std::move(version_id),
+                       .is_latest = true,
+                       .is_delete_marker = delete_marker,
+                       .size = v.size,
+                       .etag = v.etag,
+                       .last_modified_ns = v.last_modified_ns,
+                       .content_sha256 = v.content_sha256,
+                       .owner = v.owner,
+                       .segments = v.segments,
+                       .attributes = v.attributes,
+                       .model_metadata = v.model_metadata};
 }
 
 // Makes room for a new latest version of `key`, written at `now_ns`: the
