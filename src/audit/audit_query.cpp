@@ -5,7 +5,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <deque>
@@ -14,6 +13,7 @@
 
 #include "audit/audit_files.h"
 #include "audit/bounded_line_reader.h"
+#include "moss/util/text_table.h"
 #include "moss/util/unique_fd.h"
 
 namespace moss {
@@ -163,8 +163,7 @@ std::string render_audit_json(const AuditQueryResult& result) {
 }
 
 std::string render_audit_table(const AuditQueryResult& result) {
-  using Row = std::array<std::string, 10>;
-  std::vector<Row> rows;
+  std::vector<std::vector<std::string>> rows;
   rows.push_back({"TIME", "KEY NAME", "REMOTE", "CLIENT ID", "ASKED FOR", "RESOLVED", "VERSION",
                   "SHA256", "BYTES", "STATUS"});
   for (const auto& e : result.events) {
@@ -180,19 +179,7 @@ std::string render_audit_table(const AuditQueryResult& result) {
                     printable(e.sha256.substr(0, std::min(e.sha256.size(), kShownHashChars))),
                     std::to_string(e.bytes_sent), std::to_string(e.status)});
   }
-  std::array<size_t, 10> widths{};
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
-    }
-    out += line + "\n";
-  }
+  std::string out = format_text_table(rows);
   if (result.truncated) {
     out += fmt::format("(only the first {} matching events; narrow the filters to see the rest)\n",
                        result.events.size());

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "moss/cli/byte_units.h"
+#include "moss/util/text_table.h"
 
 namespace moss::cli {
 
@@ -99,24 +100,6 @@ std::optional<std::string> tag_field(const json& doc, std::string_view name) {
   return std::nullopt;
 }
 
-std::string format_table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> widths;
-  for (const auto& row : rows) {
-    if (widths.size() < row.size()) widths.resize(row.size(), 0);
-    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
-    }
-    out += line + "\n";
-  }
-  return out;
-}
-
 std::string format_metadata(const json& metadata) {
   if (!metadata.is_object()) return "";
   if (field(metadata, "parsed").is_boolean() && !field(metadata, "parsed").get<bool>()) {
@@ -163,7 +146,7 @@ std::string format_tag(const json& doc) {
   if (auto by = text_of(doc, "updated_by"); !by.empty()) updated += " by " + by;
   rows.push_back({"  updated", updated});
   return model + ":" + text_of(doc, "tag") + " -> " + format_targets(field(doc, "targets")) + "\n" +
-         format_table(rows);
+         format_text_table(rows);
 }
 
 std::string format_tag_table(const json& model_doc) {
@@ -178,7 +161,7 @@ std::string format_tag_table(const json& model_doc) {
                     or_dash(text_of(tag, "updated"))});
   }
   if (rows.size() == 1) return "no tags\n";
-  return format_table(rows);
+  return format_text_table(rows);
 }
 
 std::string format_history(const json& doc) {
@@ -197,7 +180,7 @@ std::string format_history(const json& doc) {
                     or_dash(text_of(entry, "actor")), or_dash(text_of(entry, "action")), change});
   }
   if (rows.size() == 1) return "no history\n";
-  return format_table(rows);
+  return format_text_table(rows);
 }
 
 std::string format_models(const json& doc) {
@@ -215,7 +198,7 @@ std::string format_models(const json& doc) {
         {text_of(model, "name"), or_dash(tags), std::to_string(files.size()), format_bytes(size)});
   }
   if (rows.size() == 1) return "no models\n";
-  return format_table(rows);
+  return format_text_table(rows);
 }
 
 std::string format_model(const json& doc) {
@@ -228,7 +211,7 @@ std::string format_model(const json& doc) {
                     resolved.is_object() ? relative_key(text_of(resolved, "key"), model)
                                          : "(" + or_dash(text_of(tag, "error")) + ")"});
   }
-  out += tags.empty() ? "  (none)\n" : format_table(tags);
+  out += tags.empty() ? "  (none)\n" : format_text_table(tags);
   out += "\nfiles:\n";
   std::vector<std::vector<std::string>> files;
   for (const auto& file : array_field(doc, "files")) {
@@ -239,7 +222,7 @@ std::string format_model(const json& doc) {
                      sha.empty() ? "sha256 -" : "sha256 " + sha.substr(0, 12),
                      format_metadata(field(file, "metadata"))});
   }
-  out += files.empty() ? "  (none)\n" : format_table(files);
+  out += files.empty() ? "  (none)\n" : format_text_table(files);
   if (field(doc, "files_truncated").is_boolean() && field(doc, "files_truncated").get<bool>()) {
     out += "  ... (more files not listed)\n";
   }

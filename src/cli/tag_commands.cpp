@@ -60,62 +60,78 @@ void print_document(const nlohmann::json& doc, bool json,
   fail_command(command, failure_message(error, call.client));
 }
 
+// A tag subcommand's registry call and the document it returned.
+struct TagReply {
+  TagCall call;
+  nlohmann::json doc;
+};
+
+// Resolves the client and reference, makes the registry call `request(registry, ref)` and
+// returns its document; a failed call ends the command.
+template <typename Request>
+TagReply call_registry(const std::string& command, const TagOptions& o, bool needs_tag,
+                       Request request) {
+  TagCall call = prepare(command, o, needs_tag);
+  client::RegistryClient registry(call.client.config, call.client.bucket);
+  auto doc = request(registry, call.ref);
+  if (!doc) fail_call(command, call, doc.error());
+  return {std::move(call), std::move(*doc)};
+}
+
 void tag_set(const TagOptions& o) {
   const std::string command = "tag set";
-  TagCall call = prepare(command, o, true);
-  std::string why;
-  auto targets = parse_targets(o.targets, &why);
-  if (!targets) fail_command(command, why);
-  client::RegistryClient registry(call.client.config, call.client.bucket);
-  auto doc = registry.set_tag(call.ref.model, call.ref.tag, *targets, o.if_match);
-  if (!doc) fail_call(command, call, doc.error());
-  print_document(*doc, o.json, format_tag);
+  auto reply =
+      call_registry(command, o, true, [&](client::RegistryClient& registry, const ModelRef& ref) {
+        std::string why;
+        auto targets = parse_targets(o.targets, &why);
+        if (!targets) fail_command(command, why);
+        return registry.set_tag(ref.model, ref.tag, *targets, o.if_match);
+      });
+  print_document(reply.doc, o.json, format_tag);
 }
 
 void tag_get(const TagOptions& o) {
   const std::string command = "tag get";
-  TagCall call = prepare(command, o, true);
-  client::RegistryClient registry(call.client.config, call.client.bucket);
-  auto doc = registry.get_tag(call.ref.model, call.ref.tag);
-  if (!doc) fail_call(command, call, doc.error());
+  auto reply =
+      call_registry(command, o, true, [](client::RegistryClient& registry, const ModelRef& ref) {
+        return registry.get_tag(ref.model, ref.tag);
+      });
   if (!o.field.empty()) {
-    auto value = tag_field(*doc, o.field);
+    auto value = tag_field(reply.doc, o.field);
     if (!value) {
-      fail_command(command, call.ref.model + ":" + call.ref.tag + " has no " + o.field +
-                                " (it resolves to nothing: " + text_of(*doc, "error") + ")");
+      const ModelRef& ref = reply.call.ref;
+      fail_command(command, ref.model + ":" + ref.tag + " has no " + o.field +
+                                " (it resolves to nothing: " + text_of(reply.doc, "error") + ")");
     }
     std::printf("%s\n", value->c_str());
     return;
   }
-  print_document(*doc, o.json, format_tag);
+  print_document(reply.doc, o.json, format_tag);
 }
 
 void tag_ls(const TagOptions& o) {
-  const std::string command = "tag ls";
-  TagCall call = prepare(command, o, false);
-  client::RegistryClient registry(call.client.config, call.client.bucket);
-  auto doc = registry.get_model(call.ref.model);
-  if (!doc) fail_call(command, call, doc.error());
-  print_document(*doc, o.json, format_tag_table);
+  auto reply =
+      call_registry("tag ls", o, false, [](client::RegistryClient& registry, const ModelRef& ref) {
+        return registry.get_model(ref.model);
+      });
+  print_document(reply.doc, o.json, format_tag_table);
 }
 
 void tag_history(const TagOptions& o) {
-  const std::string command = "tag history";
-  TagCall call = prepare(command, o, true);
-  client::RegistryClient registry(call.client.config, call.client.bucket);
-  auto doc = registry.tag_history(call.ref.model, call.ref.tag);
-  if (!doc) fail_call(command, call, doc.error());
-  print_document(*doc, o.json, format_history);
+  auto reply = call_registry("tag history", o, true,
+                             [](client::RegistryClient& registry, const ModelRef& ref) {
+                               return registry.tag_history(ref.model, ref.tag);
+                             });
+  print_document(reply.doc, o.json, format_history);
 }
 
 void tag_rollback(const TagOptions& o, bool to_given) {
-  const std::string command = "tag rollback";
-  TagCall call = prepare(command, o, true);
-  client::RegistryClient registry(call.client.config, call.client.bucket);
-  auto doc = registry.rollback_tag(call.ref.model, call.ref.tag,
-                                   to_given ? std::optional<int64_t>(o.to) : std::nullopt);
-  if (!doc) fail_call(command, call, doc.error());
-  print_document(*doc, o.json, format_tag);
+  auto reply = call_registry(
+      "tag rollback", o, true, [&](client::RegistryClient& registry, const ModelRef& ref) {
+        return registry.rollback_tag(ref.model, ref.tag,
+                                     to_given ? std::optional<int64_t>(o.to) : std::nullopt);
+      });
+  print_document(reply.doc, o.json, format_tag);
 }
 
 void tag_rm(const TagOptions& o) {

@@ -6,8 +6,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -16,17 +14,12 @@
 #include <boost/beast/http/write.hpp>
 #include <cerrno>
 
+#include "http/awaitable_io.h"
 #include "moss/http/connection.h"
 
 namespace moss::http {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-using boost::system::error_code;
-
 namespace {
-constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 // One sendfile(2) call moves at most this much, so the watchdog sees progress
 // on huge objects and one connection cannot hog a thread for long.
 constexpr size_t kSendfileChunk = 8 << 20;

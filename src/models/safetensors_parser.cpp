@@ -91,6 +91,7 @@ class HeaderEvents {
   }
   bool skipping() const { return skip_depth_ > 0; }
   bool scalar(const char* what);
+  bool unexpected_container(Next next, const char* what);
   bool finish_tensor();
 
   const SafetensorsLimits& limits_;
@@ -211,6 +212,17 @@ bool HeaderEvents::key(json::string_t& k) {
   }
 }
 
+// A container where `next` was expected: skipped whole when its value is
+// ignored, otherwise refused as `what` in the wrong place.
+bool HeaderEvents::unexpected_container(Next next, const char* what) {
+  if (next == Next::kIgnored) {
+    skip_depth_ = depth_;
+    return true;
+  }
+  next_ = next;
+  return scalar(what);
+}
+
 bool HeaderEvents::start_object(std::size_t) {
   if (!enter()) return false;
   if (skipping()) return true;
@@ -230,12 +242,8 @@ bool HeaderEvents::start_object(std::size_t) {
     case Next::kMetadata:
       where_ = Where::kMetadata;
       return true;
-    case Next::kIgnored:
-      skip_depth_ = depth_;
-      return true;
     default:
-      next_ = next;
-      return scalar("an object");
+      return unexpected_container(next, "an object");
   }
 }
 
@@ -252,12 +260,8 @@ bool HeaderEvents::start_array(std::size_t) {
       where_ = Where::kOffsets;
       has_offsets_ = true;
       return true;
-    case Next::kIgnored:
-      skip_depth_ = depth_;
-      return true;
     default:
-      next_ = next;
-      return scalar("an array");
+      return unexpected_container(next, "an array");
   }
 }
 

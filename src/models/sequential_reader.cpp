@@ -7,7 +7,15 @@ namespace moss::models {
 
 namespace {
 constexpr size_t kBufferBytes = 64 * 1024;
+
+// The unsigned integer stored little-endian in `bytes`.
+template <size_t N>
+uint64_t from_little_endian(const uint8_t (&bytes)[N]) {
+  uint64_t v = 0;
+  for (size_t i = N; i-- > 0;) v = (v << 8) | bytes[i];
+  return v;
 }
+}  // namespace
 
 SequentialReader::SequentialReader(ByteSource& source, uint64_t limit, std::string limit_error)
     : source_(source),
@@ -76,17 +84,13 @@ uint8_t SequentialReader::u8() {
 uint32_t SequentialReader::u32() {
   uint8_t b[4];
   read(b, sizeof b);
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | b[i];
-  return v;
+  return static_cast<uint32_t>(from_little_endian(b));
 }
 
 uint64_t SequentialReader::u64() {
   uint8_t b[8];
   read(b, sizeof b);
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | b[i];
-  return v;
+  return from_little_endian(b);
 }
 
 std::string SequentialReader::string(uint64_t n) {

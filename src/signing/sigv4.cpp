@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <initializer_list>
+#include <utility>
 
 #include "moss/util/ascii.h"
 #include "moss/util/digest.h"
@@ -151,6 +153,29 @@ std::optional<std::vector<std::string>> split_signed_headers(std::string_view te
   return out;
 }
 
+// Where the value of parameter `name` goes, from `slots` (name, destination);
+// nullptr for a name not listed.
+template <class Value>
+Value* slot_named(std::string_view name,
+                  std::initializer_list<std::pair<std::string_view, Value*>> slots) {
+  for (const auto& [slot_name, slot] : slots) {
+    if (slot_name == name) return slot;
+  }
+  return nullptr;
+}
+
+// Lines joined by '\n', no newline after the last: the layout of every string to sign.
+std::string join_lines(std::initializer_list<std::string_view> lines) {
+  std::string out;
+  bool first = true;
+  for (std::string_view line : lines) {
+    if (!first) out += '\n';
+    out.append(line);
+    first = false;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string CredentialScope::scope() const {
@@ -195,16 +220,11 @@ std::optional<AuthorizationHeader> parse_authorization_header(std::string_view v
     if (eq == std::string_view::npos) return std::nullopt;
     std::string_view key = trim_ows(param.substr(0, eq));
     std::string_view val = trim_ows(param.substr(eq + 1));
-    std::optional<std::string_view>* slot = nullptr;
-    if (key == "Credential") {
-      slot = &credential;
-    } else if (key == "SignedHeaders") {
-      slot = &signed_headers;
-    } else if (key == "Signature") {
-      slot = &signature;
-    } else {
-      return std::nullopt;
-    }
+    auto* slot =
+        slot_named<std::optional<std::string_view>>(key, {{"Credential", &credential},
+                                                          {"SignedHeaders", &signed_headers},
+                                                          {"Signature", &signature}});
+    if (slot == nullptr) return std::nullopt;
     if (slot->has_value()) return std::nullopt;  // duplicate parameter
     *slot = val;
   }
@@ -251,12 +271,7 @@ std::optional<std::string> canonical_request(const CanonicalRequestInput& in) {
 
 std::string string_to_sign(std::string_view amz_date, std::string_view scope,
                            std::string_view canonical_request) {
-  std::string out;
-  out.append(kAlgorithm).append("\n");
-  out.append(amz_date).append("\n");
-  out.append(scope).append("\n");
-  out.append(moss::sha256_hex(canonical_request));
-  return out;
+  return join_lines({kAlgorithm, amz_date, scope, moss::sha256_hex(canonical_request)});
 }
 
 SigningKey derive_signing_key(std::string_view secret_access_key, std::string_view date,
@@ -277,24 +292,15 @@ std::string sign(const SigningKey& key, std::string_view string_to_sign) {
 std::string chunk_string_to_sign(std::string_view amz_date, std::string_view scope,
                                  std::string_view previous_signature,
                                  std::string_view chunk_sha256_hex) {
-  std::string out = "AWS4-HMAC-SHA256-PAYLOAD\n";
-  out.append(amz_date).append("\n");
-  out.append(scope).append("\n");
-  out.append(previous_signature).append("\n");
-  out.append(kEmptyPayloadSha256).append("\n");
-  out.append(chunk_sha256_hex);
-  return out;
+  return join_lines({"AWS4-HMAC-SHA256-PAYLOAD", amz_date, scope, previous_signature,
+                     kEmptyPayloadSha256, chunk_sha256_hex});
 }
 
 std::string trailer_string_to_sign(std::string_view amz_date, std::string_view scope,
                                    std::string_view previous_signature,
                                    std::string_view canonical_trailers) {
-  std::string out = "AWS4-HMAC-SHA256-TRAILER\n";
-  out.append(amz_date).append("\n");
-  out.append(scope).append("\n");
-  out.append(previous_signature).append("\n");
-  out.append(moss::sha256_hex(canonical_trailers));
-  return out;
+  return join_lines({"AWS4-HMAC-SHA256-TRAILER", amz_date, scope, previous_signature,
+                     moss::sha256_hex(canonical_trailers)});
 }
 
 std::optional<PresignedQuery> parse_presigned_query(
@@ -313,22 +319,14 @@ std::optional<PresignedQuery> parse_presigned_query(
   const std::string* signature = nullptr;
   bool duplicate = false;
   for (const auto& [name, value] : decoded_query) {
-    const std::string** slot = nullptr;
-    if (name == "X-Amz-Algorithm") {
-      slot = &algorithm;
-    } else if (name == "X-Amz-Credential") {
-      slot = &credential;
-    } else if (name == "X-Amz-Date") {
-      slot = &date;
-    } else if (name == "X-Amz-Expires") {
-      slot = &expires;
-    } else if (name == "X-Amz-SignedHeaders") {
-      slot = &signed_headers;
-    } else if (name == "X-Amz-Signature") {
-      slot = &signature;
-    } else {
-      continue;
-    }
+    const std::string** slot =
+        slot_named<const std::string*>(name, {{"X-Amz-Algorithm", &algorithm},
+                                              {"X-Amz-Credential", &credential},
+                                              {"X-Amz-Date", &date},
+                                              {"X-Amz-Expires", &expires},
+                                              {"X-Amz-SignedHeaders", &signed_headers},
+                                              {"X-Amz-Signature", &signature}});
+    if (slot == nullptr) continue;
     if (*slot != nullptr) duplicate = true;
     *slot = &value;
   }

@@ -144,17 +144,8 @@ ObjectAttributes attributes_from_json(const std::string& text) {
 
 ObjectVersion version_from_row(const SqliteStatement& st) {
   ObjectVersion v;
-  v.row_id = st.column_int(0);
-  v.bucket_id = st.column_int(1);
-  v.key = st.column_text(2);
-  v.version_id = st.column_text(3);
-  v.is_latest = st.column_int(4) != 0;
-  v.is_delete_marker = st.column_int(5) != 0;
-  v.size = static_cast<uint64_t>(st.column_int(6));
-  v.etag = st.column_text(7);
-  v.last_modified_ns = st.column_int(8);
-  v.content_sha256 = st.column_text(9);
-  v.owner = st.column_text(10);
+  st.read_columns(0, v.row_id, v.bucket_id, v.key, v.version_id, v.is_latest, v.is_delete_marker,
+                  v.size, v.etag, v.last_modified_ns, v.content_sha256, v.owner);
   v.segments = segments_from_json(st.column_text(11));
   v.attributes = attributes_from_json(st.column_text(12));
   v.model_metadata = st.column_text(13);
@@ -163,10 +154,7 @@ ObjectVersion version_from_row(const SqliteStatement& st) {
 
 Bucket bucket_from_row(const SqliteStatement& st) {
   Bucket b;
-  b.id = st.column_int(0);
-  b.name = st.column_text(1);
-  b.owner = st.column_text(2);
-  b.created_ns = st.column_int(3);
+  st.read_columns(0, b.id, b.name, b.owner, b.created_ns);
   b.versioning = static_cast<VersioningState>(st.column_int(4));
   return b;
 }
@@ -182,19 +170,23 @@ StoreResult<Bucket> find_bucket(SqliteConnection& db, std::string_view name) {
   return bucket_from_row(*st);
 }
 
+// The version row `sql` (selecting kVersionColumns) finds with `params`, if any.
+template <class... Params>
+StoreResult<std::optional<ObjectVersion>> find_version(SqliteConnection& db, const std::string& sql,
+                                                       const Params&... params) {
+  auto st = db.prepare(sql.c_str());
+  if (!st) return fail(st.error());
+  st->bind_all(params...);
+  return st->first_row(version_from_row);
+}
+
 // The latest version row of a key (possibly a delete marker), if any.
 StoreResult<std::optional<ObjectVersion>> find_latest(SqliteConnection& db, int64_t bucket_id,
                                                       std::string_view key) {
   static const std::string sql = std::string("SELECT ") + kVersionColumns +
                                  " FROM versions WHERE bucket_id = ?1 AND key = ?2 AND "
                                  "is_latest = 1";
-  auto st = db.prepare(sql.c_str());
-  if (!st) return fail(st.error());
-  st->bind(1, bucket_id).bind(2, key);
-  auto row = st->step();
-  if (!row) return fail(row.error());
-  if (!*row) return std::optional<ObjectVersion>();
-  return std::optional<ObjectVersion>(version_from_row(*st));
+  return find_version(db, sql, bucket_id, key);
 }
 
 StoreResult<std::optional<ObjectVersion>> find_by_version_id(SqliteConnection& db,
@@ -204,13 +196,7 @@ StoreResult<std::optional<ObjectVersion>> find_by_version_id(SqliteConnection& d
   static const std::string sql = std::string("SELECT ") + kVersionColumns +
                                  " FROM versions WHERE bucket_id = ?1 AND key = ?2 AND "
                                  "version_id = ?3";
-  auto st = db.prepare(sql.c_str());
-  if (!st) return fail(st.error());
-  st->bind(1, bucket_id).bind(2, key).bind(3, version_id);
-  auto row = st->step();
-  if (!row) return fail(row.error());
-  if (!*row) return std::optional<ObjectVersion>();
-  return std::optional<ObjectVersion>(version_from_row(*st));
+  return find_version(db, sql, bucket_id, key, version_id);
 }
 
 StoreResult<void> add_blob_refs(SqliteConnection& db, const std::vector<BlobSegment>& segments) {
@@ -286,38 +272,29 @@ StoreResult<ObjectVersion> insert_version(SqliteConnection& db, const Bucket& bu
       "last_modified_ns, content_sha256, owner, segments, attributes, model_metadata) "
       "VALUES(?1, ?2, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id");
   if (!st) return fail(st.error());
-  st->bind(1, bucket.id)
-      .bind(2, v.key)
-      .bind(3, version_id)
-      .bind(4, int64_t{delete_marker ? 1 : 0})
-      .bind(5, static_cast<int64_t>(v.size))
-      .bind(6, v.etag)
-      .bind(7, v.last_modified_ns)
-      .bind(8, v.content_sha256)
-      .bind(9, v.owner)
-      .bind(10, segments_to_json(v.segments).dump())
-      .bind(11, attributes_to_json(v.attributes).dump())
-      .bind(12, v.model_metadata);
+  st->bind_all(bucket.id, v.key, version_id, int64_t{delete_marker ? 1 : 0},
+               static_cast<int64_t>(v.size), v.etag, v.last_modified_ns, v.content_sha256, v.owner,
+               segments_to_json(v.segments).dump(), attributes_to_json(v.attributes).dump(),
+               v.model_metadata);
   auto row = st->step();
   if (!row) return fail(row.error());
-  ObjectVersion out;
-  out.row_id = st->column_int(0);
+  const int64_t row_id = st->column_int(0);
   st->reset();
   if (auto r = add_blob_refs(db, v.segments); !r) return fail(r.error());
-  out.bucket_id = bucket.id;
-  out.key = v.key;
-  out.version_id = std::move(version_id);
-  out.is_latest = true;
-  out.is_delete_marker = delete_marker;
-  out.size = v.size;
-  out.etag = v.etag;
-  out.last_modified_ns = v.last_modified_ns;
-  out.content_sha256 = v.content_sha256;
-  out.owner = v.owner;
-  out.segments = v.segments;
-  out.attributes = v.attributes;
-  out.model_metadata = v.model_metadata;
-  return out;
+  return ObjectVersion{.row_id = row_id,
+                       .bucket_id = bucket.id,
+                       .key = v.key,
+                       .version_id = std::move(version_id),
+                       .is_latest = true,
+                       .is_delete_marker = delete_marker,
+                       .size = v.size,
+                       .etag = v.etag,
+                       .last_modified_ns = v.last_modified_ns,
+                       .content_sha256 = v.content_sha256,
+                       .owner = v.owner,
+                       .segments = v.segments,
+                       .attributes = v.attributes,
+                       .model_metadata = v.model_metadata};
 }
 
 // Makes room for a new latest version of `key`, written at `now_ns`: the
@@ -635,10 +612,7 @@ StoreResult<ListPage> SqliteMetadataStore::list_objects(std::string_view bucket,
       } else {
         v.bucket_id = b->id;
         v.key = object_key;
-        v.size = static_cast<uint64_t>(st->column_int(1));
-        v.etag = st->column_text(2);
-        v.last_modified_ns = st->column_int(3);
-        v.owner = st->column_text(4);
+        st->read_columns(1, v.size, v.etag, v.last_modified_ns, v.owner);
         v.is_latest = true;
       }
       if (advance_object) {

@@ -61,26 +61,17 @@ struct UploadRow {
 
 UploadRow upload_from_row(const SqliteStatement& st) {
   UploadRow r;
-  r.row_id = st.column_int(0);
-  r.upload.upload_id = st.column_text(1);
-  r.upload.key = st.column_text(2);
-  r.upload.owner = st.column_text(3);
-  r.upload.initiated_ns = st.column_int(4);
-  r.upload.checksum_algorithm = st.column_text(5);
-  r.upload.checksum_type = st.column_text(6);
+  MultipartUpload& u = r.upload;
+  st.read_columns(0, r.row_id, u.upload_id, u.key, u.owner, u.initiated_ns, u.checksum_algorithm,
+                  u.checksum_type);
   r.upload.attributes = attributes_from_json(st.column_text(7));
   return r;
 }
 
 UploadPart part_from_row(const SqliteStatement& st) {
   UploadPart p;
-  p.part_number = static_cast<int>(st.column_int(0));
-  p.sha256 = st.column_text(1);
-  p.size = static_cast<uint64_t>(st.column_int(2));
-  p.etag = st.column_text(3);
-  p.checksum_algorithm = st.column_text(4);
-  p.checksum = st.column_text(5);
-  p.last_modified_ns = st.column_int(6);
+  st.read_columns(0, p.part_number, p.sha256, p.size, p.etag, p.checksum_algorithm, p.checksum,
+                  p.last_modified_ns);
   return p;
 }
 
@@ -154,12 +145,7 @@ StoreResult<UploadListPage> list_bucket_uploads(SqliteConnection& db, const Buck
   while (true) {
     auto st = db.prepare(sql.c_str());
     if (!st) return fail(st.error());
-    st->bind(1, b.id)
-        .bind(2, q.prefix)
-        .bind(3, upper)
-        .bind(4, after_key)
-        .bind(5, after_id)
-        .bind(6, int64_t{q.max_uploads - count + 1});
+    st->bind_all(b.id, q.prefix, upper, after_key, after_id, int64_t{q.max_uploads - count + 1});
     bool seeked = false;  // jumped past a common prefix: query again from there
     bool any_row = false;
     while (!seeked) {
@@ -221,14 +207,8 @@ StoreResult<MultipartUpload> SqliteMetadataStore::create_upload(std::string_view
         "last_activity_ns, checksum_algorithm, checksum_type, attributes) "
         "VALUES(?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8)");
     if (!st) return fail(st.error());
-    st->bind(1, b.id)
-        .bind(2, out.key)
-        .bind(3, out.upload_id)
-        .bind(4, out.owner)
-        .bind(5, out.initiated_ns)
-        .bind(6, out.checksum_algorithm)
-        .bind(7, out.checksum_type)
-        .bind(8, attributes_to_json(out.attributes).dump());
+    st->bind_all(b.id, out.key, out.upload_id, out.owner, out.initiated_ns, out.checksum_algorithm,
+                 out.checksum_type, attributes_to_json(out.attributes).dump());
     if (auto r = st->run(); !r) return fail(r.error());
     return out;
   });
@@ -264,14 +244,8 @@ StoreResult<std::vector<std::string>> SqliteMetadataStore::put_part(std::string_
         "INSERT OR REPLACE INTO upload_parts(upload, part_number, sha256, size, etag, "
         "checksum_algorithm, checksum, last_modified_ns) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     if (!st) return fail(st.error());
-    st->bind(1, u->row_id)
-        .bind(2, int64_t{part.part_number})
-        .bind(3, part.sha256)
-        .bind(4, static_cast<int64_t>(part.size))
-        .bind(5, part.etag)
-        .bind(6, part.checksum_algorithm)
-        .bind(7, part.checksum)
-        .bind(8, part.last_modified_ns);
+    st->bind_all(u->row_id, int64_t{part.part_number}, part.sha256, static_cast<int64_t>(part.size),
+                 part.etag, part.checksum_algorithm, part.checksum, part.last_modified_ns);
     if (auto r = st->run(); !r) return fail(r.error());
     // The new reference first: re-uploading identical bytes never drops the blob.
     if (auto r = add_blob_refs(db, as_segments({part})); !r) return fail(r.error());

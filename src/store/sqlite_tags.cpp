@@ -99,14 +99,9 @@ std::vector<ObjectVersion> pins_from_json(const std::string& text, int64_t bucke
 
 TagRecord tag_from_row(const SqliteStatement& st, int64_t bucket_id) {
   TagRecord t;
-  t.key = st.column_text(0);
-  t.model = st.column_text(1);
-  t.tag = st.column_text(2);
-  t.targets = st.column_text(3);
+  st.read_columns(0, t.key, t.model, t.tag, t.targets);
   t.pins = pins_from_json(st.column_text(4), bucket_id);
-  t.etag = st.column_text(5);
-  t.updated_ns = st.column_int(6);
-  t.updated_by = st.column_text(7);
+  st.read_columns(5, t.etag, t.updated_ns, t.updated_by);
   return t;
 }
 
@@ -116,11 +111,8 @@ StoreResult<std::optional<TagRecord>> find_tag(SqliteConnection& db, int64_t buc
       std::string("SELECT ") + kTagColumns + " FROM tags WHERE bucket_id = ?1 AND key = ?2";
   auto st = db.prepare(sql.c_str());
   if (!st) return fail(st.error());
-  st->bind(1, bucket_id).bind(2, key);
-  auto row = st->step();
-  if (!row) return fail(row.error());
-  if (!*row) return std::optional<TagRecord>();
-  return std::optional<TagRecord>(tag_from_row(*st, bucket_id));
+  st->bind_all(bucket_id, key);
+  return st->first_row([&](SqliteStatement& row) { return tag_from_row(row, bucket_id); });
 }
 
 // The tag as it is before a write, once `pre` has been checked against it
@@ -160,15 +152,8 @@ struct HistoryRow {
 
 TagHistoryEntry history_from_row(const SqliteStatement& row) {
   TagHistoryEntry e;
-  e.seq = row.column_int(0);
-  e.time_ns = row.column_int(1);
-  e.actor = row.column_text(2);
-  e.action = row.column_text(3);
-  e.old_targets = row.column_text(4);
-  e.new_targets = row.column_text(5);
-  e.old_etag = row.column_text(6);
-  e.new_etag = row.column_text(7);
-  e.resolved = row.column_text(8);
+  row.read_columns(0, e.seq, e.time_ns, e.actor, e.action, e.old_targets, e.new_targets, e.old_etag,
+                   e.new_etag, e.resolved);
   return e;
 }
 
@@ -179,16 +164,8 @@ StoreResult<int64_t> append_history(SqliteConnection& db, int64_t bucket_id, con
       "VALUES(?1, ?2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM tag_history "
       "WHERE bucket_id = ?1 AND key = ?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING seq");
   if (!st) return fail(st.error());
-  st->bind(1, bucket_id)
-      .bind(2, h.key)
-      .bind(3, h.time_ns)
-      .bind(4, h.actor)
-      .bind(5, h.action)
-      .bind(6, h.old_targets)
-      .bind(7, h.new_targets)
-      .bind(8, h.old_etag)
-      .bind(9, h.new_etag)
-      .bind(10, h.resolved);
+  st->bind_all(bucket_id, h.key, h.time_ns, h.actor, h.action, h.old_targets, h.new_targets,
+               h.old_etag, h.new_etag, h.resolved);
   auto row = st->step();
   if (!row) return fail(row.error());
   int64_t seq = *row ? st->column_int(0) : 0;
@@ -228,15 +205,8 @@ StoreResult<TagWriteOutcome> write_tag(SqliteConnection& db, int64_t bucket_id, 
       "pinned = excluded.pinned, etag = excluded.etag, updated_ns = excluded.updated_ns, "
       "updated_by = excluded.updated_by");
   if (!st) return fail(st.error());
-  st->bind(1, bucket_id)
-      .bind(2, key)
-      .bind(3, w.model)
-      .bind(4, w.tag)
-      .bind(5, w.targets)
-      .bind(6, pins_to_json(tag.pins).dump())
-      .bind(7, w.etag)
-      .bind(8, w.now_ns)
-      .bind(9, w.actor);
+  st->bind_all(bucket_id, key, w.model, w.tag, w.targets, pins_to_json(tag.pins).dump(), w.etag,
+               w.now_ns, w.actor);
   if (auto r = st->run(); !r) return fail(r.error());
 
   HistoryRow h{key,
@@ -322,10 +292,7 @@ StoreResult<void> TagKeyCursor::next() {
   if (!row) return fail(row.error());
   valid_ = *row;
   if (valid_) {
-    entry_.key = st_.column_text(0);
-    entry_.etag = st_.column_text(1);
-    entry_.last_modified_ns = st_.column_int(2);
-    entry_.owner = st_.column_text(3);
+    st_.read_columns(0, entry_.key, entry_.etag, entry_.last_modified_ns, entry_.owner);
     entry_.size = 0;
   }
   return {};
@@ -392,10 +359,7 @@ StoreResult<std::vector<TagHistoryEntry>> SqliteMetadataStore::tag_history(std::
         "resolved FROM tag_history WHERE bucket_id = ?1 AND key = ?2 AND seq < ?3 "
         "ORDER BY seq DESC LIMIT ?4");
     if (!st) return fail(st.error());
-    st->bind(1, b.id)
-        .bind(2, key)
-        .bind(3, before_seq > 0 ? before_seq : INT64_MAX)
-        .bind(4, int64_t{limit});
+    st->bind_all(b.id, key, before_seq > 0 ? before_seq : INT64_MAX, int64_t{limit});
     return st->collect(history_from_row);
   });
 }

@@ -31,14 +31,8 @@ ObjectVersion listed_version(const SqliteStatement& st, int64_t bucket_id, const
   v.row_id = st.column_int(0);
   v.bucket_id = bucket_id;
   v.key = key;
-  v.version_id = st.column_text(1);
-  v.is_latest = st.column_int(2) != 0;
-  v.is_delete_marker = st.column_int(3) != 0;
-  v.size = static_cast<uint64_t>(st.column_int(4));
-  v.etag = st.column_text(5);
-  v.last_modified_ns = st.column_int(6);
-  v.owner = st.column_text(7);
-  v.noncurrent_since_ns = st.column_int(8);
+  st.read_columns(1, v.version_id, v.is_latest, v.is_delete_marker, v.size, v.etag,
+                  v.last_modified_ns, v.owner, v.noncurrent_since_ns);
   return v;
 }
 

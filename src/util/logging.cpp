@@ -1,10 +1,10 @@
 #include "moss/util/logging.h"
 
-#include <unistd.h>
-
+#include <fmt/format.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -69,10 +69,7 @@ std::string json_escape(std::string_view text) {
       case '\t': out += "\\t"; break;
       default:
         if (c < 0x20) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
+          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
         } else {
           out += static_cast<char>(c);
         }

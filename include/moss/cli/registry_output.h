@@ -37,7 +37,4 @@ std::optional<std::string> tag_field(const nlohmann::json& tag_document, std::st
 // "llama 8.03B Q5_K_M ctx 8192" from a file's metadata; "" when there is none.
 std::string format_metadata(const nlohmann::json& metadata);
 
-// Rows padded to each column's widest cell, two spaces apart.
-std::string format_table(const std::vector<std::vector<std::string>>& rows);
-
 }  // namespace moss::cli

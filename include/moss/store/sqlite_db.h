@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -30,6 +31,13 @@ class SqliteStatement {
   SqliteStatement& bind(int index, int64_t value);
   SqliteStatement& bind(int index, std::string_view text);  // copied (SQLITE_TRANSIENT)
   SqliteStatement& bind_null(int index);
+  // Binds `values` to ?1, ?2, ... in order.
+  template <class... Values>
+  SqliteStatement& bind_all(const Values&... values) {
+    int index = 0;
+    (bind(++index, values), ...);
+    return *this;
+  }
 
   // SQLITE_ROW -> true, SQLITE_DONE -> false, anything else -> error.
   StoreResult<bool> step();
@@ -48,12 +56,37 @@ class SqliteStatement {
     }
   }
 
+  // step() once: the row made a value with `from_row(*this)`, or nullopt when
+  // there is none.
+  template <class FromRow>
+  StoreResult<std::optional<std::invoke_result_t<FromRow&, SqliteStatement&>>> first_row(
+      FromRow from_row) {
+    using Row = std::invoke_result_t<FromRow&, SqliteStatement&>;
+    auto row = step();
+    if (!row) return fail(row.error());
+    if (!*row) return std::optional<Row>();
+    return std::optional<Row>(from_row(*this));
+  }
+
   int64_t column_int(int index) const;
   std::string column_text(int index) const;
   bool column_is_null(int index) const;
+  // Reads columns `first`, `first` + 1, ... into `fields`, each as its type
+  // says: integers (bool as 0/1) or text.
+  template <class... Fields>
+  void read_columns(int first, Fields&... fields) const {
+    int index = first;
+    (read_column(index++, fields), ...);
+  }
   void reset();
 
  private:
+  void read_column(int index, std::string& out) const { out = column_text(index); }
+  void read_column(int index, bool& out) const { out = column_int(index) != 0; }
+  template <class Integer>
+  requires std::is_integral_v<Integer>
+  void read_column(int index, Integer& out) const { out = static_cast<Integer>(column_int(index)); }
+
   sqlite3_stmt* stmt_;
 };
 

@@ -126,6 +126,23 @@ std::optional<store::UploadPart> reusable_segment(const store::ObjectVersion& v,
   return std::nullopt;
 }
 
+// The part record for bytes just written: its hashes, size and, when the upload
+// declared an algorithm, that checksum of the part.
+store::UploadPart part_from_blob(int part_number, const store::SealedBlob& sealed,
+                                 std::optional<DigestAlgorithm> algorithm) {
+  store::UploadPart part;
+  part.part_number = part_number;
+  part.sha256 = sealed.sha256_hex();
+  part.size = sealed.size();
+  part.etag = sealed.md5_hex();
+  part.last_modified_ns = now_unix_nanos();
+  if (algorithm) {
+    part.checksum_algorithm = std::string(digest_name(*algorithm));
+    part.checksum = base64_encode(sealed.digests().at(*algorithm));
+  }
+  return part;
+}
+
 }  // namespace
 
 awaitable<void> handle_create_multipart_upload(RequestContext& ctx) {
@@ -173,16 +190,8 @@ awaitable<void> handle_upload_part(RequestContext& ctx) {
   auto& sealed = received.blob;
   const auto& verified = received.checksum;
 
-  store::UploadPart part;
-  part.part_number = part_number;
-  part.sha256 = sealed->sha256_hex();
-  part.size = sealed->size();
-  part.etag = sealed->md5_hex();
-  part.last_modified_ns = now_unix_nanos();
-  if (algorithm) {
-    part.checksum_algorithm = std::string(digest_name(*algorithm));
-    part.checksum = base64_encode(sealed->digests().at(*algorithm));
-  } else if (!verified.algorithm.empty()) {
+  store::UploadPart part = part_from_blob(part_number, *sealed, algorithm);
+  if (!algorithm && !verified.algorithm.empty()) {
     part.checksum_algorithm = verified.algorithm;
     part.checksum = verified.base64;
   }
@@ -250,15 +259,7 @@ awaitable<void> handle_upload_part_copy(RequestContext& ctx) {
           if (!copied) return fail(copied.error());
           return writer->seal();
         }));
-    part.part_number = part_number;
-    part.sha256 = sealed->sha256_hex();
-    part.size = sealed->size();
-    part.etag = sealed->md5_hex();
-    part.last_modified_ns = now_unix_nanos();
-    if (algorithm) {
-      part.checksum_algorithm = std::string(digest_name(*algorithm));
-      part.checksum = base64_encode(sealed->digests().at(*algorithm));
-    }
+    part = part_from_blob(part_number, *sealed, algorithm);
     value_or_throw(co_await offload(*ctx.service.blocking, [&] {
       return store.put_part(ctx.bucket, ctx.key, upload_id, part, *sealed);
     }));

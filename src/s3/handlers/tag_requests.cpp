@@ -31,20 +31,29 @@ models::TagChange tag_change(const RequestContext& ctx) {
   return change;
 }
 
-store::ObjectVersion tag_source_version(RequestContext& ctx, std::string_view bucket,
-                                        std::string_view key) {
+namespace {
+
+// The tag a source key names; NoSuchKey when the key is not MODEL:TAG.
+models::TagKey source_tag_key(std::string_view key) {
   auto tag = models::parse_tag_key(key);
   if (!tag) throw S3Error(S3ErrorCode::kNoSuchKey).with("Key", std::string(key));
-  return value_or_throw(ctx.registry().resolve(bucket, tag->model, tag->tag, client_id(ctx)),
+  return std::move(*tag);
+}
+
+}  // namespace
+
+store::ObjectVersion tag_source_version(RequestContext& ctx, std::string_view bucket,
+                                        std::string_view key) {
+  const models::TagKey tag = source_tag_key(key);
+  return value_or_throw(ctx.registry().resolve(bucket, tag.model, tag.tag, client_id(ctx)),
                         /*tag_as_key=*/true)
       .file;
 }
 
 store::OpenedObject open_tag_source(RequestContext& ctx, std::string_view bucket,
                                     std::string_view key) {
-  auto tag = models::parse_tag_key(key);
-  if (!tag) throw S3Error(S3ErrorCode::kNoSuchKey).with("Key", std::string(key));
-  return value_or_throw(ctx.registry().open(bucket, tag->model, tag->tag, client_id(ctx)),
+  const models::TagKey tag = source_tag_key(key);
+  return value_or_throw(ctx.registry().open(bucket, tag.model, tag.tag, client_id(ctx)),
                         /*tag_as_key=*/true)
       .opened;
 }
