@@ -1,5 +1,8 @@
 #include "moss/cli/client_setup.h"
 
+#include <unistd.h>
+
+#include <climits>
 #include <cstdio>
 
 namespace moss::cli {
@@ -8,6 +11,12 @@ namespace {
 std::string env(const Getenv& getenv, const char* name) {
   const char* value = getenv(name);
   return value ? std::string(value) : std::string();
+}
+
+std::string host_name() {
+  char name[HOST_NAME_MAX + 1] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "";
+  return name;
 }
 
 }  // namespace
@@ -23,6 +32,11 @@ void add_client_options(CLI::App& command, ClientOptions& options) {
       ->group("Server");
   command.add_option("--bucket", options.bucket, "Bucket holding the models")
       ->capture_default_str()
+      ->group("Server");
+  command
+      .add_option("--client-id", options.client_id,
+                  "Who this client is in the server's audit trail, sent as x-moss-client-id "
+                  "(else $MOSS_CLIENT_ID, else the host name)")
       ->group("Server");
 }
 
@@ -60,6 +74,9 @@ Result<ResolvedClient, std::string> resolve_client(const ClientOptions& options,
     return fail(resolved.access_key_variable + " is set but " + resolved.secret_key_variable +
                 " is not");
   }
+  resolved.config.client_id = options.client_id;
+  if (resolved.config.client_id.empty()) resolved.config.client_id = env(getenv, "MOSS_CLIENT_ID");
+  if (resolved.config.client_id.empty()) resolved.config.client_id = host_name();
   if (options.bucket.empty()) return fail(std::string("--bucket must not be empty"));
   resolved.bucket = options.bucket;
   return resolved;

@@ -1,4 +1,5 @@
 // `moss serve`: opens the store, assembles credentials, and runs the server.
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -9,15 +10,15 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include <spdlog/spdlog.h>
-
+#include "moss/audit/audit_log.h"
+#include "moss/cli/byte_units.h"
 #include "moss/cli/commands.h"
 #include "moss/http/server.h"
+#include "moss/models/content_hasher.h"
+#include "moss/models/model_registry.h"
 #include "moss/s3/authenticator.h"
 #include "moss/s3/credentials.h"
 #include "moss/s3/s3_service.h"
-#include "moss/models/content_hasher.h"
-#include "moss/models/model_registry.h"
 #include "moss/store/lifecycle_worker.h"
 #include "moss/store/object_store.h"
 #include "moss/util/clock.h"
@@ -51,7 +52,39 @@ struct ServeOptions {
   std::string multipart_sweep_interval = "1h";
   std::string lifecycle_interval = "1h";
   std::string lifecycle_clock_offset = "0s";
+  std::string audit_log;  // empty: <data>/audit; "off": no audit trail
+  std::string audit_retention = "30d";
+  std::string audit_max_file_size = "64MiB";
 };
+
+// The audit trail (docs/audit.md), or null when --audit-log is "off".
+// Exits with a message (code 2) on a bad option, 1 when the log cannot open.
+Result<std::unique_ptr<AuditLog>, int> open_audit_log(const ServeOptions& options) {
+  if (options.audit_log == "off") {
+    spdlog::warn("the audit trail is off (--audit-log off): model reads are not recorded");
+    return std::unique_ptr<AuditLog>();
+  }
+  AuditLogOptions audit;
+  audit.directory = options.audit_log.empty() ? options.data_dir + "/audit" : options.audit_log;
+  auto retention = parse_duration(options.audit_retention);
+  auto max_size = parse_size(options.audit_max_file_size);
+  if (!retention || !max_size || *max_size == 0) {
+    spdlog::critical(
+        "--audit-retention takes a duration such as 30d or 90d (0s keeps every file), "
+        "--audit-max-file-size a size such as 64MiB (more than 0)");
+    return fail(2);
+  }
+  audit.retention = std::chrono::duration_cast<std::chrono::seconds>(*retention);
+  audit.max_file_bytes = *max_size;
+  auto log = AuditLog::open(std::move(audit));
+  if (!log) {
+    spdlog::critical("cannot open the audit log in {}: {}",
+                     options.audit_log.empty() ? options.data_dir + "/audit" : options.audit_log,
+                     log.error().message());
+    return fail(1);
+  }
+  return std::move(*log);
+}
 
 bool split_listen(const std::string& listen, std::string& host, uint16_t& port) {
   auto colon = listen.rfind(':');
@@ -240,7 +273,11 @@ int serve(const ServeOptions& options) {
   store::LifecycleWorker lifecycle(**store, *lifecycle_clock_offset);
   auto lifecycle_task = start_lifecycle_task(lifecycle, *lifecycle_interval);
 
+  auto audit_log = open_audit_log(options);
+  if (!audit_log) return audit_log.error();
+
   Metrics metrics;
+  if (*audit_log) (*audit_log)->add_metrics_to(metrics);
   boost::asio::thread_pool blocking(static_cast<size_t>(std::max(1, options.blocking_threads)));
   s3::Authenticator authenticator(std::make_shared<const s3::CredentialStore>(std::move(*keys)),
                                   {options.region});
@@ -251,6 +288,7 @@ int serve(const ServeOptions& options) {
   state.blocking = &blocking;
   state.authenticator = &authenticator;
   state.lifecycle = &lifecycle;
+  state.audit_log = audit_log->get();
   models::ModelRegistry registry(**store);
   state.registry = &registry;
   models::ContentHasher content_hasher(registry);
@@ -280,6 +318,9 @@ int serve(const ServeOptions& options) {
   spdlog::info("moss {} serving S3 on http://{}:{} (data: {}, region: {})", kVersion,
                server_config.host, server.port(), options.data_dir, options.region);
   server.run();
+  // Every request has been answered (or cut off by the grace period): write
+  // and sync the events of all of them before exiting.
+  if (*audit_log) (*audit_log)->close();
   content_hasher.stop();
   upload_sweep->stop();
   lifecycle.stop();
@@ -349,6 +390,18 @@ void register_serve_command(CLI::App& app) {
                   "Run the lifecycle worker's clock this far ahead of the wall clock (testing, "
                   "rehearsing a policy; e.g. 30d)")
       ->envname("MOSS_LIFECYCLE_CLOCK_OFFSET")
+      ->capture_default_str();
+  cmd->add_option("--audit-log", options->audit_log,
+                  "Directory of the audit trail of model reads and tag changes (default "
+                  "<data>/audit; off: keep none)")
+      ->envname("MOSS_AUDIT_LOG");
+  cmd->add_option("--audit-retention", options->audit_retention,
+                  "Remove rotated audit files older than this (e.g. 30d, 90d; 0s: never)")
+      ->envname("MOSS_AUDIT_RETENTION")
+      ->capture_default_str();
+  cmd->add_option("--audit-max-file-size", options->audit_max_file_size,
+                  "Rotate the audit file once it reaches this size (e.g. 64MiB)")
+      ->envname("MOSS_AUDIT_MAX_FILE_SIZE")
       ->capture_default_str();
   cmd->add_option("--log-format", options->log_format, "auto, text or json")
       ->envname("MOSS_LOG_FORMAT")

@@ -89,4 +89,8 @@ Result<nlohmann::json, ClientError> RegistryClient::get_model(const std::string&
   return call("GET", "/_moss/v1/model", {{"bucket", bucket_}, {"name", name}});
 }
 
+Result<nlohmann::json, ClientError> RegistryClient::audit(QueryList filters) {
+  return call("GET", "/_moss/v1/audit", std::move(filters));
+}
+
 }  // namespace moss::client

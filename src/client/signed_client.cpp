@@ -17,6 +17,8 @@ Result<HttpResponse, ClientError> SignedClient::send(const SignedCall& call,
   const std::string query = build_query(call.query);
   request.target = query.empty() ? call.path : call.path + "?" + query;
   request.headers = call.headers;
+  if (!config_.client_id.empty())
+    request.headers.emplace_back("x-moss-client-id", config_.client_id);
   request.headers.emplace_back("Host", config_.endpoint.host_header());
   request.body = call.body;
   request.on_body_sent = call.on_body_sent;

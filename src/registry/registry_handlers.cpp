@@ -2,11 +2,18 @@
 // authenticates before these run.
 #include "registry/registry_handlers.h"
 
+#include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "moss/audit/audit_log.h"
+#include "moss/audit/audit_query.h"
 #include "moss/models/registry_documents.h"
+#include "moss/models/tag_key.h"
+#include "moss/util/duration.h"
 #include "moss/util/offload.h"
+#include "moss/util/time_format.h"
 #include "registry/json_responses.h"
 #include "s3/handlers/tag_requests.h"
 #include "s3/model_errors.h"
@@ -44,6 +51,65 @@ std::optional<int64_t> history_entry_param(const RequestContext& ctx) {
         .with("ArgumentValue", *to);
   }
   return n;
+}
+
+// The tag a change addresses, for its audit event even when the change fails.
+void note_tag_addressed(RequestContext& ctx, const std::string& bucket, const std::string& model,
+                        const std::string& tag) {
+  ctx.audit.bucket = bucket;
+  ctx.audit.key = models::tag_object_key(model, tag);
+}
+
+// since= / until=: RFC 3339 ("2026-12-05T19:00:00Z") or a duration back from
+// now ("24h": since 24 hours ago).
+std::optional<int64_t> time_param(const RequestContext& ctx, std::string_view name) {
+  const std::string* text = ctx.param(name);
+  if (!text || text->empty()) return std::nullopt;
+  if (auto seconds = parse_iso8601(*text)) return *seconds * 1'000'000'000;
+  if (auto back = parse_duration(*text)) {
+    return ctx.arrived_ns - std::chrono::duration_cast<std::chrono::nanoseconds>(*back).count();
+  }
+  throw S3Error(S3ErrorCode::kInvalidArgument,
+                std::string(name) +
+                    " must be an RFC 3339 time (2026-12-05T19:00:00Z) or a "
+                    "duration back from now (24h, 7d, 90m).")
+      .with("ArgumentName", std::string(name))
+      .with("ArgumentValue", *text);
+}
+
+AuditFilter audit_filter(const RequestContext& ctx) {
+  AuditFilter filter;
+  auto text = [&](std::string_view name) {
+    const std::string* value = ctx.param(name);
+    return value ? *value : std::string();
+  };
+  filter.model = text("model");
+  filter.bucket = text("bucket");
+  filter.tag = text("tag");
+  filter.key_name = text("key");
+  filter.kind = text("kind");
+  filter.since_ns = time_param(ctx, "since");
+  filter.until_ns = time_param(ctx, "until");
+  if (const std::string* limit = ctx.param("limit")) {
+    size_t n = 0;
+    auto [p, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), n);
+    if (ec != std::errc() || p != limit->data() + limit->size() || n < 1) {
+      throw S3Error(S3ErrorCode::kInvalidArgument, "limit must be a positive number (at most " +
+                                                       std::to_string(kMaxAuditQueryLimit) + ").")
+          .with("ArgumentName", "limit")
+          .with("ArgumentValue", *limit);
+    }
+    filter.limit = std::min(n, kMaxAuditQueryLimit);
+  }
+  const std::string order = text("order");
+  if (order == "oldest") {
+    filter.order = AuditOrder::kOldestFirst;
+  } else if (!order.empty() && order != "newest") {
+    throw S3Error(S3ErrorCode::kInvalidArgument, "order must be newest or oldest.")
+        .with("ArgumentName", "order")
+        .with("ArgumentValue", order);
+  }
+  return filter;
 }
 
 ResponseHead tag_head(const RequestContext& ctx, const models::TagView& view) {
@@ -88,11 +154,13 @@ awaitable<void> handle_registry_put_tag(RequestContext& ctx) {
   const std::string bucket = bucket_param(ctx);
   const std::string model = required_param(ctx, "model");
   const std::string tag = required_param(ctx, "tag");
+  note_tag_addressed(ctx, bucket, model, tag);
   auto change = tag_change(ctx);
   auto targets = value_or_throw(models::parse_target_request(co_await read_tag_request_body(ctx)));
   auto view = value_or_throw(co_await offload(*ctx.service.blocking, [&] {
     return registry.set_tag(bucket, model, tag, targets, change);
   }));
+  note_tag_change(ctx, bucket, model, tag, view.record.etag);
   co_await send_json(ctx, tag_head(ctx, view), models::tag_document(view));
 }
 
@@ -101,9 +169,11 @@ awaitable<void> handle_registry_delete_tag(RequestContext& ctx) {
   const std::string bucket = bucket_param(ctx);
   const std::string model = required_param(ctx, "model");
   const std::string tag = required_param(ctx, "tag");
+  note_tag_addressed(ctx, bucket, model, tag);
   auto change = tag_change(ctx);
   value_or_throw(co_await offload(*ctx.service.blocking,
                                   [&] { return registry.delete_tag(bucket, model, tag, change); }));
+  note_tag_change(ctx, bucket, model, tag, "");
   co_await send_empty(ctx, ctx.response_head(http::status::no_content));
 }
 
@@ -122,11 +192,32 @@ awaitable<void> handle_registry_tag_rollback(RequestContext& ctx) {
   const std::string bucket = bucket_param(ctx);
   const std::string model = required_param(ctx, "model");
   const std::string tag = required_param(ctx, "tag");
+  note_tag_addressed(ctx, bucket, model, tag);
   const auto to = history_entry_param(ctx);
   auto change = tag_change(ctx);
   auto view = value_or_throw(co_await offload(
       *ctx.service.blocking, [&] { return registry.rollback(bucket, model, tag, to, change); }));
+  note_tag_change(ctx, bucket, model, tag, view.record.etag);
   co_await send_json(ctx, tag_head(ctx, view), models::tag_document(view));
+}
+
+awaitable<void> handle_registry_audit(RequestContext& ctx) {
+  const AuditFilter filter = audit_filter(ctx);
+  AuditLog* log = ctx.service.audit_log;
+  if (!log) {
+    throw S3Error(S3ErrorCode::kInvalidRequest,
+                  "The audit trail is off on this server (moss serve --audit-log off).");
+  }
+  // Events of requests answered before this one are on disk before it reads.
+  auto result = co_await offload(*ctx.service.blocking, [&] {
+    (void)log->flush();
+    return query_audit_log(log->directory(), filter);
+  });
+  http::response<http::string_body> res(ctx.response_head(http::status::ok));
+  res.set(http::field::content_type, "application/json");
+  res.body() = render_audit_json(result);
+  res.prepare_payload();
+  co_await ctx.ex.send(std::move(res));
 }
 
 awaitable<void> refuse_unknown_registry_path(RequestContext& ctx) {

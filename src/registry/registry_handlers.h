@@ -14,6 +14,9 @@ awaitable<void> handle_registry_put_tag(RequestContext& ctx);       // PUT v1/ta
 awaitable<void> handle_registry_delete_tag(RequestContext& ctx);    // DELETE v1/tag
 awaitable<void> handle_registry_tag_history(RequestContext& ctx);   // GET v1/tag/history
 awaitable<void> handle_registry_tag_rollback(RequestContext& ctx);  // POST v1/tag/rollback
+// GET v1/audit: the audit trail (docs/audit.md), filtered by model, bucket,
+// tag, key, kind, since, until; limit and order (newest, oldest).
+awaitable<void> handle_registry_audit(RequestContext& ctx);
 
 // A path under /_moss/ that names nothing: 404.
 awaitable<void> refuse_unknown_registry_path(RequestContext& ctx);

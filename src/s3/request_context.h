@@ -13,6 +13,7 @@
 #include "moss/store/object_store.h"
 #include "moss/util/uri.h"
 #include "s3/query_params.h"
+#include "s3/request_audit.h"
 #include "s3/route_table.h"
 
 namespace moss::s3 {
@@ -34,6 +35,9 @@ struct RequestContext {
   QueryParams query;
   AuthResult auth;
   int64_t now_seconds = 0;
+  int64_t arrived_ns = 0;  // Unix nanoseconds: the audit event's time
+  // What the handler learned for the audit trail (s3/request_audit.h).
+  AuditNotes audit;
 
   store::ObjectStore& store() { return *service.store; }
   models::ModelRegistry& registry() { return *service.registry; }

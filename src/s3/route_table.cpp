@@ -177,6 +177,10 @@ constexpr auto kRoutes = std::to_array<Route>({
     {.method = V::post, .target = Target::kMossPath, .path = "v1/tag/rollback",
      .operation = Op::kRegistryTagRollback, .name = "RegistryTagRollback",
      .action = "s3:PutObject", .handler = handle_registry_tag_rollback, .answers_in_json = true},
+    // The audit trail (docs/audit.md): moss:ReadAudit, which the admin's "*" covers.
+    {.method = V::get, .target = Target::kMossPath, .path = "v1/audit",
+     .operation = Op::kRegistryAudit, .name = "RegistryAudit",
+     .action = "moss:ReadAudit", .handler = handle_registry_audit, .answers_in_json = true},
 
     // Admin operations under /_moss/ (docs/versioning.md). lifecycle/run runs
     // the lifecycle worker now and answers, once it is done, with what it did

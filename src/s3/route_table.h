@@ -62,6 +62,7 @@ enum class Operation {
   kRegistryDeleteTag,
   kRegistryTagHistory,
   kRegistryTagRollback,
+  kRegistryAudit,
   kRegistryUnknown,  // a path under /_moss/ that names nothing, or a wrong method on one
   kRunLifecycle,
   kNotImplemented,  // a real S3 operation moss does not offer: 501

@@ -6,6 +6,7 @@
 #include <boost/system/system_error.hpp>
 #include <chrono>
 
+#include "moss/audit/audit_log.h"
 #include "moss/util/clock.h"
 #include "moss/util/logging.h"
 #include "moss/util/random_id.h"
@@ -13,6 +14,7 @@
 #include "s3/addressing.h"
 #include "s3/errors.h"
 #include "s3/names.h"
+#include "s3/request_audit.h"
 #include "s3/request_context.h"
 #include "s3/responses.h"
 #include "s3/route_table.h"
@@ -34,7 +36,8 @@ awaitable<void> S3Service::handle(Exchange& ex) {
   metrics_.add_in_flight(1);
   RequestContext ctx{ex, state_};
   ctx.request_id = next_request_id();
-  ctx.now_seconds = now_unix_seconds();
+  ctx.arrived_ns = now_unix_nanos();
+  ctx.now_seconds = ctx.arrived_ns / 1'000'000'000;
 
   std::optional<S3Error> error;
   bool transport_failed = false;
@@ -85,6 +88,26 @@ awaitable<void> S3Service::handle(Exchange& ex) {
               : transport_failed ? std::string_view("ConnectionLost")
                                  : std::string_view(),
               seconds);
+  record_audit_event(ctx);
+}
+
+void S3Service::record_audit_event(const RequestContext& ctx) {
+  if (!state_.audit_log || audit_kind(ctx.op).empty()) return;
+  AuditedRequest request;
+  request.op = ctx.op;
+  request.time_ns = ctx.arrived_ns;
+  request.key_name = ctx.auth.key.name;
+  request.access_key_id = ctx.auth.key.access_key_id;
+  request.remote = std::string(ctx.ex.remote_address());
+  request.client_id_header = std::string(ctx.header("x-moss-client-id"));
+  request.bucket = ctx.bucket;
+  request.key = ctx.key;
+  request.status = ctx.ex.response_status();
+  request.bytes_sent = ctx.ex.bytes_sent();
+  request.request_id = ctx.request_id;
+  request.notes = ctx.audit;
+  // Never waits for the disk: the log's writer thread batches and syncs.
+  if (auto event = audit_event_for(request)) state_.audit_log->append(std::move(*event));
 }
 
 ::moss::http::StringResponse S3Service::reject(const ::moss::http::RejectedHead& rejected) {

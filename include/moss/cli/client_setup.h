@@ -17,9 +17,10 @@ struct ClientOptions {
   std::string endpoint;  // else MOSS_ENDPOINT, AWS_ENDPOINT_URL, http://127.0.0.1:9000
   std::string region;    // else AWS_REGION, AWS_DEFAULT_REGION, us-east-1
   std::string bucket = "models";
+  std::string client_id;  // else MOSS_CLIENT_ID, else this host's name
 };
 
-// --endpoint, --region, --bucket on `command`.
+// --endpoint, --region, --bucket, --client-id on `command`.
 void add_client_options(CLI::App& command, ClientOptions& options);
 
 // A client configuration and where its parts came from, for messages.
@@ -32,6 +33,9 @@ struct ResolvedClient {
 
 using Getenv = std::function<const char*(const char*)>;
 
+// The client id (x-moss-client-id): --client-id, else $MOSS_CLIENT_ID, else
+// the host name (a pod's name in Kubernetes), so the audit trail can say who
+// pulled. Empty when none is known.
 // Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY when the first is
 // set, else MOSS_ACCESS_KEY_ID / MOSS_SECRET_ACCESS_KEY. Fails with a message
 // naming what to set.

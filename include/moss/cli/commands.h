@@ -17,5 +17,7 @@ void register_pull_command(CLI::App& app);
 void register_tag_commands(CLI::App& app);
 // `moss models ls|show`.
 void register_models_commands(CLI::App& app);
+// `moss audit [MODEL[:TAG]]`: the audit trail of model reads and tag changes.
+void register_audit_command(CLI::App& app);
 
 }  // namespace moss::cli

@@ -35,6 +35,9 @@ class RegistryClient {
                                                    std::optional<int64_t> to);
   Result<nlohmann::json, ClientError> list_models();
   Result<nlohmann::json, ClientError> get_model(const std::string& name);
+  // GET /_moss/v1/audit with these filters (model, bucket, tag, key, since,
+  // until, limit, order): {"events": [...], "truncated", "malformed_lines"}.
+  Result<nlohmann::json, ClientError> audit(QueryList filters);
 
   const std::string& bucket() const { return bucket_; }
 

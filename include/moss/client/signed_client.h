@@ -17,6 +17,9 @@ struct ClientConfig {
   Credentials credentials;
   std::string region = "us-east-1";
   HttpTimeouts timeouts;
+  // Sent as x-moss-client-id on every request when not empty: who this client
+  // is in the server's audit trail and for weighted tags.
+  std::string client_id;
 };
 
 struct SignedCall {

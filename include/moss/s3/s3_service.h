@@ -34,6 +34,8 @@ class S3Service final : public ::moss::http::RequestHandler {
  private:
   awaitable<void> process(RequestContext& ctx);
   void log_request(const RequestContext& ctx, std::string_view error_code, double seconds);
+  // Appends the request's audit event, if its operation leaves one (s3/request_audit.h).
+  void record_audit_event(const RequestContext& ctx);
 
   ServiceState state_;
   Metrics& metrics_;

@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <string>
 
+namespace moss {
+class AuditLog;
+}  // namespace moss
 namespace moss::models {
 class ContentHasher;
 class ModelRegistry;
@@ -38,6 +41,8 @@ struct ServiceState {
   models::ModelRegistry* registry = nullptr;        // tags and the registry API
   models::ContentHasher* content_hasher = nullptr;  // SHA-256 of completed uploads
   store::LifecycleWorker* lifecycle = nullptr;      // POST /_moss/lifecycle/run
+  // Model reads and tag changes (docs/audit.md); null when --audit-log off.
+  AuditLog* audit_log = nullptr;
 };
 
 }  // namespace moss::s3

@@ -127,6 +127,9 @@ awaitable<void> handle_get_object(RequestContext& ctx) {
   std::string version_id = version_id_param(ctx.query);
   auto opened = value_or_throw(ctx.store().open_object(ctx.bucket, ctx.key, version_id));
   const auto& v = opened.version;
+  ctx.audit.resolved_key = v.key;
+  ctx.audit.version_id = v.version_id;
+  ctx.audit.sha256 = v.content_sha256;
 
   if (v.is_delete_marker) {
     S3Error e = version_id.empty()

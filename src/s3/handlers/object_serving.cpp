@@ -122,6 +122,7 @@ awaitable<void> serve_object(RequestContext& ctx, const store::OpenedObject& ope
   }
   apply_response_overrides(head, ctx.query);
   head.set(http::field::content_length, std::to_string(length));
+  ctx.audit.object_served = true;
   co_await ctx.ex.send_head(std::move(head));
   if (head_only || length == 0) co_return;
 

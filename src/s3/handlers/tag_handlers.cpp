@@ -51,6 +51,7 @@ awaitable<void> handle_put_tag(RequestContext& ctx) {
   auto view = value_or_throw(co_await offload(*ctx.service.blocking, [&] {
     return ctx.registry().set_tag(ctx.bucket, tag.model, tag.tag, targets, change);
   }));
+  note_tag_change(ctx, ctx.bucket, tag.model, tag.tag, view.record.etag);
   auto head = ctx.response_head(http::status::ok);
   head.set(http::field::etag, "\"" + view.record.etag + "\"");
   co_await send_empty(ctx, std::move(head));
@@ -70,6 +71,10 @@ awaitable<void> handle_get_tag(RequestContext& ctx) {
   auto opened = value_or_throw(ctx.registry().open(ctx.bucket, tag.model, tag.tag, client),
                                /*tag_as_key=*/true);
   const auto& resolved = opened.resolved;
+  ctx.audit.tag_chain = resolved.chain;
+  ctx.audit.resolved_key = resolved.file.key;
+  ctx.audit.version_id = resolved.file.version_id;
+  ctx.audit.sha256 = resolved.file.content_sha256;
   std::string chain;
   for (const auto& step : resolved.chain) {
     if (!chain.empty()) chain += '>';
@@ -97,6 +102,7 @@ awaitable<void> handle_delete_tag(RequestContext& ctx) {
   if (!deleted && deleted.error().code != models::ModelErrc::kNoSuchTag) {
     throw to_s3_error(deleted.error());
   }
+  if (deleted) note_tag_change(ctx, ctx.bucket, tag.model, tag.tag, "");
   co_await send_empty(ctx, ctx.response_head(http::status::no_content));
 }
 

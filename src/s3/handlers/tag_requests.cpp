@@ -31,6 +31,40 @@ models::TagChange tag_change(const RequestContext& ctx) {
   return change;
 }
 
+std::string audit_targets_text(const std::string& targets_json) {
+  if (targets_json.empty()) return "";
+  auto targets = models::targets_from_json(targets_json);
+  if (!targets) return targets_json;
+  const bool weighted = targets->size() > 1 || (targets->size() == 1 && (*targets)[0].weight > 1);
+  std::string text;
+  for (const auto& t : *targets) {
+    if (!text.empty()) text += ' ';
+    text += t.target;
+    if (weighted) text += "=" + std::to_string(t.weight);
+  }
+  return text;
+}
+
+void note_tag_change(RequestContext& ctx, const std::string& bucket, const std::string& model,
+                     const std::string& tag, const std::string& new_etag) {
+  ctx.audit.bucket = bucket;
+  ctx.audit.key = models::tag_object_key(model, tag);
+  // A few entries suffice: the change was recorded a moment ago.
+  constexpr int kRecentEntries = 16;
+  auto entries = ctx.registry().history(bucket, model, tag, kRecentEntries);
+  if (!entries) return;  // the event still says who changed which tag
+  for (const auto& e : *entries) {
+    const bool ours = new_etag.empty()
+                          ? e.action == "delete" && e.actor == ctx.auth.key.access_key_id
+                          : e.new_etag == new_etag;
+    if (ours) {
+      ctx.audit.old_target = audit_targets_text(e.old_targets);
+      ctx.audit.new_target = audit_targets_text(e.new_targets);
+      return;
+    }
+  }
+}
+
 namespace {
 
 // The tag a source key names; NoSuchKey when the key is not MODEL:TAG.

@@ -18,6 +18,16 @@ std::string client_id(const RequestContext& ctx);
 // on PutObject).
 models::TagChange tag_change(const RequestContext& ctx);
 
+// Notes a tag change that succeeded for the audit trail: the targets before
+// and after, from the tag's history entry (the one whose new ETag is
+// `new_etag`; for a deletion, "", the newest deletion by this key).
+void note_tag_change(RequestContext& ctx, const std::string& bucket, const std::string& model,
+                     const std::string& tag, const std::string& new_etag);
+
+// "v2", or "v2=10 v1=90" for a weighted tag: the targets of a history entry
+// (JSON as the store keeps them) as the audit trail shows them; "" for none.
+std::string audit_targets_text(const std::string& targets_json);
+
 // A tag key given as a copy source (CopyObject, UploadPartCopy) names the
 // file the tag resolves to for this client: its pinned version, or that
 // version opened. NoSuchKey when there is no such tag.
