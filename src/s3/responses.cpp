@@ -53,6 +53,10 @@ awaitable<void> send_xml(RequestContext& ctx, ResponseHead head, std::string xml
   co_await ctx.ex.send(std::move(res));
 }
 
+awaitable<void> send_no_content(RequestContext& ctx) {
+  co_await send_empty(ctx, ctx.response_head(http::status::no_content));
+}
+
 awaitable<void> send_empty(RequestContext& ctx, ResponseHead head) {
   http::response<http::string_body> res(std::move(head));
   res.prepare_payload();

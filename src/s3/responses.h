@@ -25,5 +25,7 @@ awaitable<void> send_xml(RequestContext& ctx, http::status status, std::string x
 awaitable<void> send_xml(RequestContext& ctx, ResponseHead head, std::string xml);
 // A response without a body (204, or a bare 200).
 awaitable<void> send_empty(RequestContext& ctx, ResponseHead head);
+// 204 No Content: what a successful DELETE of a bucket configuration answers.
+awaitable<void> send_no_content(RequestContext& ctx);
 
 }  // namespace moss::s3

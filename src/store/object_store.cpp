@@ -137,23 +137,14 @@ StoreResult<size_t> ObjectStore::abort_idle_uploads(int64_t idle_since_ns) {
   }
 }
 
-StoreResult<DeleteOutcome> ObjectStore::delete_object(std::string_view bucket,
-                                                      std::string_view key,
+StoreResult<DeleteOutcome> ObjectStore::delete_object(std::string_view bucket, std::string_view key,
                                                       std::string_view version_id) {
-  MutexLock lock(link_mutex_);
-  auto outcome = metadata_->delete_object(bucket, key, version_id);
-  if (!outcome) return fail(outcome.error());
-  (void)remove_released(outcome->released_blobs);
-  return outcome;
+  return change_and_release([&] { return metadata_->delete_object(bucket, key, version_id); });
 }
 
 StoreResult<DeleteOutcome> ObjectStore::expire_version(std::string_view bucket,
                                                        const ExpiryTarget& target) {
-  MutexLock lock(link_mutex_);
-  auto outcome = metadata_->expire_version(bucket, target);
-  if (!outcome) return fail(outcome.error());
-  (void)remove_released(outcome->released_blobs);
-  return outcome;
+  return change_and_release([&] { return metadata_->expire_version(bucket, target); });
 }
 
 StoreResult<OpenedObject> ObjectStore::open_object(std::string_view bucket, std::string_view key,
@@ -186,22 +177,13 @@ StoreResult<OpenedObject> ObjectStore::open_object(std::string_view bucket, std:
 
 StoreResult<TagWriteOutcome> ObjectStore::set_tag(std::string_view bucket, const TagWrite& w,
                                                   const TagPreconditions& pre) {
-  MutexLock lock(link_mutex_);
-  auto outcome = metadata_->set_tag(bucket, w, pre);
-  if (!outcome) return fail(outcome.error());
-  (void)remove_released(outcome->released_blobs);
-  return outcome;
+  return change_and_release([&] { return metadata_->set_tag(bucket, w, pre); });
 }
 
-StoreResult<TagWriteOutcome> ObjectStore::delete_tag(std::string_view bucket,
-                                                     std::string_view key,
+StoreResult<TagWriteOutcome> ObjectStore::delete_tag(std::string_view bucket, std::string_view key,
                                                      const std::string& actor, int64_t now_ns,
                                                      const TagPreconditions& pre) {
-  MutexLock lock(link_mutex_);
-  auto outcome = metadata_->delete_tag(bucket, key, actor, now_ns, pre);
-  if (!outcome) return fail(outcome.error());
-  (void)remove_released(outcome->released_blobs);
-  return outcome;
+  return change_and_release([&] { return metadata_->delete_tag(bucket, key, actor, now_ns, pre); });
 }
 
 StoreResult<std::vector<SharedFd>> ObjectStore::open_segments(

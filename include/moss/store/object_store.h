@@ -147,6 +147,16 @@ class ObjectStore {
 
  private:
   StoreResult<void> remove_released(const std::vector<std::string>& released) REQUIRES(link_mutex_);
+  // Runs a metadata change whose outcome names the blobs it released, under
+  // the link mutex, then removes those blobs. A removal that fails leaves an
+  // orphan for the startup sweep, never a reference to a missing file.
+  template <class Change>
+  auto change_and_release(Change&& change) -> decltype(change()) {
+    MutexLock lock(link_mutex_);
+    auto outcome = change();
+    if (outcome) (void)remove_released(outcome->released_blobs);
+    return outcome;
+  }
 
   std::unique_ptr<MetadataStore> metadata_;
   std::unique_ptr<BlobStore> blobs_;

@@ -49,20 +49,22 @@ class PolicyParser {
  public:
   Result<Policy, std::string> parse(const json& document, const std::string& path) {
     if (!document.is_object()) return fail(path + ": expected an object");
-    Policy policy;
     for (const auto& [name, value] : document.items()) {
-      const std::string where = path + "." + name;
-      if (name == "Version") {
-        if (!value.is_string()) return fail(where + ": expected a string");
-        policy.version = value.get<std::string>();
-        if (policy.version != "2012-10-17" && policy.version != "2008-10-17") {
-          return fail(where + R"(: expected "2012-10-17" or "2008-10-17")");
-        }
-      } else if (name == "Id") {
-        if (!value.is_string()) return fail(where + ": expected a string");
-      } else if (name != "Statement") {
-        return fail(where + ": unknown element (a policy has Version, Id and Statement)");
+      if (name != "Version" && name != "Id" && name != "Statement") {
+        return fail(path + "." + name +
+                    ": unknown element (a policy has Version, Id and Statement)");
       }
+    }
+    Policy policy;
+    if (auto version = document.find("Version"); version != document.end()) {
+      if (!version->is_string()) return fail(path + ".Version: expected a string");
+      policy.version = version->get<std::string>();
+      if (policy.version != "2012-10-17" && policy.version != "2008-10-17") {
+        return fail(path + R"(.Version: expected "2012-10-17" or "2008-10-17")");
+      }
+    }
+    if (auto id = document.find("Id"); id != document.end() && !id->is_string()) {
+      return fail(path + ".Id: expected a string");
     }
     auto statements = document.find("Statement");
     const std::string where = path + ".Statement";

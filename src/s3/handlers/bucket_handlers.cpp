@@ -54,10 +54,9 @@ awaitable<void> handle_create_bucket(RequestContext& ctx) {
 }
 
 awaitable<void> handle_delete_bucket(RequestContext& ctx) {
-  auto& store = ctx.store();
-  value_or_throw(
-      co_await offload(*ctx.service.blocking, [&] { return store.delete_bucket(ctx.bucket); }));
-  co_await send_empty(ctx, ctx.response_head(http::status::no_content));
+  value_or_throw(co_await offload(*ctx.service.blocking,
+                                  [&] { return ctx.store().delete_bucket(ctx.bucket); }));
+  co_await send_no_content(ctx);
 }
 
 awaitable<void> handle_head_bucket(RequestContext& ctx) {

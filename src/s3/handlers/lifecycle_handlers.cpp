@@ -33,10 +33,9 @@ awaitable<void> handle_get_bucket_lifecycle(RequestContext& ctx) {
 }
 
 awaitable<void> handle_delete_bucket_lifecycle(RequestContext& ctx) {
-  auto& store = ctx.store();
-  value_or_throw(
-      co_await offload(*ctx.service.blocking, [&] { return store.delete_lifecycle(ctx.bucket); }));
-  co_await send_empty(ctx, ctx.response_head(http::status::no_content));
+  value_or_throw(co_await offload(*ctx.service.blocking,
+                                  [&] { return ctx.store().delete_lifecycle(ctx.bucket); }));
+  co_await send_no_content(ctx);
 }
 
 awaitable<void> handle_run_lifecycle(RequestContext& ctx) {
