@@ -7,6 +7,9 @@ the presigned-URL attacks (an unsigned x-amz-copy-source added to a presigned
 PUT, a URL whose key lost the permission, a SigV2 URL on the registry API);
 and every denial in /metrics and the log with the key, action and resource.
 """
+import base64
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -15,6 +18,7 @@ import tempfile
 import time
 import unittest
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import boto3
@@ -289,11 +293,18 @@ class AccessControl(unittest.TestCase):
         self.assertIn("AWSAccessKeyId=", url)
         status, _ = self.fetch(url)
         self.assertEqual(status, 200)  # S3 itself still takes SigV2 URLs
-        path_and_query = url.split("/models/llama-3-8b/config.json", 1)[1]
-        registry_url = (f"{self.server.endpoint}/_moss/v1/tag" + path_and_query
-                        + "&model=llama-3-8b&tag=latest")
+        # A SigV2 URL of the registry API, signed as SigV2 signs: the path only.
+        expires = str(int(time.time()) + 600)
+        signature = base64.b64encode(hmac.new(
+            ADMIN[1].encode(), f"GET\n\n\n{expires}\n/_moss/v1/tag".encode(),
+            hashlib.sha1).digest()).decode()
+        registry_url = (f"{self.server.endpoint}/_moss/v1/tag?AWSAccessKeyId={ADMIN[0]}"
+                        f"&Expires={expires}&Signature={urllib.parse.quote(signature, safe='')}"
+                        "&model=llama-3-8b&tag=latest")
         status, doc = self.fetch(registry_url)
         self.assertEqual(status, 403, doc)
+        self.assertEqual(doc["error"]["code"], "AccessDenied", doc)
+        self.assertIn("Signature Version 4", doc["error"]["message"], doc)
 
     # Runs after the other tests that use the reader (unittest sorts by name).
     def test_z_presigned_get_stops_working_when_the_policy_narrows(self):
@@ -312,7 +323,9 @@ class AccessControl(unittest.TestCase):
             deadline = time.monotonic() + RELOAD_WAIT
             while self.fetch(url)[0] != 403 and time.monotonic() < deadline:
                 time.sleep(0.1)
-            self.assertEqual(self.fetch(url)[0], 403)
+            status, body = self.fetch(url)
+            self.assertEqual(status, 403)
+            self.assertIn(b"<Code>AccessDenied</Code>", body)
         finally:
             self.write_credentials(credentials_document())
 
