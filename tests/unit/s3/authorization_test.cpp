@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "moss/s3/authenticator.h"
+#include "s3/errors.h"
+#include "s3/request_context.h"
 #include "unit/s3/auth/example_credentials.h"
 #include "unit/support/service_fixture.h"
 
@@ -189,6 +191,26 @@ TEST_F(AuthorizationTest, RegistryShowsOnlyWhatTheKeyMayRead) {
   EXPECT_EQ(
       as(kReader, bhttp::verb::get, "/_moss/v1/tag/history?model=llama-3-8b&tag=latest").status,
       200);
+}
+
+TEST_F(AuthorizationTest, HandlerThatAuthorizesItselfCannotAnswerWithoutAsking) {
+  const s3::Route row{.method = bhttp::verb::get,
+                      .operation = s3::Operation::kRegistryGetTag,
+                      .name = "RegistryGetTag",
+                      .action = "s3:GetObject",
+                      .authorizes_in_handler = true,
+                      .answers_in_json = true};
+  MemoryExchange ex(make_head(bhttp::verb::get, "/_moss/v1/tag", {}, 0));
+  s3::RequestContext ctx{ex, service().state()};
+  ctx.route = &row;
+  try {
+    (void)ctx.response_head(bhttp::status::ok);
+    ADD_FAILURE() << "a response head was built before any authorization";
+  } catch (const s3::S3Error& e) {
+    EXPECT_EQ(e.info().code, "AccessDenied");
+  }
+  ctx.authorized = true;
+  EXPECT_EQ(ctx.response_head(bhttp::status::ok).result(), bhttp::status::ok);
 }
 
 }  // namespace
