@@ -67,7 +67,8 @@ named by auth.reader.existingSecret. Call with (dict "root" $ "identity" "reader
 {{- if and (eq .identity "reader") $root.Values.auth.reader.existingSecret }}
 {{- $root.Values.auth.reader.existingSecret }}
 {{- else }}
-{{- printf "%s-%s" (include "moss.secretName" $root) .identity | trunc 63 | trimSuffix "-" }}
+{{- $base := include "moss.secretName" $root | trunc (int (sub 62 (len .identity))) | trimSuffix "-" }}
+{{- printf "%s-%s" $base .identity }}
 {{- end }}
 {{- end }}
 
