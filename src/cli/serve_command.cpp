@@ -84,7 +84,8 @@ Result<s3::CredentialStore, std::string> load_configured_keys(const std::string&
   const char* id = std::getenv("MOSS_ACCESS_KEY_ID");
   const char* secret = std::getenv("MOSS_SECRET_ACCESS_KEY");
   if (id && secret && *id) {
-    if (!keys.add({id, secret, "env"})) {
+    // The operator's bootstrap key: an administrator (docs/access-control.md).
+    if (!keys.add({id, secret, "env", s3::administrator_policy()})) {
       return fail(std::string("MOSS_ACCESS_KEY_ID / MOSS_SECRET_ACCESS_KEY are malformed "
                               "(printable ASCII, secret of 8+ characters)"));
     }

@@ -1,13 +1,17 @@
 // The registry API (registry_handlers.h). s3_service.cpp routes and
-// authenticates before these run.
+// authenticates before these run; each handler authorizes what it acts on
+// (s3/authorization.h) as the S3 operation it mirrors would, since the bucket,
+// model and tag come from the query, and shows only what the key may read.
 #include "registry/registry_handlers.h"
 
 #include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "moss/models/registry_documents.h"
+#include "moss/models/tag_key.h"
 #include "moss/util/offload.h"
 #include "registry/json_responses.h"
+#include "s3/authorization.h"
 #include "s3/handlers/tag_requests.h"
 #include "s3/model_errors.h"
 #include "s3/responses.h"
@@ -46,6 +50,19 @@ std::optional<int64_t> history_entry_param(const RequestContext& ctx) {
   return n;
 }
 
+// Leaves in `model` only what the key may read: the tags it may read through
+// (s3:GetObject on the tag key) and the files it may get (s3:GetObject on the
+// file's key). False when nothing is left: the model is not shown at all.
+bool keep_readable(RequestContext& ctx, models::ModelView& model) {
+  std::erase_if(model.tags, [&](const models::TagView& t) {
+    return !is_authorized(ctx, "s3:GetObject", model.bucket, t.record.key);
+  });
+  std::erase_if(model.files, [&](const store::ObjectVersion& f) {
+    return !is_authorized(ctx, "s3:GetObject", model.bucket, f.key);
+  });
+  return !model.tags.empty() || !model.files.empty();
+}
+
 ResponseHead tag_head(const RequestContext& ctx, const models::TagView& view) {
   auto head = ctx.response_head(http::status::ok);
   head.set(http::field::etag, "\"" + view.record.etag + "\"");
@@ -58,8 +75,10 @@ awaitable<void> handle_registry_list_models(RequestContext& ctx) {
   auto& registry = ctx.registry();
   const std::string bucket = bucket_param(ctx);
   const std::string client = client_id(ctx);
+  authorize(ctx, "s3:ListBucket", bucket);
   auto models = value_or_throw(co_await offload(
       *ctx.service.blocking, [&] { return registry.list_models(bucket, client); }));
+  std::erase_if(models, [&](models::ModelView& m) { return !keep_readable(ctx, m); });
   co_await send_json(ctx, ctx.response_head(http::status::ok),
                      models::models_document(bucket, models));
 }
@@ -69,8 +88,12 @@ awaitable<void> handle_registry_get_model(RequestContext& ctx) {
   const std::string bucket = bucket_param(ctx);
   const std::string name = required_param(ctx, "name");
   const std::string client = client_id(ctx);
+  authorize(ctx, "s3:ListBucket", bucket, {}, name + "/");
   auto model = value_or_throw(co_await offload(
       *ctx.service.blocking, [&] { return registry.get_model(bucket, name, client); }));
+  if (!keep_readable(ctx, model)) {
+    authorize(ctx, "s3:GetObject", bucket, name + "/");  // nothing readable: denied
+  }
   co_await send_json(ctx, ctx.response_head(http::status::ok), models::model_document(model));
 }
 
@@ -79,6 +102,7 @@ awaitable<void> handle_registry_get_tag(RequestContext& ctx) {
   const std::string bucket = bucket_param(ctx);
   const std::string model = required_param(ctx, "model");
   const std::string tag = required_param(ctx, "tag");
+  authorize(ctx, "s3:GetObject", bucket, models::tag_object_key(model, tag));
   auto view = value_or_throw(registry.get_tag(bucket, model, tag, client_id(ctx)));
   co_await send_json(ctx, tag_head(ctx, view), models::tag_document(view));
 }
@@ -88,6 +112,7 @@ awaitable<void> handle_registry_put_tag(RequestContext& ctx) {
   const std::string bucket = bucket_param(ctx);
   const std::string model = required_param(ctx, "model");
   const std::string tag = required_param(ctx, "tag");
+  authorize(ctx, "s3:PutObject", bucket, models::tag_object_key(model, tag));
   auto change = tag_change(ctx);
   auto targets = value_or_throw(models::parse_target_request(co_await read_tag_request_body(ctx)));
   auto view = value_or_throw(co_await offload(*ctx.service.blocking, [&] {
@@ -101,6 +126,7 @@ awaitable<void> handle_registry_delete_tag(RequestContext& ctx) {
   const std::string bucket = bucket_param(ctx);
   const std::string model = required_param(ctx, "model");
   const std::string tag = required_param(ctx, "tag");
+  authorize(ctx, "s3:DeleteObject", bucket, models::tag_object_key(model, tag));
   auto change = tag_change(ctx);
   value_or_throw(co_await offload(*ctx.service.blocking,
                                   [&] { return registry.delete_tag(bucket, model, tag, change); }));
@@ -112,6 +138,7 @@ awaitable<void> handle_registry_tag_history(RequestContext& ctx) {
   const std::string bucket = bucket_param(ctx);
   const std::string model = required_param(ctx, "model");
   const std::string tag = required_param(ctx, "tag");
+  authorize(ctx, "s3:GetObject", bucket, models::tag_object_key(model, tag));
   auto entries = value_or_throw(registry.history(bucket, model, tag, kHistoryLimit));
   co_await send_json(ctx, ctx.response_head(http::status::ok),
                      models::history_document(bucket, model, tag, entries));
@@ -122,6 +149,7 @@ awaitable<void> handle_registry_tag_rollback(RequestContext& ctx) {
   const std::string bucket = bucket_param(ctx);
   const std::string model = required_param(ctx, "model");
   const std::string tag = required_param(ctx, "tag");
+  authorize(ctx, "s3:PutObject", bucket, models::tag_object_key(model, tag));
   const auto to = history_entry_param(ctx);
   auto change = tag_change(ctx);
   auto view = value_or_throw(co_await offload(

@@ -1,5 +1,9 @@
 #include "s3/request_context.h"
 
+#include <spdlog/spdlog.h>
+
+#include "s3/errors.h"
+
 namespace moss::s3 {
 
 std::string RequestContext::resource() const {
@@ -8,6 +12,11 @@ std::string RequestContext::resource() const {
 }
 
 ResponseHead RequestContext::response_head(http::status status) const {
+  if (route && route->authorizes_in_handler && !authorized) {
+    spdlog::error("request {}: {} answered without asking for authorization; refused", request_id,
+                  route->name);
+    throw S3Error(S3ErrorCode::kAccessDenied);
+  }
   ResponseHead head;
   head.version(ex.request().version());
   head.result(status);

@@ -11,6 +11,7 @@
 #include "moss/s3/exchange.h"
 #include "moss/s3/service_state.h"
 #include "moss/store/object_store.h"
+#include "moss/util/metrics.h"
 #include "moss/util/uri.h"
 #include "s3/query_params.h"
 #include "s3/route_table.h"
@@ -33,7 +34,11 @@ struct RequestContext {
   std::string raw_query;
   QueryParams query;
   AuthResult auth;
+  // Whether the request asked s3/authorization.h anything: a row that
+  // authorizes in its handler may not answer before it has.
+  bool authorized = false;
   int64_t now_seconds = 0;
+  Metrics* metrics = nullptr;  // for counting denials; null in some tests
 
   store::ObjectStore& store() { return *service.store; }
   models::ModelRegistry& registry() { return *service.registry; }
@@ -49,7 +54,9 @@ struct RequestContext {
   std::string_view operation_name() const { return route ? route->name : "Unknown"; }
   // "/bucket/key" as S3 names the resource in error bodies.
   std::string resource() const;
-  // A response head carrying the request id and server name.
+  // A response head carrying the request id and server name. Throws
+  // AccessDenied for a row that authorizes in its handler and has not
+  // (s3/authorization.h): such a row fails closed.
   ResponseHead response_head(http::status status) const;
 };
 

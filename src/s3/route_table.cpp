@@ -81,10 +81,12 @@ constexpr auto kRoutes = std::to_array<Route>({
     {.method = V::delete_, .target = Target::kBucket,
      .operation = Op::kDeleteBucket, .name = "DeleteBucket",
      .action = "s3:DeleteBucket", .handler = handle_delete_bucket},
-    // DeleteObjects checks s3:DeleteObject again for each key it names.
+    // DeleteObjects checks s3:DeleteObject (or s3:DeleteObjectVersion) for
+    // each key it names, and reports AccessDenied per key.
     {.method = V::post, .target = Target::kBucket, .selector = {.query = "delete"},
      .operation = Op::kDeleteObjects, .name = "DeleteObjects",
-     .action = "s3:DeleteObject", .handler = handle_delete_objects},
+     .action = "s3:DeleteObject", .handler = handle_delete_objects,
+     .authorizes_in_handler = true},
     {.method = V::post, .target = Target::kBucket,
      .operation = Op::kNotImplemented, .name = "NotImplemented",
      .handler = refuse_not_implemented},
@@ -158,25 +160,25 @@ constexpr auto kRoutes = std::to_array<Route>({
     // The registry API (docs/models.md, "Registry API"): JSON under /_moss/v1/.
     {.method = V::get, .target = Target::kMossPath, .path = "v1/models",
      .operation = Op::kRegistryListModels, .name = "RegistryListModels",
-     .action = "s3:ListBucket", .handler = handle_registry_list_models, .answers_in_json = true},
+     .action = "s3:ListBucket", .handler = handle_registry_list_models, .authorizes_in_handler = true, .answers_in_json = true},
     {.method = V::get, .target = Target::kMossPath, .path = "v1/model",
      .operation = Op::kRegistryGetModel, .name = "RegistryGetModel",
-     .action = "s3:ListBucket", .handler = handle_registry_get_model, .answers_in_json = true},
+     .action = "s3:ListBucket", .handler = handle_registry_get_model, .authorizes_in_handler = true, .answers_in_json = true},
     {.method = V::get, .target = Target::kMossPath, .path = "v1/tag",
      .operation = Op::kRegistryGetTag, .name = "RegistryGetTag",
-     .action = "s3:GetObject", .handler = handle_registry_get_tag, .answers_in_json = true},
+     .action = "s3:GetObject", .handler = handle_registry_get_tag, .authorizes_in_handler = true, .answers_in_json = true},
     {.method = V::put, .target = Target::kMossPath, .path = "v1/tag",
      .operation = Op::kRegistryPutTag, .name = "RegistryPutTag",
-     .action = "s3:PutObject", .handler = handle_registry_put_tag, .answers_in_json = true},
+     .action = "s3:PutObject", .handler = handle_registry_put_tag, .authorizes_in_handler = true, .answers_in_json = true},
     {.method = V::delete_, .target = Target::kMossPath, .path = "v1/tag",
      .operation = Op::kRegistryDeleteTag, .name = "RegistryDeleteTag",
-     .action = "s3:DeleteObject", .handler = handle_registry_delete_tag, .answers_in_json = true},
+     .action = "s3:DeleteObject", .handler = handle_registry_delete_tag, .authorizes_in_handler = true, .answers_in_json = true},
     {.method = V::get, .target = Target::kMossPath, .path = "v1/tag/history",
      .operation = Op::kRegistryTagHistory, .name = "RegistryTagHistory",
-     .action = "s3:GetObject", .handler = handle_registry_tag_history, .answers_in_json = true},
+     .action = "s3:GetObject", .handler = handle_registry_tag_history, .authorizes_in_handler = true, .answers_in_json = true},
     {.method = V::post, .target = Target::kMossPath, .path = "v1/tag/rollback",
      .operation = Op::kRegistryTagRollback, .name = "RegistryTagRollback",
-     .action = "s3:PutObject", .handler = handle_registry_tag_rollback, .answers_in_json = true},
+     .action = "s3:PutObject", .handler = handle_registry_tag_rollback, .authorizes_in_handler = true, .answers_in_json = true},
 
     // Admin operations under /_moss/ (docs/versioning.md). lifecycle/run runs
     // the lifecycle worker now and answers, once it is done, with what it did

@@ -104,6 +104,11 @@ struct Route {
   // GetObject needs s3:GetObjectVersion then. Empty: `action` either way.
   std::string_view version_action;
   Handler handler;
+  // The handler asks s3/authorization.h itself (the registry API: what it acts
+  // on is in the query; DeleteObjects: per key) instead of the front door
+  // asking for `action` on the addressed resource. It must ask before it
+  // answers (RequestContext::response_head fails closed otherwise).
+  bool authorizes_in_handler = false;
   // Errors are rendered as JSON (the registry API), not S3's XML. A JSON row's
   // path may also be asked for with one trailing '/'.
   bool answers_in_json = false;

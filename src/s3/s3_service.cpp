@@ -11,6 +11,7 @@
 #include "moss/util/random_id.h"
 #include "registry/json_responses.h"
 #include "s3/addressing.h"
+#include "s3/authorization.h"
 #include "s3/errors.h"
 #include "s3/names.h"
 #include "s3/request_context.h"
@@ -33,6 +34,7 @@ awaitable<void> S3Service::handle(Exchange& ex) {
   const auto started = std::chrono::steady_clock::now();
   metrics_.add_in_flight(1);
   RequestContext ctx{ex, state_};
+  ctx.metrics = &metrics_;
   ctx.request_id = next_request_id();
   ctx.now_seconds = now_unix_seconds();
 
@@ -148,11 +150,24 @@ awaitable<void> S3Service::process(RequestContext& ctx) {
   ctx.auth = state_.authenticator->authenticate(req, ctx.raw_path, ctx.raw_query, ctx.query,
                                                 ctx.now_seconds);
 
-  // AUTHORIZATION goes here, once for every request, before any handler runs:
-  // may ctx.auth's identity perform ctx.action on ctx.bucket / ctx.key? (Not
-  // implemented yet. The rows that refuse, 501 and 405, carry no action.)
+  // A SigV2 presigned URL signs the path and S3's subresources only, not the
+  // registry API's query parameters (bucket, model, tag, to): a URL for one
+  // tag could be pointed at another.
+  if (ctx.bucket == kRegistryBucket && ctx.auth.signature_v2) {
+    throw S3Error(S3ErrorCode::kAccessDenied,
+                  "Signature Version 2 presigned URLs are not accepted for moss's own API "
+                  "(/_moss/); presign with Signature Version 4.");
+  }
+  // Authorization, once for every request, before any handler runs: may
+  // ctx.auth's key perform ctx.action on ctx.bucket / ctx.key? Rows marked
+  // authorizes_in_handler ask from their handler, and must.
+  authorize_request(ctx);
 
   co_await ctx.route->handler(ctx);
+  if (ctx.route->authorizes_in_handler && !ctx.authorized) {
+    spdlog::error("request {}: {} never asked for authorization", ctx.request_id, ctx.route->name);
+    throw S3Error(S3ErrorCode::kAccessDenied);
+  }
 }
 
 void S3Service::log_request(const RequestContext& ctx, std::string_view error_code,

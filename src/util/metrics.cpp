@@ -37,6 +37,16 @@ void Metrics::record_request(std::string_view operation, int status, double seco
   }
 }
 
+void Metrics::record_denial(std::string_view action) {
+  Shard& shard = local_shard();
+  MutexLock lock(shard.mutex);
+  auto it = shard.denials_by_action.find(action);
+  if (it == shard.denials_by_action.end()) {
+    it = shard.denials_by_action.emplace(std::string(action), 0).first;
+  }
+  ++it->second;
+}
+
 void Metrics::add_gauge(std::string name, std::string help, std::function<double()> value) {
   MutexLock lock(mutex_);
   gauges_.push_back({std::move(name), std::move(help), std::move(value)});
@@ -46,8 +56,10 @@ std::string Metrics::render() const {
   std::string out;
   MutexLock lock(mutex_);
   OperationMap operations_;
+  std::map<std::string, uint64_t> denials;
   for (const auto& shard : shards_) {
     MutexLock shard_lock(shard->mutex);
+    for (const auto& [action, n] : shard->denials_by_action) denials[action] += n;
     for (const auto& [op, from] : shard->operations) {
       auto& to = operations_[op];
       for (const auto& [status, n] : from.by_status) to.by_status[status] += n;
@@ -95,6 +107,11 @@ std::string Metrics::render() const {
   out += "# HELP moss_http_requests_in_flight Requests being served now.\n";
   out += "# TYPE moss_http_requests_in_flight gauge\n";
   out += fmt::format("moss_http_requests_in_flight {}\n", in_flight_.load());
+  out += "# HELP moss_authz_denied_total Requests refused for lack of permission, by action.\n";
+  out += "# TYPE moss_authz_denied_total counter\n";
+  for (const auto& [action, n] : denials) {
+    out += fmt::format("moss_authz_denied_total{{action=\"{}\"}} {}\n", action, n);
+  }
   for (const auto& g : gauges_) {
     out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", g.name, g.help, g.name, g.name,
                        g.value());

@@ -45,8 +45,11 @@ class CredentialRotation(unittest.TestCase):
                          200)
 
     def write_keys(self, *keys):
+        # Administrators, so that each may read the bucket Alice created (a key
+        # without a policy would be an account of its own).
         self.write_file(json.dumps({"keys": [
-            {"access_key_id": key_id, "secret_access_key": secret, "name": key_id.lower()}
+            {"access_key_id": key_id, "secret_access_key": secret, "name": key_id.lower(),
+             "policy": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}
             for key_id, secret in keys]}))
 
     def write_file(self, text):

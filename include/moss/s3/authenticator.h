@@ -36,6 +36,7 @@ enum class PayloadMode {
 struct AuthResult {
   AccessKey key;
   bool presigned = false;
+  bool signature_v2 = false;  // a SigV2 presigned URL (signs fewer query parameters)
   PayloadMode payload = PayloadMode::kUnsigned;
   std::string payload_sha256;                        // kSha256: expected, lowercase hex
   std::optional<ChunkSigningContext> chunk_signing;  // the signed streaming modes
@@ -53,6 +54,7 @@ class Authenticator {
 
   // Throws S3Error: AccessDenied (anonymous, expired URL), InvalidAccessKeyId,
   // SignatureDoesNotMatch, RequestTimeTooSkewed, AuthorizationHeaderMalformed,
+  // AccessDenied for an x-amz-* header the signature does not cover,
   // AuthorizationQueryParametersError, InvalidRequest (unsupported scheme).
   AuthResult authenticate(const RequestHead& head, std::string_view raw_path,
                           std::string_view raw_query, const QueryParams& query,

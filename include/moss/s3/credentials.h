@@ -16,9 +16,10 @@
 //    policy_evaluator.h; docs/access-control.md), nothing else;
 //  - without one: what keys meant before policies existed. The key is its own
 //    S3 account: full control of the buckets it created, none of anyone
-//    else's. (The environment pair has no policy, so it is such an account.)
-// The generated development key is an administrator: it carries a policy that
-// allows every action on every resource.
+//    else's.
+// The generated development key and the environment pair (the operator's
+// bootstrap key) are administrators: they carry a policy that allows every
+// action on every resource.
 #pragma once
 
 #include <map>
@@ -70,6 +71,10 @@ class CredentialStore {
   // guessed token was right.
   std::map<std::string, std::string, std::less<>> key_id_by_token_digest_;
 };
+
+// {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}: what
+// the generated development key and the environment pair may do.
+std::shared_ptr<const Policy> administrator_policy();
 
 // The generated development key in <data_dir>/dev-credentials.json: read if
 // present, else created (mode 0600) with an allow-everything policy. A file

@@ -3,6 +3,7 @@
 //   moss_http_request_duration_seconds{operation} (histogram)
 //   moss_http_received_bytes_total / moss_http_sent_bytes_total {operation}
 //   moss_http_requests_in_flight
+//   moss_authz_denied_total{action}
 // Thread-safe. Each recording thread writes its own shard (a mutex nobody else
 // takes except a scrape), so network threads never contend; render() merges.
 #pragma once
@@ -25,6 +26,9 @@ class Metrics {
  public:
   void record_request(std::string_view operation, int status, double seconds,
                       uint64_t bytes_in, uint64_t bytes_out);
+  // A request (or one key of a DeleteObjects) refused for lack of permission
+  // for `action` ("s3:GetObject").
+  void record_denial(std::string_view action);
   void add_in_flight(int delta) { in_flight_.fetch_add(delta, std::memory_order_relaxed); }
 
   // Gauges computed at scrape time (e.g. store sizes): name, help, value source.
@@ -52,6 +56,7 @@ class Metrics {
   struct Shard {
     Mutex mutex;
     OperationMap operations GUARDED_BY(mutex);
+    std::map<std::string, uint64_t, std::less<>> denials_by_action GUARDED_BY(mutex);
   };
   Shard& local_shard();
 

@@ -39,6 +39,25 @@ HeaderList signed_header_values(const RequestHead& head,
   return out;
 }
 
+// S3 refuses a SigV4 request carrying an x-amz-* header its signature does not
+// cover: anyone holding a presigned URL could otherwise add one, and
+// x-amz-copy-source alone turns a PUT of one key into a copy of any object.
+// Presigned requests may carry x-amz-content-sha256 unsigned, as S3 allows.
+void refuse_unsigned_amz_headers(const RequestHead& head,
+                                 const std::vector<std::string>& signed_headers, bool presigned) {
+  for (const auto& field : head) {
+    std::string name = ascii_lowercase(field.name_string());
+    if (!name.starts_with("x-amz-")) continue;
+    if (presigned && name == "x-amz-content-sha256") continue;
+    if (std::find(signed_headers.begin(), signed_headers.end(), name) != signed_headers.end()) {
+      continue;
+    }
+    throw S3Error(S3ErrorCode::kAccessDenied,
+                  "There were headers present in the request which were not signed")
+        .with("HeadersNotSigned", name);
+  }
+}
+
 // Presigned requests already verified, per network thread: no locking, and a
 // replaced key set (generation) invalidates them all.
 class VerifiedUrlCache {
@@ -164,6 +183,7 @@ AuthResult Authenticator::authenticate_header(const RequestHead& head,
   }
   auto keys = this->keys();
   const AccessKey& key = find_key(scope, keys);
+  refuse_unsigned_amz_headers(head, parsed->signed_headers, false);
 
   std::string amz_date(head["x-amz-date"]);
   std::optional<int64_t> request_time;
@@ -310,6 +330,7 @@ AuthResult Authenticator::authenticate_presigned(const RequestHead& head, std::s
                   "A presigned request must use UNSIGNED-PAYLOAD or a sha256 payload hash.");
   }
 
+  refuse_unsigned_amz_headers(head, parsed->signed_headers, true);
   auto headers = signed_header_values(head, parsed->signed_headers);
 
   // The signature is a function of exactly these bytes and the key: when the
@@ -380,6 +401,7 @@ AuthResult Authenticator::authenticate_presigned_v2(const RequestHead& head,
   AuthResult result;
   result.key = *key;
   result.presigned = true;
+  result.signature_v2 = true;
   result.payload = PayloadMode::kUnsigned;
   return result;
 }

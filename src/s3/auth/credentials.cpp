@@ -31,6 +31,8 @@ bool well_formed_token(std::string_view token) {
 
 std::string token_digest(std::string_view token) { return digest(DigestAlgorithm::kSha256, token); }
 
+}  // namespace
+
 std::shared_ptr<const Policy> administrator_policy() {
   static const auto policy = [] {
     auto parsed = parse_policy(nlohmann::json::parse(kAdministratorPolicy));
@@ -38,8 +40,6 @@ std::shared_ptr<const Policy> administrator_policy() {
   }();
   return policy;
 }
-
-}  // namespace
 
 bool CredentialStore::add(AccessKey key) {
   if (key.access_key_id.empty() || key.access_key_id.size() > 128 ||

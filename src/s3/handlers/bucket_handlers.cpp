@@ -18,6 +18,8 @@ awaitable<void> handle_list_buckets(RequestContext& ctx) {
   add_owner(doc.root(), ctx.auth.key);
   auto list = doc.root().append_child("Buckets");
   for (const auto& b : buckets) {
+    // A key without a policy is its own account: it lists its own buckets.
+    if (!ctx.auth.key.policy && b.owner != ctx.auth.key.access_key_id) continue;
     auto node = list.append_child("Bucket");
     add_element(node, "Name", b.name);
     add_element(node, "CreationDate", format_iso8601(b.created_ns));

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "moss/util/uri.h"
+#include "s3/authorization.h"
 #include "s3/errors.h"
 #include "s3/query_params.h"
 
@@ -31,6 +32,11 @@ CopySource parse_copy_source(std::string_view header) {
     if (auto* v = find_param(*params, "versionId")) source.version_id = *v;
   }
   return source;
+}
+
+void authorize_copy_source(RequestContext& ctx, const CopySource& source) {
+  authorize(ctx, source.version_id.empty() ? "s3:GetObject" : "s3:GetObjectVersion", source.bucket,
+            source.key);
 }
 
 void refuse_deleted_copy_source(const store::ObjectVersion& src, const CopySource& source) {

@@ -9,6 +9,7 @@
 
 #include "moss/store/object_types.h"
 #include "s3/handlers/range.h"
+#include "s3/request_context.h"
 
 namespace moss::s3 {
 
@@ -21,6 +22,11 @@ struct CopySource {
 // "/bucket/key?versionId=v" (leading slash optional, percent-encoded).
 // InvalidArgument when it does not name a bucket and a key.
 CopySource parse_copy_source(std::string_view header);
+
+// A copy reads its source: s3:GetObject on it (s3:GetObjectVersion when it
+// names a version), on top of the destination's s3:PutObject the front door
+// checked. AccessDenied otherwise (s3/authorization.h).
+void authorize_copy_source(RequestContext& ctx, const CopySource& source);
 
 // A copy whose source resolved to a delete marker (`src`): InvalidRequest when
 // the request named that version, NoSuchKey otherwise, as S3 answers.

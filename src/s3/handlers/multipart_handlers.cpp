@@ -204,6 +204,7 @@ awaitable<void> handle_upload_part_copy(RequestContext& ctx) {
   const auto algorithm = upload_algorithm(upload);
 
   auto source = parse_copy_source(ctx.header("x-amz-copy-source"));
+  authorize_copy_source(ctx, source);
   if (!source.version_id.empty()) check_version_id(source.version_id, "x-amz-copy-source");
   auto opened =
       models::parse_tag_key(source.key)

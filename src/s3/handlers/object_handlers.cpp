@@ -162,6 +162,7 @@ awaitable<void> handle_delete_object(RequestContext& ctx) {
 awaitable<void> handle_copy_object(RequestContext& ctx) {
   auto& store = ctx.store();
   auto source = parse_copy_source(ctx.header("x-amz-copy-source"));
+  authorize_copy_source(ctx, source);
   if (!source.version_id.empty()) check_version_id(source.version_id, "x-amz-copy-source");
   auto dest_bucket = value_or_throw(store.get_bucket(ctx.bucket));
   auto src = models::parse_tag_key(source.key)

@@ -75,6 +75,11 @@ TEST_F(LifecycleHandlersTest, LifecycleOfMissingBucketIsNoSuchBucket) {
 
 TEST_F(LifecycleHandlersTest, RunningTheWorkerReportsTheBucketsWithRules) {
   ASSERT_EQ(put_lifecycle(kRules).status, 200);
+  // Running the worker is moss:Admin: the test key becomes an administrator.
+  auto keys = std::make_shared<s3::CredentialStore>();
+  keys->add(
+      {kTestKey.access_key_id, kTestKey.secret_access_key, "tester", s3::administrator_policy()});
+  service().state().authenticator->replace_keys(keys);
   auto res = request(bhttp::verb::post, "/_moss/lifecycle/run");
   EXPECT_EQ(res.status, 200);
   EXPECT_EQ(res.header("Content-Type"), "application/json");

@@ -1,0 +1,70 @@
+#include "s3/authorization.h"
+
+#include <spdlog/spdlog.h>
+
+#include "moss/util/metrics.h"
+#include "s3/auth/access_decision.h"
+#include "s3/errors.h"
+#include "s3/store_errors.h"
+
+namespace moss::s3 {
+namespace {
+
+// The owner of `bucket`, only asked for keys without a policy.
+std::optional<std::string> bucket_owner(RequestContext& ctx, std::string_view bucket) {
+  if (bucket.empty() || ctx.auth.key.policy) return std::nullopt;
+  auto found = ctx.store().get_bucket(bucket);
+  if (!found) {
+    if (found.error().code == store::StoreErrc::kNoSuchBucket) return std::nullopt;
+    throw to_s3_error(found.error());
+  }
+  return found->owner;
+}
+
+AccessDecision decide(RequestContext& ctx, std::string_view action, std::string_view bucket,
+                      std::string_view key, std::optional<std::string_view> prefix) {
+  ctx.authorized = true;
+  return decide_access(ctx.auth.key, {action, bucket, key, prefix}, bucket_owner(ctx, bucket));
+}
+
+void log_and_count_denial(RequestContext& ctx, std::string_view action,
+                          const AccessDecision& decision) {
+  spdlog::warn("access denied: request {} key {} ({}) action {} resource {}: {}", ctx.request_id,
+               ctx.auth.key.name, ctx.auth.key.access_key_id, action, decision.resource,
+               decision.reason);
+  if (ctx.metrics) ctx.metrics->record_denial(action);
+}
+
+}  // namespace
+
+void authorize(RequestContext& ctx, std::string_view action, std::string_view bucket,
+               std::string_view key, std::optional<std::string_view> prefix) {
+  const AccessDecision decision = decide(ctx, action, bucket, key, prefix);
+  if (decision.allowed) return;
+  log_and_count_denial(ctx, action, decision);
+  throw S3Error(S3ErrorCode::kAccessDenied);
+}
+
+bool is_authorized(RequestContext& ctx, std::string_view action, std::string_view bucket,
+                   std::string_view key) {
+  return decide(ctx, action, bucket, key, std::nullopt).allowed;
+}
+
+void report_denial(RequestContext& ctx, std::string_view action, std::string_view bucket,
+                   std::string_view key) {
+  log_and_count_denial(ctx, action, decide(ctx, action, bucket, key, std::nullopt));
+}
+
+void authorize_request(RequestContext& ctx) {
+  if (ctx.action.empty() || ctx.route->authorizes_in_handler) return;
+  // moss's own paths (/_moss/lifecycle/run) act on no bucket.
+  const bool moss_path = ctx.bucket == kRegistryBucket;
+  std::optional<std::string_view> prefix;
+  if (ctx.action == "s3:ListBucket") {
+    if (const std::string* p = ctx.param("prefix")) prefix = *p;
+  }
+  authorize(ctx, ctx.action, moss_path ? std::string_view() : std::string_view(ctx.bucket),
+            moss_path ? std::string_view() : std::string_view(ctx.key), prefix);
+}
+
+}  // namespace moss::s3
