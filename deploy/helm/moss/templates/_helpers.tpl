@@ -51,9 +51,25 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- end }}
 
-{{/* The Secret holding the credentials: the user's or the chart's. */}}
+{{/* The Secret the server reads its credentials file from: the user's or the chart's. */}}
 {{- define "moss.secretName" -}}
 {{- default (include "moss.fullname" .) .Values.auth.existingSecret }}
+{{- end }}
+
+{{/*
+The Secret holding one client identity's key pair (access key id and secret
+under auth.secretKeys): the chart's <fullname>-<identity>, or with
+auth.existingSecret=NAME the user's NAME-<identity>; the reader's may be
+named by auth.reader.existingSecret. Call with (dict "root" $ "identity" "reader").
+*/}}
+{{- define "moss.identitySecretName" -}}
+{{- $root := .root -}}
+{{- if and (eq .identity "reader") $root.Values.auth.reader.existingSecret }}
+{{- $root.Values.auth.reader.existingSecret }}
+{{- else }}
+{{- $base := include "moss.secretName" $root | trunc (int (sub 62 (len .identity))) | trimSuffix "-" }}
+{{- printf "%s-%s" $base .identity }}
+{{- end }}
 {{- end }}
 
 {{/* The store's URL inside the cluster (same namespace). */}}
@@ -62,8 +78,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 
 {{/*
-Env of a client of the store: the endpoint and the key pair, read from the
-Secret. These are the variables `moss pull` and the AWS CLI/SDKs read.
+Env of a read-only client of the store (the example workload, the helm test):
+the endpoint and the reader's key pair, read from the reader's Secret, never
+the admin's. These are the variables `moss pull` and the AWS CLI/SDKs read.
 Call with (dict "root" $ "endpoint" URL).
 */}}
 {{- define "moss.clientEnv" -}}
@@ -75,12 +92,12 @@ Call with (dict "root" $ "endpoint" URL).
 - name: AWS_ACCESS_KEY_ID
   valueFrom:
     secretKeyRef:
-      name: {{ include "moss.secretName" $root }}
+      name: {{ include "moss.identitySecretName" (dict "root" $root "identity" "reader") }}
       key: {{ $root.Values.auth.secretKeys.accessKeyId }}
 - name: AWS_SECRET_ACCESS_KEY
   valueFrom:
     secretKeyRef:
-      name: {{ include "moss.secretName" $root }}
+      name: {{ include "moss.identitySecretName" (dict "root" $root "identity" "reader") }}
       key: {{ $root.Values.auth.secretKeys.secretAccessKey }}
 {{- end }}
 
@@ -94,18 +111,79 @@ matches the SHA-256 the store reports). Call with (dict "ref" "MODEL:TAG" "dest"
 {{- end }}
 
 {{/*
-The chart-created key pair: from values, else what the existing Secret holds
-(so upgrades keep it), else newly generated. Returns JSON {"id","secret"}.
+One chart-created identity's key pair: from values (auth.<identity>), else
+what its existing Secret holds (so upgrades keep it), else newly generated.
+The admin falls back to the pair of the chart's Secret from before separate
+identities (<fullname>, entries auth.secretKeys.*), so upgrading keeps the old
+all-powerful key working, now as the admin. Returns JSON {"id","secret"}.
+Call with (dict "root" $ "identity" "admin").
 */}}
 {{- define "moss.generatedKeys" -}}
-{{- $id := .Values.auth.accessKeyId }}
-{{- $secret := .Values.auth.secretAccessKey }}
-{{- $existing := lookup "v1" "Secret" .Release.Namespace (include "moss.fullname" .) }}
+{{- $root := .root }}
+{{- $values := index $root.Values.auth .identity }}
+{{- $names := $root.Values.auth.secretKeys }}
+{{- $id := $values.accessKeyId }}
+{{- $secret := $values.secretAccessKey }}
+{{- $existing := lookup "v1" "Secret" $root.Release.Namespace (include "moss.identitySecretName" (dict "root" $root "identity" .identity)) }}
+{{- if and (eq .identity "admin") (not (and $existing $existing.data)) }}
+{{- $existing = lookup "v1" "Secret" $root.Release.Namespace (include "moss.fullname" $root) }}
+{{- end }}
 {{- if and $existing $existing.data }}
-{{- $id = default (index $existing.data .Values.auth.secretKeys.accessKeyId | default "" | b64dec) $id }}
-{{- $secret = default (index $existing.data .Values.auth.secretKeys.secretAccessKey | default "" | b64dec) $secret }}
+{{- $id = default (index $existing.data $names.accessKeyId | default "" | b64dec) $id }}
+{{- $secret = default (index $existing.data $names.secretAccessKey | default "" | b64dec) $secret }}
 {{- end }}
 {{- $id = default (printf "MOSS%s" (randAlphaNum 16 | upper)) $id }}
 {{- $secret = default (randAlphaNum 40) $secret }}
 {{- dict "id" $id "secret" $secret | toJson }}
+{{- end }}
+
+{{/*
+The policies of the chart's identities (docs/access-control.md). Returns JSON
+{"admin": POLICY, "publisher": POLICY, "reader": POLICY}. The reader may get
+and list only the models in auth.reader.models (s3:ListBucket with an
+s3:prefix condition, so it cannot list other models' names either).
+*/}}
+{{- define "moss.policies" -}}
+{{- $bucket := .Values.auth.bucket }}
+{{- $arn := printf "arn:aws:s3:::%s" $bucket }}
+{{- $objects := list }}
+{{- $prefixes := list }}
+{{- range .Values.auth.reader.models }}
+{{- $objects = append $objects (printf "%s/%s/*" $arn .) }}
+{{- $prefixes = append $prefixes (printf "%s/*" .) }}
+{{- end }}
+{{- $admin := dict "Statement" (list (dict "Effect" "Allow" "Action" "*" "Resource" "*")) }}
+{{- $publisher := dict "Statement" (list (dict "Effect" "Allow" "Action" "s3:*" "Resource" (list $arn (printf "%s/*" $arn)))) }}
+{{- $reader := dict "Statement" (list
+      (dict "Sid" "ReadModels" "Effect" "Allow" "Action" "s3:GetObject" "Resource" $objects)
+      (dict "Sid" "ListModels" "Effect" "Allow" "Action" "s3:ListBucket" "Resource" $arn
+            "Condition" (dict "StringLike" (dict "s3:prefix" $prefixes)))) }}
+{{- dict "admin" $admin "publisher" $publisher "reader" $reader | toJson }}
+{{- end }}
+
+{{/*
+Fails the rendering when a chart-rendered client pulls a model the reader may
+not read (its pull would end in 403 AccessDenied). Wildcards in
+auth.reader.models match as in policies. Checked only for the chart-created
+credentials: the policies in auth.existingSecret are the user's.
+In "env" mode there is no reader at all: rendering such a client fails.
+Call with (dict "root" $ "model" MODEL "what" "examples.inference.model").
+*/}}
+{{- define "moss.requireReadable" -}}
+{{- if eq .root.Values.auth.mode "env" }}
+{{- fail (printf "%s needs the reader key, and auth.mode=env gives the server one key only (the admin's): use auth.mode=file, or turn it off" .what) }}
+{{- end }}
+{{- if and .model (not .root.Values.auth.existingSecret) }}
+{{- $model := .model }}
+{{- $readable := false }}
+{{- range .root.Values.auth.reader.models }}
+{{- $pattern := printf "^%s$" (regexQuoteMeta . | replace "\\*" ".*" | replace "\\?" ".") }}
+{{- if regexMatch $pattern $model }}
+{{- $readable = true }}
+{{- end }}
+{{- end }}
+{{- if not $readable }}
+{{- fail (printf "%s %q is not in auth.reader.models %v: the reader key it pulls with could not read it" .what $model .root.Values.auth.reader.models) }}
+{{- end }}
+{{- end }}
 {{- end }}
