@@ -43,6 +43,17 @@ std::string required_param(const RequestContext& ctx, std::string_view name) {
   return *value;
 }
 
+// The tag a tag request names: ?bucket= (default "models"), ?model=, ?tag=.
+struct TagAddress {
+  std::string bucket;
+  std::string model;
+  std::string tag;
+};
+
+TagAddress tag_address(const RequestContext& ctx) {
+  return {bucket_param(ctx), required_param(ctx, "model"), required_param(ctx, "tag")};
+}
+
 std::optional<int64_t> history_entry_param(const RequestContext& ctx) {
   const std::string* to = ctx.param("to");
   if (!to) return std::nullopt;
@@ -61,6 +72,23 @@ void note_tag_addressed(RequestContext& ctx, const std::string& bucket, const st
                         const std::string& tag) {
   ctx.audit.bucket = bucket;
   ctx.audit.key = models::tag_object_key(model, tag);
+}
+
+// The tag a read names, once the key may read through it (s3:GetObject).
+TagAddress tag_to_read(RequestContext& ctx) {
+  TagAddress address = tag_address(ctx);
+  authorize(ctx, "s3:GetObject", address.bucket,
+            models::tag_object_key(address.model, address.tag));
+  return address;
+}
+
+// The tag a change names, noted for the audit trail (a refused change is
+// recorded too), once the key may perform `action` on it.
+TagAddress tag_to_change(RequestContext& ctx, std::string_view action) {
+  TagAddress address = tag_address(ctx);
+  note_tag_addressed(ctx, address.bucket, address.model, address.tag);
+  authorize(ctx, action, address.bucket, models::tag_object_key(address.model, address.tag));
+  return address;
 }
 
 // since= / until=: RFC 3339 ("2026-12-05T19:00:00Z") or a duration back from
@@ -164,21 +192,14 @@ awaitable<void> handle_registry_get_model(RequestContext& ctx) {
 
 awaitable<void> handle_registry_get_tag(RequestContext& ctx) {
   auto& registry = ctx.registry();
-  const std::string bucket = bucket_param(ctx);
-  const std::string model = required_param(ctx, "model");
-  const std::string tag = required_param(ctx, "tag");
-  authorize(ctx, "s3:GetObject", bucket, models::tag_object_key(model, tag));
+  const auto [bucket, model, tag] = tag_to_read(ctx);
   auto view = value_or_throw(registry.get_tag(bucket, model, tag, client_id(ctx)));
   co_await send_json(ctx, tag_head(ctx, view), models::tag_document(view));
 }
 
 awaitable<void> handle_registry_put_tag(RequestContext& ctx) {
   auto& registry = ctx.registry();
-  const std::string bucket = bucket_param(ctx);
-  const std::string model = required_param(ctx, "model");
-  const std::string tag = required_param(ctx, "tag");
-  note_tag_addressed(ctx, bucket, model, tag);
-  authorize(ctx, "s3:PutObject", bucket, models::tag_object_key(model, tag));
+  const auto [bucket, model, tag] = tag_to_change(ctx, "s3:PutObject");
   auto change = tag_change(ctx);
   auto targets = value_or_throw(models::parse_target_request(co_await read_tag_request_body(ctx)));
   auto view = value_or_throw(co_await offload(*ctx.service.blocking, [&] {
@@ -190,11 +211,7 @@ awaitable<void> handle_registry_put_tag(RequestContext& ctx) {
 
 awaitable<void> handle_registry_delete_tag(RequestContext& ctx) {
   auto& registry = ctx.registry();
-  const std::string bucket = bucket_param(ctx);
-  const std::string model = required_param(ctx, "model");
-  const std::string tag = required_param(ctx, "tag");
-  note_tag_addressed(ctx, bucket, model, tag);
-  authorize(ctx, "s3:DeleteObject", bucket, models::tag_object_key(model, tag));
+  const auto [bucket, model, tag] = tag_to_change(ctx, "s3:DeleteObject");
   auto change = tag_change(ctx);
   value_or_throw(co_await offload(*ctx.service.blocking,
                                   [&] { return registry.delete_tag(bucket, model, tag, change); }));
@@ -204,10 +221,7 @@ awaitable<void> handle_registry_delete_tag(RequestContext& ctx) {
 
 awaitable<void> handle_registry_tag_history(RequestContext& ctx) {
   auto& registry = ctx.registry();
-  const std::string bucket = bucket_param(ctx);
-  const std::string model = required_param(ctx, "model");
-  const std::string tag = required_param(ctx, "tag");
-  authorize(ctx, "s3:GetObject", bucket, models::tag_object_key(model, tag));
+  const auto [bucket, model, tag] = tag_to_read(ctx);
   auto entries = value_or_throw(registry.history(bucket, model, tag, kHistoryLimit));
   co_await send_json(ctx, ctx.response_head(http::status::ok),
                      models::history_document(bucket, model, tag, entries));
@@ -215,11 +229,7 @@ awaitable<void> handle_registry_tag_history(RequestContext& ctx) {
 
 awaitable<void> handle_registry_tag_rollback(RequestContext& ctx) {
   auto& registry = ctx.registry();
-  const std::string bucket = bucket_param(ctx);
-  const std::string model = required_param(ctx, "model");
-  const std::string tag = required_param(ctx, "tag");
-  note_tag_addressed(ctx, bucket, model, tag);
-  authorize(ctx, "s3:PutObject", bucket, models::tag_object_key(model, tag));
+  const auto [bucket, model, tag] = tag_to_change(ctx, "s3:PutObject");
   const auto to = history_entry_param(ctx);
   auto change = tag_change(ctx);
   auto view = value_or_throw(co_await offload(

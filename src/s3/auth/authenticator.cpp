@@ -39,6 +39,24 @@ HeaderList signed_header_values(const RequestHead& head,
   return out;
 }
 
+// The canonical request of a header-signed or presigned request: one place
+// assembles what SigV4 signs from the request as it arrived.
+std::optional<std::string> canonical_request_of(const RequestHead& head, std::string_view raw_path,
+                                                std::string_view raw_query,
+                                                const HeaderList& headers,
+                                                const std::vector<std::string>& signed_headers,
+                                                std::string_view payload_hash, bool presigned) {
+  CanonicalRequestInput in;
+  in.method = head.method_string();
+  in.raw_path = raw_path;
+  in.raw_query = raw_query;
+  in.headers = &headers;
+  in.signed_headers = &signed_headers;
+  in.payload_hash = payload_hash;
+  in.presigned = presigned;
+  return canonical_request(in);
+}
+
 // S3 refuses a SigV4 request carrying an x-amz-* header its signature does not
 // cover: anyone holding a presigned URL could otherwise add one, and
 // x-amz-copy-source alone turns a PUT of one key into a copy of any object.
@@ -243,14 +261,8 @@ AuthResult Authenticator::authenticate_header(const RequestHead& head,
   }
 
   auto headers = signed_header_values(head, parsed->signed_headers);
-  CanonicalRequestInput in;
-  in.method = head.method_string();
-  in.raw_path = raw_path;
-  in.raw_query = raw_query;
-  in.headers = &headers;
-  in.signed_headers = &parsed->signed_headers;
-  in.payload_hash = payload_hash;
-  auto canonical = canonical_request(in);
+  auto canonical = canonical_request_of(head, raw_path, raw_query, headers, parsed->signed_headers,
+                                        payload_hash, /*presigned=*/false);
   if (!canonical) {
     throw S3Error(S3ErrorCode::kAuthorizationHeaderMalformed,
                   "A header listed in SignedHeaders is missing, or the URL is malformed.");
@@ -346,15 +358,8 @@ AuthResult Authenticator::authenticate_presigned(const RequestHead& head, std::s
   const uint64_t generation = key_generation_.load(std::memory_order_acquire);
   if (verified_presigned_urls().contains(verified_key, generation)) return result;
 
-  CanonicalRequestInput in;
-  in.method = head.method_string();
-  in.raw_path = raw_path;
-  in.raw_query = raw_query;
-  in.headers = &headers;
-  in.signed_headers = &parsed->signed_headers;
-  in.payload_hash = payload_hash;
-  in.presigned = true;
-  auto canonical = canonical_request(in);
+  auto canonical = canonical_request_of(head, raw_path, raw_query, headers, parsed->signed_headers,
+                                        payload_hash, /*presigned=*/true);
   if (!canonical) {
     throw S3Error(S3ErrorCode::kAuthorizationQueryParametersError,
                   "A header listed in X-Amz-SignedHeaders is missing, or the URL is malformed.");
