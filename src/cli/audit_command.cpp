@@ -27,8 +27,7 @@ struct AuditOptions {
 
 void audit(const AuditOptions& o) {
   const std::string command = "audit";
-  auto resolved = resolve_client(o.client);
-  if (!resolved) fail_command(command, resolved.error());
+  auto resolved = resolve_client_or_exit(o.client, command);
   client::QueryList filters;
   if (!o.ref.empty()) {
     // MODEL alone asks for every tag of it; MODEL:TAG for reads through that tag.
@@ -37,7 +36,7 @@ void audit(const AuditOptions& o) {
                         o.ref.substr(o.ref.rfind(':')).find('/') == std::string::npos;
     auto ref = parse_model_ref(o.ref, tagged ? "" : "-", &why);
     if (!ref) fail_command(command, why);
-    filters.emplace_back("bucket", resolved->bucket);
+    filters.emplace_back("bucket", resolved.bucket);
     filters.emplace_back("model", ref->model);
     if (tagged) filters.emplace_back("tag", ref->tag);
   }
@@ -55,9 +54,9 @@ void audit(const AuditOptions& o) {
   if (o.limit) filters.emplace_back("limit", std::to_string(o.limit));
   if (o.oldest_first) filters.emplace_back("order", "oldest");
 
-  client::RegistryClient registry(resolved->config, resolved->bucket);
+  client::RegistryClient registry(resolved.config, resolved.bucket);
   auto doc = registry.audit(std::move(filters));
-  if (!doc) fail_command(command, failure_message(doc.error(), *resolved));
+  if (!doc) fail_command(command, failure_message(doc.error(), resolved));
   if (o.json) {
     std::fputs((doc->dump(2) + "\n").c_str(), stdout);
     return;

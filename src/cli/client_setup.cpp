@@ -127,4 +127,10 @@ void fail_command(const std::string& command, const std::string& message) {
   throw CLI::RuntimeError(1);
 }
 
+ResolvedClient resolve_client_or_exit(const ClientOptions& options, const std::string& command) {
+  auto resolved = resolve_client(options);
+  if (!resolved) fail_command(command, resolved.error());
+  return std::move(*resolved);
+}
+
 }  // namespace moss::cli

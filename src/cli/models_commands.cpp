@@ -17,25 +17,23 @@ struct ModelsOptions {
 
 void models_ls(const ModelsOptions& o) {
   const std::string command = "models ls";
-  auto resolved = resolve_client(o.client);
-  if (!resolved) fail_command(command, resolved.error());
-  client::RegistryClient registry(resolved->config, resolved->bucket);
+  auto resolved = resolve_client_or_exit(o.client, command);
+  client::RegistryClient registry(resolved.config, resolved.bucket);
   auto doc = registry.list_models();
-  if (!doc) fail_command(command, failure_message(doc.error(), *resolved));
+  if (!doc) fail_command(command, failure_message(doc.error(), resolved));
   std::fputs(o.json ? (doc->dump(2) + "\n").c_str() : format_models(*doc).c_str(), stdout);
 }
 
 void models_show(const ModelsOptions& o) {
   const std::string command = "models show";
-  auto resolved = resolve_client(o.client);
-  if (!resolved) fail_command(command, resolved.error());
-  client::RegistryClient registry(resolved->config, resolved->bucket);
+  auto resolved = resolve_client_or_exit(o.client, command);
+  client::RegistryClient registry(resolved.config, resolved.bucket);
   auto doc = registry.get_model(o.model);
   if (!doc) {
     if (doc.error().status == 404 && doc.error().code != "NoSuchBucket") {
       fail_command(command, "model " + o.model + " not found (" + doc.error().describe() + ")");
     }
-    fail_command(command, failure_message(doc.error(), *resolved));
+    fail_command(command, failure_message(doc.error(), resolved));
   }
   std::fputs(o.json ? (doc->dump(2) + "\n").c_str() : format_model(*doc).c_str(), stdout);
 }

@@ -23,10 +23,9 @@ struct PullOptions {
 
 void pull(const PullOptions& o) {
   const std::string command = "pull";
-  auto resolved = resolve_client(o.client);
-  if (!resolved) fail_command(command, resolved.error());
+  auto resolved = resolve_client_or_exit(o.client, command);
   client::DownloadRequest request;
-  request.bucket = resolved->bucket;
+  request.bucket = resolved.bucket;
   request.dest = o.dest;
   std::string label = o.ref;
   if (o.plain_key) {
@@ -39,7 +38,7 @@ void pull(const PullOptions& o) {
     label = ref->model + ":" + ref->tag;
   }
 
-  client::S3Client s3(resolved->config);
+  client::S3Client s3(resolved.config);
   client::TransferProgress progress;
   Result<client::DownloadResult, client::ClientError> result = [&] {
     ProgressBar bar(label, progress, !o.no_progress);
@@ -53,7 +52,7 @@ void pull(const PullOptions& o) {
         (error.code == "NoSuchKey" || error.code == "NoSuchTag" || error.code.empty())) {
       fail_command(command, label + " not found (" + error.describe() + ")");
     }
-    fail_command(command, failure_message(error, *resolved));
+    fail_command(command, failure_message(error, resolved));
   }
   if (!result->verified) {
     std::fprintf(stderr,

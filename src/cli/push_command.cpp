@@ -37,8 +37,7 @@ std::string basename_of(const std::string& path) {
 
 void push(const PushOptions& o) {
   const std::string command = "push";
-  auto resolved = resolve_client(o.client);
-  if (!resolved) fail_command(command, resolved.error());
+  auto resolved = resolve_client_or_exit(o.client, command);
   std::string why;
   if (!parse_model_ref(o.model, "-", &why) || o.model.find(':') != std::string::npos) {
     fail_command(command, why.empty() ? "MODEL takes no tag; use --tag" : why);
@@ -67,30 +66,30 @@ void push(const PushOptions& o) {
   client::TransferProgress progress;
   auto upload = [&] {
     ProgressBar bar(basename_of(o.file), progress, !o.no_progress);
-    return client::upload_file(resolved->config, resolved->bucket, key, o.file, upload_options,
+    return client::upload_file(resolved.config, resolved.bucket, key, o.file, upload_options,
                                &progress);
   };
   auto uploaded = upload();
   if (!uploaded && uploaded.error().code == "NoSuchBucket") {
-    client::S3Client s3(resolved->config);
-    if (auto created = s3.create_bucket(resolved->bucket); !created) {
-      fail_command(command, failure_message(created.error(), *resolved));
+    client::S3Client s3(resolved.config);
+    if (auto created = s3.create_bucket(resolved.bucket); !created) {
+      fail_command(command, failure_message(created.error(), resolved));
     }
-    std::fprintf(stderr, "moss push: created bucket %s\n", resolved->bucket.c_str());
+    std::fprintf(stderr, "moss push: created bucket %s\n", resolved.bucket.c_str());
     progress.done = 0;
     uploaded = upload();
   }
-  if (!uploaded) fail_command(command, failure_message(uploaded.error(), *resolved));
-  std::printf("pushed %s/%s (%s, sha256 %s%s)\n", resolved->bucket.c_str(), key.c_str(),
+  if (!uploaded) fail_command(command, failure_message(uploaded.error(), resolved));
+  std::printf("pushed %s/%s (%s, sha256 %s%s)\n", resolved.bucket.c_str(), key.c_str(),
               format_bytes(uploaded->size).c_str(), uploaded->sha256_hex.c_str(),
               uploaded->parts ? (", " + std::to_string(uploaded->parts) + " parts").c_str() : "");
   std::fflush(stdout);
 
-  client::RegistryClient registry(resolved->config, resolved->bucket);
+  client::RegistryClient registry(resolved.config, resolved.bucket);
   for (const auto& tag : o.tags) {
     auto doc = registry.set_tag(o.model, tag, {{target, 1}});
     if (!doc) {
-      fail_command(command, "tag " + tag + ": " + failure_message(doc.error(), *resolved));
+      fail_command(command, "tag " + tag + ": " + failure_message(doc.error(), resolved));
     }
     const std::string served_sha = text_of((*doc)["resolved"], "sha256");
     if (served_sha != uploaded->sha256_hex) {

@@ -29,8 +29,7 @@ struct TagCall {
 };
 
 TagCall prepare(const std::string& command, const TagOptions& o, bool needs_tag) {
-  auto resolved = resolve_client(o.client);
-  if (!resolved) fail_command(command, resolved.error());
+  auto resolved = resolve_client_or_exit(o.client, command);
   std::string why;
   std::optional<ModelRef> ref;
   if (needs_tag) {
@@ -43,7 +42,7 @@ TagCall prepare(const std::string& command, const TagOptions& o, bool needs_tag)
     }
   }
   if (!ref) fail_command(command, why);
-  return {std::move(*resolved), std::move(*ref)};
+  return {std::move(resolved), std::move(*ref)};
 }
 
 void print_document(const nlohmann::json& doc, bool json,

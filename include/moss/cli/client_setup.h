@@ -42,6 +42,10 @@ using Getenv = std::function<const char*(const char*)>;
 Result<ResolvedClient, std::string> resolve_client(const ClientOptions& options,
                                                    const Getenv& getenv = ::getenv);
 
+// resolve_client for a subcommand: the resolved client, or the message on
+// stderr and exit status 1 (fail_command).
+ResolvedClient resolve_client_or_exit(const ClientOptions& options, const std::string& command);
+
 // One line saying what went wrong and, where it is clear, what to do:
 // "access denied (403 SignatureDoesNotMatch): check AWS_SECRET_ACCESS_KEY".
 std::string failure_message(const client::ClientError& error, const ResolvedClient& client);
