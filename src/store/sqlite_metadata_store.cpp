@@ -63,6 +63,14 @@ constexpr const char* kVersionColumns =
 
 // Greater than every valid UTF-8 string that starts with the given prefix:
 // 0xFF never occurs in UTF-8.
+std::optional<std::string> common_prefix_of(std::string_view key, std::string_view prefix,
+                                            std::string_view delimiter) {
+  if (delimiter.empty()) return std::nullopt;
+  const auto pos = key.find(delimiter, prefix.size());
+  if (pos == std::string_view::npos) return std::nullopt;
+  return std::string(key.substr(0, pos + delimiter.size()));
+}
+
 std::string prefix_upper_bound(std::string_view prefix) {
   std::string s(prefix);
   s.push_back('\xff');
@@ -621,27 +629,17 @@ StoreResult<ListPage> SqliteMetadataStore::list_objects(std::string_view bucket,
         have_object = *row;
       }
       std::string key = v.key;
-      if (!q.delimiter.empty()) {
-        auto pos = key.find(q.delimiter, q.prefix.size());
-        if (pos != std::string::npos) {
-          std::string common = key.substr(0, pos + q.delimiter.size());
-          lower = prefix_upper_bound(common);
-          seeked = true;
-          if (!q.marker.empty() && common <= q.marker) continue;
-          if (count == q.max_keys) {
-            page.truncated = true;
-            return page;
-          }
-          page.common_prefixes.push_back(common);
-          page.next_marker = std::move(common);
-          ++count;
-          continue;
-        }
+      if (auto common = common_prefix_of(key, q.prefix, q.delimiter)) {
+        lower = prefix_upper_bound(*common);
+        seeked = true;
+        if (!q.marker.empty() && *common <= q.marker) continue;
+        if (page_is_full(page, count, q.max_keys)) return page;
+        page.common_prefixes.push_back(*common);
+        page.next_marker = std::move(*common);
+        ++count;
+        continue;
       }
-      if (count == q.max_keys) {
-        page.truncated = true;
-        return page;
-      }
+      if (page_is_full(page, count, q.max_keys)) return page;
       page.next_marker = key;
       lower = std::move(key);
       lower.push_back('\0');

@@ -77,22 +77,15 @@ StoreResult<VersionListPage> list_bucket_versions(SqliteConnection& db, const Bu
       key = first->column_text(0);
     }
 
-    if (!q.delimiter.empty()) {
-      auto pos = key.find(q.delimiter, q.prefix.size());
-      if (pos != std::string::npos) {
-        std::string common = key.substr(0, pos + q.delimiter.size());
-        lower = prefix_upper_bound(common);
-        if (!q.key_marker.empty() && common <= q.key_marker) continue;
-        if (count == q.max_keys) {
-          page.truncated = true;
-          return page;
-        }
-        page.common_prefixes.push_back(common);
-        page.next_key_marker = std::move(common);
-        page.next_version_id_marker.clear();
-        ++count;
-        continue;
-      }
+    if (auto common = common_prefix_of(key, q.prefix, q.delimiter)) {
+      lower = prefix_upper_bound(*common);
+      if (!q.key_marker.empty() && *common <= q.key_marker) continue;
+      if (page_is_full(page, count, q.max_keys)) return page;
+      page.common_prefixes.push_back(*common);
+      page.next_key_marker = std::move(*common);
+      page.next_version_id_marker.clear();
+      ++count;
+      continue;
     }
 
     const int64_t below =
@@ -104,10 +97,7 @@ StoreResult<VersionListPage> list_bucket_versions(SqliteConnection& db, const Bu
       auto row = versions->step();
       if (!row) return fail(row.error());
       if (!*row) break;
-      if (count == q.max_keys) {
-        page.truncated = true;
-        return page;
-      }
+      if (page_is_full(page, count, q.max_keys)) return page;
       page.versions.push_back(listed_version(*versions, b.id, key));
       page.next_key_marker = key;
       page.next_version_id_marker = page.versions.back().version_id;
