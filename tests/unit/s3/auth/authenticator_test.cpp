@@ -15,7 +15,7 @@
 #include "moss/util/time_format.h"
 #include "moss/util/uri.h"
 #include "s3/errors.h"
-#include "unit/support/s3_error_printing.h"
+#include "unit/support/s3_error_testing.h"
 #include "unit/support/sigv4_request.h"
 
 namespace moss::s3 {

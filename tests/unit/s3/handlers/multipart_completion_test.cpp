@@ -3,22 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "s3/errors.h"
+#include "unit/support/s3_error_testing.h"
 
 namespace moss::s3 {
 namespace {
 
 constexpr uint64_t kMiB = 1 << 20;
 
-// The S3 error code `fn` throws, or "" when it throws nothing.
-template <class Fn>
-std::string error_code_of(Fn fn) {
-  try {
-    fn();
-  } catch (const S3Error& e) {
-    return std::string(e.info().code);
-  }
-  return "";
-}
 
 store::UploadPart part(int number, uint64_t size, std::string etag) {
   store::UploadPart p;

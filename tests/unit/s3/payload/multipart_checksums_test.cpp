@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "s3/errors.h"
+#include "unit/support/s3_error_testing.h"
 
 namespace moss::s3 {
 namespace {
@@ -19,15 +20,6 @@ store::UploadPart part(int number, uint64_t size, const char* algorithm, const c
   return p;
 }
 
-template <class Fn>
-std::string error_code_of(Fn fn) {
-  try {
-    fn();
-  } catch (const S3Error& e) {
-    return std::string(e.info().code);
-  }
-  return "";
-}
 
 TEST(MultipartChecksums, CompositeCrc32IsCrcOfPartCrcsWithCount) {
   auto value =

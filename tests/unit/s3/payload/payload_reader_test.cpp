@@ -19,7 +19,7 @@
 #include "s3/errors.h"
 #include "s3/payload/checksum_headers.h"
 #include "unit/support/memory_exchange.h"
-#include "unit/support/s3_error_printing.h"
+#include "unit/support/s3_error_testing.h"
 
 namespace moss::s3 {
 
