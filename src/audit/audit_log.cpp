@@ -159,13 +159,12 @@ size_t AuditLog::queued() const {
 }
 
 void AuditLog::add_metrics_to(Metrics& metrics) const {
-  // Metrics has gauges only; these two never decrease, so they read as counters.
-  metrics.add_gauge("moss_audit_events_dropped_total",
+  metrics.add_counter("moss_audit_events_dropped_total",
                     "Audit events that could not be written (queue full, closed, write failed)",
                     [this] { return static_cast<double>(dropped()); });
-  metrics.add_gauge("moss_audit_events_written_total", "Audit events written and synced",
+  metrics.add_counter("moss_audit_events_written_total", "Audit events written and synced",
                     [this] { return static_cast<double>(written()); });
-  metrics.add_gauge("moss_audit_batches_total", "Audit batches written and synced",
+  metrics.add_counter("moss_audit_batches_total", "Audit batches written and synced",
                     [this] { return static_cast<double>(batches()); });
   metrics.add_gauge("moss_audit_queue_depth", "Audit events waiting for the writer",
                     [this] { return static_cast<double>(queued()); });

@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 
@@ -44,6 +45,7 @@ struct ServeOptions {
   int threads = 0;
   int blocking_threads = 16;
   int shutdown_grace_seconds = 30;
+  int shutdown_delay_seconds = 0;
   int idle_timeout_seconds = 75;
   int header_timeout_seconds = 30;
   int io_timeout_seconds = 120;
@@ -128,10 +130,30 @@ Result<s3::CredentialStore, std::string> load_configured_keys(const std::string&
   return keys;
 }
 
+// What the credentials reload has done, for /metrics: an operator rotating a
+// Secret sees whether the new file was taken or refused without reading logs.
+struct CredentialReloads {
+  std::atomic<uint64_t> applied{0};
+  std::atomic<uint64_t> refused{0};
+  std::atomic<bool> last_refused{false};
+
+  void add_metrics_to(Metrics& metrics) {
+    metrics.add_counter("moss_credentials_reloads_total",
+                        "Changed credentials files taken (keys replaced)",
+                        [this] { return static_cast<double>(applied.load()); });
+    metrics.add_counter("moss_credentials_reload_failures_total",
+                        "Changed credentials files refused (the previous keys kept)",
+                        [this] { return static_cast<double>(refused.load()); });
+    metrics.add_gauge("moss_credentials_file_invalid",
+                      "1 while the credentials file on disk is refused and older keys serve",
+                      [this] { return last_refused.load() ? 1.0 : 0.0; });
+  }
+};
+
 // Kubernetes updates a mounted Secret in place; re-reading the file lets keys
 // rotate without a restart. A file that does not parse keeps the old keys.
 boost::asio::awaitable<void> reload_credentials(s3::Authenticator& auth, std::string file,
-                                                int period_seconds) {
+                                                int period_seconds, CredentialReloads& reloads) {
   std::string last;
   (void)read_file(file, last);
   boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
@@ -145,10 +167,14 @@ boost::asio::awaitable<void> reload_credentials(s3::Authenticator& auth, std::st
     if (!keys || keys->empty()) {
       spdlog::error("credentials file changed but cannot be used, keeping the old keys: {}",
                     keys ? std::string("no keys") : keys.error());
+      reloads.refused.fetch_add(1);
+      reloads.last_refused.store(true);
       continue;
     }
     spdlog::info("credentials reloaded from {}: {} key(s)", file, keys->size());
     auth.replace_keys(std::make_shared<const s3::CredentialStore>(std::move(*keys)));
+    reloads.applied.fetch_add(1);
+    reloads.last_refused.store(false);
   }
 }
 
@@ -208,6 +234,7 @@ int serve(const ServeOptions& options) {
   }
   server_config.io_threads = options.threads;
   server_config.shutdown_grace = std::chrono::seconds(options.shutdown_grace_seconds);
+  server_config.shutdown_delay = std::chrono::seconds(options.shutdown_delay_seconds);
   server_config.idle_timeout = std::chrono::seconds(options.idle_timeout_seconds);
   server_config.header_timeout = std::chrono::seconds(options.header_timeout_seconds);
   server_config.io_timeout = std::chrono::seconds(options.io_timeout_seconds);
@@ -279,6 +306,8 @@ int serve(const ServeOptions& options) {
 
   Metrics metrics;
   if (*audit_log) (*audit_log)->add_metrics_to(metrics);
+  CredentialReloads credential_reloads;
+  credential_reloads.add_metrics_to(metrics);
   boost::asio::thread_pool blocking(static_cast<size_t>(std::max(1, options.blocking_threads)));
   s3::Authenticator authenticator(std::make_shared<const s3::CredentialStore>(std::move(*keys)),
                                   {options.region});
@@ -313,7 +342,8 @@ int serve(const ServeOptions& options) {
   if (!options.credentials_file.empty() && options.credentials_reload_seconds > 0) {
     boost::asio::co_spawn(server.io_context(),
                           reload_credentials(authenticator, options.credentials_file,
-                                             options.credentials_reload_seconds),
+                                             options.credentials_reload_seconds,
+                                             credential_reloads),
                           boost::asio::detached);
   }
   spdlog::info("moss {} serving S3 on http://{}:{} (data: {}, region: {})", kVersion,
@@ -360,6 +390,12 @@ void register_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--shutdown-grace", options->shutdown_grace_seconds,
                   "Seconds requests in flight get to finish after SIGTERM")
+      ->capture_default_str();
+  cmd->add_option("--shutdown-delay", options->shutdown_delay_seconds,
+                  "Seconds to keep serving after SIGTERM, with /readyz at 503, before the "
+                  "listener closes (time for endpoints to drop this instance)")
+      ->envname("MOSS_SHUTDOWN_DELAY")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--idle-timeout", options->idle_timeout_seconds,
                   "Seconds an idle keep-alive connection is kept open")

@@ -97,9 +97,12 @@ asio::awaitable<bool> Connection::answer_operational(const RequestHead& head, bo
     res.result(bhttp::status::ok);
     res.body() = "ok\n";
   } else if (path == "/readyz") {
-    bool ready = !services_.stopping() && services_.ready();
+    bool stopping = services_.stopping();
+    bool ready = !stopping && services_.ready();
     res.result(ready ? bhttp::status::ok : bhttp::status::service_unavailable);
-    res.body() = ready ? "ready\n" : "not ready\n";
+    res.body() = ready      ? "ready\n"
+                 : stopping ? "not ready: shutting down\n"
+                            : "not ready: metadata store unavailable\n";
   } else if (path == "/metrics") {
     res.result(bhttp::status::ok);
     res.set(bhttp::field::content_type, "text/plain; version=0.0.4; charset=utf-8");

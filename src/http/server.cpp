@@ -31,7 +31,8 @@ class Server::Impl {
         ioc_(1),
         acceptor_(ioc_),
         signals_(ioc_, SIGINT, SIGTERM),
-        grace_timer_(ioc_) {
+        grace_timer_(ioc_),
+        drain_timer_(ioc_) {
     // One io_context per network thread: a connection lives on one thread
     // for its whole life, so its handlers never hop threads (no strand, no
     // cross-thread wakeups on the hot path).
@@ -43,7 +44,7 @@ class Server::Impl {
     services_.handler = &handler;
     services_.metrics = &metrics;
     services_.ready = std::move(ready);
-    services_.stopping = [this] { return stopping_.load(); };
+    services_.stopping = [this] { return draining_.load() || stopping_.load(); };
   }
 
   Result<void, std::string> listen() {
@@ -72,7 +73,7 @@ class Server::Impl {
     signals_.async_wait([this](boost::system::error_code ec, int signal) {
       if (ec) return;
       spdlog::info("received signal {}, shutting down", signal);
-      begin_stop();
+      begin_drain();
       // A second signal stops at once.
       signals_.async_wait([this](boost::system::error_code ec2, int) {
         if (!ec2) ioc_.stop();
@@ -135,7 +136,25 @@ class Server::Impl {
     if (stopping_ && connections_.empty()) finish_stop();
   }
 
+  // /readyz turns 503 and responses say `Connection: close` at once; the
+  // listener stays open for the shutdown delay, so clients that still pick
+  // this instance are served while the endpoints catch up.
+  void begin_drain() {
+    if (draining_.exchange(true)) return;
+    if (config_.shutdown_delay.count() <= 0) {
+      begin_stop();
+      return;
+    }
+    spdlog::info("draining for {} s before closing the listener (/readyz answers 503)",
+                 config_.shutdown_delay.count());
+    drain_timer_.expires_after(config_.shutdown_delay);
+    drain_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) begin_stop();
+    });
+  }
+
   void begin_stop() {
+    draining_ = true;
     if (stopping_.exchange(true)) return;
     boost::system::error_code ec;
     acceptor_.close(ec);
@@ -167,6 +186,7 @@ class Server::Impl {
   void finish_stop() {
     asio::post(ioc_, [this] {
       grace_timer_.cancel();
+      drain_timer_.cancel();
       signals_.cancel();
       ioc_.stop();
     });
@@ -184,7 +204,9 @@ class Server::Impl {
   tcp::acceptor acceptor_;
   asio::signal_set signals_;
   asio::steady_timer grace_timer_;
+  asio::steady_timer drain_timer_;
   ConnectionServices services_;
+  std::atomic<bool> draining_{false};
   std::atomic<bool> stopping_{false};
   Mutex mutex_;
   std::unordered_map<Connection*, std::weak_ptr<Connection>> connections_ GUARDED_BY(mutex_);

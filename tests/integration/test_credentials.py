@@ -148,6 +148,10 @@ class CredentialRotation(unittest.TestCase):
             in line, timeout=RELOAD_WAIT)
         self.assertIsNotNone(line, "the bad file was not reported:\n" + self.server.log_tail(20))
         self.assertEqual(json.loads(line)["level"], "error")
+        # ... and /metrics says so, for an alert that needs no log search.
+        self.assertEqual(self.metric("moss_credentials_file_invalid"), 1)
+        self.assertEqual(self.metric("moss_credentials_reload_failures_total"), 1)
+        self.assertEqual(self.metric("moss_credentials_reloads_total"), 0)
         self.assertEqual(self.get_object(ALICE), (200, None))
         self.assertEqual(self.get_object(BOB), (200, None))
         self.assertEqual(self.get_object(CAROL), (403, "InvalidAccessKeyId"))
@@ -162,6 +166,18 @@ class CredentialRotation(unittest.TestCase):
         self.await_reload(1)
         self.assertEqual(self.get_object(CAROL), (200, None))
         self.assertEqual(self.get_object(ALICE), (403, "InvalidAccessKeyId"))
+        self.assertEqual(self.metric("moss_credentials_file_invalid"), 0)
+        self.assertEqual(self.metric("moss_credentials_reload_failures_total"), 2)
+        self.assertEqual(self.metric("moss_credentials_reloads_total"), 1)
+
+    def metric(self, name):
+        """The value of an unlabelled metric on /metrics."""
+        with urllib.request.urlopen(self.server.endpoint + "/metrics", timeout=10) as r:
+            text = r.read().decode()
+        self.assertIn(f"# TYPE {name} ", text)
+        match = re.search(rf"^{name} (\S+)$", text, re.M)
+        self.assertIsNotNone(match, f"{name} missing from /metrics")
+        return float(match.group(1))
 
 
 class DevelopmentKey(unittest.TestCase):

@@ -528,6 +528,41 @@ class GracefulShutdown(S3Assertions, unittest.TestCase):
         writer.close()
         self.assertEqual(self.server.wait_for_exit(timeout=20), 0, self.server.log_tail())
 
+    def test_during_the_shutdown_delay_readyz_is_503_and_requests_are_still_served(self):
+        self.server.cleanup()
+        self.server = MossServer(extra_args=["--shutdown-delay", "30"]).start()
+        s3 = boto3_client(self.server)
+        s3.create_bucket(Bucket="draining")
+        self.server.send_signal(signal.SIGTERM)
+        self.assertIsNotNone(self.server.wait_for_log_line(
+            lambda line: "draining for 30 s" in line, timeout=10), self.server.log_tail())
+        # Not ready, and says why; yet a client that still picks this instance
+        # (a new connection) is served, and told not to keep the connection.
+        connection = RawConnection(self.server.port)
+        connection.send(b"GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n")
+        response = connection.read_response()
+        connection.close()
+        self.assertEqual(response.status, 503)
+        self.assertEqual(response.body, b"not ready: shutting down\n")
+        s3.put_object(Bucket="draining", Key="late", Body=b"served while draining")
+        writer = RawConnection(self.server.port)
+        self.assertEqual(signed_request(self.server, "GET", "/draining/late", conn=writer).status,
+                         200)
+        self.assertTrue(writer.closed_by_server(timeout=10), "keep-alive while draining")
+        writer.close()
+        self.assertIsNone(self.server.process.poll(), "exited before the shutdown delay")
+        # A second signal ends the delay at once.
+        self.server.send_signal(signal.SIGTERM)
+        self.server.wait_for_exit(timeout=20)
+        self.server.stop()
+        self.server.start()
+        self.assertEqual(boto3_client(self.server).get_object(
+            Bucket="draining", Key="late")["Body"].read(), b"served while draining")
+        # The restarted server has the same delay: two signals end it at once.
+        self.server.send_signal(signal.SIGTERM)
+        self.server.send_signal(signal.SIGTERM)
+        self.assertEqual(self.server.wait_for_exit(timeout=20), 0, self.server.log_tail())
+
     def test_a_request_still_in_flight_when_the_grace_period_ends_is_cut(self):
         self.server.cleanup()
         self.server = MossServer(extra_args=["--shutdown-grace", "1"]).start()

@@ -6,9 +6,9 @@
 // Threads: `io_threads` network threads, each with its own io_context; a
 // connection stays on the thread that accepted it. A control context on the
 // calling thread accepts, watches signals and runs background timers
-// (io_context()). Shutdown (SIGTERM/SIGINT or request_stop) stops accepting, closes
-// idle connections, lets requests in flight finish within the grace period,
-// then stops.
+// (io_context()). Shutdown (SIGTERM/SIGINT, after the shutdown delay, or
+// request_stop) stops accepting, closes idle connections, lets requests in
+// flight finish within the grace period, then stops.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -35,6 +35,10 @@ struct ServerConfig {
   std::chrono::seconds idle_timeout{75};
   // A body read or write that makes no progress for this long ends the connection.
   std::chrono::seconds io_timeout{120};
+  // After SIGTERM, how long to keep accepting and serving (with /readyz at 503
+  // and keep-alive off) before the listener closes: the time a load balancer
+  // or Kubernetes' endpoints need to stop sending new requests here.
+  std::chrono::seconds shutdown_delay{0};
   // How long requests in flight may take to finish after a stop request.
   std::chrono::seconds shutdown_grace{30};
 };
