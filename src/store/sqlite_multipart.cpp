@@ -196,7 +196,7 @@ StoreResult<void> sqlite_records::create_multipart_tables(SqliteConnection& db) 
 }
 
 StoreResult<void> sqlite_records::remove_bucket_uploads(SqliteConnection& db, int64_t bucket_id,
-                                                       std::vector<std::string>& released) {
+                                                        std::vector<std::string>& released) {
   auto st = db.prepare("SELECT id FROM uploads WHERE bucket_id = ?1");
   if (!st) return fail(st.error());
   st->bind(1, bucket_id);

@@ -18,9 +18,8 @@ awaitable<void> handle_list_buckets(RequestContext& ctx) {
   auto buckets = value_or_throw(ctx.store().list_buckets());
   // A key without a policy is its own account: it lists its own buckets.
   if (!ctx.auth.key.policy) {
-    std::erase_if(buckets, [&](const store::Bucket& b) {
-      return b.owner != ctx.auth.key.access_key_id;
-    });
+    std::erase_if(buckets,
+                  [&](const store::Bucket& b) { return b.owner != ctx.auth.key.access_key_id; });
   }
   const auto listed = page_of_buckets(buckets, page);
 
@@ -66,8 +65,8 @@ awaitable<void> handle_create_bucket(RequestContext& ctx) {
   // In us-east-1 S3 keeps its legacy answer to creating a bucket one already
   // owns: 200, the bucket as it was. Other regions answer 409.
   const bool legacy_region = ctx.config().region == "us-east-1";
-  if (!created && !(legacy_region && created.error().code ==
-                                         store::StoreErrc::kBucketAlreadyOwnedByYou)) {
+  if (!created &&
+      !(legacy_region && created.error().code == store::StoreErrc::kBucketAlreadyOwnedByYou)) {
     throw to_s3_error(created.error());
   }
   auto head = ctx.response_head(http::status::ok);

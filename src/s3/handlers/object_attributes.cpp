@@ -115,8 +115,7 @@ std::string render_object_attributes(const store::ObjectVersion& v,
     add_element(parts, "MaxParts", static_cast<uint64_t>(page.max_parts));
     // As S3 does for general purpose buckets, the parts themselves are listed
     // only for an object uploaded with an additional checksum.
-    const std::string algorithm =
-        checksums.size() == 1 ? checksums.begin()->first : std::string();
+    const std::string algorithm = checksums.size() == 1 ? checksums.begin()->first : std::string();
     int listed = 0;
     int last = 0;
     bool truncated = false;
@@ -153,8 +152,7 @@ awaitable<void> handle_get_object_attributes(RequestContext& ctx) {
   // S3 asks for both permissions: the attributes one (the row's action) and
   // the one that reads the object.
   std::string version_id = version_id_param(ctx.query);
-  authorize(ctx, version_id.empty() ? "s3:GetObject" : "s3:GetObjectVersion", ctx.bucket,
-            ctx.key);
+  authorize(ctx, version_id.empty() ? "s3:GetObject" : "s3:GetObjectVersion", ctx.bucket, ctx.key);
   auto wanted = parse_object_attributes(ctx.header("x-amz-object-attributes"));
   PartPageRequest page;
   page.max_parts =

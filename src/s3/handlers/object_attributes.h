@@ -32,7 +32,6 @@ struct PartPageRequest {
 
 // The GetObjectAttributesOutput document for version `v` (not a delete marker).
 std::string render_object_attributes(const store::ObjectVersion& v,
-                                     const ObjectAttributeSet& wanted,
-                                     const PartPageRequest& page);
+                                     const ObjectAttributeSet& wanted, const PartPageRequest& page);
 
 }  // namespace moss::s3

@@ -120,7 +120,11 @@ const std::vector<RouteCase> kCases = {
     // Objects and multipart uploads.
     {"GetObject", V::get, "/b/dir/k.bin", {}, "GetObject", "s3:GetObject"},
     {"GetObjectVersion", V::get, "/b/k?versionId=abc", {}, "GetObject", "s3:GetObjectVersion"},
-    {"GetObjectAttributes", V::get, "/b/k?attributes", {}, "GetObjectAttributes",
+    {"GetObjectAttributes",
+     V::get,
+     "/b/k?attributes",
+     {},
+     "GetObjectAttributes",
      "s3:GetObjectAttributes"},
     {"GetObjectAttributesOfAVersion",
      V::get,

@@ -107,8 +107,8 @@ TEST_F(BucketHandlersTest, ListBucketsPagesWithMaxBucketsAndContinuationToken) {
             (std::vector<std::string>{"alpha", "beta", "delta"}));
   const std::string token = first.xml("/ListAllMyBucketsResult/ContinuationToken");
   ASSERT_FALSE(token.empty());
-  auto second = request(bhttp::verb::get, "/?max-buckets=3&continuation-token=" +
-                                              aws_uri_encode(token, true));
+  auto second = request(bhttp::verb::get,
+                        "/?max-buckets=3&continuation-token=" + aws_uri_encode(token, true));
   EXPECT_EQ(second.xml_all("//Buckets/Bucket/Name"), (std::vector<std::string>{"gamma"}));
   EXPECT_EQ(second.xml("/ListAllMyBucketsResult/ContinuationToken"), "");
 }
@@ -116,8 +116,7 @@ TEST_F(BucketHandlersTest, ListBucketsPagesWithMaxBucketsAndContinuationToken) {
 TEST_F(BucketHandlersTest, ListBucketsWithPrefixEchoesIt) {
   for (const char* name : {"llama-a", "llama-b", "mistral"}) create_bucket(name);
   auto res = request(bhttp::verb::get, "/?prefix=llama-");
-  EXPECT_EQ(res.xml_all("//Buckets/Bucket/Name"),
-            (std::vector<std::string>{"llama-a", "llama-b"}));
+  EXPECT_EQ(res.xml_all("//Buckets/Bucket/Name"), (std::vector<std::string>{"llama-a", "llama-b"}));
   EXPECT_EQ(res.xml("/ListAllMyBucketsResult/Prefix"), "llama-");
 }
 

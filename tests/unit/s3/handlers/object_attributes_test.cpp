@@ -36,8 +36,7 @@ Strings xpath_all(const std::string& xml, const char* xpath) {
 
 TEST(ParseObjectAttributes, ReadsEveryNameWithOrWithoutSpaces) {
   auto all = parse_object_attributes("ETag, Checksum,ObjectParts ,StorageClass,ObjectSize");
-  EXPECT_TRUE(all.etag && all.checksum && all.object_parts && all.storage_class &&
-              all.object_size);
+  EXPECT_TRUE(all.etag && all.checksum && all.object_parts && all.storage_class && all.object_size);
   auto one = parse_object_attributes("ObjectSize");
   EXPECT_TRUE(one.object_size);
   EXPECT_FALSE(one.etag || one.checksum || one.object_parts || one.storage_class);
@@ -81,8 +80,8 @@ TEST(RenderObjectAttributes, PlainObjectHasNoParts) {
 }
 
 TEST(RenderObjectAttributes, OnlyWhatWasAskedFor) {
-  auto xml = render_object_attributes(multipart_version(2), parse_object_attributes("ObjectSize"),
-                                      {});
+  auto xml =
+      render_object_attributes(multipart_version(2), parse_object_attributes("ObjectSize"), {});
   EXPECT_EQ(xpath_text(xml, "/GetObjectAttributesOutput/ObjectSize"), "300");
   EXPECT_EQ(xml.find("ETag"), std::string::npos) << xml;
   EXPECT_EQ(xml.find("ObjectParts"), std::string::npos) << xml;
