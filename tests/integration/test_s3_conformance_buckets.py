@@ -192,6 +192,12 @@ class ListBucketsInPages(MossTestCase):
         everything = [b["Name"] for b in self.s3().list_buckets()["Buckets"]]
         self.assertGreater(len(everything), len(self.names))
 
+    def test_bucket_region_filter(self):
+        s3 = self.s3()
+        here = s3.list_buckets(Prefix=self.prefix, BucketRegion="us-east-1")["Buckets"]
+        self.assertEqual([b["Name"] for b in here], self.names)
+        self.assertEqual(s3.list_buckets(BucketRegion="eu-west-1")["Buckets"], [])
+
     def test_paginator(self):
         paginator = self.s3().get_paginator("list_buckets")
         pages = list(paginator.paginate(Prefix=self.prefix, PaginationConfig={"PageSize": 2}))

@@ -21,6 +21,11 @@ awaitable<void> handle_list_buckets(RequestContext& ctx) {
     std::erase_if(buckets,
                   [&](const store::Bucket& b) { return b.owner != ctx.auth.key.access_key_id; });
   }
+  // Every bucket is in the server's one region: asking for another lists none.
+  if (const std::string* region = ctx.param("bucket-region");
+      region && *region != ctx.config().region) {
+    buckets.clear();
+  }
   const auto listed = page_of_buckets(buckets, page);
 
   XmlResponse doc("ListAllMyBucketsResult");

@@ -120,6 +120,14 @@ TEST_F(BucketHandlersTest, ListBucketsWithPrefixEchoesIt) {
   EXPECT_EQ(res.xml("/ListAllMyBucketsResult/Prefix"), "llama-");
 }
 
+TEST_F(BucketHandlersTest, ListBucketsByRegionListsTheServersRegionOnly) {
+  create_bucket("weights");
+  EXPECT_EQ(request(bhttp::verb::get, "/?bucket-region=us-east-1").xml_all("//Bucket/Name"),
+            (std::vector<std::string>{"weights"}));
+  EXPECT_TRUE(
+      request(bhttp::verb::get, "/?bucket-region=eu-west-1").xml_all("//Bucket/Name").empty());
+}
+
 TEST_F(BucketHandlersTest, ListBucketsRefusesMaxBucketsOutOfRangeAndForeignTokens) {
   for (const char* bad : {"0", "10001", "-1", "x"}) {
     EXPECT_EQ(request(bhttp::verb::get, std::string("/?max-buckets=") + bad).error_code(),
