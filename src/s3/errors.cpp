@@ -47,6 +47,8 @@ constexpr S3ErrorInfo kErrors[] = {
     {S3ErrorCode::kInvalidPart, "InvalidPart", 400,
      "One or more of the specified parts could not be found. The part may not have been "
      "uploaded, or the specified entity tag may not match the part's entity tag."},
+    {S3ErrorCode::kInvalidPartNumber, "InvalidPartNumber", 400,
+     "The requested partnumber is not satisfiable"},
     {S3ErrorCode::kInvalidPartOrder, "InvalidPartOrder", 400,
      "The list of parts was not in ascending order. The parts list must be specified in "
      "order by part number."},

@@ -31,6 +31,7 @@ enum class S3ErrorCode {
   kInvalidBucketName,
   kInvalidDigest,
   kInvalidPart,
+  kInvalidPartNumber,
   kInvalidPartOrder,
   kInvalidRange,
   kInvalidRequest,

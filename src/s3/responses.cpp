@@ -1,7 +1,5 @@
 #include "s3/responses.h"
 
-#include <sstream>
-
 #include "s3/xml.h"
 
 namespace moss::s3 {
@@ -32,10 +30,8 @@ http::response<http::string_body> error_response(const S3Error& error, std::stri
     for (const auto& [name, value] : error.details()) add_element(root, name.c_str(), value);
     add_element(root, "Resource", resource);
     add_element(root, "RequestId", request_id);
-    std::ostringstream out;
-    doc.save(out, "", pugi::format_raw, pugi::encoding_utf8);
     res.set(http::field::content_type, "application/xml");
-    res.body() = out.str();
+    res.body() = serialize_xml(doc);
   }
   res.prepare_payload();
   return res;

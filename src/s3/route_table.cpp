@@ -96,6 +96,12 @@ constexpr auto kRoutes = std::to_array<Route>({
     {.method = V::get, .target = Target::kKey, .selector = {.query = "uploadId"},
      .operation = Op::kListParts, .name = "ListParts",
      .action = "s3:ListMultipartUploadParts", .handler = handle_list_parts},
+    // GetObjectAttributes needs s3:GetObject (s3:GetObjectVersion) as well;
+    // the handler asks for that one.
+    {.method = V::get, .target = Target::kKey, .selector = {.query = "attributes"},
+     .operation = Op::kGetObjectAttributes, .name = "GetObjectAttributes",
+     .action = "s3:GetObjectAttributes", .version_action = "s3:GetObjectVersionAttributes",
+     .handler = handle_get_object_attributes},
     {.method = V::get, .target = Target::kTagKey, .selector = {.query = "moss-tag"},
      .operation = Op::kGetTagDocument, .name = "GetTagDocument",
      .action = "s3:GetObject", .handler = handle_get_tag},
@@ -222,7 +228,6 @@ constexpr std::array kUnimplementedSubresources = {
     "accelerate",
     "acl",
     "analytics",
-    "attributes",
     "cors",
     "encryption",
     "intelligent-tiering",

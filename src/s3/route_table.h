@@ -43,6 +43,7 @@ enum class Operation {
   kCopyObject,
   kGetObject,
   kHeadObject,
+  kGetObjectAttributes,
   kDeleteObject,
   kCreateMultipartUpload,
   kUploadPart,

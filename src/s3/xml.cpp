@@ -1,10 +1,46 @@
 #include "s3/xml.h"
 
-#include <sstream>
-
 #include "s3/errors.h"
 
 namespace moss::s3 {
+namespace {
+
+// pugixml escapes &, <, > and the control characters XML 1.0 cannot hold
+// (as &#NN;), but writes a carriage return as it is, which every reader then
+// turns into a line feed (XML's end-of-line rule): a key holding one would
+// come back changed. A character reference survives that rule.
+class CarriageReturnEscaper : public pugi::xml_writer {
+ public:
+  explicit CarriageReturnEscaper(std::string& out) : out_(out) {}
+  void write(const void* data, size_t size) override {
+    std::string_view text(static_cast<const char*>(data), size);
+    for (char c : text) {
+      if (c == '\r') {
+        out_ += "&#13;";
+      } else {
+        out_ += c;
+      }
+    }
+  }
+
+ private:
+  std::string& out_;
+};
+
+// Text is taken exactly as sent: whitespace-only text (a key of one space)
+// is kept, nothing is trimmed. Line ends are normalized as XML requires (a
+// carriage return is sent as &#13; to survive that, as S3 documents).
+constexpr unsigned kRequestParseFlags =
+    pugi::parse_cdata | pugi::parse_escapes | pugi::parse_eol | pugi::parse_ws_pcdata;
+
+}  // namespace
+
+std::string serialize_xml(const pugi::xml_document& doc) {
+  std::string out;
+  CarriageReturnEscaper writer(out);
+  doc.save(writer, "", pugi::format_raw, pugi::encoding_utf8);
+  return out;
+}
 
 XmlResponse::XmlResponse(const char* root_name) {
   auto decl = doc_.append_child(pugi::node_declaration);
@@ -14,11 +50,7 @@ XmlResponse::XmlResponse(const char* root_name) {
   root_.append_attribute("xmlns") = kS3Namespace;
 }
 
-std::string XmlResponse::str() const {
-  std::ostringstream out;
-  doc_.save(out, "", pugi::format_raw, pugi::encoding_utf8);
-  return out.str();
-}
+std::string XmlResponse::str() const { return serialize_xml(doc_); }
 
 pugi::xml_node add_element(pugi::xml_node parent, const char* name, std::string_view value) {
   auto node = parent.append_child(name);
@@ -53,7 +85,7 @@ std::string child_text(const pugi::xml_node& parent, std::string_view name) {
 
 pugi::xml_document parse_request_xml(std::string_view body, const char* expected_root) {
   pugi::xml_document doc;
-  auto result = doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
+  auto result = doc.load_buffer(body.data(), body.size(), kRequestParseFlags, pugi::encoding_utf8);
   if (!result) throw S3Error(S3ErrorCode::kMalformedXML);
   auto root = doc.document_element();
   if (!root || local_name(root) != expected_root) throw S3Error(S3ErrorCode::kMalformedXML);

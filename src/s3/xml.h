@@ -22,6 +22,11 @@ class XmlResponse {
   pugi::xml_node root_;
 };
 
+// The document as S3 sends it: no indentation, UTF-8, text escaped so that
+// any reader gets it back exactly (control characters and carriage returns
+// as character references).
+std::string serialize_xml(const pugi::xml_document& doc);
+
 // Appends <name>value</name> to `parent` and returns the new element.
 pugi::xml_node add_element(pugi::xml_node parent, const char* name, std::string_view value);
 pugi::xml_node add_element(pugi::xml_node parent, const char* name, uint64_t value);
@@ -29,6 +34,7 @@ pugi::xml_node add_element(pugi::xml_node parent, const char* name, bool value);
 
 // Parses a request body; throws S3Error MalformedXML when it is not well formed
 // or its root element is not `expected_root` (namespace prefixes ignored).
+// Text content is kept exactly, whitespace-only text included.
 pugi::xml_document parse_request_xml(std::string_view body, const char* expected_root);
 
 // The element name without a namespace prefix ("s3:Key" -> "Key").

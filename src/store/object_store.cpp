@@ -122,6 +122,13 @@ StoreResult<void> ObjectStore::abort_upload(std::string_view bucket, std::string
   return remove_released(*released);
 }
 
+StoreResult<void> ObjectStore::delete_bucket(std::string_view name) {
+  MutexLock lock(link_mutex_);
+  auto released = metadata_->delete_bucket(name);
+  if (!released) return fail(released.error());
+  return remove_released(*released);
+}
+
 StoreResult<size_t> ObjectStore::abort_idle_uploads(int64_t idle_since_ns) {
   size_t aborted = 0;
   while (true) {

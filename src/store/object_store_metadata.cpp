@@ -17,10 +17,6 @@ StoreResult<Bucket> ObjectStore::get_bucket(std::string_view name) {
 
 StoreResult<std::vector<Bucket>> ObjectStore::list_buckets() { return metadata_->list_buckets(); }
 
-StoreResult<void> ObjectStore::delete_bucket(std::string_view name) {
-  return metadata_->delete_bucket(name);
-}
-
 StoreResult<void> ObjectStore::set_versioning(std::string_view bucket, VersioningState state) {
   return metadata_->set_versioning(bucket, state);
 }

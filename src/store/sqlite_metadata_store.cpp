@@ -452,11 +452,10 @@ StoreResult<std::vector<Bucket>> SqliteMetadataStore::list_buckets() {
   return st->collect(bucket_from_row);
 }
 
-StoreResult<void> SqliteMetadataStore::delete_bucket(std::string_view name) {
-  return write_in_bucket(name, [&](SqliteConnection& db, const Bucket& b) -> StoreResult<void> {
-    auto any = db.prepare(
-        "SELECT 1 FROM versions WHERE bucket_id = ?1 "
-        "UNION ALL SELECT 1 FROM uploads WHERE bucket_id = ?1 LIMIT 1");
+StoreResult<std::vector<std::string>> SqliteMetadataStore::delete_bucket(std::string_view name) {
+  using Released = std::vector<std::string>;
+  return write_in_bucket(name, [&](SqliteConnection& db, const Bucket& b) -> StoreResult<Released> {
+    auto any = db.prepare("SELECT 1 FROM versions WHERE bucket_id = ?1 LIMIT 1");
     if (!any) return fail(any.error());
     any->bind(1, b.id);
     auto row = any->step();
@@ -466,12 +465,17 @@ StoreResult<void> SqliteMetadataStore::delete_bucket(std::string_view name) {
     auto tags = bucket_has_tags(db, b.id);
     if (!tags) return fail(tags.error());
     if (*tags) return store_fail(StoreErrc::kBucketNotEmpty, std::string(name));
-    if (auto r = delete_bucket_tag_history(db, b.id); !r) return r;
-    if (auto r = delete_bucket_lifecycle(db, b.id); !r) return r;
+    // Uploads in progress do not keep a bucket alive (S3 deletes it and
+    // discards them): their parts go with it, in this same transaction.
+    Released released;
+    if (auto r = remove_bucket_uploads(db, b.id, released); !r) return fail(r.error());
+    if (auto r = delete_bucket_tag_history(db, b.id); !r) return fail(r.error());
+    if (auto r = delete_bucket_lifecycle(db, b.id); !r) return fail(r.error());
     auto del = db.prepare("DELETE FROM buckets WHERE id = ?1");
     if (!del) return fail(del.error());
     del->bind(1, b.id);
-    return del->run();
+    if (auto r = del->run(); !r) return fail(r.error());
+    return released;
   });
 }
 

@@ -195,6 +195,19 @@ StoreResult<void> sqlite_records::create_multipart_tables(SqliteConnection& db) 
   return db.exec(kMultipartSchema);
 }
 
+StoreResult<void> sqlite_records::remove_bucket_uploads(SqliteConnection& db, int64_t bucket_id,
+                                                        std::vector<std::string>& released) {
+  auto st = db.prepare("SELECT id FROM uploads WHERE bucket_id = ?1");
+  if (!st) return fail(st.error());
+  st->bind(1, bucket_id);
+  auto rows = st->collect([](SqliteStatement& row) { return row.column_int(0); });
+  if (!rows) return fail(rows.error());
+  for (int64_t upload_row : *rows) {
+    if (auto r = remove_upload(db, upload_row, released); !r) return r;
+  }
+  return {};
+}
+
 StoreResult<MultipartUpload> SqliteMetadataStore::create_upload(std::string_view bucket,
                                                                 const MultipartUpload& upload) {
   using Upload = StoreResult<MultipartUpload>;

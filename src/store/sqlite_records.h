@@ -114,6 +114,10 @@ StoreResult<CommitOutcome> commit_new_version(SqliteConnection& db, const Bucket
 
 // The uploads and upload_parts tables (sqlite_multipart.cpp), created if missing.
 StoreResult<void> create_multipart_tables(SqliteConnection& db);
+// Drops every upload of the bucket with its parts, adding to `released` the
+// blobs whose last reference went away (DeleteBucket discards open uploads).
+StoreResult<void> remove_bucket_uploads(SqliteConnection& db, int64_t bucket_id,
+                                        std::vector<std::string>& released);
 
 nlohmann::json segments_to_json(const std::vector<BlobSegment>& segments);
 std::vector<BlobSegment> segments_from_json(const std::string& text);

@@ -256,7 +256,7 @@ class MultipartSemantics(S3Assertions, MossTestCase):
                          f"{sum(map(len, self.parts))}")
         with self.assertRaises(ClientError) as e:
             s3.get_object(Bucket=self.bucket, Key=key, PartNumber=9)
-        self.assertEqual(e.exception.response["Error"]["Code"], "InvalidRange")
+        self.assertEqual(e.exception.response["Error"]["Code"], "InvalidPartNumber")
 
     def test_upload_part_copy_with_source_range(self):
         source = self.put_existing("copy-source.bin", b"".join(self.parts[:2]))
@@ -471,9 +471,9 @@ class MultipartSemantics(S3Assertions, MossTestCase):
         self.assertEqual([u["Key"] for u in within["Uploads"]], ["a/1", "a/2"])
         self.assertEqual(within["Uploads"][0]["Initiator"]["DisplayName"], "env")
 
-        with self.assertRaises(ClientError) as e:
-            s3.delete_bucket(Bucket=bucket)
-        self.assertS3Error(e.exception, 409, "BucketNotEmpty")
+        # Uploads in progress do not keep a bucket: deleting it discards them.
+        s3.delete_bucket(Bucket=bucket)
+        self.assertNotIn(bucket, [b["Name"] for b in s3.list_buckets()["Buckets"]])
 
     # --- bad input: S3's exact error, nothing changed -------------------------
 

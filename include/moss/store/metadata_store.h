@@ -80,8 +80,9 @@ class MetadataStore {
                                             int64_t now_ns) = 0;
   virtual StoreResult<Bucket> get_bucket(std::string_view name) = 0;
   virtual StoreResult<std::vector<Bucket>> list_buckets() = 0;
-  // kBucketNotEmpty while any version or upload remains.
-  virtual StoreResult<void> delete_bucket(std::string_view name) = 0;
+  // kBucketNotEmpty while any version or tag remains. Uploads in progress
+  // are removed with the bucket; returns the blobs released by that.
+  virtual StoreResult<std::vector<std::string>> delete_bucket(std::string_view name) = 0;
   virtual StoreResult<void> set_versioning(std::string_view bucket, VersioningState state) = 0;
 
   // The latest version when `version_id` is empty (which may be a delete

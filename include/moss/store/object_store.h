@@ -49,7 +49,8 @@ class ObjectStore {
                                     int64_t now_ns);
   StoreResult<Bucket> get_bucket(std::string_view name);
   StoreResult<std::vector<Bucket>> list_buckets();
-  // kBucketNotEmpty while any version, upload or tag remains.
+  // kBucketNotEmpty while any version or tag remains; uploads in progress
+  // are discarded with the bucket and their parts' blobs removed.
   StoreResult<void> delete_bucket(std::string_view name);
   StoreResult<void> set_versioning(std::string_view bucket, VersioningState state);
   StoreResult<void> put_lifecycle(std::string_view bucket, const std::vector<LifecycleRule>& rules);

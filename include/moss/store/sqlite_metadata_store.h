@@ -25,7 +25,7 @@ class SqliteMetadataStore final : public MetadataStore {
                                     int64_t now_ns) override;
   StoreResult<Bucket> get_bucket(std::string_view name) override;
   StoreResult<std::vector<Bucket>> list_buckets() override;
-  StoreResult<void> delete_bucket(std::string_view name) override;
+  StoreResult<std::vector<std::string>> delete_bucket(std::string_view name) override;
   StoreResult<void> set_versioning(std::string_view bucket, VersioningState state) override;
   StoreResult<ObjectVersion> get_version(std::string_view bucket, std::string_view key,
                                          std::string_view version_id) override;

@@ -2,6 +2,7 @@
 #include "moss/util/clock.h"
 #include "moss/util/offload.h"
 #include "moss/util/time_format.h"
+#include "s3/handlers/bucket_listing.h"
 #include "s3/handlers/handlers.h"
 #include "s3/handlers/owner.h"
 #include "s3/names.h"
@@ -13,17 +14,33 @@
 namespace moss::s3 {
 
 awaitable<void> handle_list_buckets(RequestContext& ctx) {
+  const auto page = list_buckets_page_request(ctx.query);
   auto buckets = value_or_throw(ctx.store().list_buckets());
+  // A key without a policy is its own account: it lists its own buckets.
+  if (!ctx.auth.key.policy) {
+    std::erase_if(buckets,
+                  [&](const store::Bucket& b) { return b.owner != ctx.auth.key.access_key_id; });
+  }
+  // Every bucket is in the server's one region: asking for another lists none.
+  if (const std::string* region = ctx.param("bucket-region");
+      region && *region != ctx.config().region) {
+    buckets.clear();
+  }
+  const auto listed = page_of_buckets(buckets, page);
+
   XmlResponse doc("ListAllMyBucketsResult");
   add_owner(doc.root(), ctx.auth.key);
   auto list = doc.root().append_child("Buckets");
-  for (const auto& b : buckets) {
-    // A key without a policy is its own account: it lists its own buckets.
-    if (!ctx.auth.key.policy && b.owner != ctx.auth.key.access_key_id) continue;
+  for (const store::Bucket* b : listed.buckets) {
     auto node = list.append_child("Bucket");
-    add_element(node, "Name", b.name);
-    add_element(node, "CreationDate", format_iso8601(b.created_ns));
+    add_element(node, "Name", b->name);
+    add_element(node, "CreationDate", format_iso8601(b->created_ns));
+    add_element(node, "BucketRegion", ctx.config().region);
   }
+  if (!listed.continuation_token.empty()) {
+    add_element(doc.root(), "ContinuationToken", listed.continuation_token);
+  }
+  if (page.prefix) add_element(doc.root(), "Prefix", *page.prefix);
   co_await send_xml(ctx, http::status::ok, doc.str());
 }
 
@@ -47,9 +64,16 @@ awaitable<void> handle_create_bucket(RequestContext& ctx) {
   }
   auto& store = ctx.store();
   std::string owner = ctx.auth.key.access_key_id;
-  value_or_throw(co_await offload(*ctx.service.blocking, [&] {
+  auto created = co_await offload(*ctx.service.blocking, [&] {
     return store.create_bucket(ctx.bucket, owner, now_unix_nanos());
-  }));
+  });
+  // In us-east-1 S3 keeps its legacy answer to creating a bucket one already
+  // owns: 200, the bucket as it was. Other regions answer 409.
+  const bool legacy_region = ctx.config().region == "us-east-1";
+  if (!created &&
+      !(legacy_region && created.error().code == store::StoreErrc::kBucketAlreadyOwnedByYou)) {
+    throw to_s3_error(created.error());
+  }
   auto head = ctx.response_head(http::status::ok);
   head.set(http::field::location, "/" + ctx.bucket);
   co_await send_empty(ctx, std::move(head));

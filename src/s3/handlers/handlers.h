@@ -2,6 +2,7 @@
 //   bucket_handlers.cpp    buckets and their configuration
 //   list_handlers.cpp      ListObjects (v1, v2)
 //   object_handlers.cpp    PutObject, GetObject, HeadObject, DeleteObject, CopyObject
+//   object_attributes.cpp  GetObjectAttributes
 //   delete_objects.cpp     DeleteObjects
 //   multipart_handlers.cpp CreateMultipartUpload, UploadPart, UploadPartCopy,
 //                          AbortMultipartUpload
@@ -30,6 +31,7 @@ awaitable<void> handle_list_objects(RequestContext& ctx);  // v1 and v2
 awaitable<void> handle_put_object(RequestContext& ctx);
 awaitable<void> handle_copy_object(RequestContext& ctx);
 awaitable<void> handle_get_object(RequestContext& ctx);  // GET and HEAD
+awaitable<void> handle_get_object_attributes(RequestContext& ctx);
 awaitable<void> handle_delete_object(RequestContext& ctx);
 awaitable<void> handle_delete_objects(RequestContext& ctx);
 

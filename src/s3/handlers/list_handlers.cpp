@@ -37,7 +37,9 @@ awaitable<void> handle_list_objects(RequestContext& ctx) {
   if (auto* p = ctx.param("prefix")) q.prefix = *p;
   if (auto* d = ctx.param("delimiter")) q.delimiter = *d;
   q.max_keys = page_size_param(ctx, "max-keys");
+  // An empty continuation-token is no token (S3 answers the first page).
   const std::string* token = v2 ? ctx.param("continuation-token") : nullptr;
+  if (token && token->empty()) token = nullptr;
   const std::string* start_after = v2 ? ctx.param("start-after") : ctx.param("marker");
   if (token) {
     q.marker = decode_token(*token);

@@ -9,26 +9,42 @@ namespace {
 
 constexpr size_t kMaxUserMetadataBytes = 2048;
 
-// aws-chunked is how the body was framed, not how the object is encoded.
+}  // namespace
+
 std::string strip_aws_chunked(std::string_view value) {
-  std::string out;
+  // Each token with the separator before it (", " between tokens; leading
+  // whitespace for the first), so what is kept is kept byte for byte.
+  struct Token {
+    std::string_view separator;
+    std::string_view text;
+  };
+  std::vector<Token> tokens;
+  bool removed = false;
   size_t start = 0;
   while (start <= value.size()) {
     size_t comma = value.find(',', start);
     if (comma == std::string_view::npos) comma = value.size();
-    std::string_view token = value.substr(start, comma - start);
-    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-    while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-    if (!token.empty() && ascii_lowercase(token) != "aws-chunked") {
-      if (!out.empty()) out += ",";
-      out += token;
+    std::string_view raw = value.substr(start, comma - start);
+    size_t lead = 0;
+    while (lead < raw.size() && (raw[lead] == ' ' || raw[lead] == '\t')) ++lead;
+    const size_t separator_start = start == 0 ? 0 : start - 1;  // the comma, if any
+    Token token{value.substr(separator_start, start + lead - separator_start), raw.substr(lead)};
+    if (ascii_lowercase(trim_ascii_space(token.text)) == "aws-chunked") {
+      removed = true;
+    } else {
+      tokens.push_back(token);
     }
     start = comma + 1;
   }
-  return out;
+  if (!removed) return std::string(value);
+  std::string out;
+  for (const auto& token : tokens) {
+    if (!out.empty()) out += token.separator;
+    out += token.text;
+  }
+  // What a removed last token leaves behind: a separator with nothing after it.
+  return std::string(trim_ascii_space(out));
 }
-
-}  // namespace
 
 store::ObjectAttributes attributes_from_request(const RequestHead& head) {
   store::ObjectAttributes a;

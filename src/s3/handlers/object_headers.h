@@ -2,6 +2,9 @@
 // GET or HEAD returns.
 #pragma once
 
+#include <string>
+#include <string_view>
+
 #include "moss/s3/exchange.h"
 #include "moss/store/object_types.h"
 #include "moss/util/uri.h"
@@ -13,6 +16,12 @@ namespace moss::s3 {
 // Cache-Control, Expires and x-amz-meta-*. Throws MetadataTooLarge past S3's
 // 2 KB of user metadata.
 store::ObjectAttributes attributes_from_request(const RequestHead& head);
+
+// A Content-Encoding value without the aws-chunked token (how the body was
+// framed, not how the object is encoded), as S3 stores it: "aws-chunked, gzip"
+// is "gzip", "aws-chunked" alone is empty, and a value without the token is
+// kept byte for byte ("deflate, gzip").
+std::string strip_aws_chunked(std::string_view value);
 
 // ETag, Last-Modified, the stored attributes and user metadata.
 void add_object_headers(ResponseHead& head, const store::ObjectVersion& version);

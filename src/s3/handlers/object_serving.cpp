@@ -25,6 +25,14 @@ std::optional<ByteRange> part_range(const store::ObjectVersion& v, int part_numb
   return std::nullopt;
 }
 
+bool has_part(const store::ObjectVersion& v, int part_number) {
+  if (v.segments.empty()) return part_number == 1;  // an empty object is one empty part
+  for (const auto& segment : v.segments) {
+    if ((segment.part_number ? segment.part_number : 1) == part_number) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void add_checksum_headers(ResponseHead& head, const store::ObjectAttributes& attributes) {
@@ -79,6 +87,11 @@ awaitable<void> serve_object(RequestContext& ctx, const store::OpenedObject& ope
     }
     auto r = part_range(v, number);
     if (!r) {
+      // A number past the object's parts (any but 1 for an object not
+      // uploaded in parts) is the request's fault, as S3 answers it.
+      if (!has_part(v, number)) {
+        throw S3Error(S3ErrorCode::kInvalidPartNumber).with("PartNumberRequested", *part);
+      }
       throw S3Error(S3ErrorCode::kInvalidRange, "The requested partnumber is not satisfiable")
           .header("Content-Range", "bytes */" + std::to_string(v.size));
     }

@@ -52,7 +52,8 @@ TEST_F(AuthorizationTest, KeyWithoutPolicyCannotTouchAnotherKeysBucket) {
   auto taken = as(kAlice, bhttp::verb::put, "/testers");
   EXPECT_EQ(taken.status, 409);
   EXPECT_EQ(taken.error_code(), "BucketAlreadyExists");
-  EXPECT_EQ(request(bhttp::verb::put, "/testers").error_code(), "BucketAlreadyOwnedByYou");
+  // The owner creating it again: S3's legacy 200 in us-east-1, the fixture's region.
+  EXPECT_EQ(request(bhttp::verb::put, "/testers").status, 200);
 
   EXPECT_EQ(as(kAlice, bhttp::verb::put, "/alices").status, 200);
   EXPECT_EQ(as(kAlice, bhttp::verb::put, "/alices/mine.txt", {}, "mine").status, 200);

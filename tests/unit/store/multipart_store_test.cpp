@@ -321,13 +321,41 @@ TEST_F(MultipartStoreTest, IdleUploadsAreAbortedWithTheirParts) {
   EXPECT_EQ(count_files(blobs_dir()), 1u);
 }
 
-TEST_F(MultipartStoreTest, BucketWithAnUploadIsNotEmpty) {
+TEST_F(MultipartStoreTest, DeletingABucketDiscardsItsUploadsAndTheirParts) {
+  auto first = create("k");
+  auto second = create("other");
+  ASSERT_TRUE(upload_part("k", first, 1, "part one").ok());
+  ASSERT_TRUE(upload_part("k", first, 2, "part two").ok());
+  ASSERT_TRUE(upload_part("other", second, 1, "part three").ok());
+  ASSERT_EQ(count_files(blobs_dir()), 3u);
+
+  ASSERT_TRUE(store_->delete_bucket("b").ok());
+  EXPECT_EQ(count_files(blobs_dir()), 0u);
+  auto gone = store_->get_upload("b", "k", first);
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.error().code, StoreErrc::kNoSuchBucket);
+
+  // A bucket of the same name starts with no uploads.
+  ASSERT_TRUE(store_->create_bucket("b", "owner", 2).ok());
+  auto listed = store_->list_uploads("b", UploadListQuery{});
+  ASSERT_TRUE(listed.ok());
+  EXPECT_TRUE(listed->uploads.empty());
+  EXPECT_FALSE(store_->get_upload("b", "k", first).ok());
+}
+
+TEST_F(MultipartStoreTest, ABucketWithObjectsKeepsItsUploads) {
   auto id = create("k");
+  ASSERT_TRUE(upload_part("k", id, 1, "part").ok());
+  auto done = create("done");
+  auto part = upload_part("done", done, 1, "object bytes");
+  ASSERT_TRUE(part.ok());
+  ASSERT_TRUE(complete("done", done, {*part}).ok());
+
   auto r = store_->delete_bucket("b");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, StoreErrc::kBucketNotEmpty);
-  ASSERT_TRUE(store_->abort_upload("b", "k", id).ok());
-  EXPECT_TRUE(store_->delete_bucket("b").ok());
+  EXPECT_TRUE(store_->get_upload("b", "k", id).ok());
+  EXPECT_EQ(parts("k", id).size(), 1u);
 }
 
 }  // namespace

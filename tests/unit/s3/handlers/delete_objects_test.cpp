@@ -59,6 +59,30 @@ TEST_F(DeleteObjectsTest, MalformedVersionIdIsReportedPerKeyAsNoSuchVersion) {
   EXPECT_EQ(remaining(), (Keys{"a.bin", "keep.bin"}));
 }
 
+TEST_F(DeleteObjectsTest, WhitespaceOnlyKeysAreTakenAsSent) {
+  ASSERT_EQ(put_object("models", "%20", "one space").status, 200);
+  ASSERT_EQ(put_object("models", "%20%20", "two spaces").status, 200);
+  ASSERT_EQ(put_object("models", "%09", "a tab").status, 200);
+  auto res = delete_objects(
+      "<Delete>\n  <Object><Key> </Key></Object>\n  <Object><Key>  </Key></Object>\n"
+      "  <Object><Key>\t</Key></Object>\n</Delete>");
+  EXPECT_EQ(res.status, 200) << res.body;
+  EXPECT_NE(res.body.find("<Deleted><Key> </Key></Deleted>"), std::string::npos) << res.body;
+  EXPECT_NE(res.body.find("<Deleted><Key>  </Key></Deleted>"), std::string::npos) << res.body;
+  EXPECT_NE(res.body.find("<Deleted><Key>\t</Key></Deleted>"), std::string::npos) << res.body;
+  EXPECT_EQ(res.body.find("<Error>"), std::string::npos) << res.body;
+  EXPECT_EQ(remaining(), (Keys{"a.bin", "b.bin", "keep.bin"}));
+}
+
+TEST_F(DeleteObjectsTest, CarriageReturnSentAsACharacterReferenceIsKept) {
+  ASSERT_EQ(put_object("models", "line%0Dend", "x").status, 200);
+  auto res = delete_objects("<Delete><Object><Key>line&#13;end</Key></Object></Delete>");
+  EXPECT_EQ(res.status, 200) << res.body;
+  EXPECT_NE(res.body.find("<Deleted><Key>line&#13;end</Key></Deleted>"), std::string::npos)
+      << res.body;
+  EXPECT_EQ(remaining(), (Keys{"a.bin", "b.bin", "keep.bin"}));
+}
+
 TEST_F(DeleteObjectsTest, MalformedXmlIsRefusedAndNothingDeleted) {
   auto res = delete_objects("<Delete><Object><Key>a.bin</Key></Object");
   EXPECT_EQ(res.status, 400);

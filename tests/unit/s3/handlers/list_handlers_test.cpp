@@ -104,5 +104,31 @@ TEST_F(ListHandlersTest, ListingMissingBucketIsNoSuchBucket) {
   EXPECT_EQ(res.error_code(), "NoSuchBucket");
 }
 
+TEST_F(ListHandlersTest, EmptyContinuationTokenIsTheFirstPage) {
+  auto res = request(bhttp::verb::get, "/models?list-type=2&max-keys=2&continuation-token=");
+  EXPECT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(res.xml_all("//Contents/Key"), (Keys{"a.txt", "llama/v1/w.bin"}));
+}
+
+TEST_F(ListHandlersTest, KeysWithControlCharactersComeBackAsCharacterReferences) {
+  ASSERT_EQ(put_object("models", "cr%0Dkey%01x", "x").status, 200);
+  auto res = request(bhttp::verb::get, "/models?list-type=2&prefix=cr");
+  EXPECT_EQ(res.status, 200);
+  // Unencoded, as no encoding-type was asked for; a raw carriage return would
+  // reach the reader as a line feed, so it is a character reference too.
+  EXPECT_NE(res.body.find("<Key>cr&#13;key&#01;x</Key>"), std::string::npos) << res.body;
+  EXPECT_NE(res.body.find("<Prefix>cr</Prefix>"), std::string::npos);
+}
+
+TEST_F(ListHandlersTest, WithoutEncodingTypeKeysAndPrefixesAreNotEncoded) {
+  ASSERT_EQ(put_object("models", "sp%20ace/a%2Bb", "x").status, 200);
+  auto res = request(bhttp::verb::get, "/models?prefix=sp%20&delimiter=%2F");
+  EXPECT_EQ(res.xml("/ListBucketResult/Prefix"), "sp ");
+  EXPECT_EQ(res.xml("/ListBucketResult/Delimiter"), "/");
+  EXPECT_EQ(res.xml_all("//CommonPrefixes/Prefix"), (Keys{"sp ace/"}));
+  auto encoded = request(bhttp::verb::get, "/models?prefix=sp%20&encoding-type=url");
+  EXPECT_EQ(encoded.xml_all("//Contents/Key"), (Keys{"sp%20ace/a%2Bb"}));
+}
+
 }  // namespace
 }  // namespace moss::testing

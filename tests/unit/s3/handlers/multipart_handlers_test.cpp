@@ -81,6 +81,31 @@ TEST_F(MultipartHandlersTest, PartNumberReadServesThatPart) {
   EXPECT_EQ(res.header("x-amz-mp-parts-count"), "2");
 }
 
+TEST_F(MultipartHandlersTest, PartNumberPastThePartsIsInvalidPartNumber) {
+  const std::string first(kMinPartSize, 'a');
+  auto id = create_upload("big.bin");
+  auto p1 = upload_part("big.bin", id, 1, first);
+  auto p2 = upload_part("big.bin", id, 2, "second part");
+  ASSERT_EQ(complete("big.bin", id, {{1, p1.header("ETag")}, {2, p2.header("ETag")}}).status, 200);
+  for (auto method : {bhttp::verb::get, bhttp::verb::head}) {
+    auto res = request(method, "/models/big.bin?partNumber=3");
+    EXPECT_EQ(res.status, 400);
+    if (method == bhttp::verb::get) {
+      EXPECT_EQ(res.error_code(), "InvalidPartNumber");
+    }
+  }
+}
+
+TEST_F(MultipartHandlersTest, PartNumberAboveOneOfASinglePartObjectIsInvalidPartNumber) {
+  ASSERT_EQ(put_object("models", "small.bin", "hello").status, 200);
+  auto whole = request(bhttp::verb::get, "/models/small.bin?partNumber=1");
+  EXPECT_EQ(whole.status, 206);
+  EXPECT_EQ(whole.body, "hello");
+  auto res = request(bhttp::verb::get, "/models/small.bin?partNumber=2");
+  EXPECT_EQ(res.status, 400);
+  EXPECT_EQ(res.error_code(), "InvalidPartNumber");
+}
+
 TEST_F(MultipartHandlersTest, ListPartsShowsUploadedParts) {
   auto id = create_upload("a.bin");
   upload_part("a.bin", id, 1, "one");
