@@ -2,6 +2,7 @@
 #include "moss/util/clock.h"
 #include "moss/util/offload.h"
 #include "moss/util/time_format.h"
+#include "s3/handlers/canned_acl.h"
 #include "s3/handlers/handlers.h"
 #include "s3/handlers/owner.h"
 #include "s3/names.h"
@@ -31,6 +32,7 @@ awaitable<void> handle_create_bucket(RequestContext& ctx) {
   if (!is_valid_bucket_name(ctx.bucket)) {
     throw S3Error(S3ErrorCode::kInvalidBucketName).with("BucketName", ctx.bucket);
   }
+  const bool public_read = requested_public_read(ctx.request()).value_or(false);
   // An optional CreateBucketConfiguration names a location; moss has one region.
   PayloadReader body(ctx.ex, ctx.auth);
   std::string config = co_await body.read_all(64 * 1024);
@@ -50,6 +52,12 @@ awaitable<void> handle_create_bucket(RequestContext& ctx) {
   value_or_throw(co_await offload(*ctx.service.blocking, [&] {
     return store.create_bucket(ctx.bucket, owner, now_unix_nanos());
   }));
+  // Marked after it is created: a crash in between leaves it private, never
+  // a bucket more open than asked.
+  if (public_read) {
+    value_or_throw(co_await offload(
+        *ctx.service.blocking, [&] { return store.set_bucket_public_read(ctx.bucket, true); }));
+  }
   auto head = ctx.response_head(http::status::ok);
   head.set(http::field::location, "/" + ctx.bucket);
   co_await send_empty(ctx, std::move(head));
