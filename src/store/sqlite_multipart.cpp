@@ -138,8 +138,9 @@ StoreResult<void> remove_upload(SqliteConnection& db, int64_t upload_row,
   return del->run();
 }
 
-// Records that `upload_id` completed as version row `version_row`, and forgets
-// completions older than a day.
+// Records that `upload_id` completed as version row `version_row`, written at
+// `now_ns` (the version's last_modified_ns), and forgets completions older
+// than a day.
 StoreResult<void> remember_completion(SqliteConnection& db, int64_t bucket_id, std::string_view key,
                                       std::string_view upload_id, int64_t version_row,
                                       int64_t now_ns) {
@@ -363,7 +364,7 @@ StoreResult<ObjectVersion> SqliteMetadataStore::find_completed_upload(std::strin
   using Found = StoreResult<ObjectVersion>;
   return read_in_bucket(bucket, [&](SqliteConnection& db, const Bucket& b) -> Found {
     auto st = db.prepare(
-        "SELECT version_row FROM completed_uploads "
+        "SELECT version_row, completed_ns FROM completed_uploads "
         "WHERE upload_id = ?1 AND bucket_id = ?2 AND key = ?3 AND completed_ns >= ?4");
     if (!st) return fail(st.error());
     st->bind(1, upload_id)
@@ -373,12 +374,15 @@ StoreResult<ObjectVersion> SqliteMetadataStore::find_completed_upload(std::strin
     auto row = st->step();
     if (!row) return fail(row.error());
     const int64_t version_row = *row ? st->column_int(0) : 0;
+    const int64_t completed_ns = *row ? st->column_int(1) : 0;
     st->reset();
     if (version_row == 0) return store_fail(StoreErrc::kNoSuchUpload, std::string(upload_id));
-    // Only while what it wrote is still what the key holds.
+    // Only while what it wrote is still what the key holds. A row id alone
+    // does not say so: SQLite may give a replaced row's id to its successor.
     auto latest = find_latest(db, b.id, key);
     if (!latest) return fail(latest.error());
-    if (!*latest || (*latest)->row_id != version_row) {
+    if (!*latest || (*latest)->row_id != version_row ||
+        (*latest)->last_modified_ns != completed_ns) {
       return store_fail(StoreErrc::kNoSuchUpload, std::string(upload_id));
     }
     (*latest)->bucket_versioning = b.versioning;

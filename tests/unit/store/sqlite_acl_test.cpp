@@ -68,13 +68,13 @@ TEST_F(SqliteAclTest, EachVersionHasItsOwnMark) {
   auto first = put("k", true);
   auto second = put("k");
   EXPECT_TRUE(store_->get_version("b", "k", first.version_id)->attributes.public_read);
-  EXPECT_FALSE(store_->get_version("b", "k")->attributes.public_read);
+  EXPECT_FALSE(store_->get_version("b", "k", "")->attributes.public_read);
   ASSERT_TRUE(store_->set_object_public_read("b", "k", "", true).ok());
   EXPECT_TRUE(store_->get_version("b", "k", second.version_id)->attributes.public_read);
   ASSERT_TRUE(store_->set_object_public_read("b", "k", first.version_id, false).ok());
   EXPECT_FALSE(store_->get_version("b", "k", first.version_id)->attributes.public_read);
   open();
-  EXPECT_TRUE(store_->get_version("b", "k")->attributes.public_read);
+  EXPECT_TRUE(store_->get_version("b", "k", "")->attributes.public_read);
 }
 
 TEST_F(SqliteAclTest, NoMarkOnWhatIsNotThere) {
@@ -82,7 +82,7 @@ TEST_F(SqliteAclTest, NoMarkOnWhatIsNotThere) {
             StoreErrc::kNoSuchKey);
   ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
   put("k");
-  auto marker = store_->delete_object("b", "k");
+  auto marker = store_->delete_object("b", "k", "");
   ASSERT_TRUE(marker.ok());
   EXPECT_EQ(store_->set_object_public_read("b", "k", "", true).error().code, StoreErrc::kNoSuchKey);
   EXPECT_EQ(store_->set_object_public_read("b", "k", marker->version_id, true).error().code,
