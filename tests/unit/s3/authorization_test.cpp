@@ -248,8 +248,7 @@ TEST_F(AnonymousTest, APublicReadBucketServesEveryObjectButNoListing) {
   ASSERT_EQ(put_object("mirror", "blob", "bytes").status, 200);
   EXPECT_EQ(unsigned_request(bhttp::verb::get, "/mirror/blob").body, "bytes");
   EXPECT_EQ(unsigned_request(bhttp::verb::get, "/mirror/missing").error_code(), "NoSuchKey");
-  EXPECT_EQ(unsigned_request(bhttp::verb::get, "/mirror?list-type=2").error_code(),
-            "AccessDenied");
+  EXPECT_EQ(unsigned_request(bhttp::verb::get, "/mirror?list-type=2").error_code(), "AccessDenied");
   ASSERT_EQ(request(bhttp::verb::put, "/mirror?acl", {{"x-amz-acl", "private"}}).status, 200);
   EXPECT_EQ(unsigned_request(bhttp::verb::get, "/mirror/blob").error_code(), "AccessDenied");
 }
