@@ -21,10 +21,32 @@ std::optional<std::string> bucket_owner(RequestContext& ctx, std::string_view bu
   return found->owner;
 }
 
+// Whether the bucket, or the object version the request addresses, is marked
+// public-read. Missing ones are not.
+PublicMarks public_marks(RequestContext& ctx, std::string_view bucket, std::string_view key) {
+  PublicMarks marks;
+  auto found = ctx.store().get_bucket(bucket);
+  if (!found) return marks;
+  marks.bucket = found->public_read;
+  if (marks.bucket) return marks;
+  const std::string_view version_id = ctx.params.version_id.value_or(std::string_view());
+  auto version = ctx.store().get_version(bucket, key, version_id);
+  marks.object = version && !version->is_delete_marker && version->attributes.public_read;
+  return marks;
+}
+
 AccessDecision decide(RequestContext& ctx, std::string_view action, std::string_view bucket,
                       std::string_view key, std::optional<std::string_view> prefix) {
   ctx.authorized = true;
-  return decide_access(ctx.auth.key, {action, bucket, key, prefix}, bucket_owner(ctx, bucket));
+  const AccessQuestion question{action, bucket, key, prefix};
+  if (ctx.auth.anonymous) {
+    const bool addressed = bucket == ctx.bucket && key == ctx.key;
+    return decide_anonymous_access(
+        question, addressed && anonymous_may_ask(action) && !bucket.empty() && !key.empty()
+                      ? public_marks(ctx, bucket, key)
+                      : PublicMarks{});
+  }
+  return decide_access(ctx.auth.key, question, bucket_owner(ctx, bucket));
 }
 
 void log_and_count_denial(RequestContext& ctx, std::string_view action,
@@ -56,6 +78,12 @@ void report_denial(RequestContext& ctx, std::string_view action, std::string_vie
 }
 
 void authorize_request(RequestContext& ctx) {
+  // An unsigned request is refused here whatever its row would do later (a
+  // 501, the registry API, DeleteObjects' per-key answers): it may only read
+  // what is public-read, which no such row serves.
+  if (ctx.auth.anonymous && (ctx.action.empty() || ctx.route->authorizes_in_handler)) {
+    authorize(ctx, ctx.action.empty() ? ctx.route->name : ctx.action, {}, {}, std::nullopt);
+  }
   if (ctx.action.empty() || ctx.route->authorizes_in_handler) return;
   // moss's own paths (/_moss/lifecycle/run) act on no bucket.
   const bool moss_path = ctx.bucket == kRegistryBucket;

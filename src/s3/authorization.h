@@ -34,7 +34,9 @@ void report_denial(RequestContext& ctx, std::string_view action, std::string_vie
 // The front door's question for the request's row: its action on the
 // addressed bucket / key (no bucket under /_moss/), with s3:ListBucket's
 // `prefix` parameter as s3:prefix. Nothing for rows without an action (they
-// refuse everyone) or rows that authorize in their handler.
+// refuse everyone) or rows that authorize in their handler, except that an
+// anonymous request is refused those here (AccessDenied): unsigned requests
+// may only read objects marked public-read (docs/access-control.md).
 void authorize_request(RequestContext& ctx);
 
 }  // namespace moss::s3

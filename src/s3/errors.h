@@ -61,6 +61,8 @@ enum class S3ErrorCode {
   kMalformedTrailerError,
   kInvalidURI,
   kMetadataTooLarge,
+  kBadRequest,        // a CORS preflight without Origin
+  kAccessForbidden,   // a CORS preflight to a bucket without CORS
   kInvalidTagTarget,  // moss model layer: missing target, or a chain that loops
   kTagChainTooLong,   // moss model layer: more than 8 hops
   kNoSuchTag,         // moss model layer; stays last (kS3ErrorCodeCount)

@@ -3,11 +3,15 @@
 #include <spdlog/spdlog.h>
 
 #include "s3/errors.h"
+#include "s3/names.h"
 
 namespace moss::s3 {
 
 std::string RequestContext::resource() const {
   if (bucket.empty()) return "/";
+  // A key that is not UTF-8 (refused as InvalidURI) would make the error
+  // document ill-formed XML: name it as the request spelled it.
+  if (!is_valid_utf8(key)) return raw_path;
   return key.empty() ? "/" + bucket : "/" + bucket + "/" + key;
 }
 

@@ -49,6 +49,9 @@ constexpr auto kRoutes = std::to_array<Route>({
     {.method = V::get, .target = Target::kBucket, .selector = {.query = "lifecycle"},
      .operation = Op::kGetBucketLifecycle, .name = "GetBucketLifecycleConfiguration",
      .action = "s3:GetLifecycleConfiguration", .handler = handle_get_bucket_lifecycle},
+    {.method = V::get, .target = Target::kBucket, .selector = {.query = "acl"},
+     .operation = Op::kGetBucketAcl, .name = "GetBucketAcl",
+     .action = "s3:GetBucketAcl", .handler = handle_get_bucket_acl},
     {.method = V::get, .target = Target::kBucket, .selector = {.query = "uploads"},
      .operation = Op::kListMultipartUploads, .name = "ListMultipartUploads",
      .action = "s3:ListBucketMultipartUploads", .handler = handle_list_multipart_uploads},
@@ -68,12 +71,20 @@ constexpr auto kRoutes = std::to_array<Route>({
     {.method = V::put, .target = Target::kBucket, .selector = {.query = "versioning"},
      .operation = Op::kPutBucketVersioning, .name = "PutBucketVersioning",
      .action = "s3:PutBucketVersioning", .handler = handle_put_bucket_versioning},
+    {.method = V::put, .target = Target::kBucket, .selector = {.query = "acl"},
+     .operation = Op::kPutBucketAcl, .name = "PutBucketAcl",
+     .action = "s3:PutBucketAcl", .handler = handle_put_bucket_acl},
     {.method = V::put, .target = Target::kBucket, .selector = {.query = "lifecycle"},
      .operation = Op::kPutBucketLifecycle, .name = "PutBucketLifecycleConfiguration",
      .action = "s3:PutLifecycleConfiguration", .handler = handle_put_bucket_lifecycle},
     {.method = V::put, .target = Target::kBucket,
      .operation = Op::kCreateBucket, .name = "CreateBucket",
      .action = "s3:CreateBucket", .handler = handle_create_bucket},
+    // An ACL is replaced, never removed: DELETE ?acl must not fall through
+    // to DeleteBucket (nor, below, to DeleteObject).
+    {.method = V::delete_, .target = Target::kBucket, .selector = {.query = "acl"},
+     .operation = Op::kMethodNotAllowed, .name = "MethodNotAllowed",
+     .handler = refuse_method_not_allowed},
     // AWS has no action of its own for removing a lifecycle configuration.
     {.method = V::delete_, .target = Target::kBucket, .selector = {.query = "lifecycle"},
      .operation = Op::kDeleteBucketLifecycle, .name = "DeleteBucketLifecycle",
@@ -93,6 +104,17 @@ constexpr auto kRoutes = std::to_array<Route>({
 
     // Objects and multipart uploads. A tag key is a key too: the multipart
     // rows take it, and a tag row overrides the object rows after it.
+    {.method = V::get, .target = Target::kKey, .selector = {.query = "acl"},
+     .operation = Op::kGetObjectAcl, .name = "GetObjectAcl",
+     .action = "s3:GetObjectAcl", .version_action = "s3:GetObjectVersionAcl",
+     .handler = handle_get_object_acl},
+    {.method = V::put, .target = Target::kKey, .selector = {.query = "acl"},
+     .operation = Op::kPutObjectAcl, .name = "PutObjectAcl",
+     .action = "s3:PutObjectAcl", .version_action = "s3:PutObjectVersionAcl",
+     .handler = handle_put_object_acl},
+    {.method = V::delete_, .target = Target::kKey, .selector = {.query = "acl"},
+     .operation = Op::kMethodNotAllowed, .name = "MethodNotAllowed",
+     .handler = refuse_method_not_allowed},
     {.method = V::get, .target = Target::kKey, .selector = {.query = "uploadId"},
      .operation = Op::kListParts, .name = "ListParts",
      .action = "s3:ListMultipartUploadParts", .handler = handle_list_parts},
@@ -163,6 +185,18 @@ constexpr auto kRoutes = std::to_array<Route>({
      .operation = Op::kNotImplemented, .name = "NotImplemented",
      .handler = refuse_not_implemented},
 
+    // CORS preflights, which browsers send unsigned. moss has no CORS
+    // configuration: a preflight without Origin is 400, any other 403.
+    {.method = V::options, .target = Target::kService,
+     .operation = Op::kCorsPreflight, .name = "PreflightRequest",
+     .handler = handle_cors_preflight, .before_authentication = true},
+    {.method = V::options, .target = Target::kBucket,
+     .operation = Op::kCorsPreflight, .name = "PreflightRequest",
+     .handler = handle_cors_preflight, .before_authentication = true},
+    {.method = V::options, .target = Target::kKey,
+     .operation = Op::kCorsPreflight, .name = "PreflightRequest",
+     .handler = handle_cors_preflight, .before_authentication = true},
+
     // The registry API (docs/models.md, "Registry API"): JSON under /_moss/v1/.
     {.method = V::get, .target = Target::kMossPath, .path = "v1/models",
      .operation = Op::kRegistryListModels, .name = "RegistryListModels",
@@ -226,7 +260,6 @@ constexpr Route kNoRegistryPath{.operation = Op::kRegistryUnknown,
 // answers 501 NotImplemented rather than silently running a different operation.
 constexpr std::array kUnimplementedSubresources = {
     "accelerate",
-    "acl",
     "analytics",
     "cors",
     "encryption",

@@ -66,6 +66,11 @@ enum class Operation {
   kRegistryAudit,
   kRegistryUnknown,  // a path under /_moss/ that names nothing, or a wrong method on one
   kRunLifecycle,
+  kGetBucketAcl,
+  kPutBucketAcl,
+  kGetObjectAcl,
+  kPutObjectAcl,
+  kCorsPreflight,   // OPTIONS: answered before authentication, always refused
   kNotImplemented,  // a real S3 operation moss does not offer: 501
   kMethodNotAllowed,
   kUnknown,  // not routed (the request failed before routing)
@@ -114,6 +119,10 @@ struct Route {
   // Errors are rendered as JSON (the registry API), not S3's XML. A JSON row's
   // path may also be asked for with one trailing '/'.
   bool answers_in_json = false;
+  // The handler runs without authentication or authorization: a CORS
+  // preflight (OPTIONS), which browsers send unsigned. Such a handler must
+  // refuse, whatever it is asked; it reveals nothing and touches nothing.
+  bool before_authentication = false;
 };
 
 // The query parameters handlers share, found once by the lookup. Views into

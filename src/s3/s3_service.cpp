@@ -170,6 +170,12 @@ awaitable<void> S3Service::process(RequestContext& ctx) {
   ctx.action = match.action();
   ctx.params = match.params;
 
+  // A CORS preflight is unsigned by design; its handler only refuses.
+  if (ctx.route->before_authentication) {
+    co_await ctx.route->handler(ctx);
+    co_return;
+  }
+
   ctx.auth = state_.authenticator->authenticate(req, ctx.raw_path, ctx.raw_query, ctx.query,
                                                 ctx.now_seconds);
 
@@ -202,7 +208,8 @@ void S3Service::log_request(const RequestContext& ctx, std::string_view error_co
       "\"request_id\":\"{}\",\"remote\":\"{}\",\"access_key\":\"{}\",\"method\":\"{}\","
       "\"operation\":\"{}\",\"bucket\":\"{}\",\"key\":\"{}\",\"status\":{},\"error\":\"{}\","
       "\"bytes_in\":{},\"bytes_out\":{},\"duration_ms\":{:.3f}",
-      ctx.request_id, json_escape(ctx.ex.remote_address()), json_escape(ctx.auth.key.access_key_id),
+      ctx.request_id, json_escape(ctx.ex.remote_address()),
+      ctx.auth.anonymous ? std::string("anonymous") : json_escape(ctx.auth.key.access_key_id),
       json_escape(req.method_string()), ctx.operation_name(), json_escape(ctx.bucket),
       json_escape(ctx.key), ctx.ex.response_status(), error_code, ctx.ex.bytes_received(),
       ctx.ex.bytes_sent(), seconds * 1000);

@@ -21,6 +21,22 @@ StoreResult<void> ObjectStore::set_versioning(std::string_view bucket, Versionin
   return metadata_->set_versioning(bucket, state);
 }
 
+StoreResult<void> ObjectStore::set_bucket_public_read(std::string_view bucket, bool public_read) {
+  return metadata_->set_bucket_public_read(bucket, public_read);
+}
+
+StoreResult<void> ObjectStore::set_object_public_read(std::string_view bucket, std::string_view key,
+                                                      std::string_view version_id,
+                                                      bool public_read) {
+  return metadata_->set_object_public_read(bucket, key, version_id, public_read);
+}
+
+StoreResult<ObjectVersion> ObjectStore::find_completed_upload(std::string_view bucket,
+                                                              std::string_view key,
+                                                              std::string_view upload_id) {
+  return metadata_->find_completed_upload(bucket, key, upload_id);
+}
+
 StoreResult<void> ObjectStore::put_lifecycle(std::string_view bucket,
                                              const std::vector<LifecycleRule>& rules) {
   return metadata_->put_lifecycle(bucket, rules);

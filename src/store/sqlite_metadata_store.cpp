@@ -54,8 +54,42 @@ CREATE UNIQUE INDEX IF NOT EXISTS latest_versions ON versions(bucket_id, key) WH
 CREATE INDEX IF NOT EXISTS live_objects
   ON versions(bucket_id, key, size, etag, last_modified_ns, owner, is_latest, is_delete_marker)
   WHERE is_latest = 1 AND is_delete_marker = 0;
-PRAGMA user_version = 1;
 )sql";
+
+// The migrations from each schema version to the next, in order: entry i
+// takes a database at user_version i + 1 to i + 2. A new database is made at
+// version 1 by kSchema and then migrated like an old one, so both end alike.
+constexpr const char* kMigrations[] = {
+    // 2: the bucket's canned ACL (Bucket::public_read). An object version's is
+    // in its attributes.
+    "ALTER TABLE buckets ADD COLUMN public_read INTEGER NOT NULL DEFAULT 0;",
+};
+constexpr int kSchemaVersion = 1 + static_cast<int>(std::size(kMigrations));
+
+StoreResult<void> migrate_schema(SqliteConnection& db) {
+  auto st = db.prepare("PRAGMA user_version");
+  if (!st) return fail(st.error());
+  auto row = st->step();
+  if (!row) return fail(row.error());
+  int version = *row ? static_cast<int>(st->column_int(0)) : 0;
+  st->reset();
+  if (version > kSchemaVersion) {
+    return store_fail(StoreErrc::kIo, "the database has schema version " +
+                                          std::to_string(version) + ", newer than this moss (" +
+                                          std::to_string(kSchemaVersion) + ")");
+  }
+  // Before user_version existed, kSchema's tables were version 1.
+  version = std::max(version, 1);
+  for (; version < kSchemaVersion; ++version) {
+    const std::string step = std::string("BEGIN IMMEDIATE;") + kMigrations[version - 1] +
+                             "PRAGMA user_version = " + std::to_string(version + 1) + ";COMMIT;";
+    if (auto r = db.exec(step.c_str()); !r) {
+      (void)db.exec("ROLLBACK;");
+      return r;
+    }
+  }
+  return db.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion) + ";").c_str());
+}
 
 constexpr const char* kVersionColumns =
     "id, bucket_id, key, version_id, is_latest, is_delete_marker, size, etag, "
@@ -123,6 +157,7 @@ json attributes_to_json(const ObjectAttributes& a) {
     o["user_metadata"] = std::move(meta);
   }
   if (!a.checksums.empty()) o["checksums"] = a.checksums;
+  if (a.public_read) o["acl"] = "public-read";
   return o;
 }
 
@@ -147,6 +182,7 @@ ObjectAttributes attributes_from_json(const std::string& text) {
   if (auto it = o.find("checksums"); it != o.end() && it->is_object()) {
     a.checksums = it->get<std::map<std::string, std::string>>();
   }
+  a.public_read = o.value("acl", "") == "public-read";
   return a;
 }
 
@@ -164,12 +200,13 @@ Bucket bucket_from_row(const SqliteStatement& st) {
   Bucket b;
   st.read_columns(0, b.id, b.name, b.owner, b.created_ns);
   b.versioning = static_cast<VersioningState>(st.column_int(4));
+  b.public_read = st.column_int(5) != 0;
   return b;
 }
 
 StoreResult<Bucket> find_bucket(SqliteConnection& db, std::string_view name) {
   auto st = db.prepare(
-      "SELECT id, name, owner, created_ns, versioning FROM buckets WHERE name = ?1");
+      "SELECT id, name, owner, created_ns, versioning, public_read FROM buckets WHERE name = ?1");
   if (!st) return fail(st.error());
   st->bind(1, name);
   auto row = st->step();
@@ -351,14 +388,9 @@ StoreResult<CommitOutcome> commit_new_version(SqliteConnection& db, const Bucket
                                               const NewVersion& v, const WritePreconditions& pre) {
   auto current = find_latest(db, bucket.id, v.key);
   if (!current) return fail(current.error());
-  bool exists = *current && !(*current)->is_delete_marker;
-  if (pre.if_match) {
-    if (!exists) return store_fail(StoreErrc::kNoSuchKey, v.key);
-    if (*pre.if_match != "*" && *pre.if_match != (*current)->etag) {
-      return store_fail(StoreErrc::kPreconditionFailed, v.key);
-    }
+  if (auto violated = violated_precondition(pre, current->has_value() ? &**current : nullptr)) {
+    return store_fail(*violated, v.key);
   }
-  if (pre.if_none_match_any && exists) return store_fail(StoreErrc::kPreconditionFailed, v.key);
 
   CommitOutcome out;
   if (auto r = supersede_current(db, bucket, v.key, *current, v.last_modified_ns,
@@ -394,6 +426,7 @@ StoreResult<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::open(
   store->writer_ = std::move(*writer);
   store->writer_->count_commits_in(&store->commits_);
   if (auto r = store->writer_->exec(kSchema); !r) return fail(r.error());
+  if (auto r = migrate_schema(*store->writer_); !r) return fail(r.error());
   if (auto r = create_multipart_tables(*store->writer_); !r) return fail(r.error());
   if (auto r = create_tag_tables(*store->writer_); !r) return fail(r.error());
   if (auto r = create_lifecycle_tables(*store->writer_); !r) return fail(r.error());
@@ -447,7 +480,7 @@ StoreResult<std::vector<Bucket>> SqliteMetadataStore::list_buckets() {
   auto db = reader();
   if (!db) return fail(db.error());
   auto st = (**db).prepare(
-      "SELECT id, name, owner, created_ns, versioning FROM buckets ORDER BY name");
+      "SELECT id, name, owner, created_ns, versioning, public_read FROM buckets ORDER BY name");
   if (!st) return fail(st.error());
   return st->collect(bucket_from_row);
 }

@@ -11,6 +11,7 @@
 #include <map>
 
 #include "moss/store/sqlite_metadata_store.h"
+#include "moss/util/clock.h"
 #include "moss/util/random_id.h"
 #include "sqlite_records.h"
 
@@ -46,7 +47,19 @@ CREATE TABLE IF NOT EXISTS upload_parts(
   checksum TEXT NOT NULL,
   last_modified_ns INTEGER NOT NULL,
   PRIMARY KEY(upload, part_number)) WITHOUT ROWID;
+-- Completed uploads, for a CompleteMultipartUpload retried after it succeeded
+-- (its first answer lost): the version row each made. Kept a day.
+CREATE TABLE IF NOT EXISTS completed_uploads(
+  upload_id TEXT PRIMARY KEY,
+  bucket_id INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  version_row INTEGER NOT NULL,
+  completed_ns INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS completed_uploads_by_time ON completed_uploads(completed_ns);
 )sql";
+
+// How long a completed upload answers a retried completion.
+constexpr int64_t kCompletionMemoryNs = int64_t{24} * 3600 * 1'000'000'000;
 
 constexpr const char* kUploadColumns =
     "id, upload_id, key, owner, initiated_ns, checksum_algorithm, checksum_type, attributes";
@@ -123,6 +136,24 @@ StoreResult<void> remove_upload(SqliteConnection& db, int64_t upload_row,
   if (!del) return fail(del.error());
   del->bind(1, upload_row);
   return del->run();
+}
+
+// Records that `upload_id` completed as version row `version_row`, written at
+// `now_ns` (the version's last_modified_ns), and forgets completions older
+// than a day.
+StoreResult<void> remember_completion(SqliteConnection& db, int64_t bucket_id, std::string_view key,
+                                      std::string_view upload_id, int64_t version_row,
+                                      int64_t now_ns) {
+  auto prune = db.prepare("DELETE FROM completed_uploads WHERE completed_ns < ?1");
+  if (!prune) return fail(prune.error());
+  prune->bind(1, now_ns - kCompletionMemoryNs);
+  if (auto r = prune->run(); !r) return r;
+  auto st = db.prepare(
+      "INSERT OR REPLACE INTO completed_uploads(upload_id, bucket_id, key, version_row, "
+      "completed_ns) VALUES(?1, ?2, ?3, ?4, ?5)");
+  if (!st) return fail(st.error());
+  st->bind(1, upload_id).bind(2, bucket_id).bind(3, key).bind(4, version_row).bind(5, now_ns);
+  return st->run();
 }
 
 // The body of list_uploads, on the caller's connection.
@@ -331,7 +362,44 @@ StoreResult<CommitOutcome> SqliteMetadataStore::complete_upload(std::string_view
     if (auto r = remove_upload(db, u->row_id, out->released_blobs); !r) {
       return fail(r.error());
     }
+    if (auto r = remember_completion(db, b.id, v.key, upload_id, out->version.row_id,
+                                     v.last_modified_ns);
+        !r) {
+      return fail(r.error());
+    }
     return out;
+  });
+}
+
+StoreResult<ObjectVersion> SqliteMetadataStore::find_completed_upload(std::string_view bucket,
+                                                                      std::string_view key,
+                                                                      std::string_view upload_id) {
+  using Found = StoreResult<ObjectVersion>;
+  return read_in_bucket(bucket, [&](SqliteConnection& db, const Bucket& b) -> Found {
+    auto st = db.prepare(
+        "SELECT version_row, completed_ns FROM completed_uploads "
+        "WHERE upload_id = ?1 AND bucket_id = ?2 AND key = ?3 AND completed_ns >= ?4");
+    if (!st) return fail(st.error());
+    st->bind(1, upload_id)
+        .bind(2, b.id)
+        .bind(3, key)
+        .bind(4, now_unix_nanos() - kCompletionMemoryNs);
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    const int64_t version_row = *row ? st->column_int(0) : 0;
+    const int64_t completed_ns = *row ? st->column_int(1) : 0;
+    st->reset();
+    if (version_row == 0) return store_fail(StoreErrc::kNoSuchUpload, std::string(upload_id));
+    // Only while what it wrote is still what the key holds. A row id alone
+    // does not say so: SQLite may give a replaced row's id to its successor.
+    auto latest = find_latest(db, b.id, key);
+    if (!latest) return fail(latest.error());
+    if (!*latest || (*latest)->row_id != version_row ||
+        (*latest)->last_modified_ns != completed_ns) {
+      return store_fail(StoreErrc::kNoSuchUpload, std::string(upload_id));
+    }
+    (*latest)->bucket_versioning = b.versioning;
+    return std::move(**latest);
   });
 }
 

@@ -272,7 +272,7 @@ class Authentication(S3Assertions, MossTestCase):
         url = self.presigner().generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": "existing"}, ExpiresIn=604801)
         status, body = self.urlopen(url)
-        self.assertS3ErrorBody(status, body, 400, "AuthorizationQueryParametersError")
+        self.assertS3ErrorBody(status, body, 403, "AccessDenied")
 
     def test_presigned_expiry_of_exactly_a_week_is_accepted(self):
         url = self.presigner().generate_presigned_url(

@@ -692,7 +692,7 @@ class Buckets(MossTestCase):
         s3.create_bucket(Bucket="unimplemented")
         s3.put_object(Bucket="unimplemented", Key="k", Body=b"x")
         cases = [("GET", object_path("unimplemented", "k"), "tagging"),
-                 ("PUT", object_path("unimplemented"), "acl"),
+                 ("PUT", object_path("unimplemented"), "cors"),
                  ("GET", object_path("unimplemented"), "policy"),
                  ("PUT", object_path("unimplemented", "k"), "tagging")]
         for method, path, query in cases:

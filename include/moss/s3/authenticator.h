@@ -34,6 +34,10 @@ enum class PayloadMode {
 };
 
 struct AuthResult {
+  // An unsigned request (no Authorization header, no presigned query): `key`
+  // is the nameless "anonymous", which may only read objects marked
+  // public-read (s3/authorization.h decides).
+  bool anonymous = false;
   AccessKey key;
   bool presigned = false;
   bool signature_v2 = false;  // a SigV2 presigned URL (signs fewer query parameters)
@@ -52,7 +56,8 @@ class Authenticator {
 
   Authenticator(std::shared_ptr<const CredentialStore> keys, Config config);
 
-  // Throws S3Error: AccessDenied (anonymous, expired URL), InvalidAccessKeyId,
+  // An unsigned request gets an anonymous result (AuthResult::anonymous).
+  // Throws S3Error: AccessDenied (expired URL), InvalidAccessKeyId,
   // SignatureDoesNotMatch, RequestTimeTooSkewed, AuthorizationHeaderMalformed,
   // AccessDenied for an x-amz-* header the signature does not cover,
   // AuthorizationQueryParametersError, InvalidRequest (unsupported scheme).

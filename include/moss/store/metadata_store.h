@@ -35,11 +35,23 @@ struct NewVersion {
 };
 
 // Conditions on the key's current (latest, not deleted) version, checked
-// inside the write transaction. ETags unquoted.
+// inside the write transaction, as S3's conditional writes: "*" or an ETag
+// (unquoted) in either.
 struct WritePreconditions {
-  std::optional<std::string> if_match;  // missing key -> kNoSuchKey
-  bool if_none_match_any = false;       // existing key -> kPreconditionFailed
+  // No current object -> kNoSuchKey; "*" holds for any, an ETag for that one
+  // only, else kPreconditionFailed.
+  std::optional<std::string> if_match;
+  // "*": any current object -> kPreconditionFailed; an ETag: a current object
+  // with that ETag -> kPreconditionFailed. No current object always holds.
+  std::optional<std::string> if_none_match;
+  bool any() const { return if_match || if_none_match; }
 };
+
+// The error `pre` makes of a write over `current` (the key's latest version,
+// null when there is none; a delete marker counts as none), or nullopt when
+// the write may go ahead. Every MetadataStore checks its preconditions with it.
+std::optional<StoreErrc> violated_precondition(const WritePreconditions& pre,
+                                               const ObjectVersion* current);
 
 struct CommitOutcome {
   ObjectVersion version;
@@ -84,6 +96,14 @@ class MetadataStore {
   // are removed with the bucket; returns the blobs released by that.
   virtual StoreResult<std::vector<std::string>> delete_bucket(std::string_view name) = 0;
   virtual StoreResult<void> set_versioning(std::string_view bucket, VersioningState state) = 0;
+  // The canned ACLs (Bucket::public_read, ObjectAttributes::public_read). An
+  // object's is set on one version: the latest when `version_id` is empty
+  // (kNoSuchKey when that is missing or a delete marker), else that one
+  // (kNoSuchVersion; a delete marker has no ACL: kInvalidArgument).
+  virtual StoreResult<void> set_bucket_public_read(std::string_view bucket, bool public_read) = 0;
+  virtual StoreResult<void> set_object_public_read(std::string_view bucket, std::string_view key,
+                                                   std::string_view version_id,
+                                                   bool public_read) = 0;
 
   // The latest version when `version_id` is empty (which may be a delete
   // marker: the caller decides what that means), else that version.
@@ -136,6 +156,14 @@ class MetadataStore {
                                                      std::string_view upload_id,
                                                      const NewVersion& v,
                                                      const WritePreconditions& pre) = 0;
+  // A CompleteMultipartUpload retried after it succeeded: the version
+  // complete_upload made of `upload_id` (of `key`), while it is still the
+  // key's latest version and was completed less than a day ago. Else
+  // kNoSuchUpload, as for an upload that never was. Completions older than
+  // that are forgotten as later ones are recorded.
+  virtual StoreResult<ObjectVersion> find_completed_upload(std::string_view bucket,
+                                                           std::string_view key,
+                                                           std::string_view upload_id) = 0;
   // Removes the upload and its parts; returns the blobs released.
   virtual StoreResult<std::vector<std::string>> abort_upload(std::string_view bucket,
                                                              std::string_view key,

@@ -53,6 +53,9 @@ class ObjectStore {
   // are discarded with the bucket and their parts' blobs removed.
   StoreResult<void> delete_bucket(std::string_view name);
   StoreResult<void> set_versioning(std::string_view bucket, VersioningState state);
+  StoreResult<void> set_bucket_public_read(std::string_view bucket, bool public_read);
+  StoreResult<void> set_object_public_read(std::string_view bucket, std::string_view key,
+                                           std::string_view version_id, bool public_read);
   StoreResult<void> put_lifecycle(std::string_view bucket, const std::vector<LifecycleRule>& rules);
   StoreResult<std::optional<std::vector<LifecycleRule>>> get_lifecycle(std::string_view bucket);
   StoreResult<void> delete_lifecycle(std::string_view bucket);
@@ -110,6 +113,8 @@ class ObjectStore {
                                              const NewVersion& v, const WritePreconditions& pre);
   StoreResult<void> abort_upload(std::string_view bucket, std::string_view key,
                                  std::string_view upload_id);
+  StoreResult<ObjectVersion> find_completed_upload(std::string_view bucket, std::string_view key,
+                                                   std::string_view upload_id);
   // Aborts every upload with no activity since `idle_since_ns` (the expiry
   // sweep); returns how many were removed.
   StoreResult<size_t> abort_idle_uploads(int64_t idle_since_ns);

@@ -19,6 +19,9 @@ struct Bucket {
   std::string owner;  // access key id that created it
   int64_t created_ns = 0;
   VersioningState versioning = VersioningState::kUnversioned;
+  // The canned ACL public-read: anyone, unsigned, may read every object in
+  // the bucket (docs/access-control.md). Otherwise private.
+  bool public_read = false;
 };
 
 // A run of an object's bytes held by one blob. A single PUT has one segment; a
@@ -45,6 +48,9 @@ struct ObjectAttributes {
   // x-amz-checksum-<algorithm>: algorithm name ("CRC32") -> base64 value.
   std::map<std::string, std::string> checksums;
   std::string checksum_type;  // "FULL_OBJECT" or "COMPOSITE"; empty when none
+  // The canned ACL public-read on this version: anyone, unsigned, may read
+  // it. Otherwise private. Each version has its own, as in S3.
+  bool public_read = false;
 };
 
 struct ObjectVersion {

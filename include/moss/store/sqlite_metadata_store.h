@@ -27,6 +27,11 @@ class SqliteMetadataStore final : public MetadataStore {
   StoreResult<std::vector<Bucket>> list_buckets() override;
   StoreResult<std::vector<std::string>> delete_bucket(std::string_view name) override;
   StoreResult<void> set_versioning(std::string_view bucket, VersioningState state) override;
+  StoreResult<void> set_bucket_public_read(std::string_view bucket, bool public_read) override;
+  StoreResult<void> set_object_public_read(std::string_view bucket, std::string_view key,
+                                           std::string_view version_id, bool public_read) override;
+  StoreResult<ObjectVersion> find_completed_upload(std::string_view bucket, std::string_view key,
+                                                   std::string_view upload_id) override;
   StoreResult<ObjectVersion> get_version(std::string_view bucket, std::string_view key,
                                          std::string_view version_id) override;
   StoreResult<CommitOutcome> commit_version(std::string_view bucket, const NewVersion& v,

@@ -35,4 +35,25 @@ AccessDecision decide_access(const AccessKey& key, const AccessQuestion& questio
   return out;
 }
 
+bool anonymous_may_ask(std::string_view action) {
+  return action == "s3:GetObject" || action == "s3:GetObjectVersion";
+}
+
+AccessDecision decide_anonymous_access(const AccessQuestion& question, const PublicMarks& marks) {
+  AccessDecision out;
+  out.resource = s3_resource_arn(question.bucket, question.key);
+  if (!anonymous_may_ask(question.action) || question.bucket.empty() || question.key.empty()) {
+    out.reason = "anonymous requests may only read objects marked public-read";
+  } else if (marks.bucket) {
+    out.allowed = true;
+    out.reason = "the bucket is public-read";
+  } else if (marks.object) {
+    out.allowed = true;
+    out.reason = "the object is public-read";
+  } else {
+    out.reason = "neither the object nor its bucket is public-read";
+  }
+  return out;
+}
+
 }  // namespace moss::s3

@@ -9,6 +9,8 @@
 //    CreateBucket (of a name another key has: BucketAlreadyExists), denied any
 //    other key's bucket and every moss:* action.
 //
+// An anonymous (unsigned) request has no key: decide_anonymous_access.
+//
 // The front door (s3/authorization.h) asks it for every request. Safe from any
 // thread.
 #pragma once
@@ -40,5 +42,21 @@ struct AccessDecision {
 // without a policy consult it.
 AccessDecision decide_access(const AccessKey& key, const AccessQuestion& question,
                              const std::optional<std::string>& bucket_owner);
+
+// What the canned ACLs (docs/access-control.md) mark readable by anyone.
+struct PublicMarks {
+  bool bucket = false;  // the bucket is public-read: every object in it
+  bool object = false;  // the version asked about is public-read
+};
+
+// An unsigned request: allowed s3:GetObject (GET, HEAD) and
+// s3:GetObjectVersion of an object marked public-read, or of any object in a
+// bucket marked public-read; denied everything else (writes, listings, ACLs,
+// the registry API, moss:*).
+AccessDecision decide_anonymous_access(const AccessQuestion& question, const PublicMarks& marks);
+
+// Whether an anonymous request for `action` could ever be allowed: only then
+// are the marks worth looking up.
+bool anonymous_may_ask(std::string_view action);
 
 }  // namespace moss::s3

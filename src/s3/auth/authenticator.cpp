@@ -178,7 +178,11 @@ AuthResult Authenticator::authenticate(const RequestHead& head, std::string_view
   if (find_param(query, "Signature") && find_param(query, "AWSAccessKeyId")) {
     return authenticate_presigned_v2(head, raw_path, query, now_seconds);
   }
-  throw S3Error(S3ErrorCode::kAccessDenied, "Anonymous access is not allowed.");
+  AuthResult anonymous;
+  anonymous.anonymous = true;
+  anonymous.key.name = "anonymous";
+  anonymous.payload = PayloadMode::kUnsigned;
+  return anonymous;
 }
 
 AuthResult Authenticator::authenticate_header(const RequestHead& head,
@@ -285,6 +289,12 @@ AuthResult Authenticator::authenticate_presigned(const RequestHead& head, std::s
                                                  std::string_view raw_query,
                                                  const QueryParams& query,
                                                  int64_t now_seconds) const {
+  // A URL whose lifetime is negative never was valid: refused as S3 refuses
+  // it, 403 rather than the 400 of a malformed URL.
+  if (const std::string* expires = find_param(query, "X-Amz-Expires");
+      expires && expires->starts_with('-') && is_ascii_digits(expires->substr(1))) {
+    throw S3Error(S3ErrorCode::kAccessDenied, "X-Amz-Expires must be non-negative");
+  }
   PresignedParseError error{};
   auto parsed = parse_presigned_query(query, &error);
   if (!parsed) {
@@ -304,9 +314,14 @@ AuthResult Authenticator::authenticate_presigned(const RequestHead& head, std::s
                       "' is wrong; expecting '" + config_.region + "'")
         .with("Region", config_.region);
   }
-  if (parsed->expires_seconds <= 0 ||
-      parsed->expires_seconds > config_.max_presigned_expiry_seconds) {
-    throw S3Error(S3ErrorCode::kAuthorizationQueryParametersError,
+  // Out of S3's range, for GET and PUT alike: 403, as S3 answers. A URL that
+  // lives 0 seconds has expired when it arrives.
+  if (parsed->expires_seconds <= 0) {
+    throw S3Error(S3ErrorCode::kAccessDenied, "Request has expired")
+        .with("X-Amz-Expires", std::to_string(parsed->expires_seconds));
+  }
+  if (parsed->expires_seconds > config_.max_presigned_expiry_seconds) {
+    throw S3Error(S3ErrorCode::kAccessDenied,
                   "X-Amz-Expires must be less than a week (in seconds) that is 604800");
   }
   auto request_time = parse_amz_date(parsed->amz_date);
@@ -388,7 +403,7 @@ AuthResult Authenticator::authenticate_presigned_v2(const RequestHead& head,
   }
   expires = std::stoll(*expires_text);
   if (expires - now_seconds > config_.max_presigned_expiry_seconds) {
-    throw S3Error(S3ErrorCode::kAuthorizationQueryParametersError,
+    throw S3Error(S3ErrorCode::kAccessDenied,
                   "Expires must be less than a week (in seconds) that is 604800 from now");
   }
   auto keys = this->keys();

@@ -3,6 +3,7 @@
 #include "moss/util/offload.h"
 #include "moss/util/time_format.h"
 #include "s3/handlers/bucket_listing.h"
+#include "s3/handlers/canned_acl.h"
 #include "s3/handlers/handlers.h"
 #include "s3/handlers/owner.h"
 #include "s3/names.h"
@@ -48,6 +49,7 @@ awaitable<void> handle_create_bucket(RequestContext& ctx) {
   if (!is_valid_bucket_name(ctx.bucket)) {
     throw S3Error(S3ErrorCode::kInvalidBucketName).with("BucketName", ctx.bucket);
   }
+  const bool public_read = requested_public_read(ctx.request()).value_or(false);
   // An optional CreateBucketConfiguration names a location; moss has one region.
   PayloadReader body(ctx.ex, ctx.auth);
   std::string config = co_await body.read_all(64 * 1024);
@@ -68,11 +70,18 @@ awaitable<void> handle_create_bucket(RequestContext& ctx) {
     return store.create_bucket(ctx.bucket, owner, now_unix_nanos());
   });
   // In us-east-1 S3 keeps its legacy answer to creating a bucket one already
-  // owns: 200, the bucket as it was. Other regions answer 409.
+  // owns: 200, the bucket's contents as they were, and its ACL reset to the
+  // one this request asks for. Other regions answer 409.
   const bool legacy_region = ctx.config().region == "us-east-1";
-  if (!created &&
-      !(legacy_region && created.error().code == store::StoreErrc::kBucketAlreadyOwnedByYou)) {
-    throw to_s3_error(created.error());
+  const bool recreated =
+      !created && legacy_region && created.error().code == store::StoreErrc::kBucketAlreadyOwnedByYou;
+  if (!created && !recreated) throw to_s3_error(created.error());
+  // Marked after it is created: a crash in between leaves it private, never
+  // a bucket more open than asked.
+  if (public_read || recreated) {
+    value_or_throw(co_await offload(*ctx.service.blocking, [&] {
+      return store.set_bucket_public_read(ctx.bucket, public_read);
+    }));
   }
   auto head = ctx.response_head(http::status::ok);
   head.set(http::field::location, "/" + ctx.bucket);

@@ -10,6 +10,7 @@
 #include "moss/util/uri.h"
 #include "s3/handlers/handlers.h"
 #include "s3/handlers/multipart_completion.h"
+#include "s3/handlers/write_conditions.h"
 #include "s3/payload/multipart_checksums.h"
 #include "s3/payload/payload_reader.h"
 #include "s3/responses.h"
@@ -67,13 +68,58 @@ void check_client_assertions(const RequestContext& ctx,
   }
 }
 
+// The answer to a completion: the object `committed` as it was made.
+awaitable<void> send_completion(RequestContext& ctx, const store::ObjectVersion& committed) {
+  XmlResponse doc("CompleteMultipartUploadResult");
+  add_element(doc.root(), "Location",
+              "http://" + std::string(ctx.header("host")) + "/" +
+                  aws_uri_encode(ctx.bucket, false) + "/" + aws_uri_encode(ctx.key, false));
+  add_element(doc.root(), "Bucket", ctx.bucket);
+  add_element(doc.root(), "Key", ctx.key);
+  add_element(doc.root(), "ETag", "\"" + committed.etag + "\"");
+  for (const auto& [algorithm, value] : committed.attributes.checksums) {
+    add_element(doc.root(), ("Checksum" + algorithm).c_str(), value);
+  }
+  if (!committed.attributes.checksum_type.empty()) {
+    add_element(doc.root(), "ChecksumType", committed.attributes.checksum_type);
+  }
+  auto head = ctx.response_head(http::status::ok);
+  // As PutObject: no header for the "null" version of a suspended bucket.
+  if (committed.version_id != "null") head.set("x-amz-version-id", committed.version_id);
+  co_await send_xml(ctx, std::move(head), doc.str());
+}
+
+// A completion retried after it succeeded (the client never saw the answer):
+// S3 answers it again, the same, without writing anything. moss remembers a
+// completion for a day and while the key still holds what it made
+// (MetadataStore::find_completed_upload); the parts named must be the same.
+// Anything else is NoSuchUpload, as for an upload that never was.
+awaitable<void> answer_retried_completion(RequestContext& ctx, const std::string& upload_id) {
+  auto completed =
+      value_or_throw(ctx.store().find_completed_upload(ctx.bucket, ctx.key, upload_id));
+  PayloadReader body(ctx.ex, ctx.auth);
+  const auto requested = parse_complete_request(co_await body.read_all(kMaxRequestBytes));
+  if (!names_completed_parts(requested, completed.segments)) {
+    throw S3Error(S3ErrorCode::kNoSuchUpload).with("UploadId", upload_id);
+  }
+  co_await send_completion(ctx, completed);
+}
+
 }  // namespace
 
 awaitable<void> handle_complete_multipart_upload(RequestContext& ctx) {
   auto& store = ctx.store();
   const std::string upload_id = *ctx.param("uploadId");
   auto bucket = value_or_throw(store.get_bucket(ctx.bucket));
-  auto upload = value_or_throw(store.get_upload(ctx.bucket, ctx.key, upload_id));
+  auto found = store.get_upload(ctx.bucket, ctx.key, upload_id);
+  if (!found && found.error().code == store::StoreErrc::kNoSuchUpload) {
+    co_await answer_retried_completion(ctx, upload_id);
+    co_return;
+  }
+  const store::MultipartUpload upload = value_or_throw(std::move(found));
+  // Checked before the part list is read, and again as the object is committed.
+  const auto pre = write_preconditions(ctx);
+  check_write_preconditions(ctx, pre);
 
   PayloadReader body(ctx.ex, ctx.auth);
   const auto requested = parse_complete_request(co_await body.read_all(kMaxRequestBytes));
@@ -110,29 +156,17 @@ awaitable<void> handle_complete_multipart_upload(RequestContext& ctx) {
   v.model_metadata =
       co_await models::describe_stored_segments(*ctx.service.blocking, store, ctx.key, v.segments);
 
-  auto committed = value_or_throw(co_await offload(
-      *ctx.service.blocking, [&] { return store.complete_upload(ctx.bucket, upload_id, v, {}); }));
+  auto completed = co_await offload(
+      *ctx.service.blocking, [&] { return store.complete_upload(ctx.bucket, upload_id, v, pre); });
+  if (!completed) throw commit_error(ctx, pre, completed.error());
+  const store::ObjectVersion& committed = *completed;
   // Its parts were hashed one by one; the whole object's SHA-256, which a tag
   // pins, is computed in the background.
   if (ctx.service.content_hasher && committed.content_sha256.empty()) {
     ctx.service.content_hasher->submit(ctx.bucket, committed);
   }
 
-  XmlResponse doc("CompleteMultipartUploadResult");
-  add_element(doc.root(), "Location",
-              "http://" + std::string(ctx.header("host")) + "/" +
-                  aws_uri_encode(ctx.bucket, false) + "/" + aws_uri_encode(ctx.key, false));
-  add_element(doc.root(), "Bucket", ctx.bucket);
-  add_element(doc.root(), "Key", ctx.key);
-  add_element(doc.root(), "ETag", "\"" + committed.etag + "\"");
-  if (checksum) {
-    add_element(doc.root(), ("Checksum" + upload.checksum_algorithm).c_str(), *checksum);
-    add_element(doc.root(), "ChecksumType", upload.checksum_type);
-  }
-  auto head = ctx.response_head(http::status::ok);
-  // As PutObject: no header for the "null" version of a suspended bucket.
-  if (committed.version_id != "null") head.set("x-amz-version-id", committed.version_id);
-  co_await send_xml(ctx, std::move(head), doc.str());
+  co_await send_completion(ctx, committed);
 }
 
 }  // namespace moss::s3

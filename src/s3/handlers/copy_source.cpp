@@ -5,6 +5,7 @@
 #include "moss/util/uri.h"
 #include "s3/authorization.h"
 #include "s3/errors.h"
+#include "s3/names.h"
 #include "s3/query_params.h"
 
 namespace moss::s3 {
@@ -26,6 +27,12 @@ CopySource parse_copy_source(std::string_view header) {
         .with("ArgumentName", "x-amz-copy-source");
   }
   CopySource source{decoded->substr(0, slash), decoded->substr(slash + 1), {}};
+  // The key a request names in its path is checked before routing; this one
+  // is named in a header, so it is checked here, the same way.
+  if (!is_valid_object_key(source.key)) {
+    throw S3Error(S3ErrorCode::kInvalidArgument, "Invalid copy source object key")
+        .with("ArgumentName", "x-amz-copy-source");
+  }
   if (!query.empty()) {
     auto params = parse_query(query);
     if (!params) throw S3Error(S3ErrorCode::kInvalidArgument, "Invalid copy source encoding");
@@ -63,16 +70,17 @@ ByteRange parse_copy_source_range(std::string_view header, uint64_t object_size)
     first = number(spec.substr(6, dash - 6));
     last = number(spec.substr(dash + 1));
   }
-  if (!first || !last) {
+  if (!first || !last || *first > *last) {
     throw S3Error(S3ErrorCode::kInvalidArgument,
                   "The x-amz-copy-source-range value must be of the form bytes=first-last where "
                   "first and last are the zero-based offsets of the first and last bytes to copy")
         .with("ArgumentName", "x-amz-copy-source-range")
         .with("ArgumentValue", std::string(header));
   }
-  if (*first > *last || *last >= object_size) {
+  // A well-formed range that reaches past the source: InvalidRange, as S3 answers it.
+  if (*last >= object_size) {
     throw S3Error(
-        S3ErrorCode::kInvalidArgument,
+        S3ErrorCode::kInvalidRange,
         "Range specified is not valid for source object of size: " + std::to_string(object_size))
         .with("ArgumentName", "x-amz-copy-source-range")
         .with("ArgumentValue", std::string(header));

@@ -33,7 +33,8 @@ void authorize_copy_source(RequestContext& ctx, const CopySource& source);
 void refuse_deleted_copy_source(const store::ObjectVersion& src, const CopySource& source);
 
 // x-amz-copy-source-range (UploadPartCopy): exactly "bytes=first-last", both
-// within an object of `object_size` bytes. InvalidArgument otherwise.
+// within an object of `object_size` bytes. InvalidArgument for another form,
+// InvalidRange (416) for a range that reaches past the object.
 ByteRange parse_copy_source_range(std::string_view header, uint64_t object_size);
 
 }  // namespace moss::s3

@@ -11,6 +11,8 @@
 //   tag_handlers.cpp       model tags addressed as objects: PUT, GET/HEAD, ?moss-tag, DELETE
 //   versioning_handlers.cpp GetBucketVersioning, PutBucketVersioning, ListObjectVersions
 //   lifecycle_handlers.cpp Get/Put/DeleteBucketLifecycle, and POST /_moss/lifecycle/run
+//   acl_handlers.cpp       Get/PutBucketAcl, Get/PutObjectAcl (canned ACLs)
+//   cors_preflight.cpp     OPTIONS
 // (The registry API's are in registry/registry_handlers.h.) The route table
 // (s3/route_table.cpp) names the handler of each operation. Each handler sends
 // exactly one response or throws S3Error before sending.
@@ -54,5 +56,12 @@ awaitable<void> handle_put_bucket_lifecycle(RequestContext& ctx);
 awaitable<void> handle_get_bucket_lifecycle(RequestContext& ctx);
 awaitable<void> handle_delete_bucket_lifecycle(RequestContext& ctx);
 awaitable<void> handle_run_lifecycle(RequestContext& ctx);
+
+awaitable<void> handle_get_bucket_acl(RequestContext& ctx);
+awaitable<void> handle_put_bucket_acl(RequestContext& ctx);
+awaitable<void> handle_get_object_acl(RequestContext& ctx);
+awaitable<void> handle_put_object_acl(RequestContext& ctx);
+
+awaitable<void> handle_cors_preflight(RequestContext& ctx);
 
 }  // namespace moss::s3

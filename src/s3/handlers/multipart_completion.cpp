@@ -111,6 +111,18 @@ std::vector<store::UploadPart> select_completed_parts(
   return selected;
 }
 
+bool names_completed_parts(const std::vector<CompletedPartRequest>& requested,
+                           const std::vector<store::BlobSegment>& segments) {
+  if (requested.size() != segments.size()) return false;
+  for (size_t i = 0; i < requested.size(); ++i) {
+    if (requested[i].part_number != segments[i].part_number ||
+        ascii_lowercase(requested[i].etag) != segments[i].part_etag) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string multipart_etag(const std::vector<store::UploadPart>& parts) {
   auto md5 = make_hasher(DigestAlgorithm::kMd5);
   for (const auto& part : parts) md5->update(from_hex(part.etag).value_or(std::string()));

@@ -47,4 +47,10 @@ std::vector<store::UploadPart> select_completed_parts(
 // the parts, then "-" and the number of parts.
 std::string multipart_etag(const std::vector<store::UploadPart>& parts);
 
+// Whether a CompleteMultipartUpload document names exactly the parts (numbers
+// and ETags, in order) a completed object was made of: a retried completion
+// of the same upload, which is answered as the first was.
+bool names_completed_parts(const std::vector<CompletedPartRequest>& requested,
+                           const std::vector<store::BlobSegment>& segments);
+
 }  // namespace moss::s3

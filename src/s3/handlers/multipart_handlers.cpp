@@ -15,6 +15,7 @@
 #include "moss/util/clock.h"
 #include "moss/util/offload.h"
 #include "moss/util/time_format.h"
+#include "s3/handlers/canned_acl.h"
 #include "s3/handlers/copy_source.h"
 #include "s3/handlers/handlers.h"
 #include "s3/handlers/multipart_completion.h"
@@ -155,6 +156,8 @@ awaitable<void> handle_create_multipart_upload(RequestContext& ctx) {
   upload.owner = ctx.auth.key.access_key_id;
   upload.initiated_ns = now_unix_nanos();
   upload.attributes = attributes_from_request(ctx.request());
+  // The completed object gets the canned ACL asked for here.
+  upload.attributes.public_read = requested_public_read(ctx.request()).value_or(false);
   if (mode) {
     upload.checksum_algorithm = std::string(digest_name(mode->algorithm));
     upload.checksum_type = std::string(checksum_type_name(mode->type));

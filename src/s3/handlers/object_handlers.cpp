@@ -8,6 +8,7 @@
 #include "moss/util/etag.h"
 #include "moss/util/offload.h"
 #include "moss/util/time_format.h"
+#include "s3/handlers/canned_acl.h"
 #include "s3/handlers/conditional.h"
 #include "s3/handlers/copy_source.h"
 #include "s3/handlers/handlers.h"
@@ -16,6 +17,7 @@
 #include "s3/handlers/range.h"
 #include "s3/handlers/tag_requests.h"
 #include "s3/handlers/version_param.h"
+#include "s3/handlers/write_conditions.h"
 #include "s3/payload/checksum_headers.h"
 #include "s3/payload/payload_reader.h"
 #include "s3/payload/payload_to_blob.h"
@@ -30,43 +32,6 @@ bool is_versioned(store::VersioningState state) {
   return state != store::VersioningState::kUnversioned;
 }
 
-// If-Match / If-None-Match on PUT, as S3 supports them: If-None-Match only
-// with "*", If-Match with one ETag.
-store::WritePreconditions write_preconditions(const RequestContext& ctx) {
-  store::WritePreconditions pre;
-  if (ctx.has_header("if-match")) {
-    auto value = ctx.header("if-match");
-    pre.if_match = value == "*" ? std::string("*") : std::string(opaque_etag(value));
-  }
-  if (ctx.has_header("if-none-match")) {
-    if (ctx.header("if-none-match") != "*") {
-      throw S3Error(S3ErrorCode::kNotImplemented, "If-None-Match on a write supports only \"*\".")
-          .with("Header", "If-None-Match");
-    }
-    pre.if_none_match_any = true;
-  }
-  return pre;
-}
-
-// Checks write preconditions against the key's current version before the
-// body is read, so a doomed upload is refused at once.
-void check_write_preconditions(RequestContext& ctx, const store::WritePreconditions& pre) {
-  auto current = ctx.store().get_version(ctx.bucket, ctx.key);
-  bool exists = current && !current->is_delete_marker;
-  if (!current && current.error().code != store::StoreErrc::kNoSuchKey) {
-    throw to_s3_error(current.error());
-  }
-  if (pre.if_match) {
-    if (!exists) throw S3Error(S3ErrorCode::kNoSuchKey).with("Key", ctx.key);
-    if (*pre.if_match != "*" && *pre.if_match != current->etag) {
-      throw S3Error(S3ErrorCode::kPreconditionFailed).with("Condition", "If-Match");
-    }
-  }
-  if (pre.if_none_match_any && exists) {
-    throw S3Error(S3ErrorCode::kPreconditionFailed).with("Condition", "If-None-Match");
-  }
-}
-
 // A write answers with x-amz-version-id only when it made a real version: S3
 // leaves the header out in suspended buckets (the write is the "null" version),
 // though GET and HEAD there answer "null".
@@ -78,9 +43,10 @@ awaitable<void> handle_put_object(RequestContext& ctx) {
   auto& store = ctx.store();
   auto bucket = value_or_throw(store.get_bucket(ctx.bucket));
   auto attributes = attributes_from_request(ctx.request());
+  attributes.public_read = requested_public_read(ctx.request()).value_or(false);
   auto checksum = parse_checksum_request(ctx.request());
   auto pre = write_preconditions(ctx);
-  if (pre.if_match || pre.if_none_match_any) check_write_preconditions(ctx, pre);
+  check_write_preconditions(ctx, pre);
 
   PayloadReader body(ctx.ex, ctx.auth);
   auto received = co_await receive_payload(ctx, body, checksum, checksum.digests_needed(),
@@ -106,15 +72,7 @@ awaitable<void> handle_put_object(RequestContext& ctx) {
 
   auto committed = co_await offload(*ctx.service.blocking,
                                     [&] { return store.put_object(ctx.bucket, v, *sealed, pre); });
-  if (!committed) {
-    auto code = committed.error().code;
-    // The conditions held when the request started; another writer won since.
-    if ((pre.if_match || pre.if_none_match_any) &&
-        (code == store::StoreErrc::kPreconditionFailed || code == store::StoreErrc::kNoSuchKey)) {
-      throw S3Error(S3ErrorCode::kConditionalRequestConflict).with("Key", ctx.key);
-    }
-    throw to_s3_error(committed.error());
-  }
+  if (!committed) throw commit_error(ctx, pre, committed.error());
 
   auto head = ctx.response_head(http::status::ok);
   head.set(http::field::etag, "\"" + committed->etag + "\"");
@@ -125,7 +83,14 @@ awaitable<void> handle_put_object(RequestContext& ctx) {
 
 awaitable<void> handle_get_object(RequestContext& ctx) {
   std::string version_id = version_id_param(ctx.query);
-  auto opened = value_or_throw(ctx.store().open_object(ctx.bucket, ctx.key, version_id));
+  auto found = ctx.store().open_object(ctx.bucket, ctx.key, version_id);
+  if (!found) {
+    S3Error e = to_s3_error(found.error());
+    // S3 says whether a missing key is a delete marker on every 404 of a key.
+    if (e.code() == S3ErrorCode::kNoSuchKey) e.header("x-amz-delete-marker", "false");
+    throw e;
+  }
+  const store::OpenedObject& opened = *found;
   const auto& v = opened.version;
   ctx.audit.resolved_key = v.key;
   ctx.audit.version_id = v.version_id;
@@ -212,11 +177,14 @@ awaitable<void> handle_copy_object(RequestContext& ctx) {
     v.attributes.checksums = src.attributes.checksums;
     v.attributes.checksum_type = src.attributes.checksum_type;
   }
+  // A copy is a new object: private unless the request asks otherwise, as in S3.
+  v.attributes.public_read = requested_public_read(ctx.request()).value_or(false);
 
   auto pre = write_preconditions(ctx);
+  check_write_preconditions(ctx, pre);
   auto committed = co_await offload(*ctx.service.blocking,
                                     [&] { return store.put_existing_blobs(ctx.bucket, v, pre); });
-  if (!committed) throw to_s3_error(committed.error());
+  if (!committed) throw commit_error(ctx, pre, committed.error());
 
   XmlResponse doc("CopyObjectResult");
   add_element(doc.root(), "LastModified", format_iso8601(committed->last_modified_ns));

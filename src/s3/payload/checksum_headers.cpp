@@ -36,8 +36,9 @@ std::vector<DigestAlgorithm> ChecksumRequest::digests_needed() const {
 
 ChecksumRequest parse_checksum_request(const RequestHead& head) {
   ChecksumRequest out;
-  if (auto md5 = head["content-md5"]; !md5.empty()) {
-    auto raw = base64_decode(md5);
+  // A Content-MD5 header that is present but empty is no digest at all.
+  if (head.find("content-md5") != head.end()) {
+    auto raw = base64_decode(head["content-md5"]);
     if (!raw || raw->size() != 16) throw S3Error(S3ErrorCode::kInvalidDigest);
     out.content_md5 = std::move(*raw);
   }

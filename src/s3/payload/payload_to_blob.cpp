@@ -75,6 +75,11 @@ awaitable<void> copy_payload_to_blob(PayloadReader& body, store::BlobWriter& wri
 awaitable<ReceivedPayload> receive_payload(RequestContext& ctx, PayloadReader& body,
                                            const ChecksumRequest& checksum,
                                            std::vector<DigestAlgorithm> digests, uint64_t limit) {
+  // Without either, HTTP/1.1 says the body is empty; S3 refuses such a PUT
+  // rather than store an empty object the client may not have meant.
+  if (!ctx.has_header("content-length") && !ctx.has_header("transfer-encoding")) {
+    throw S3Error(S3ErrorCode::kMissingContentLength);
+  }
   if (body.declared_size() && *body.declared_size() > limit) {
     throw S3Error(S3ErrorCode::kEntityTooLarge)
         .with("ProposedSize", std::to_string(*body.declared_size()))

@@ -29,7 +29,9 @@ struct ReceivedPayload {
 // anything is read, and a streamed one as soon as it passes it
 // (EntityTooLarge); the x-amz-content-sha256 the client signed is checked
 // against the blob's SHA-256 (XAmzContentSHA256Mismatch) and `checksum`
-// (Content-MD5, x-amz-checksum-*) against the blob's digests. On any error
+// (Content-MD5, x-amz-checksum-*) against the blob's digests. A request with
+// neither Content-Length nor Transfer-Encoding is MissingContentLength (411)
+// before anything is stored. On any error
 // the unsealed blob is discarded.
 awaitable<ReceivedPayload> receive_payload(RequestContext& ctx, PayloadReader& body,
                                            const ChecksumRequest& checksum,

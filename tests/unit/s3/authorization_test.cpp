@@ -216,3 +216,52 @@ TEST_F(AuthorizationTest, HandlerThatAuthorizesItselfCannotAnswerWithoutAsking) 
 
 }  // namespace
 }  // namespace moss::testing
+
+namespace moss::testing {
+namespace {
+
+class AnonymousTest : public AuthorizationTest {};
+
+TEST_F(AnonymousTest, UnsignedReadsReachOnlyWhatIsPublicRead) {
+  create_bucket("pub");
+  ASSERT_EQ(put_object("pub", "open", "for all", {{"x-amz-acl", "public-read"}}).status, 200);
+  ASSERT_EQ(put_object("pub", "closed", "mine").status, 200);
+
+  EXPECT_EQ(unsigned_request(bhttp::verb::get, "/pub/open").body, "for all");
+  EXPECT_EQ(unsigned_request(bhttp::verb::head, "/pub/open").status, 200);
+  EXPECT_EQ(unsigned_request(bhttp::verb::get, "/pub/closed").error_code(), "AccessDenied");
+  EXPECT_EQ(unsigned_request(bhttp::verb::get, "/pub/missing").error_code(), "AccessDenied");
+  EXPECT_EQ(unsigned_request(bhttp::verb::put, "/pub/open", {}, "x").error_code(), "AccessDenied");
+  EXPECT_EQ(unsigned_request(bhttp::verb::delete_, "/pub/open").error_code(), "AccessDenied");
+  EXPECT_EQ(unsigned_request(bhttp::verb::get, "/pub").error_code(), "AccessDenied");
+  EXPECT_EQ(unsigned_request(bhttp::verb::get, "/").error_code(), "AccessDenied");
+  EXPECT_EQ(unsigned_request(bhttp::verb::get, "/pub/open?acl").error_code(), "AccessDenied");
+  EXPECT_EQ(unsigned_request(bhttp::verb::get, "/pub/open?tagging").error_code(), "AccessDenied");
+  EXPECT_EQ(unsigned_request(bhttp::verb::post, "/pub?delete", {}, "<Delete/>").error_code(),
+            "AccessDenied");
+  EXPECT_EQ(unsigned_request(bhttp::verb::get, "/_moss/v1/models?bucket=pub").status, 403);
+  EXPECT_EQ(unsigned_request(bhttp::verb::post, "/_moss/lifecycle/run").status, 403);
+  EXPECT_EQ(get_object("pub", "open").body, "for all");
+}
+
+TEST_F(AnonymousTest, APublicReadBucketServesEveryObjectButNoListing) {
+  ASSERT_EQ(request(bhttp::verb::put, "/mirror", {{"x-amz-acl", "public-read"}}).status, 200);
+  ASSERT_EQ(put_object("mirror", "blob", "bytes").status, 200);
+  EXPECT_EQ(unsigned_request(bhttp::verb::get, "/mirror/blob").body, "bytes");
+  EXPECT_EQ(unsigned_request(bhttp::verb::get, "/mirror/missing").error_code(), "NoSuchKey");
+  EXPECT_EQ(unsigned_request(bhttp::verb::get, "/mirror?list-type=2").error_code(), "AccessDenied");
+  ASSERT_EQ(request(bhttp::verb::put, "/mirror?acl", {{"x-amz-acl", "private"}}).status, 200);
+  EXPECT_EQ(unsigned_request(bhttp::verb::get, "/mirror/blob").error_code(), "AccessDenied");
+}
+
+TEST_F(AnonymousTest, PreflightsAreRefusedBeforeAuthentication) {
+  auto without_origin = unsigned_request(bhttp::verb::options, "/pub/k");
+  EXPECT_EQ(without_origin.status, 400);
+  EXPECT_EQ(without_origin.error_code(), "BadRequest");
+  auto with_origin = unsigned_request(bhttp::verb::options, "/pub/k", {{"Origin", "https://x"}});
+  EXPECT_EQ(with_origin.status, 403);
+  EXPECT_EQ(with_origin.error_code(), "AccessForbidden");
+}
+
+}  // namespace
+}  // namespace moss::testing

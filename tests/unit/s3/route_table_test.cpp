@@ -172,10 +172,38 @@ const std::vector<RouteCase> kCases = {
      "CompleteMultipartUpload",
      "s3:PutObject"},
     {"PostOnObjectWithoutSubresourceIsNotImplemented", V::post, "/b/k", {}, "NotImplemented", ""},
-    {"OptionsOnObjectIsNotAllowed", V::options, "/b/k", {}, "MethodNotAllowed", ""},
+    {"OptionsOnServiceIsAPreflight", V::options, "/", {}, "PreflightRequest", ""},
+    {"OptionsOnBucketIsAPreflight", V::options, "/b", {}, "PreflightRequest", ""},
+    {"OptionsOnObjectIsAPreflight", V::options, "/b/k", {}, "PreflightRequest", ""},
+    {"OptionsOnTagKeyIsAPreflight", V::options, kTag, {}, "PreflightRequest", ""},
+
+    // Access control lists (canned ones only; the handlers refuse the rest).
+    {"GetBucketAcl", V::get, "/b?acl", {}, "GetBucketAcl", "s3:GetBucketAcl"},
+    {"PutBucketAcl", V::put, "/b?acl", {}, "PutBucketAcl", "s3:PutBucketAcl"},
+    {"GetObjectAcl", V::get, "/b/k?acl", {}, "GetObjectAcl", "s3:GetObjectAcl"},
+    {"GetObjectVersionAcl",
+     V::get,
+     "/b/k?acl&versionId=v",
+     {},
+     "GetObjectAcl",
+     "s3:GetObjectVersionAcl"},
+    {"PutObjectAcl", V::put, "/b/k?acl", {}, "PutObjectAcl", "s3:PutObjectAcl"},
+    {"DeleteBucketAclIsNotAllowed", V::delete_, "/b?acl", {}, "MethodNotAllowed", ""},
+    {"DeleteObjectAclIsNotAllowed", V::delete_, "/b/k?acl", {}, "MethodNotAllowed", ""},
+    {"DeleteTagKeyAclIsNotAllowed",
+     V::delete_,
+     "/models/llama/tags/latest?acl",
+     {},
+     "MethodNotAllowed",
+     ""},
+    {"TagKeyAclIsTheObjectAcl",
+     V::get,
+     "/models/llama/tags/latest?acl",
+     {},
+     "GetObjectAcl",
+     "s3:GetObjectAcl"},
 
     // Subresources moss does not implement: 501 whatever the method and target.
-    {"ObjectAclIsNotImplemented", V::get, "/b/k?acl", {}, "NotImplemented", ""},
     {"BucketTaggingIsNotImplemented", V::put, "/b?tagging", {}, "NotImplemented", ""},
     {"ServicePolicyIsNotImplemented", V::get, "/?policy", {}, "NotImplemented", ""},
     {"UnimplementedBeatsNotAllowed", V::patch, "/b/k?retention", {}, "NotImplemented", ""},
@@ -342,7 +370,8 @@ TEST(RouteTable, EveryRowIsPickedByACase) {
 TEST(RouteTable, RowsThatServeHaveAnActionAndRefusalsHaveNone) {
   for (const Route& row : route_table()) {
     const bool refuses = row.operation == Operation::kNotImplemented ||
-                         row.operation == Operation::kMethodNotAllowed;
+                         row.operation == Operation::kMethodNotAllowed ||
+                         row.operation == Operation::kCorsPreflight;
     EXPECT_EQ(row.action.empty(), refuses) << row.name;
     EXPECT_EQ(row.path.empty(), row.target != Target::kMossPath) << row.name;
   }

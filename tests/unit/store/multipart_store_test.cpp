@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "moss/store/object_store.h"
+#include "moss/util/clock.h"
 #include "unit/store/store_files.h"
 #include "unit/store/temp_dir.h"
 
@@ -356,6 +357,62 @@ TEST_F(MultipartStoreTest, ABucketWithObjectsKeepsItsUploads) {
   EXPECT_EQ(r.error().code, StoreErrc::kBucketNotEmpty);
   EXPECT_TRUE(store_->get_upload("b", "k", id).ok());
   EXPECT_EQ(parts("k", id).size(), 1u);
+}
+
+}  // namespace
+}  // namespace moss::store
+
+namespace moss::store {
+namespace {
+
+class CompletedUploadTest : public MultipartStoreTest {
+ protected:
+  StoreResult<ObjectVersion> complete_now(const std::string& key, const std::string& upload_id) {
+    NewVersion v;
+    v.key = key;
+    for (const auto& p : parts(key, upload_id)) {
+      v.segments.push_back(BlobSegment{p.sha256, p.size, p.part_number, p.etag});
+      v.size += p.size;
+    }
+    v.etag = "composed";
+    v.owner = "owner";
+    v.last_modified_ns = now_unix_nanos();
+    return store_->complete_upload("b", upload_id, v, {});
+  }
+};
+
+TEST_F(CompletedUploadTest, ACompletedUploadIsFoundWhileItsVersionIsTheLatest) {
+  auto id = create("k");
+  ASSERT_TRUE(upload_part("k", id, 1, "one").ok());
+  auto done = complete_now("k", id);
+  ASSERT_TRUE(done.ok()) << done.error().message;
+  auto again = store_->find_completed_upload("b", "k", id);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->version_id, done->version_id);
+  EXPECT_EQ(again->etag, "composed");
+  ASSERT_EQ(again->segments.size(), 1u);
+  EXPECT_EQ(again->segments[0].part_number, 1);
+  // Named with another key, it is no upload of that key.
+  EXPECT_EQ(store_->find_completed_upload("b", "other", id).error().code, StoreErrc::kNoSuchUpload);
+}
+
+TEST_F(CompletedUploadTest, AnOverwriteOrADeleteForgetsIt) {
+  auto id = create("k");
+  ASSERT_TRUE(upload_part("k", id, 1, "one").ok());
+  ASSERT_TRUE(complete_now("k", id).ok());
+  auto second = create("k");
+  ASSERT_TRUE(upload_part("k", second, 1, "two").ok());
+  ASSERT_TRUE(complete_now("k", second).ok());
+  EXPECT_EQ(store_->find_completed_upload("b", "k", id).error().code, StoreErrc::kNoSuchUpload);
+  EXPECT_TRUE(store_->find_completed_upload("b", "k", second).ok());
+  ASSERT_TRUE(store_->delete_object("b", "k").ok());
+  EXPECT_EQ(store_->find_completed_upload("b", "k", second).error().code, StoreErrc::kNoSuchUpload);
+}
+
+TEST_F(CompletedUploadTest, AnUploadNeverCompletedIsNotFound) {
+  auto id = create("k");
+  EXPECT_EQ(store_->find_completed_upload("b", "k", id).error().code, StoreErrc::kNoSuchUpload);
+  EXPECT_EQ(store_->find_completed_upload("b", "k", "nope").error().code, StoreErrc::kNoSuchUpload);
 }
 
 }  // namespace

@@ -152,7 +152,7 @@ TEST_F(SqliteMetadataStoreTest, IfMatchComparesTheCurrentETag) {
 
 TEST_F(SqliteMetadataStoreTest, IfNoneMatchAnyRefusesAnExistingKey) {
   WritePreconditions pre;
-  pre.if_none_match_any = true;
+  pre.if_none_match = "*";
   EXPECT_TRUE(store_->commit_version("b", version("k"), pre).ok());
   auto again = store_->commit_version("b", version("k", "other"), pre);
   ASSERT_FALSE(again.ok());

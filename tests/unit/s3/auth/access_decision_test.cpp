@@ -109,3 +109,40 @@ TEST(AccessDecision, AdministratorPolicyAllowsEverything) {
 
 }  // namespace
 }  // namespace moss::s3
+
+namespace moss::s3 {
+namespace {
+
+bool anonymous_allowed(std::string_view action, std::string_view bucket, std::string_view key,
+                       PublicMarks marks) {
+  return decide_anonymous_access({action, bucket, key, std::nullopt}, marks).allowed;
+}
+
+TEST(AnonymousAccess, ReadsOnlyWhatIsMarkedPublicRead) {
+  EXPECT_TRUE(anonymous_allowed("s3:GetObject", "b", "k", {.object = true}));
+  EXPECT_TRUE(anonymous_allowed("s3:GetObjectVersion", "b", "k", {.object = true}));
+  EXPECT_TRUE(anonymous_allowed("s3:GetObject", "b", "k", {.bucket = true}));
+  EXPECT_TRUE(anonymous_allowed("s3:GetObjectVersion", "b", "k", {.bucket = true}));
+  EXPECT_FALSE(anonymous_allowed("s3:GetObject", "b", "k", {}));
+}
+
+TEST(AnonymousAccess, NeverWritesListsOrAdministersWhateverIsMarked) {
+  const PublicMarks everything{.bucket = true, .object = true};
+  for (const char* action :
+       {"s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:ListAllMyBuckets",
+        "s3:GetObjectAcl", "s3:PutObjectAcl", "s3:PutBucketAcl", "s3:GetBucketAcl",
+        "s3:AbortMultipartUpload", "moss:Admin", "moss:ReadAudit", "*"}) {
+    EXPECT_FALSE(anonymous_allowed(action, "b", "k", everything)) << action;
+  }
+  EXPECT_FALSE(anonymous_allowed("s3:GetObject", "b", "", everything));
+  EXPECT_FALSE(anonymous_allowed("s3:GetObject", "", "", everything));
+}
+
+TEST(AnonymousAccess, SaysWhyAndNamesTheResource) {
+  auto denied = decide_anonymous_access({"s3:GetObject", "b", "k", std::nullopt}, {});
+  EXPECT_EQ(denied.resource, "arn:aws:s3:::b/k");
+  EXPECT_NE(denied.reason.find("public-read"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace moss::s3

@@ -195,10 +195,23 @@ TEST_F(AuthenticatorTest, PresignedUrlUsedWithAnotherMethodIsSignatureDoesNotMat
   EXPECT_EQ(error_of(make_head(bhttp::verb::delete_, target)), S3ErrorCode::kSignatureDoesNotMatch);
 }
 
-TEST_F(AuthenticatorTest, PresignedExpiryOverAWeekIsAuthorizationQueryParametersError) {
+TEST_F(AuthenticatorTest, PresignedExpiryOverAWeekIsAccessDenied) {
   auto target = presign_target("GET", "/bucket/key", kHost, kKey, kNow, 8 * 24 * 3600);
-  EXPECT_EQ(error_of(make_head(bhttp::verb::get, target)),
-            S3ErrorCode::kAuthorizationQueryParametersError);
+  EXPECT_EQ(error_of(make_head(bhttp::verb::get, target)), S3ErrorCode::kAccessDenied);
+}
+
+TEST_F(AuthenticatorTest, PresignedExpiryOfZeroIsAccessDeniedForGetAndPut) {
+  for (auto method : {bhttp::verb::get, bhttp::verb::put}) {
+    auto target = presign_target(method == bhttp::verb::get ? "GET" : "PUT", "/bucket/key", kHost,
+                                 kKey, kNow, 0);
+    EXPECT_EQ(error_of(make_head(method, target)), S3ErrorCode::kAccessDenied);
+  }
+}
+
+TEST_F(AuthenticatorTest, NegativePresignedExpiryIsAccessDenied) {
+  auto target = presign_target("GET", "/bucket/key", kHost, kKey, kNow, 600);
+  auto negative = target.replace(target.find("X-Amz-Expires=600"), 17, "X-Amz-Expires=-60");
+  EXPECT_EQ(error_of(make_head(bhttp::verb::get, negative)), S3ErrorCode::kAccessDenied);
 }
 
 TEST_F(AuthenticatorTest, PresignedUrlOfUnknownKeyIsInvalidAccessKeyId) {
@@ -240,8 +253,13 @@ TEST_F(AuthenticatorTest, SigV2PresignedUrlWithWrongSecretIsSignatureDoesNotMatc
 
 // --- Anonymous requests.
 
-TEST_F(AuthenticatorTest, AnonymousRequestIsAccessDenied) {
-  EXPECT_EQ(error_of(make_head(bhttp::verb::get, "/bucket/key")), S3ErrorCode::kAccessDenied);
+TEST_F(AuthenticatorTest, UnsignedRequestIsAnonymousWithNoKey) {
+  // Authorization then allows it only what is marked public-read.
+  auto result = authenticate(make_head(bhttp::verb::get, "/bucket/key"));
+  EXPECT_TRUE(result.anonymous);
+  EXPECT_EQ(result.key.name, "anonymous");
+  EXPECT_TRUE(result.key.access_key_id.empty());
+  EXPECT_FALSE(result.key.policy);
 }
 
 // --- The payload mode reported to the payload reader.

@@ -36,8 +36,27 @@ TEST(CopySourceRange, RejectsOtherFormsAndRangesOutsideTheObject) {
   for (const char* bad : {"bytes=5-", "bytes=-5", "0-9", "bytes=a-b", "bytes=9-0", ""}) {
     EXPECT_EQ(error_code_of_range(bad, 100), "InvalidArgument") << bad;
   }
-  EXPECT_EQ(error_code_of_range("bytes=0-100", 100), "InvalidArgument");
-  EXPECT_EQ(error_code_of_range("bytes=0-0", 0), "InvalidArgument");
+}
+
+TEST(CopySourceRange, AWellFormedRangeOutsideTheSourceIsInvalidRange) {
+  EXPECT_EQ(error_code_of_range("bytes=0-100", 100), "InvalidRange");
+  EXPECT_EQ(error_code_of_range("bytes=100-200", 100), "InvalidRange");
+  EXPECT_EQ(error_code_of_range("bytes=0-0", 0), "InvalidRange");
+}
+
+}  // namespace
+}  // namespace moss::s3
+
+namespace moss::s3 {
+namespace {
+
+TEST(CopySource, AKeyThatIsNotUtf8IsInvalidArgument) {
+  try {
+    parse_copy_source("/b/bad%FF%FEkey");
+    ADD_FAILURE() << "accepted";
+  } catch (const S3Error& e) {
+    EXPECT_EQ(e.info().code, "InvalidArgument");
+  }
 }
 
 }  // namespace

@@ -158,3 +158,40 @@ TEST(MultipartETag, SinglePartStillCarriesItsCount) {
 
 }  // namespace
 }  // namespace moss::s3
+
+namespace moss::s3 {
+namespace {
+
+store::BlobSegment completed_segment(int number, std::string etag) {
+  store::BlobSegment s;
+  s.part_number = number;
+  s.part_etag = std::move(etag);
+  return s;
+}
+
+CompletedPartRequest requested_part(int number, std::string etag) {
+  CompletedPartRequest p;
+  p.part_number = number;
+  p.etag = std::move(etag);
+  return p;
+}
+
+TEST(RetriedCompletion, TheSamePartsNameTheCompletedObject) {
+  const std::vector<store::BlobSegment> made = {completed_segment(1, "aa"),
+                                                completed_segment(3, "bb")};
+  EXPECT_TRUE(names_completed_parts({requested_part(1, "aa"), requested_part(3, "bb")}, made));
+  EXPECT_TRUE(names_completed_parts({requested_part(1, "AA"), requested_part(3, "bb")}, made));
+}
+
+TEST(RetriedCompletion, OtherPartsDoNot) {
+  const std::vector<store::BlobSegment> made = {completed_segment(1, "aa"),
+                                                completed_segment(3, "bb")};
+  EXPECT_FALSE(names_completed_parts({requested_part(1, "aa")}, made));
+  EXPECT_FALSE(names_completed_parts({requested_part(1, "aa"), requested_part(2, "bb")}, made));
+  EXPECT_FALSE(names_completed_parts({requested_part(1, "aa"), requested_part(3, "cc")}, made));
+  EXPECT_FALSE(names_completed_parts(
+      {requested_part(1, "aa"), requested_part(3, "bb"), requested_part(4, "dd")}, made));
+}
+
+}  // namespace
+}  // namespace moss::s3
