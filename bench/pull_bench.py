@@ -7,12 +7,14 @@ peak RSS of each client, and the ratios the targets are stated in.
 
   curl -o, presigned tag URL          (the reference: 1.0x)
   curl -o, nginx                      (the same file from nginx's disk)
+  curl -o + sync FILE                 (curl, then the file made durable: moss pull
+                                       fsyncs before it renames, curl does not)
   aws s3 cp                           (aws-cli: ranged GETs, 10 at once)
   moss pull, 1 connection             (--connections 1)
   moss pull, N connections            (--connections N, --chunk-size 64MiB)
   sha256sum of the file               (what verifying costs on its own)
-  fan-out: F concurrent moss pull vs F concurrent curl -o from nginx
-           (aggregate MB/s)
+  fan-out: F concurrent moss pull vs F concurrent curl -o from nginx,
+           with and without sync FILE (aggregate MB/s)
 
 Usage: bench/pull_bench.py [--moss build/moss] [--size-mib 1024] [--repeat 3]
                            [--connections 4] [--fanout 16] [--workdir DIR]
@@ -84,6 +86,11 @@ def timed(commands, env):
     return Run(wall, user, sys_, max(peaks))
 
 
+def synced_curl(url, path):
+    """curl -o, then the file fsync'd (coreutils sync FILE), as moss pull leaves it."""
+    return ["sh", "-c", f"curl -sf -o '{path}' '{url}' && sync '{path}'"]
+
+
 def best_of(repeat, prepare, commands, env):
     runs = []
     for _ in range(repeat):
@@ -129,9 +136,10 @@ def main():
         mbs = streams * size / run.wall / 1e6
         cpu_per_gb = (run.user + run.sys) / (streams * size / 1e9)
         rows.append((name, run, mbs, cpu_per_gb))
+        # A shell-wrapped command's sampled RSS is the shell's, not the client's.
+        rss = "    n/a" if "sync" in name else f"{run.rss_kib / 1024:6.1f} MiB"
         print(f"{name:34s} {run.wall:7.2f} s {mbs:8.0f} MB/s  user {run.user:6.2f} s  "
-              f"sys {run.sys:6.2f} s  CPU {cpu_per_gb:5.2f} s/GB  "
-              f"peak RSS {run.rss_kib / 1024:6.1f} MiB", flush=True)
+              f"sys {run.sys:6.2f} s  CPU {cpu_per_gb:5.2f} s/GB  peak RSS {rss}", flush=True)
         return run
 
     try:
@@ -148,6 +156,8 @@ def main():
         row("curl -o (nginx)", best_of(
             args.repeat, fresh_out,
             [["curl", "-sf", "-o", os.path.join(out, "m"), nginx.url("model.gguf")]], env))
+        row("curl -o + sync FILE (moss)", best_of(
+            args.repeat, fresh_out, [synced_curl(tag_url, os.path.join(out, "m"))], env))
         aws = row("aws s3 cp", best_of(
             args.repeat, fresh_out,
             [["aws", "--endpoint-url", endpoint, "s3", "cp", "--only-show-errors",
@@ -178,8 +188,13 @@ def main():
                 max(1, args.repeat - 1), fanout_out,
                 [["curl", "-sf", "-o", os.path.join(out, str(i), "m"), nginx.url("model.gguf")]
                  for i in range(args.fanout)], env), streams=args.fanout)
+            nginx_sync_fan = row(f"fan-out {args.fanout} x curl + sync (nginx)", best_of(
+                max(1, args.repeat - 1), fanout_out,
+                [synced_curl(nginx.url("model.gguf"), os.path.join(out, str(i), "m"))
+                 for i in range(args.fanout)], env), streams=args.fanout)
             print(f"fan-out: moss pull {nginx_fan.wall / moss_fan.wall:4.2f}x the aggregate "
-                  f"throughput of curl from nginx (target 0.9x)")
+                  f"throughput of curl from nginx (target 0.9x), "
+                  f"{nginx_sync_fan.wall / moss_fan.wall:4.2f}x that of curl + sync")
     finally:
         fresh_out()
         moss.stop()

@@ -27,7 +27,7 @@ PrefixHasher::PrefixHasher(int fd, Hasher& hasher, uint64_t from, uint64_t to)
 
 PrefixHasher::~PrefixHasher() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   changed_.notify_all();
@@ -36,7 +36,7 @@ PrefixHasher::~PrefixHasher() {
 
 void PrefixHasher::written_up_to(uint64_t end) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (end <= written_end_) return;
     written_end_ = std::min(end, to_);
   }
@@ -56,8 +56,9 @@ void PrefixHasher::run() {
   while (hashed < to_) {
     uint64_t available;
     {
-      std::unique_lock lock(mutex_);
-      changed_.wait(lock, [&] { return stopping_ || written_end_ > hashed; });
+      MutexLock lock(mutex_);
+      // The wait unlocks mutex_ while it sleeps and holds it again when it returns.
+      changed_.wait(mutex_, [&]() REQUIRES(mutex_) { return stopping_ || written_end_ > hashed; });
       if (stopping_) return;
       available = written_end_;
     }

@@ -10,11 +10,11 @@
 
 #include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <thread>
 
 #include "moss/util/digest.h"
+#include "moss/util/mutex.h"
 #include "moss/util/result.h"
 
 namespace moss::client {
@@ -23,29 +23,29 @@ class PrefixHasher {
  public:
   // Hashes [from, to) of `fd` into `hasher`, both of which outlive this.
   PrefixHasher(int fd, Hasher& hasher, uint64_t from, uint64_t to);
-  ~PrefixHasher();  // stops without waiting for the rest
+  ~PrefixHasher() EXCLUDES(mutex_);  // stops without waiting for the rest
   PrefixHasher(const PrefixHasher&) = delete;
   PrefixHasher& operator=(const PrefixHasher&) = delete;
 
   // Bytes [from, end) are written. Calls may come from any thread; a smaller
   // end than before is ignored.
-  void written_up_to(uint64_t end);
+  void written_up_to(uint64_t end) EXCLUDES(mutex_);
 
   // Waits until [from, to) is hashed; the pread error text if one failed.
   Result<void, std::string> finish();
 
  private:
-  void run();
+  void run() EXCLUDES(mutex_);
 
   const int fd_;
   Hasher& hasher_;
   const uint64_t from_;
   const uint64_t to_;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  uint64_t written_end_;  // guarded by mutex_
-  bool stopping_ = false;  // guarded by mutex_
-  std::string error_;      // set by the hashing thread before it ends
+  Mutex mutex_;
+  std::condition_variable_any changed_;
+  uint64_t written_end_ GUARDED_BY(mutex_);
+  bool stopping_ GUARDED_BY(mutex_) = false;
+  std::string error_;  // written by the hashing thread only, read after it ended
   std::thread thread_;
 };
 

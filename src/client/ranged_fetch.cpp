@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
 
 #include "moss/client/file_body.h"
+#include "moss/util/mutex.h"
 
 namespace moss::client {
 namespace {
@@ -18,7 +18,7 @@ namespace {
 class ChunkLedger {
  public:
   ChunkLedger(const FetchPlan& plan, uint64_t count)
-      : plan_(plan), written_(count, 0), prefix_(plan.from) {}
+      : plan_(plan), written_(count, 0) {}
 
   uint64_t start(uint64_t chunk) const { return plan_.from + chunk * plan_.chunk_size; }
   uint64_t end(uint64_t chunk) const {
@@ -27,8 +27,8 @@ class ChunkLedger {
 
   // Records `n` more bytes written in `chunk`; returns the prefix end, and
   // sets *chunk_joined when a whole chunk joined the prefix.
-  uint64_t add(uint64_t chunk, uint64_t n, bool* chunk_joined) {
-    std::lock_guard lock(mutex_);
+  uint64_t add(uint64_t chunk, uint64_t n, bool* chunk_joined) EXCLUDES(mutex_) {
+    MutexLock lock(mutex_);
     written_[chunk] += n;
     *chunk_joined = false;
     while (first_incomplete_ < written_.size() &&
@@ -36,18 +36,16 @@ class ChunkLedger {
       ++first_incomplete_;
       *chunk_joined = true;
     }
-    prefix_ = first_incomplete_ < written_.size()
-                  ? start(first_incomplete_) + written_[first_incomplete_]
-                  : plan_.size;
-    return prefix_;
+    return first_incomplete_ < written_.size()
+               ? start(first_incomplete_) + written_[first_incomplete_]
+               : plan_.size;
   }
 
  private:
   const FetchPlan& plan_;
-  std::mutex mutex_;
-  std::vector<uint64_t> written_;  // guarded by mutex_
-  size_t first_incomplete_ = 0;    // guarded by mutex_
-  uint64_t prefix_;                // guarded by mutex_
+  Mutex mutex_;
+  std::vector<uint64_t> written_ GUARDED_BY(mutex_);
+  size_t first_incomplete_ GUARDED_BY(mutex_) = 0;
 };
 
 // What the workers share: the next chunk to take, and how the fetch ended.
@@ -58,19 +56,19 @@ struct FetchState {
   std::atomic<uint64_t> next_chunk{0};
   std::atomic<bool> stop{false};
   std::atomic<bool> no_new_chunks{false};
-  std::mutex mutex;
-  std::optional<ClientError> error;  // guarded by mutex; the first one
-  bool moved = false;                // guarded by mutex
+  Mutex mutex;
+  std::optional<ClientError> error GUARDED_BY(mutex);  // the first one
+  bool moved GUARDED_BY(mutex) = false;
 
-  void fail_with(ClientError e) {
-    std::lock_guard lock(mutex);
+  void fail_with(ClientError e) EXCLUDES(mutex) {
+    MutexLock lock(mutex);
     const bool transport = e.kind == ClientError::Kind::kTransport;
     if (!error && !moved) error = std::move(e);
     no_new_chunks = true;
     if (!transport) stop = true;
   }
-  void mark_moved() {
-    std::lock_guard lock(mutex);
+  void mark_moved() EXCLUDES(mutex) {
+    MutexLock lock(mutex);
     if (!error) moved = true;
     stop = true;
   }
@@ -189,6 +187,7 @@ Result<FetchOutcome, ClientError> fetch_ranges(
   fetch_chunks(s3, plan, count, fd, ledger, hasher, progress, on_chunk_prefix, state);
   for (auto& t : threads) t.join();
 
+  MutexLock lock(state.mutex);
   if (state.error) return fail(*state.error);
   if (state.moved) return FetchOutcome::kMoved;
   return FetchOutcome::kComplete;
