@@ -1,6 +1,7 @@
 // `moss pull MODEL[:TAG] [DEST]`: downloads what the tag resolves to,
 // resuming an interrupted download, and puts it in place only once its
 // SHA-256 matches the server's (client/file_download.h has the procedure).
+#include <cstdint>
 #include <memory>
 
 #include "moss/cli/byte_units.h"
@@ -19,7 +20,12 @@ struct PullOptions {
   std::string dest = ".";
   bool plain_key = false;
   bool no_progress = false;
+  int connections = client::DownloadTuning{}.connections;
+  std::string chunk_size = "64MiB";
 };
+
+// Below this a ranged GET costs more in round trips than it gains.
+constexpr uint64_t kMinChunkSize = 64 << 10;
 
 void pull(const PullOptions& o) {
   const std::string command = "pull";
@@ -27,6 +33,13 @@ void pull(const PullOptions& o) {
   client::DownloadRequest request;
   request.bucket = resolved.bucket;
   request.dest = o.dest;
+  auto chunk_size = parse_size(o.chunk_size);
+  if (!chunk_size || *chunk_size < kMinChunkSize) {
+    fail_command(command, "--chunk-size takes a size of at least 64KiB, such as 64MiB");
+  }
+  if (o.connections < 1) fail_command(command, "--connections takes a number of at least 1");
+  request.tuning.connections = o.connections;
+  request.tuning.chunk_size = *chunk_size;
   std::string label = o.ref;
   if (o.plain_key) {
     request.key = o.ref;
@@ -82,6 +95,14 @@ void register_pull_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--key", o->plain_key, "The first argument is a plain object key, not MODEL[:TAG]");
   cmd->add_flag("--no-progress", o->no_progress, "Never show a progress bar");
+  cmd->add_option("--connections", o->connections,
+                  "Ranged GETs in flight at once, each on its own connection")
+      ->envname("MOSS_PULL_CONNECTIONS")
+      ->capture_default_str();
+  cmd->add_option("--chunk-size", o->chunk_size,
+                  "Bytes per ranged GET; a file no larger is fetched with one GET")
+      ->envname("MOSS_PULL_CHUNK_SIZE")
+      ->capture_default_str();
   add_client_options(*cmd, o->client);
   cmd->callback([o] { pull(*o); });
 }

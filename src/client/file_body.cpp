@@ -38,6 +38,21 @@ std::error_code HashingFileSink::write(std::span<const uint8_t> data) {
   return {};
 }
 
+std::error_code PositionedFileSink::write(std::span<const uint8_t> data) {
+  const uint8_t* p = data.data();
+  size_t left = data.size();
+  while (left) {
+    ssize_t n = ::pwrite(fd_, p, left, static_cast<off_t>(offset_ + written_));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return {errno, std::generic_category()};
+    p += n;
+    left -= static_cast<size_t>(n);
+    written_ += static_cast<uint64_t>(n);
+  }
+  if (on_written) return on_written(data.size());
+  return {};
+}
+
 Result<void, std::string> hash_range(int fd, uint64_t offset, uint64_t length, Hasher& hasher,
                                      const std::function<void(uint64_t)>& on_read) {
   std::vector<uint8_t> buffer(1 << 20);

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <algorithm>
 #include <cstring>
 #include <optional>
 
@@ -16,6 +17,8 @@
 #include "moss/util/fs.h"
 #include "moss/util/hex.h"
 #include "moss/util/unique_fd.h"
+#include "prefix_hasher.h"
+#include "ranged_fetch.h"
 
 namespace moss::client {
 namespace {
@@ -100,6 +103,24 @@ void write_etag_attribute(int fd, const std::string& etag) {
     (void)::fsetxattr(fd, kEtagAttribute, etag.data(), etag.size(), 0);
   }
 }
+
+// How far a .part written by parallel ranged GETs is valid (its bytes beyond
+// that may have holes), as decimal text.
+constexpr const char* kDoneAttribute = "user.moss.done";
+
+std::optional<uint64_t> read_done_attribute(int fd) {
+  char value[32];
+  ssize_t n = ::fgetxattr(fd, kDoneAttribute, value, sizeof value);
+  if (n <= 0) return std::nullopt;
+  return parse_u64(std::string_view(value, static_cast<size_t>(n)));
+}
+
+bool write_done_attribute(int fd, uint64_t prefix) {
+  const std::string text = std::to_string(prefix);
+  return ::fsetxattr(fd, kDoneAttribute, text.data(), text.size(), 0) == 0;
+}
+
+void remove_done_attribute(int fd) { (void)::fremovexattr(fd, kDoneAttribute); }
 
 Result<void, ClientError> truncate_to_start(int fd, const std::string& path) {
   if (::ftruncate(fd, 0) != 0 || ::lseek(fd, 0, SEEK_SET) != 0) {
@@ -189,10 +210,12 @@ Result<DownloadResult, ClientError> download_file(S3Client& s3, const DownloadRe
       }
     }
 
-    // 3. The .part: continue it, or start it.
+    // 3. The .part: continue it, or start it. Its valid prefix is what
+    // kDoneAttribute records (parallel fetches write beyond it), else its length.
     UniqueFd fd(::open(part_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
     if (!fd.valid()) return fail(ClientError::local(errno_text(part_path)));
     uint64_t offset = static_cast<uint64_t>(::lseek(fd.get(), 0, SEEK_END));
+    if (auto done = read_done_attribute(fd.get())) offset = std::min(offset, *done);
     std::string part_etag = read_etag_attribute(fd.get());
     if (offset > 0 && !part_etag.empty() && part_etag != served.etag) {
       say("what " + request.key + " serves changed since the partial download; starting over");
@@ -200,11 +223,10 @@ Result<DownloadResult, ClientError> download_file(S3Client& s3, const DownloadRe
     } else if (offset > served.size) {
       offset = 0;
     }
-    if (offset == 0) {
-      if (auto r = truncate_to_start(fd.get(), part_path); !r) return fail(r.error());
-      part_etag = served.etag;
-      write_etag_attribute(fd.get(), part_etag);
+    if (::ftruncate(fd.get(), static_cast<off_t>(offset)) != 0) {
+      return fail(ClientError::local(errno_text(part_path)));
     }
+    if (offset == 0 || part_etag.empty()) write_etag_attribute(fd.get(), served.etag);
     auto hasher = make_hasher(DigestAlgorithm::kSha256);
     if (offset > 0) {
       say("resuming " + part_path + " at byte " + std::to_string(offset));
@@ -217,64 +239,42 @@ Result<DownloadResult, ClientError> download_file(S3Client& s3, const DownloadRe
     }
     if (progress) progress->phase = "";
 
-    // 4. The rest of the bytes.
-    std::string expected_sha = served.sha256_hex;
+    // 4. The rest of the bytes, hashed in order on another thread as they land.
+    FetchPlan plan;
+    plan.bucket = request.bucket;
+    plan.key = request.key;
+    plan.etag = served.etag;
+    plan.resolved_key = head->has_header("x-moss-resolved-key") ? served.key : "";
+    plan.from = offset;
+    plan.size = served.size;
+    plan.connections = std::max(request.tuning.connections, 1);
+    plan.chunk_size = std::max<uint64_t>(request.tuning.chunk_size, 1);
+    // One connection writes in order, so the length of the .part is its valid
+    // prefix. Several write ahead of it: the prefix is recorded in an xattr,
+    // and where xattrs cannot be written, one connection it is.
+    std::function<void(uint64_t)> record_prefix;
+    if (plan.connections > 1 && chunk_count(plan) > 1) {
+      if (write_done_attribute(fd.get(), offset)) {
+        record_prefix = [&fd](uint64_t prefix) { (void)write_done_attribute(fd.get(), prefix); };
+      } else {
+        plan.connections = 1;
+      }
+    }
+    if (!record_prefix) remove_done_attribute(fd.get());
     if (offset < served.size) {
-      Headers headers = checksum_mode;
-      if (offset > 0) {
-        headers.emplace_back("Range", "bytes=" + std::to_string(offset) + "-");
-        headers.emplace_back("If-Range", part_etag.empty() ? served.etag : part_etag);
-      }
-      HashingFileSink sink(fd.get(), nullptr);
-      std::optional<ClientError> sink_error;
-      auto choose = [&](const HttpResponse& r) -> BodySink* {
-        if (r.status == 206) {
-          std::string_view range = r.header("content-range");
-          const std::string expected = "bytes " + std::to_string(offset) + "-";
-          if (!range.starts_with(expected)) {
-            sink_error = ClientError::protocol("asked for bytes from " + std::to_string(offset) +
-                                               ", got " + std::string(range));
-            return nullptr;
-          }
-        } else if (r.status == 200) {
-          // Not the bytes the .part holds the start of (If-Range failed): all of them, anew.
-          if (offset > 0) say("the partial download is out of date; starting over");
-          if (auto t = truncate_to_start(fd.get(), part_path); !t) {
-            sink_error = t.error();
-            return nullptr;
-          }
-          offset = 0;
-          result.resumed_from = 0;
-          hasher = make_hasher(DigestAlgorithm::kSha256);
-          write_etag_attribute(fd.get(), std::string(r.header("etag")));
-          if (progress) progress->done = 0;
-        } else {
-          return nullptr;
-        }
-        sink = HashingFileSink(fd.get(), hasher.get());
-        sink.on_written = [progress](uint64_t n) {
-          if (progress) progress->add(n);
-        };
-        return &sink;
-      };
-      auto get = s3.get_object(request.bucket, request.key, headers, choose);
-      if (!get) return fail(get.error());
-      if (sink_error) return fail(*sink_error);
-      if (get->status != 200 && get->status != 206) {
-        return fail(error_from_response(get->status, get->body, get->header("x-amz-request-id")));
-      }
-      Served got = served_from(*get, request.key);
-      if (got.key != served.key || got.size != served.size) {
-        // The tag moved between the HEAD and the GET: the name or size may differ.
+      PrefixHasher follower(fd.get(), *hasher, offset, served.size);
+      auto fetched = fetch_ranges(s3, plan, fd.get(), follower, progress, record_prefix);
+      if (!fetched) return fail(fetched.error());
+      if (*fetched == FetchOutcome::kMoved) {
         say(request.key + " moved during the download; starting over");
         continue;
       }
-      if (!got.sha256_hex.empty()) expected_sha = got.sha256_hex;
-      if (offset + sink.written() != served.size) {
-        return fail(ClientError::protocol("received " + std::to_string(offset + sink.written()) +
-                                          " of " + std::to_string(served.size) + " bytes"));
+      if (progress) progress->phase = "verifying";
+      if (auto r = follower.finish(); !r) {
+        return fail(ClientError::local(part_path + ": " + r.error()));
       }
     }
+    std::string expected_sha = served.sha256_hex;
 
     // 5. Verify, then put in place.
     if (progress) progress->phase = "verifying";
@@ -286,6 +286,7 @@ Result<DownloadResult, ClientError> download_file(S3Client& s3, const DownloadRe
           restarted_after_mismatch = true;
           (void)truncate_to_start(fd.get(), part_path);
           write_etag_attribute(fd.get(), "");
+          remove_done_attribute(fd.get());
           continue;
         }
         ::unlink(part_path.c_str());
@@ -296,6 +297,7 @@ Result<DownloadResult, ClientError> download_file(S3Client& s3, const DownloadRe
     }
     if (::fsync(fd.get()) != 0) return fail(ClientError::local(errno_text(part_path)));
     write_etag_attribute(fd.get(), "");
+    remove_done_attribute(fd.get());
     if (::rename(part_path.c_str(), result.path.c_str()) != 0) {
       return fail(ClientError::local(errno_text("rename to " + result.path)));
     }

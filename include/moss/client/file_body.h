@@ -1,6 +1,7 @@
 // Request and response bodies backed by local files: a byte range of an open
-// file read with pread (so parallel parts share one descriptor), and a sink
-// that appends to a file while hashing what it writes.
+// file read with pread (so parallel parts share one descriptor), a sink that
+// appends to a file while hashing what it writes, and one that writes at a
+// position (parallel ranged downloads).
 #pragma once
 
 #include <cstdint>
@@ -45,6 +46,23 @@ class HashingFileSink : public BodySink {
  private:
   int fd_;
   Hasher* hasher_;
+  uint64_t written_ = 0;
+};
+
+// Writes what it is given to `fd` from `offset` on, with pwrite (so ranges
+// of one file can be written from several threads at once), counting it.
+class PositionedFileSink : public BodySink {
+ public:
+  PositionedFileSink(int fd, uint64_t offset) : fd_(fd), offset_(offset) {}
+  std::error_code write(std::span<const uint8_t> data) override;
+  uint64_t written() const { return written_; }
+  // Called with every piece's size after it is written; a non-zero error
+  // stops the transfer with it.
+  std::function<std::error_code(uint64_t)> on_written;
+
+ private:
+  int fd_;
+  uint64_t offset_;
   uint64_t written_ = 0;
 };
 

@@ -47,6 +47,8 @@ class S3Client {
                                                    const std::string& key,
                                                    const std::string& upload_id);
 
+  const ClientConfig& config() const { return client_.config(); }
+
   // GET and HEAD return the response whatever its status; the caller decides
   // (a 206, a 200 after If-Range, a 416).
   Result<HttpResponse, ClientError> get_object(const std::string& bucket, const std::string& key,

@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""Model pull benchmark: `moss pull` of one model by tag (SHA-256 verified)
+against curl and aws-cli fetching the same bytes from the same moss server,
+and a rollout's fan-out against nginx serving the same file, in one run, on
+loopback, output to the same disk. Prints wall time, throughput, CPU and
+peak RSS of each client, and the ratios the targets are stated in.
+
+  curl -o, presigned tag URL          (the reference: 1.0x)
+  curl -o, nginx                      (the same file from nginx's disk)
+  curl -o + sync FILE                 (curl, then the file made durable: moss pull
+                                       fsyncs before it renames, curl does not)
+  aws s3 cp                           (aws-cli: ranged GETs, 10 at once)
+  moss pull, 1 connection             (--connections 1)
+  moss pull, N connections            (--connections N, --chunk-size 64MiB)
+  sha256sum of the file               (what verifying costs on its own)
+  fan-out: F concurrent moss pull vs F concurrent curl -o from nginx,
+           with and without sync FILE (aggregate MB/s)
+
+Usage: bench/pull_bench.py [--moss build/moss] [--size-mib 1024] [--repeat 3]
+                           [--connections 4] [--fanout 16] [--workdir DIR]
+Needs nginx-light, curl, aws-cli and python3 with boto3 (as bench/core_bench.py).
+Every run of a row deletes its output first; the best of --repeat runs is shown.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from core_bench import ACCESS_KEY, ROOT, SECRET_KEY, Moss, Nginx, write_random  # noqa: E402
+
+BUCKET = "models"
+MODEL = "bench"
+
+
+class Run:
+    """One timed run of one or more processes started together."""
+
+    def __init__(self, wall, user, sys_, rss_kib):
+        self.wall, self.user, self.sys, self.rss_kib = wall, user, sys_, rss_kib
+
+
+def peak_rss_kib(pids, peaks):
+    """Samples VmHWM of each live pid (ru_maxrss would include the forking Python's)."""
+    while True:
+        alive = False
+        for i, pid in enumerate(pids):
+            try:
+                with open(f"/proc/{pid}/status") as f:
+                    for line in f:
+                        if line.startswith("VmHWM:"):
+                            peaks[i] = max(peaks[i], int(line.split()[1]))
+                            alive = True
+            except OSError:
+                pass
+        if not alive:
+            return
+        time.sleep(0.02)
+
+
+def timed(commands, env):
+    start = time.perf_counter()
+    procs = [subprocess.Popen(c, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+             for c in commands]
+    peaks = [0] * len(procs)
+    sampler = threading.Thread(target=peak_rss_kib, args=([p.pid for p in procs], peaks))
+    sampler.start()
+    user = sys_ = 0.0
+    for p in procs:
+        _, status, usage = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        err = p.stderr.read().decode(errors="replace")
+        p.stderr.close()
+        if p.returncode != 0:
+            raise RuntimeError(f"{' '.join(p.args)} exited {p.returncode}: {err}")
+        user += usage.ru_utime
+        sys_ += usage.ru_stime
+    wall = time.perf_counter() - start
+    sampler.join()
+    return Run(wall, user, sys_, max(peaks))
+
+
+def synced_curl(url, path):
+    """curl -o, then the file fsync'd (coreutils sync FILE), as moss pull leaves it."""
+    return ["sh", "-c", f"curl -sf -o '{path}' '{url}' && sync '{path}'"]
+
+
+def best_of(repeat, prepare, commands, env):
+    runs = []
+    for _ in range(repeat):
+        prepare()
+        runs.append(timed(commands, env))
+    return min(runs, key=lambda r: r.wall)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--moss", default=os.path.join(ROOT, "build", "moss"))
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--fanout", type=int, default=16, help="0 skips the fan-out rows")
+    parser.add_argument("--workdir", default=None, help="where files go (default: a temp dir)")
+    args = parser.parse_args()
+
+    workdir = args.workdir or tempfile.mkdtemp(prefix="moss-pull-bench-")
+    www = os.path.join(workdir, "www")
+    out = os.path.join(workdir, "out")
+    os.makedirs(www, exist_ok=True)
+    size = args.size_mib << 20
+    model = os.path.join(www, "model.gguf")
+    print(f"preparing a {args.size_mib} MiB model in {workdir}", flush=True)
+    write_random(model, size)
+
+    nginx = Nginx(workdir, www)
+    moss = Moss(args.moss, workdir)
+    endpoint = f"http://127.0.0.1:{moss.port}"
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+               AWS_DEFAULT_REGION="us-east-1", MOSS_ENDPOINT=endpoint,
+               AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null",
+               AWS_EC2_METADATA_DISABLED="true")
+    rows = []
+
+    def fresh_out():
+        shutil.rmtree(out, ignore_errors=True)
+        os.makedirs(out)
+
+    def row(name, run, streams=1):
+        mbs = streams * size / run.wall / 1e6
+        cpu_per_gb = (run.user + run.sys) / (streams * size / 1e9)
+        rows.append((name, run, mbs, cpu_per_gb))
+        # A shell-wrapped command's sampled RSS is the shell's, not the client's.
+        rss = "    n/a" if "sync" in name else f"{run.rss_kib / 1024:6.1f} MiB"
+        print(f"{name:34s} {run.wall:7.2f} s {mbs:8.0f} MB/s  user {run.user:6.2f} s  "
+              f"sys {run.sys:6.2f} s  CPU {cpu_per_gb:5.2f} s/GB  peak RSS {rss}", flush=True)
+        return run
+
+    try:
+        subprocess.run([args.moss, "push", MODEL, model, "--tag", "v1", "--no-progress"],
+                       env=env, check=True, capture_output=True)
+        tag_url = moss.presign("GET", BUCKET, f"{MODEL}/tags/v1")
+        pull = [args.moss, "pull", f"{MODEL}:v1", out, "--no-progress"]
+        fresh_out()
+        timed([["curl", "-sf", "-o", os.path.join(out, "warm"), tag_url]], env)  # page cache
+
+        curl = row("curl -o (moss, presigned tag)", best_of(
+            args.repeat, fresh_out, [["curl", "-sf", "-o", os.path.join(out, "m"), tag_url]],
+            env))
+        row("curl -o (nginx)", best_of(
+            args.repeat, fresh_out,
+            [["curl", "-sf", "-o", os.path.join(out, "m"), nginx.url("model.gguf")]], env))
+        row("curl -o + sync FILE (moss)", best_of(
+            args.repeat, fresh_out, [synced_curl(tag_url, os.path.join(out, "m"))], env))
+        aws = row("aws s3 cp", best_of(
+            args.repeat, fresh_out,
+            [["aws", "--endpoint-url", endpoint, "s3", "cp", "--only-show-errors",
+              f"s3://{BUCKET}/{MODEL}/tags/v1", os.path.join(out, "m")]], env))
+        one = row("moss pull, 1 connection", best_of(
+            args.repeat, fresh_out, [pull + ["--connections", "1"]], env))
+        many = row(f"moss pull, {args.connections} connections", best_of(
+            args.repeat, fresh_out, [pull + ["--connections", str(args.connections)]], env))
+        row("sha256sum (reference)", best_of(args.repeat, lambda: None,
+                                             [["sha256sum", model]], env))
+        print()
+        print(f"moss pull 1 connection:  {curl.wall / one.wall:4.2f}x curl's speed, "
+              f"{aws.wall / one.wall:4.2f}x aws s3 cp's")
+        print(f"moss pull {args.connections} connections: {curl.wall / many.wall:4.2f}x curl's "
+              f"speed, {aws.wall / many.wall:4.2f}x aws s3 cp's")
+
+        if args.fanout:
+            def fanout_out():
+                fresh_out()
+                for i in range(args.fanout):
+                    os.makedirs(os.path.join(out, str(i)))
+
+            moss_fan = row(f"fan-out {args.fanout} x moss pull", best_of(
+                max(1, args.repeat - 1), fanout_out,
+                [[args.moss, "pull", f"{MODEL}:v1", os.path.join(out, str(i)), "--no-progress"]
+                 for i in range(args.fanout)], env), streams=args.fanout)
+            nginx_fan = row(f"fan-out {args.fanout} x curl (nginx)", best_of(
+                max(1, args.repeat - 1), fanout_out,
+                [["curl", "-sf", "-o", os.path.join(out, str(i), "m"), nginx.url("model.gguf")]
+                 for i in range(args.fanout)], env), streams=args.fanout)
+            nginx_sync_fan = row(f"fan-out {args.fanout} x curl + sync (nginx)", best_of(
+                max(1, args.repeat - 1), fanout_out,
+                [synced_curl(nginx.url("model.gguf"), os.path.join(out, str(i), "m"))
+                 for i in range(args.fanout)], env), streams=args.fanout)
+            print(f"fan-out: moss pull {nginx_fan.wall / moss_fan.wall:4.2f}x the aggregate "
+                  f"throughput of curl from nginx (target 0.9x), "
+                  f"{nginx_sync_fan.wall / moss_fan.wall:4.2f}x that of curl + sync")
+    finally:
+        fresh_out()
+        moss.stop()
+        nginx.stop()
+        if not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

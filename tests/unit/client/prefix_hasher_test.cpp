@@ -1,0 +1,108 @@
+// PrefixHasher: a file written out of order by several threads is hashed in
+// order, exactly once, as its written prefix grows.
+#include "client/prefix_hasher.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "moss/util/digest.h"
+#include "moss/util/hex.h"
+
+namespace moss::client {
+namespace {
+
+class TempFile {
+ public:
+  TempFile() {
+    char name[] = "/tmp/moss-prefix-hasher-XXXXXX";
+    fd_ = ::mkstemp(name);
+    path_ = name;
+  }
+  ~TempFile() {
+    ::close(fd_);
+    ::unlink(path_.c_str());
+  }
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+  std::string path_;
+};
+
+std::string random_bytes(size_t n) {
+  std::mt19937_64 rng(7);
+  std::string bytes(n, '\0');
+  for (auto& c : bytes) c = static_cast<char>(rng());
+  return bytes;
+}
+
+void write_at(int fd, const std::string& bytes, size_t offset, size_t length) {
+  ASSERT_EQ(::pwrite(fd, bytes.data() + offset, length, static_cast<off_t>(offset)),
+            static_cast<ssize_t>(length));
+}
+
+TEST(PrefixHasher, HashesChunksWrittenOutOfOrderInOrder) {
+  TempFile file;
+  const size_t chunk = 700 * 1024 + 3;  // not a multiple of the hasher's block
+  const std::string bytes = random_bytes(5 * chunk + 11);
+  auto hasher = make_hasher(DigestAlgorithm::kSha256);
+  {
+    PrefixHasher follower(file.fd(), *hasher, 0, bytes.size());
+    // Chunks land in the order 2, 0, 4, 1, 5, 3; the prefix is reported as it grows.
+    std::vector<size_t> order = {2, 0, 4, 1, 5, 3};
+    std::vector<bool> landed(6, false);
+    for (size_t c : order) {
+      const size_t start = c * chunk;
+      write_at(file.fd(), bytes, start, std::min(chunk, bytes.size() - start));
+      landed[c] = true;
+      size_t prefix = 0;
+      while (prefix < 6 && landed[prefix]) ++prefix;
+      follower.written_up_to(std::min(prefix * chunk, bytes.size()));
+    }
+    ASSERT_TRUE(follower.finish().ok());
+  }
+  EXPECT_EQ(to_hex(hasher->final()), to_hex(digest(DigestAlgorithm::kSha256, bytes)));
+}
+
+TEST(PrefixHasher, ContinuesAHashThatAlreadyHoldsTheStart) {
+  TempFile file;
+  const std::string bytes = random_bytes(3 << 20);
+  const size_t resumed_at = 1234567;
+  auto hasher = make_hasher(DigestAlgorithm::kSha256);
+  hasher->update(std::string_view(bytes).substr(0, resumed_at));
+  write_at(file.fd(), bytes, 0, resumed_at);
+  {
+    PrefixHasher follower(file.fd(), *hasher, resumed_at, bytes.size());
+    std::thread writer([&] {
+      for (size_t at = resumed_at; at < bytes.size(); at += 100000) {
+        const size_t n = std::min<size_t>(100000, bytes.size() - at);
+        write_at(file.fd(), bytes, at, n);
+        follower.written_up_to(at + n);
+      }
+    });
+    writer.join();
+    ASSERT_TRUE(follower.finish().ok());
+  }
+  EXPECT_EQ(to_hex(hasher->final()), to_hex(digest(DigestAlgorithm::kSha256, bytes)));
+}
+
+TEST(PrefixHasher, AFileShorterThanReportedIsAnError) {
+  TempFile file;
+  const std::string bytes = random_bytes(1000);
+  write_at(file.fd(), bytes, 0, 500);
+  auto hasher = make_hasher(DigestAlgorithm::kSha256);
+  PrefixHasher follower(file.fd(), *hasher, 0, 1000);
+  follower.written_up_to(1000);  // a lie: only 500 bytes are there
+  auto finished = follower.finish();
+  ASSERT_FALSE(finished.ok());
+  EXPECT_NE(finished.error().find("shorter"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace moss::client
