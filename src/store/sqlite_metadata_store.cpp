@@ -396,6 +396,7 @@ StoreResult<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::open(
   if (auto r = store->writer_->exec(kSchema); !r) return fail(r.error());
   if (auto r = create_multipart_tables(*store->writer_); !r) return fail(r.error());
   if (auto r = create_tag_tables(*store->writer_); !r) return fail(r.error());
+  if (auto r = create_snapshot_tables(*store->writer_); !r) return fail(r.error());
   if (auto r = create_lifecycle_tables(*store->writer_); !r) return fail(r.error());
   return store;
 }
@@ -467,6 +468,7 @@ StoreResult<void> SqliteMetadataStore::delete_bucket(std::string_view name) {
     if (!tags) return fail(tags.error());
     if (*tags) return store_fail(StoreErrc::kBucketNotEmpty, std::string(name));
     if (auto r = delete_bucket_tag_history(db, b.id); !r) return r;
+    if (auto r = delete_bucket_snapshots(db, b.id); !r) return r;
     if (auto r = delete_bucket_lifecycle(db, b.id); !r) return r;
     auto del = db.prepare("DELETE FROM buckets WHERE id = ?1");
     if (!del) return fail(del.error());
