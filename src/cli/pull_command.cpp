@@ -9,6 +9,8 @@
 #include "moss/cli/model_ref.h"
 #include "moss/cli/progress_bar.h"
 #include "moss/client/file_download.h"
+#include "moss/client/registry_client.h"
+#include "snapshot_pull.h"
 
 namespace moss::cli {
 namespace {
@@ -19,6 +21,7 @@ struct PullOptions {
   std::string dest = ".";
   bool plain_key = false;
   bool no_progress = false;
+  int parallel = 4;
 };
 
 void pull(const PullOptions& o) {
@@ -36,6 +39,17 @@ void pull(const PullOptions& o) {
     if (!ref) fail_command(command, why);
     request.key = ref->model + "/tags/" + ref->tag;
     label = ref->model + ":" + ref->tag;
+    // A tag naming a directory pulls its snapshot (snapshot_pull.h).
+    client::RegistryClient registry(resolved.config, resolved.bucket);
+    if (auto doc = registry.get_tag(ref->model, ref->tag)) {
+      const auto& target = doc->value("resolved", nlohmann::json());
+      if (target.is_object() && target.contains("snapshot")) {
+        pull_snapshot(resolved,
+                      SnapshotPull{ref->model, ref->tag, o.dest, o.parallel, !o.no_progress}, *doc,
+                      command);
+        return;
+      }
+    }
   }
 
   client::S3Client s3(resolved.config);
@@ -75,10 +89,15 @@ void pull(const PullOptions& o) {
 void register_pull_command(CLI::App& app) {
   auto o = std::make_shared<PullOptions>();
   auto* cmd = app.add_subcommand(
-      "pull", "Download the file a tag resolves to, resumably, verifying its SHA-256");
+      "pull",
+      "Download the file a tag resolves to (every file, for a directory tag), resumably, "
+      "verifying SHA-256");
   cmd->add_option("MODEL[:TAG]", o->ref, "Model and tag (the tag defaults to latest)")->required();
   cmd->add_option("DEST", o->dest,
                   "Directory (the file keeps its name) or file path; DEST.part while downloading")
+      ->capture_default_str();
+  cmd->add_option("--parallel", o->parallel, "Files downloaded at once (a directory tag)")
+      ->check(CLI::Range(1, 64))
       ->capture_default_str();
   cmd->add_flag("--key", o->plain_key, "The first argument is a plain object key, not MODEL[:TAG]");
   cmd->add_flag("--no-progress", o->no_progress, "Never show a progress bar");
