@@ -537,6 +537,15 @@ class SnapshotTags(MossTestCase):
         for path in files:
             self.assertIn(path, shown)
 
+        # A file tag pinning a version older than the file's current one says so.
+        self.s3().put_object(Bucket=BUCKET, Key="cli-model/gguf/x.gguf", Body=b"first")
+        self.set_tag("cli-model", "q4", "gguf/x.gguf")
+        self.assertNotIn("pins an older version", self.moss("models", "show", "cli-model").stdout)
+        self.s3().put_object(Bucket=BUCKET, Key="cli-model/gguf/x.gguf", Body=b"second")
+        shown = self.moss("models", "show", "cli-model").stdout
+        self.assertIn(f"pins an older version (sha256 {sha256(b'first')[:12]})", shown)
+        self.assertIn(f"current one is sha256 {sha256(b'second')[:12]}", shown)
+
         # An empty directory is refused before anything is sent.
         empty = self.workdir("empty")
         proc = self.moss("push", "cli-empty", empty + "/", "--tag", "latest", check=False)
