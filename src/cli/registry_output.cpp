@@ -78,21 +78,24 @@ std::string serves_text(const json& resolved, const std::string& model) {
 }
 
 // For a tag pinning a file: a note when the file's current version is not
-// the one pinned (it was overwritten or deleted after tagging).
-std::string pin_note(const json& resolved, const json& files) {
+// the one pinned (it was overwritten or deleted after tagging). Only what the
+// documents show is compared; `files_complete`: the model's file list is not
+// cut short, so a file missing from it is gone.
+std::string pin_note(const json& resolved, const json& files, bool files_complete) {
   const std::string key = text_of(resolved, "key");
-  if (key.empty()) return "";
+  const std::string sha = text_of(resolved, "sha256");
+  const std::string version = text_of(resolved, "version_id");
+  if (key.empty() || (sha.empty() && version.empty())) return "";
   for (const auto& file : files) {
     if (text_of(file, "key") != key) continue;
-    if (text_of(file, "sha256") == text_of(resolved, "sha256") &&
-        text_of(file, "version_id") == text_of(resolved, "version_id")) {
-      return "";
-    }
-    return "pins an older version (sha256 " + text_of(resolved, "sha256").substr(0, 12) +
-           "); the file's current one is sha256 " +
-           or_dash(text_of(file, "sha256").substr(0, 12));
+    const bool same_bytes = sha.empty() || text_of(file, "sha256") == sha;
+    const bool same_version = version.empty() || text_of(file, "version_id").empty() ||
+                              text_of(file, "version_id") == version;
+    if (same_bytes && same_version) return "";
+    return "pins an older version (sha256 " + or_dash(sha.substr(0, 12)) +
+           "); the file's current one is sha256 " + or_dash(text_of(file, "sha256").substr(0, 12));
   }
-  return "pins a version whose file was deleted since";
+  return files_complete ? "pins a version of a file deleted since" : "";
 }
 
 bool is_weight_file(const json& file) {
@@ -301,11 +304,15 @@ std::string format_model(const json& doc) {
   std::string snapshots;
   for (const auto& tag : array_field(doc, "tags")) {
     const json& resolved = field(tag, "resolved");
-    std::string note = resolved.is_object() ? pin_note(resolved, array_field(doc, "files")) : "";
+    const bool files_complete = !(field(doc, "files_truncated").is_boolean() &&
+                                  field(doc, "files_truncated").get<bool>());
+    std::string note = resolved.is_object()
+                           ? pin_note(resolved, array_field(doc, "files"), files_complete)
+                           : "";
     tags.push_back({"  " + text_of(tag, "tag"), "-> " + format_targets(field(tag, "targets")),
                     resolved.is_object() ? serves_text(resolved, model)
-                                         : "(" + or_dash(text_of(tag, "error")) + ")",
-                    note.empty() ? "" : "! " + note});
+                                         : "(" + or_dash(text_of(tag, "error")) + ")"});
+    if (!note.empty()) tags.back().push_back("! " + note);
     if (const json& snapshot = field(resolved, "snapshot"); snapshot.is_object()) {
       snapshots += "\n" + text_of(tag, "tag") + " (snapshot):\n" + format_snapshot(snapshot);
     }
