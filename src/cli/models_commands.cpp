@@ -5,6 +5,8 @@
 #include "moss/cli/commands.h"
 #include "moss/cli/registry_output.h"
 #include "moss/client/registry_client.h"
+#include "moss/client/s3_client.h"
+#include "moss/models/snapshot.h"
 
 namespace moss::cli {
 namespace {
@@ -24,6 +26,32 @@ void models_ls(const ModelsOptions& o) {
   std::fputs(o.json ? (doc->dump(2) + "\n").c_str() : format_models(*doc).c_str(), stdout);
 }
 
+// A snapshot's config.json (small: a model's configuration) names its
+// architecture; it is fetched through the tag and kept in the snapshot's
+// document as "config" for format_model. Best effort: shown when readable.
+void add_snapshot_configs(const ResolvedClient& resolved, nlohmann::json& doc) {
+  constexpr size_t kMaxConfigBytes = 1 << 20;
+  client::S3Client s3(resolved.config);
+  for (auto& tag : doc["tags"]) {
+    auto& target = tag["resolved"];
+    if (!target.is_object() || !target.contains("snapshot")) continue;
+    auto& snapshot = target["snapshot"];
+    for (const auto& file : snapshot.value("files", nlohmann::json::array())) {
+      if (file.value("path", "") != "config.json" ||
+          file.value("size", uint64_t{0}) > kMaxConfigBytes) {
+        continue;
+      }
+      const std::string key =
+          models::tag_folder(doc.value("name", ""), tag.value("tag", "")) + "config.json";
+      auto response = s3.get_object(resolved.bucket, key, {}, {});
+      if (response && response->status == 200) {
+        auto config = nlohmann::json::parse(response->body, nullptr, false);
+        if (config.is_object()) snapshot["config"] = std::move(config);
+      }
+    }
+  }
+}
+
 void models_show(const ModelsOptions& o) {
   const std::string command = "models show";
   auto resolved = resolve_client_or_exit(o.client, command);
@@ -35,6 +63,7 @@ void models_show(const ModelsOptions& o) {
     }
     fail_command(command, failure_message(doc.error(), resolved));
   }
+  if (!o.json) add_snapshot_configs(resolved, *doc);
   std::fputs(o.json ? (doc->dump(2) + "\n").c_str() : format_model(*doc).c_str(), stdout);
 }
 

@@ -1,6 +1,7 @@
 // `moss pull MODEL[:TAG] [DEST]`: downloads what the tag resolves to,
 // resuming an interrupted download, and puts it in place only once its
 // SHA-256 matches the server's (client/file_download.h has the procedure).
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 
@@ -10,6 +11,8 @@
 #include "moss/cli/model_ref.h"
 #include "moss/cli/progress_bar.h"
 #include "moss/client/file_download.h"
+#include "moss/client/registry_client.h"
+#include "snapshot_pull.h"
 
 namespace moss::cli {
 namespace {
@@ -22,6 +25,7 @@ struct PullOptions {
   bool no_progress = false;
   int connections = client::DownloadTuning{}.connections;
   std::string chunk_size = "64MiB";
+  int parallel = 4;
 };
 
 // Below this a ranged GET costs more in round trips than it gains.
@@ -49,6 +53,19 @@ void pull(const PullOptions& o) {
     if (!ref) fail_command(command, why);
     request.key = ref->model + "/tags/" + ref->tag;
     label = ref->model + ":" + ref->tag;
+    // A tag naming a directory pulls its snapshot (snapshot_pull.h).
+    client::RegistryClient registry(resolved.config, resolved.bucket);
+    if (auto doc = registry.get_tag(ref->model, ref->tag)) {
+      const auto& target = doc->value("resolved", nlohmann::json());
+      if (target.is_object() && target.contains("snapshot")) {
+        SnapshotPull snapshot{ref->model, ref->tag, o.dest, o.parallel, !o.no_progress,
+                              request.tuning};
+        // --connections is the budget of the whole pull: shared by the files at once.
+        snapshot.tuning.connections = std::max(1, o.connections / o.parallel);
+        pull_snapshot(resolved, snapshot, *doc, command);
+        return;
+      }
+    }
   }
 
   client::S3Client s3(resolved.config);
@@ -88,10 +105,15 @@ void pull(const PullOptions& o) {
 void register_pull_command(CLI::App& app) {
   auto o = std::make_shared<PullOptions>();
   auto* cmd = app.add_subcommand(
-      "pull", "Download the file a tag resolves to, resumably, verifying its SHA-256");
+      "pull",
+      "Download the file a tag resolves to (every file, for a directory tag), resumably, "
+      "verifying SHA-256");
   cmd->add_option("MODEL[:TAG]", o->ref, "Model and tag (the tag defaults to latest)")->required();
   cmd->add_option("DEST", o->dest,
                   "Directory (the file keeps its name) or file path; DEST.part while downloading")
+      ->capture_default_str();
+  cmd->add_option("--parallel", o->parallel, "Files downloaded at once (a directory tag)")
+      ->check(CLI::Range(1, 64))
       ->capture_default_str();
   cmd->add_flag("--key", o->plain_key, "The first argument is a plain object key, not MODEL[:TAG]");
   cmd->add_flag("--no-progress", o->no_progress, "Never show a progress bar");

@@ -1,10 +1,12 @@
 // `moss push MODEL FILE [--tag T]...`: stores FILE as MODEL/<date>/<name>
 // (multipart when large, with SHA-256 checksums the server verifies), then
 // points each tag at it and checks the server's SHA-256 of what the tag now
-// serves against the file's.
+// serves against the file's. A directory is pushed whole (directory_push.h).
 #include <ctime>
+#include <filesystem>
 #include <memory>
 
+#include "directory_push.h"
 #include "moss/cli/byte_units.h"
 #include "moss/cli/client_setup.h"
 #include "moss/cli/commands.h"
@@ -54,14 +56,21 @@ void push(const PushOptions& o) {
   if (!part_size || !threshold) {
     fail_command(command, "--part-size and --multipart-threshold take sizes such as 64MiB");
   }
-  if (basename_of(o.file).empty()) fail_command(command, "FILE must name a file");
-
-  const std::string target = dated_path(date, o.file);
-  const std::string key = o.model + "/" + target;
   client::UploadOptions upload_options;
   upload_options.part_size = *part_size;
   upload_options.multipart_threshold = *threshold;
   upload_options.parallel = std::max(1, o.parallel);
+  if (std::filesystem::is_directory(o.file)) {
+    push_directory(resolved,
+                   DirectoryPush{o.model, o.file, date, o.tags, upload_options,
+                                 std::max(1, o.parallel), !o.no_progress},
+                   command);
+    return;
+  }
+  if (basename_of(o.file).empty()) fail_command(command, "FILE must name a file");
+
+  const std::string target = dated_path(date, o.file);
+  const std::string key = o.model + "/" + target;
 
   client::TransferProgress progress;
   auto upload = [&] {
@@ -107,17 +116,23 @@ void push(const PushOptions& o) {
 void register_push_command(CLI::App& app) {
   auto o = std::make_shared<PushOptions>();
   auto* cmd = app.add_subcommand(
-      "push", "Upload a model file as MODEL/<YYYY-MM-DD>/<file name> and tag it");
+      "push",
+      "Upload a model file as MODEL/<YYYY-MM-DD>/<file name>, or a model directory as "
+      "MODEL/<YYYY-MM-DD>/<its files>, and tag it");
   cmd->add_option("MODEL", o->model, "Model name, e.g. llama-3-8b or meta-llama/llama-3-8b")
       ->required();
-  cmd->add_option("FILE", o->file, "The file to upload")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--tag,-t", o->tags, "Point this tag at the file once stored (repeatable)");
+  cmd->add_option("FILE", o->file, "The file or directory to upload")
+      ->required()
+      ->check(CLI::ExistingPath);
+  cmd->add_option("--tag,-t", o->tags,
+                  "Point this tag at the file (or directory) once stored (repeatable)");
   cmd->add_option("--date", o->date, "Date in the key, YYYY-MM-DD (default: today, UTC)");
   cmd->add_option("--part-size", o->part_size, "Multipart part size")->capture_default_str();
   cmd->add_option("--multipart-threshold", o->multipart_threshold,
                   "Files larger than this are uploaded in parts")
       ->capture_default_str();
-  cmd->add_option("--parallel", o->parallel, "Parts uploaded at once")
+  cmd->add_option("--parallel", o->parallel,
+                  "Parts uploaded at once (and, for a directory, files at once)")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   cmd->add_flag("--no-progress", o->no_progress, "Never show a progress bar");

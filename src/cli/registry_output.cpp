@@ -66,6 +66,92 @@ std::string parameters(uint64_t count) {
   return text;
 }
 
+// What a tag serves, in a line: the file, or the snapshot with its size.
+std::string serves_text(const json& resolved, const std::string& model) {
+  const json& snapshot = field(resolved, "snapshot");
+  if (snapshot.is_object()) {
+    return "snapshot " + text_of(snapshot, "short_id").substr(0, 12) + " (" +
+           std::to_string(number_of(snapshot, "file_count")) + " files, " +
+           format_bytes(number_of(snapshot, "size")) + ")";
+  }
+  return relative_key(text_of(resolved, "key"), model);
+}
+
+// For a tag pinning a file: a note when the file's current version is not
+// the one pinned (it was overwritten or deleted after tagging). Only what the
+// documents show is compared; `files_complete`: the model's file list is not
+// cut short, so a file missing from it is gone.
+std::string pin_note(const json& resolved, const json& files, bool files_complete) {
+  const std::string key = text_of(resolved, "key");
+  const std::string sha = text_of(resolved, "sha256");
+  const std::string version = text_of(resolved, "version_id");
+  if (key.empty() || (sha.empty() && version.empty())) return "";
+  for (const auto& file : files) {
+    if (text_of(file, "key") != key) continue;
+    const bool same_bytes = sha.empty() || text_of(file, "sha256") == sha;
+    const bool same_version = version.empty() || text_of(file, "version_id").empty() ||
+                              text_of(file, "version_id") == version;
+    if (same_bytes && same_version) return "";
+    return "pins an older version (sha256 " + or_dash(sha.substr(0, 12)) +
+           "); the file's current one is sha256 " + or_dash(text_of(file, "sha256").substr(0, 12));
+  }
+  return files_complete ? "pins a version of a file deleted since" : "";
+}
+
+bool is_weight_file(const json& file) {
+  const json& metadata = field(file, "metadata");
+  const std::string format = text_of(metadata, "format");
+  return format == "safetensors" || format == "gguf";
+}
+
+// A snapshot's files and what its weight files say: dtypes, parameters, shards,
+// and the architecture config.json names (when the caller fetched it into
+// "config").
+std::string format_snapshot(const json& snapshot) {
+  std::string out;
+  uint64_t parameters_total = 0;
+  size_t shards = 0;
+  std::set<std::string> dtypes;
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& file : array_field(snapshot, "files")) {
+    std::string sha = text_of(file, "sha256");
+    rows.push_back({"    " + text_of(file, "path"), format_bytes(number_of(file, "size")),
+                    sha.empty() ? "sha256 -" : "sha256 " + sha.substr(0, 12),
+                    format_metadata(field(file, "metadata"))});
+    if (!is_weight_file(file)) continue;
+    ++shards;
+    const json& metadata = field(file, "metadata");
+    parameters_total += number_of(metadata, "parameter_count");
+    const json& types = field(metadata, "dtypes");
+    if (types.is_object()) {
+      for (const auto& [name, count] : types.items()) dtypes.insert(name);
+    }
+  }
+  std::vector<std::vector<std::string>> summary;
+  summary.push_back({"    snapshot", or_dash(text_of(snapshot, "id"))});
+  summary.push_back({"    files", std::to_string(number_of(snapshot, "file_count")) + ", " +
+                                      format_bytes(number_of(snapshot, "size"))});
+  const json& config = field(snapshot, "config");
+  std::string architecture;
+  if (const json& names = field(config, "architectures"); names.is_array() && !names.empty() &&
+                                                          names[0].is_string()) {
+    architecture = names[0].get<std::string>();
+  } else {
+    architecture = text_of(config, "model_type");
+  }
+  if (!architecture.empty()) summary.push_back({"    architecture", architecture});
+  if (shards) {
+    std::string types;
+    for (const auto& t : dtypes) types += (types.empty() ? "" : ",") + t;
+    summary.push_back({"    weights", std::to_string(shards) + (shards == 1 ? " file, " : " files, ") +
+                                          parameters(parameters_total) + " params, dtype " +
+                                          or_dash(types)});
+  }
+  out += format_text_table(summary);
+  out += rows.empty() ? "" : format_text_table(rows);
+  return out;
+}
+
 }  // namespace
 
 std::string text_of(const json& object, const char* name) {
@@ -127,7 +213,10 @@ std::string format_tag(const json& doc) {
   const std::string model = text_of(doc, "model");
   const json& resolved = field(doc, "resolved");
   std::vector<std::vector<std::string>> rows;
-  if (resolved.is_object()) {
+  if (resolved.is_object() && field(resolved, "snapshot").is_object()) {
+    rows.push_back({"  serves", serves_text(resolved, model)});
+    rows.push_back({"  chain", or_dash(chain_of(resolved))});
+  } else if (resolved.is_object()) {
     rows.push_back({"  serves", text_of(resolved, "key") + " (" +
                                     format_bytes(number_of(resolved, "size")) + ")"});
     rows.push_back({"  chain", or_dash(chain_of(resolved))});
@@ -145,8 +234,12 @@ std::string format_tag(const json& doc) {
   std::string updated = or_dash(text_of(doc, "updated"));
   if (auto by = text_of(doc, "updated_by"); !by.empty()) updated += " by " + by;
   rows.push_back({"  updated", updated});
-  return model + ":" + text_of(doc, "tag") + " -> " + format_targets(field(doc, "targets")) + "\n" +
-         format_text_table(rows);
+  std::string out = model + ":" + text_of(doc, "tag") + " -> " +
+                    format_targets(field(doc, "targets")) + "\n" + format_text_table(rows);
+  if (const json& snapshot = field(resolved, "snapshot"); snapshot.is_object()) {
+    out += format_snapshot(snapshot);
+  }
+  return out;
 }
 
 std::string format_tag_table(const json& model_doc) {
@@ -155,9 +248,12 @@ std::string format_tag_table(const json& model_doc) {
   for (const auto& tag : array_field(model_doc, "tags")) {
     const json& resolved = field(tag, "resolved");
     rows.push_back({text_of(tag, "tag"), format_targets(field(tag, "targets")),
-                    resolved.is_object() ? relative_key(text_of(resolved, "key"), model)
+                    resolved.is_object() ? serves_text(resolved, model)
                                          : "(" + or_dash(text_of(tag, "error")) + ")",
-                    resolved.is_object() ? format_bytes(number_of(resolved, "size")) : "-",
+                    resolved.is_object() ? format_bytes(field(resolved, "snapshot").is_object()
+                                                             ? number_of(field(resolved, "snapshot"), "size")
+                                                             : number_of(resolved, "size"))
+                                         : "-",
                     or_dash(text_of(tag, "updated"))});
   }
   if (rows.size() == 1) return "no tags\n";
@@ -205,13 +301,24 @@ std::string format_model(const json& doc) {
   const std::string model = text_of(doc, "name");
   std::string out = model + " (bucket " + or_dash(text_of(doc, "bucket")) + ")\n\ntags:\n";
   std::vector<std::vector<std::string>> tags;
+  std::string snapshots;
   for (const auto& tag : array_field(doc, "tags")) {
     const json& resolved = field(tag, "resolved");
+    const bool files_complete = !(field(doc, "files_truncated").is_boolean() &&
+                                  field(doc, "files_truncated").get<bool>());
+    std::string note = resolved.is_object()
+                           ? pin_note(resolved, array_field(doc, "files"), files_complete)
+                           : "";
     tags.push_back({"  " + text_of(tag, "tag"), "-> " + format_targets(field(tag, "targets")),
-                    resolved.is_object() ? relative_key(text_of(resolved, "key"), model)
+                    resolved.is_object() ? serves_text(resolved, model)
                                          : "(" + or_dash(text_of(tag, "error")) + ")"});
+    if (!note.empty()) tags.back().push_back("! " + note);
+    if (const json& snapshot = field(resolved, "snapshot"); snapshot.is_object()) {
+      snapshots += "\n" + text_of(tag, "tag") + " (snapshot):\n" + format_snapshot(snapshot);
+    }
   }
   out += tags.empty() ? "  (none)\n" : format_text_table(tags);
+  out += snapshots;
   out += "\nfiles:\n";
   std::vector<std::vector<std::string>> files;
   for (const auto& file : array_field(doc, "files")) {

@@ -33,6 +33,12 @@ ModelResult<OpenedTag> ModelRegistry::open(std::string_view bucket, std::string_
     ModelTagSet tags(store_, std::string(bucket), std::string(model));
     auto resolved = tags.resolve(std::string(tag), client_id);
     if (!resolved) return fail(resolved.error());
+    if (resolved->snapshot) {
+      return model_fail(ModelErrc::kNoSuchKey,
+                        "tag " + std::string(tag) + " names a directory (snapshot " +
+                            resolved->snapshot->id + "); read its files under " +
+                            tag_folder(model, tag));
+    }
     auto opened = store_.open_pinned(resolved->file);
     if (opened) {
       auto record = tags.find(std::string(tag));
@@ -72,6 +78,11 @@ ModelResult<TagView> ModelRegistry::make_view(std::string_view bucket,
   auto resolved = tags.resolve(record.tag, client_id);
   if (resolved) {
     view.resolved = std::move(*resolved);
+    if (view.resolved->snapshot) {
+      auto files = snapshot_files(bucket, *view.resolved->snapshot);
+      if (!files) return fail(files.error());
+      view.snapshot_files = std::move(*files);
+    }
   } else if (resolved.error().code == ModelErrc::kIo ||
              resolved.error().code == ModelErrc::kNoSuchBucket) {
     return fail(resolved.error());
@@ -88,6 +99,9 @@ ModelResult<TagView> ModelRegistry::make_view(std::string_view bucket,
           each = ResolvedTag{{record.tag, target.target}, "", pin};
         }
       }
+    } else if (target.kind == TargetKind::kSnapshot) {
+      auto snapshot = store_.get_snapshot(bucket, record.model, target.snapshot);
+      if (snapshot) each = ResolvedTag{{record.tag, target.target}, "", {}, std::move(*snapshot)};
     } else if (auto below = tags.resolve(target.target, client_id)) {
       below->chain.insert(below->chain.begin(), record.tag);
       each = std::move(*below);
@@ -176,8 +190,8 @@ ModelResult<std::vector<ModelView>> ModelRegistry::list_models(std::string_view 
 
 ModelResult<ModelView> ModelRegistry::get_model(std::string_view bucket, std::string_view name,
                                                 std::string_view client_id) {
-  if (auto why = target_syntax_error(name); !why.empty()) {
-    return model_fail(ModelErrc::kInvalidArgument, "model name: " + why);
+  if (auto why = target_syntax_error(name); !why.empty() || name.ends_with('/')) {
+    return model_fail(ModelErrc::kInvalidArgument, "model name: " + (why.empty() ? "ends in '/'" : why));
   }
   store::TagListQuery q;
   q.model = std::string(name);

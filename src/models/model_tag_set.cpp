@@ -30,6 +30,7 @@ ModelResult<void> check_tag_names(std::string_view model, std::string_view tag) 
   if (auto why = target_syntax_error(model); !why.empty()) {
     return model_fail(ModelErrc::kInvalidArgument, "model name: " + why);
   }
+  if (model.ends_with('/')) return model_fail(ModelErrc::kInvalidArgument, "model name ends in '/'");
   if (tag.find('/') != std::string_view::npos) {
     return model_fail(ModelErrc::kInvalidArgument, "a tag name may not contain '/'");
   }
@@ -59,6 +60,11 @@ ModelResult<void> ModelTagSet::load_all() {
 
 void ModelTagSet::put(const std::string& tag, std::optional<store::TagRecord> record) {
   tags_.insert_or_assign(tag, std::move(record));
+}
+
+void ModelTagSet::put_snapshot(store::SnapshotRecord snapshot) {
+  std::string id = snapshot.id;
+  snapshots_.insert_or_assign(std::move(id), std::move(snapshot));
 }
 
 ModelResult<const store::TagRecord*> ModelTagSet::find(const std::string& tag) {
@@ -111,6 +117,18 @@ ModelResult<ResolvedTag> ModelTagSet::resolve(const std::string& tag, std::strin
   if (!resolution) {
     if (failure) return fail(*failure);
     return fail(from_resolve_error(resolution.error()));
+  }
+  if (resolution->file.kind == TargetKind::kSnapshot) {
+    const std::string& id = resolution->file.snapshot;
+    ResolvedTag out{std::move(resolution->chain), std::move(resolution->chosen_target), {}, {}};
+    if (auto it = snapshots_.find(id); it != snapshots_.end()) {
+      out.snapshot = it->second;
+      return out;
+    }
+    auto snapshot = store_.get_snapshot(bucket_, model_, id);
+    if (!snapshot) return fail(from_store_error(snapshot.error()));
+    out.snapshot = std::move(*snapshot);
+    return out;
   }
   auto record = find(resolution->pinning_tag);
   if (!record || !*record) return model_fail(ModelErrc::kIo, "tag changed during resolution");

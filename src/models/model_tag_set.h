@@ -26,6 +26,8 @@ class ModelTagSet {
   ModelResult<void> load_all();
   // Sets (or, with nullopt, hides) a tag as resolution should see it.
   void put(const std::string& tag, std::optional<store::TagRecord> record);
+  // A snapshot resolution should see before the store has it (a write's plan).
+  void put_snapshot(store::SnapshotRecord snapshot);
 
   // The tag, nullptr when the model has none of that name.
   ModelResult<const store::TagRecord*> find(const std::string& tag);
@@ -43,6 +45,7 @@ class ModelTagSet {
   std::string model_;
   bool complete_ = false;
   std::map<std::string, std::optional<store::TagRecord>, std::less<>> tags_;
+  std::map<std::string, store::SnapshotRecord, std::less<>> snapshots_;
 };
 
 // A tag's model path and name are what a tag key needs: kInvalidArgument otherwise.

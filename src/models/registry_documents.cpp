@@ -18,8 +18,20 @@ json metadata_of(const store::ObjectVersion& v) {
   return parsed.is_discarded() ? json(nullptr) : parsed;
 }
 
+json snapshot_summary(const store::SnapshotRecord& s) {
+  return {{"id", s.id},
+          {"short_id", snapshot_short_id(s.id)},
+          {"file_count", s.file_count},
+          {"size", s.total_size}};
+}
+
 // `with_metadata`: the model metadata too (once per document is enough).
 json resolved_document(const ResolvedTag& r, bool with_metadata) {
+  if (r.snapshot) {
+    json o = {{"snapshot", snapshot_summary(*r.snapshot)}, {"chain", r.chain}};
+    if (!r.chosen_target.empty()) o["chosen_target"] = r.chosen_target;
+    return o;
+  }
   json o = {{"key", r.file.key},
             {"version_id", r.file.version_id},
             {"sha256", nullable(r.file.content_sha256)},
@@ -38,6 +50,7 @@ json target_document(const TagTarget& t) {
     o["version_id"] = t.version_id;
     o["sha256"] = nullable(t.sha256);
   }
+  if (t.kind == TargetKind::kSnapshot) o["snapshot"] = t.snapshot;
   return o;
 }
 
@@ -86,6 +99,15 @@ json tag_document(const TagView& view) {
               {"updated", format_iso8601(r.updated_ns)},
               {"updated_by", r.updated_by}};
   if (!view.resolved) doc["error"] = view.unresolved_reason;
+  if (view.resolved && view.resolved->snapshot) {
+    json files = json::array();
+    for (const auto& f : view.snapshot_files) {
+      json o = file_document(f.version, r.model);
+      o["path"] = f.path;
+      files.push_back(std::move(o));
+    }
+    doc["resolved"]["snapshot"]["files"] = std::move(files);
+  }
   return doc;
 }
 

@@ -106,7 +106,7 @@ Result<Resolution, ResolveError> resolve_tag(const TagLookup& lookup, std::strin
           ResolveError{ResolveErrc::kChainTooLong,
                        "the tag chain is longer than " + std::to_string(kMaxTagHops) + " hops"});
     }
-    if (next.kind == TargetKind::kFile) {
+    if (next.kind != TargetKind::kTag) {
       r.pinning_tag = current;
       r.file = next;
       return r;

@@ -80,6 +80,7 @@ std::string target_syntax_error(std::string_view target) {
     if (c < 0x20 || c == 0x7f) return "the target holds a control character";
   }
   if (target.front() == '/') return "a target is relative to the model path";
+  if (target.size() > 1 && target.back() == '/') target.remove_suffix(1);  // a directory
   size_t start = 0;
   while (start <= target.size()) {
     size_t slash = target.find('/', start);
@@ -122,7 +123,17 @@ ModelResult<std::vector<TargetRequest>> parse_target_request(std::string_view te
   return targets;
 }
 
-std::string_view kind_name(TargetKind kind) { return kind == TargetKind::kTag ? "tag" : "file"; }
+std::string_view kind_name(TargetKind kind) {
+  switch (kind) {
+    case TargetKind::kTag:
+      return "tag";
+    case TargetKind::kSnapshot:
+      return "snapshot";
+    case TargetKind::kFile:
+      break;
+  }
+  return "file";
+}
 
 std::string targets_to_json(const std::vector<TagTarget>& targets) {
   json arr = json::array();
@@ -132,6 +143,7 @@ std::string targets_to_json(const std::vector<TagTarget>& targets) {
       o["version_id"] = t.version_id;
       o["sha256"] = t.sha256;
     }
+    if (t.kind == TargetKind::kSnapshot) o["snapshot"] = t.snapshot;
     arr.push_back(std::move(o));
   }
   return arr.dump();
@@ -146,7 +158,11 @@ ModelResult<std::vector<TagTarget>> targets_from_json(std::string_view text) {
     TagTarget t;
     t.target = o.value("target", "");
     t.weight = o.value("weight", uint64_t{1});
-    t.kind = o.value("kind", "") == "tag" ? TargetKind::kTag : TargetKind::kFile;
+    const std::string kind = o.value("kind", "");
+    t.kind = kind == "tag"        ? TargetKind::kTag
+             : kind == "snapshot" ? TargetKind::kSnapshot
+                                  : TargetKind::kFile;
+    t.snapshot = o.value("snapshot", "");
     t.version_id = o.value("version_id", "");
     t.sha256 = o.value("sha256", "");
     out.push_back(std::move(t));

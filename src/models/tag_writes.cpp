@@ -5,7 +5,8 @@
 // path), checks the model's chains with the change applied, and hands the
 // store one transaction that pins the files, writes the tag and its history
 // row. A file with no SHA-256 yet (a multipart object) is hashed first,
-// outside the mutex, and the plan made again.
+// outside the mutex, and the plan made again. A directory target (ending in
+// '/') pins a snapshot of every file under it (snapshot_plan.h).
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model_tag_set.h"
+#include "snapshot_plan.h"
 #include "moss/models/model_registry.h"
 #include "moss/models/tag_key.h"
 #include "moss/util/clock.h"
@@ -38,32 +40,20 @@ constexpr int kMaxHistoryScan = 10000;
 struct Plan {
   std::vector<TagTarget> targets;
   std::vector<store::ObjectVersion> files;  // the versions the file targets pin
+  std::vector<PlannedSnapshot> snapshots;   // what the directory targets pin, distinct ids
 };
+
+// Adds a directory target's snapshot to the plan, once per identity.
+void add_snapshot(Plan& plan, PlannedSnapshot snapshot) {
+  for (const auto& s : plan.snapshots) {
+    if (s.write.id == snapshot.write.id) return;
+  }
+  plan.snapshots.push_back(std::move(snapshot));
+}
 
 ModelError from_check_error(const ResolveError& e) {
   if (e.code == ResolveErrc::kChainTooLong) return {ModelErrc::kTagChainTooLong, e.message};
   return {ModelErrc::kInvalidTagTarget, e.message};
-}
-
-// The version a recorded file target pinned, if its bytes are still stored:
-// that very version, or the current one when it has the same SHA-256.
-ModelResult<store::ObjectVersion> recorded_version(store::ObjectStore& store,
-                                                   std::string_view bucket, const std::string& key,
-                                                   const TagTarget& recorded) {
-  auto same_bytes = [&](const store::ObjectVersion& v) {
-    return !v.is_delete_marker && !recorded.sha256.empty() && v.content_sha256 == recorded.sha256;
-  };
-  for (const std::string& version_id : {recorded.version_id, std::string()}) {
-    auto v = store.get_version(bucket, key, version_id);
-    if (v && same_bytes(*v)) return std::move(*v);
-    if (!v && v.error().code != store::StoreErrc::kNoSuchKey &&
-        v.error().code != store::StoreErrc::kNoSuchVersion) {
-      return fail(from_store_error(v.error()));
-    }
-  }
-  return model_fail(ModelErrc::kInvalidTagTarget, "the version of " + key +
-                                                      " the tag pinned then (SHA-256 " +
-                                                      recorded.sha256 + ") is no longer stored");
 }
 
 ModelResult<Plan> plan_targets(store::ObjectStore& store, std::string_view bucket,
@@ -87,6 +77,17 @@ ModelResult<Plan> plan_targets(store::ObjectStore& store, std::string_view bucke
         return model_fail(ModelErrc::kInvalidTagTarget, "tag " + name + " no longer exists");
       }
     }
+    if (names_directory(name) || (p.recorded && p.recorded->kind == TargetKind::kSnapshot)) {
+      auto snapshot =
+          p.recorded ? plan_recorded_snapshot(store, bucket, tags.model(), p.recorded->snapshot)
+                     : plan_directory_snapshot(store, bucket, tags.model(), name);
+      if (!snapshot) return fail(snapshot.error());
+      target.kind = TargetKind::kSnapshot;
+      target.snapshot = snapshot->write.id;
+      plan.targets.push_back(std::move(target));
+      add_snapshot(plan, std::move(*snapshot));
+      continue;
+    }
     const std::string key = tags.model() + "/" + name;
     if (parse_tag_key(key)) {
       return model_fail(ModelErrc::kInvalidTagTarget,
@@ -96,7 +97,8 @@ ModelResult<Plan> plan_targets(store::ObjectStore& store, std::string_view bucke
     }
     store::ObjectVersion version;
     if (p.recorded) {
-      auto v = recorded_version(store, bucket, key, *p.recorded);
+      auto v = version_pinned_again(store, bucket, key, p.recorded->version_id,
+                                    p.recorded->sha256);
       if (!v) return fail(v.error());
       version = std::move(*v);
     } else {
@@ -120,6 +122,7 @@ ModelResult<Plan> plan_targets(store::ObjectStore& store, std::string_view bucke
 }
 
 nlohmann::json resolution_json(const ResolvedTag& r) {
+  if (r.snapshot) return {{"snapshot", r.snapshot->id}, {"chain", r.chain}};
   return {{"key", r.file.key},
           {"version_id", r.file.version_id},
           {"sha256", r.file.content_sha256},
@@ -140,6 +143,8 @@ std::string resolved_summary(ModelTagSet& tags, const std::string& tag,
       entry["key"] = tags.model() + "/" + t.target;
       entry["version_id"] = t.version_id;
       entry["sha256"] = t.sha256;
+    } else if (t.kind == TargetKind::kSnapshot) {
+      entry["snapshot"] = t.snapshot;
     } else if (auto r = tags.resolve(t.target, "")) {
       entry.update(resolution_json(*r));
     }
@@ -211,6 +216,9 @@ ModelResult<TagView> ModelRegistry::write_tag(std::string_view bucket, std::stri
       for (const auto& f : plan->files) {
         if (f.content_sha256.empty()) unhashed.push_back(f);
       }
+      for (const auto& snapshot : plan->snapshots) {
+        unhashed.insert(unhashed.end(), snapshot.unhashed.begin(), snapshot.unhashed.end());
+      }
       if (unhashed.empty()) {
         auto graph = tags.graph();
         if (!graph) return fail(graph.error());
@@ -223,13 +231,19 @@ ModelResult<TagView> ModelRegistry::write_tag(std::string_view bucket, std::stri
         w.tag = tag_name;
         w.targets = targets_to_json(plan->targets);
         for (const auto& f : plan->files) w.pins.push_back({f.key, f.version_id});
+        for (const auto& snapshot : plan->snapshots) {
+          w.snapshots.push_back(snapshot.write);
+          tags.put_snapshot(snapshot.record);
+        }
         w.now_ns = now_unix_nanos();
         w.actor = change.actor;
         w.action = action;
         w.etag = to_hex(digest(DigestAlgorithm::kMd5,
                                w.targets + "\n" + w.actor + "\n" + std::to_string(w.now_ns)));
-        tags.put(tag_name, store::TagRecord{w.key, w.model, w.tag, w.targets, plan->files, w.etag,
-                                            w.now_ns, w.actor});
+        store::TagRecord planned_record{w.key, w.model, w.tag, w.targets, plan->files, {},
+                                       w.etag, w.now_ns, w.actor};
+        for (const auto& snapshot : w.snapshots) planned_record.snapshots.push_back(snapshot.id);
+        tags.put(tag_name, std::move(planned_record));
         w.resolved = resolved_summary(tags, tag_name, plan->targets);
 
         auto outcome = store_.set_tag(bucket, w, change.pre);

@@ -8,6 +8,7 @@ std::string_view audit_kind(Operation op) {
   switch (op) {
     case Operation::kGetObject:
     case Operation::kGetTag:
+    case Operation::kGetSnapshotFile:
       return kAuditKindRead;
     case Operation::kPutTag:
     case Operation::kDeleteTag:

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "moss/models/snapshot.h"
 #include "moss/models/tag_key.h"
 #include "registry/registry_handlers.h"
 #include "s3/errors.h"
@@ -130,6 +131,12 @@ constexpr auto kRoutes = std::to_array<Route>({
     {.method = V::get, .target = Target::kTagKey,
      .operation = Op::kGetTag, .name = "GetTag",
      .action = "s3:GetObject", .handler = handle_get_tag},
+    // A file of a snapshot read as a folder; the handler serves the object of
+    // that key when the folder names no snapshot (or ?versionId asks for one).
+    {.method = V::get, .target = Target::kSnapshotFileKey,
+     .operation = Op::kGetSnapshotFile, .name = "GetSnapshotFile",
+     .action = "s3:GetObject", .version_action = "s3:GetObjectVersion",
+     .handler = handle_get_snapshot_file},
     {.method = V::get, .target = Target::kKey,
      .operation = Op::kGetObject, .name = "GetObject",
      .action = "s3:GetObject", .version_action = "s3:GetObjectVersion",
@@ -137,6 +144,10 @@ constexpr auto kRoutes = std::to_array<Route>({
     {.method = V::head, .target = Target::kTagKey,
      .operation = Op::kHeadTag, .name = "HeadTag",
      .action = "s3:GetObject", .handler = handle_get_tag},
+    {.method = V::head, .target = Target::kSnapshotFileKey,
+     .operation = Op::kHeadSnapshotFile, .name = "HeadSnapshotFile",
+     .action = "s3:GetObject", .version_action = "s3:GetObjectVersion",
+     .handler = handle_get_snapshot_file},
     {.method = V::head, .target = Target::kKey,
      .operation = Op::kHeadObject, .name = "HeadObject",
      .action = "s3:GetObject", .version_action = "s3:GetObjectVersion",
@@ -307,8 +318,9 @@ bool selects(const Selector& selector, const QueryParams& query, const RequestHe
 }
 
 // Whether a row for `row_target` takes a request addressing `target`.
-bool takes(Target row_target, Target target, bool tag_key) {
-  return row_target == target || (row_target == Target::kTagKey && tag_key);
+bool takes(Target row_target, Target target, bool tag_key, bool snapshot_file_key) {
+  return row_target == target || (row_target == Target::kTagKey && tag_key) ||
+         (row_target == Target::kSnapshotFileKey && snapshot_file_key);
 }
 
 const Route& find_s3_route(const RequestHead& request, std::string_view bucket,
@@ -318,8 +330,11 @@ const Route& find_s3_route(const RequestHead& request, std::string_view bucket,
                         : key.empty()  ? Target::kBucket
                                        : Target::kKey;
   const bool tag_key = target == Target::kKey && models::parse_tag_key(key).has_value();
+  const bool snapshot_file_key =
+      target == Target::kKey && !tag_key && !models::snapshot_addresses(key, false).empty();
   for (const Route& row : kRoutes) {
-    if (row.method == request.method() && takes(row.target, target, tag_key) &&
+    if (row.method == request.method() &&
+        takes(row.target, target, tag_key, snapshot_file_key) &&
         selects(row.selector, query, request)) {
       return row;
     }

@@ -56,6 +56,8 @@ enum class Operation {
   kHeadTag,
   kGetTagDocument,
   kDeleteTag,
+  kGetSnapshotFile,
+  kHeadSnapshotFile,
   kRegistryListModels,
   kRegistryGetModel,
   kRegistryGetTag,
@@ -82,6 +84,9 @@ enum class Target {
   kBucket,    // "/bucket"
   kKey,       // "/bucket/key", any key, tag keys included
   kTagKey,    // "/bucket/<model>/tags/<tag>" only (models::parse_tag_key)
+  // "/bucket/<model>/tags/<tag>/<path>" or "/bucket/<model>/snapshots/<id>/<path>"
+  // (models::snapshot_addresses): a file of a snapshot, or else an object.
+  kSnapshotFileKey,
   kMossPath,  // "/_moss/<path>": the registry API and admin operations
 };
 

@@ -75,6 +75,25 @@ StoreResult<void> ObjectStore::set_content_sha256(std::string_view bucket, std::
   return metadata_->set_content_sha256(bucket, key, version_id, sha256_hex);
 }
 
+StoreResult<SnapshotRecord> ObjectStore::get_snapshot(std::string_view bucket,
+                                                      std::string_view model,
+                                                      std::string_view id) {
+  return metadata_->get_snapshot(bucket, model, id);
+}
+
+StoreResult<std::vector<SnapshotFile>> ObjectStore::list_snapshot_files(
+    std::string_view bucket, std::string_view model, std::string_view id,
+    const SnapshotFileQuery& q) {
+  return metadata_->list_snapshot_files(bucket, model, id, q);
+}
+
+StoreResult<SnapshotFile> ObjectStore::get_snapshot_file(std::string_view bucket,
+                                                         std::string_view model,
+                                                         std::string_view id,
+                                                         std::string_view path) {
+  return metadata_->get_snapshot_file(bucket, model, id, path);
+}
+
 StoreResult<MultipartUpload> ObjectStore::create_upload(std::string_view bucket,
                                                         const MultipartUpload& upload) {
   return metadata_->create_upload(bucket, upload);

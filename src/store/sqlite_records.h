@@ -128,6 +128,20 @@ StoreResult<std::optional<ObjectVersion>> find_by_version_id(SqliteConnection& d
                                                              std::string_view key,
                                                              std::string_view version_id);
 
+// The snapshots and snapshot_files tables (sqlite_snapshots.cpp), created if missing.
+StoreResult<void> create_snapshot_tables(SqliteConnection& db);
+// Takes a tag's hold on each snapshot of `writes` (SnapshotWrite), pinning
+// the files of one not held yet; kNoSuchKey when a file to pin is gone.
+StoreResult<void> hold_snapshots(SqliteConnection& db, int64_t bucket_id, const std::string& model,
+                                 const std::vector<SnapshotWrite>& writes, int64_t now_ns);
+// Drops a tag's hold on each snapshot of `ids`; a snapshot no tag holds any
+// more releases its files' blob references (appended to `released` when last).
+StoreResult<void> release_snapshots(SqliteConnection& db, int64_t bucket_id,
+                                    const std::string& model, const std::vector<std::string>& ids,
+                                    std::vector<std::string>& released);
+// Removes a deleted bucket's snapshots (none is held: the bucket had no tag).
+StoreResult<void> delete_bucket_snapshots(SqliteConnection& db, int64_t bucket_id);
+
 // The tags and tag_history tables (sqlite_tags.cpp), created if missing.
 StoreResult<void> create_tag_tables(SqliteConnection& db);
 // Whether the bucket has any tag (a bucket with tags is not empty), and

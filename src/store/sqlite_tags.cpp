@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS tags(
   tag TEXT NOT NULL,
   targets TEXT NOT NULL,
   pinned TEXT NOT NULL,
+  snapshots TEXT NOT NULL DEFAULT '[]',
   etag TEXT NOT NULL,
   updated_ns INTEGER NOT NULL,
   updated_by TEXT NOT NULL,
@@ -52,7 +53,30 @@ CREATE UNIQUE INDEX IF NOT EXISTS tag_history_by_key ON tag_history(bucket_id, k
 )sql";
 
 constexpr const char* kTagColumns =
-    "key, model, tag, targets, pinned, etag, updated_ns, updated_by";
+    "key, model, tag, targets, pinned, etag, updated_ns, updated_by, snapshots";
+
+// A tags table from before directory tags lacks the snapshots column.
+StoreResult<void> add_snapshots_column(SqliteConnection& db) {
+  auto st = db.prepare("SELECT 1 FROM pragma_table_info('tags') WHERE name = 'snapshots'");
+  if (!st) return fail(st.error());
+  auto row = st->step();
+  if (!row) return fail(row.error());
+  if (*row) return {};
+  st->reset();
+  return db.exec("ALTER TABLE tags ADD COLUMN snapshots TEXT NOT NULL DEFAULT '[]'");
+}
+
+std::string ids_to_json(const std::vector<std::string>& ids) { return json(ids).dump(); }
+
+std::vector<std::string> ids_from_json(const std::string& text) {
+  json arr = json::parse(text, nullptr, false);
+  std::vector<std::string> out;
+  if (!arr.is_array()) return out;
+  for (const auto& id : arr) {
+    if (id.is_string()) out.push_back(id.get<std::string>());
+  }
+  return out;
+}
 
 json pins_to_json(const std::vector<ObjectVersion>& pins) {
   json arr = json::array();
@@ -102,6 +126,7 @@ TagRecord tag_from_row(const SqliteStatement& st, int64_t bucket_id) {
   st.read_columns(0, t.key, t.model, t.tag, t.targets);
   t.pins = pins_from_json(st.column_text(4), bucket_id);
   st.read_columns(5, t.etag, t.updated_ns, t.updated_by);
+  t.snapshots = ids_from_json(st.column_text(8));
   return t;
 }
 
@@ -180,7 +205,8 @@ StoreResult<TagWriteOutcome> write_tag(SqliteConnection& db, int64_t bucket_id, 
   auto current = tag_before_write(db, bucket_id, key, pre);
   if (!current) return fail(current.error());
 
-  TagRecord tag{key, w.model, w.tag, w.targets, {}, w.etag, w.now_ns, w.actor};
+  TagRecord tag{key, w.model, w.tag, w.targets, {}, {}, w.etag, w.now_ns, w.actor};
+  for (const auto& s : w.snapshots) tag.snapshots.push_back(s.id);
   for (const auto& pin : w.pins) {
     auto version = find_by_version_id(db, bucket_id, pin.key, pin.version_id);
     if (!version) return fail(version.error());
@@ -193,20 +219,28 @@ StoreResult<TagWriteOutcome> write_tag(SqliteConnection& db, int64_t bucket_id, 
   TagWriteOutcome out;
   // New references first: a blob both states use never drops to zero.
   if (auto r = add_blob_refs(db, segments_of(tag.pins)); !r) return fail(r.error());
+  if (auto r = hold_snapshots(db, bucket_id, w.model, w.snapshots, w.now_ns); !r) {
+    return fail(r.error());
+  }
   if (*current) {
     if (auto r = release_blob_refs(db, segments_of((*current)->pins), out.released_blobs); !r) {
+      return fail(r.error());
+    }
+    if (auto r = release_snapshots(db, bucket_id, (*current)->model, (*current)->snapshots,
+                                   out.released_blobs);
+        !r) {
       return fail(r.error());
     }
   }
   auto st = db.prepare(
       "INSERT INTO tags(bucket_id, key, model, tag, targets, pinned, etag, updated_ns, "
-      "updated_by) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+      "updated_by, snapshots) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
       "ON CONFLICT(bucket_id, key) DO UPDATE SET targets = excluded.targets, "
       "pinned = excluded.pinned, etag = excluded.etag, updated_ns = excluded.updated_ns, "
-      "updated_by = excluded.updated_by");
+      "updated_by = excluded.updated_by, snapshots = excluded.snapshots");
   if (!st) return fail(st.error());
   st->bind_all(bucket_id, key, w.model, w.tag, w.targets, pins_to_json(tag.pins).dump(), w.etag,
-               w.now_ns, w.actor);
+               w.now_ns, w.actor, ids_to_json(tag.snapshots));
   if (auto r = st->run(); !r) return fail(r.error());
 
   HistoryRow h{key,
@@ -237,6 +271,11 @@ StoreResult<TagWriteOutcome> remove_tag(SqliteConnection& db, int64_t bucket_id,
   if (auto r = release_blob_refs(db, segments_of((*current)->pins), out.released_blobs); !r) {
     return fail(r.error());
   }
+  if (auto r = release_snapshots(db, bucket_id, (*current)->model, (*current)->snapshots,
+                                 out.released_blobs);
+      !r) {
+    return fail(r.error());
+  }
   auto del = db.prepare("DELETE FROM tags WHERE bucket_id = ?1 AND key = ?2");
   if (!del) return fail(del.error());
   del->bind(1, bucket_id).bind(2, key);
@@ -253,7 +292,10 @@ StoreResult<TagWriteOutcome> remove_tag(SqliteConnection& db, int64_t bucket_id,
 
 namespace sqlite_records {
 
-StoreResult<void> create_tag_tables(SqliteConnection& db) { return db.exec(kTagSchema); }
+StoreResult<void> create_tag_tables(SqliteConnection& db) {
+  if (auto r = db.exec(kTagSchema); !r) return r;
+  return add_snapshots_column(db);
+}
 
 StoreResult<bool> bucket_has_tags(SqliteConnection& db, int64_t bucket_id) {
   auto st = db.prepare("SELECT 1 FROM tags WHERE bucket_id = ?1 LIMIT 1");

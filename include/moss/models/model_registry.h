@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "moss/models/model_error.h"
+#include "moss/models/snapshot.h"
 #include "moss/models/tag_target.h"
 #include "moss/store/object_store.h"
 #include "moss/util/mutex.h"
@@ -30,8 +31,11 @@ struct ResolvedTag {
   std::vector<std::string> chain;  // {"latest", "v2", "2024-03-20/x.gguf"}
   std::string chosen_target;       // the first weighted choice on the way; empty if none
   // The pinned version: key, version id, size, ETag, SHA-256, attributes,
-  // model metadata and segments, as they were when the tag was set.
+  // model metadata and segments, as they were when the tag was set. Empty
+  // when the tag resolves to a snapshot.
   store::ObjectVersion file;
+  // Set when the tag resolves to a directory target: the snapshot it pinned.
+  std::optional<store::SnapshotRecord> snapshot;
 };
 
 // A tag as the registry API shows it.
@@ -43,12 +47,28 @@ struct TagView {
   std::vector<std::optional<ResolvedTag>> target_resolutions;
   std::optional<ResolvedTag> resolved;  // for the asking client
   std::string unresolved_reason;        // why `resolved` is empty
+  // The files of `resolved->snapshot`, in path order, when it has one.
+  std::vector<store::SnapshotFile> snapshot_files;
 };
 
 struct OpenedTag {
   ResolvedTag resolved;
   store::OpenedObject opened;  // descriptors of the pinned blobs
   std::string tag_etag;        // of the tag asked for
+};
+
+// The snapshot a folder (SnapshotAddress) names for one client.
+struct FolderSnapshot {
+  // Through a tag: its chain, weighted choice and snapshot; by identity: the
+  // snapshot alone (empty chain).
+  ResolvedTag resolved;
+  std::string tag_etag;  // of the tag asked for; empty by identity
+  const store::SnapshotRecord& snapshot() const { return *resolved.snapshot; }
+};
+
+struct OpenedSnapshotFile {
+  store::SnapshotFile file;
+  store::OpenedObject opened;  // descriptors of the pinned blobs
 };
 
 struct ModelView {
@@ -82,6 +102,29 @@ class ModelRegistry {
                               std::string_view client_id);
   ModelResult<TagView> get_tag(std::string_view bucket, std::string_view model,
                                std::string_view tag, std::string_view client_id);
+
+  // --- Reading snapshots as folders (models/snapshot.h).
+  // The snapshot `folder` names: its tag's (nullopt when there is no such tag
+  // or it resolves to a file), or the model's snapshot of that identity
+  // (nullopt when there is none).
+  ModelResult<std::optional<FolderSnapshot>> folder_snapshot(std::string_view bucket,
+                                                             const SnapshotAddress& folder,
+                                                             std::string_view client_id);
+  // One file of it, its pinned blobs opened; kNoSuchKey when the snapshot has
+  // no such path or its bytes are gone (a tag that moved since: ask again).
+  ModelResult<OpenedSnapshotFile> open_snapshot_file(std::string_view bucket,
+                                                     const store::SnapshotRecord& snapshot,
+                                                     std::string_view path);
+  // ListObjects over the snapshot shown under `folder`: `q` in full keys
+  // (its prefix starts with `folder`), the page's keys are folder + path and
+  // carry the pinned size, ETag and time.
+  ModelResult<store::ListPage> list_snapshot_folder(std::string_view bucket,
+                                                    const store::SnapshotRecord& snapshot,
+                                                    std::string_view folder,
+                                                    const store::ListQuery& q);
+  // Every file of a snapshot, in path order.
+  ModelResult<std::vector<store::SnapshotFile>> snapshot_files(
+      std::string_view bucket, const store::SnapshotRecord& snapshot);
 
   // --- Changing tags. Each records a history entry.
   ModelResult<TagView> set_tag(std::string_view bucket, std::string_view model,

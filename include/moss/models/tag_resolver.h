@@ -37,9 +37,9 @@ size_t choose_weighted(std::string_view client_id, std::string_view tag_key,
 struct Resolution {
   // The tags followed and the file reached: {"latest", "v2", "2024-03-20/x.gguf"}.
   std::vector<std::string> chain;
-  // The tag whose target is the file: its pin serves the bytes.
+  // The tag whose target is the file (or snapshot): its pin serves the bytes.
   std::string pinning_tag;
-  TagTarget file;
+  TagTarget file;  // a kFile or kSnapshot target
   // What the first weighted tag on the way chose for this client; empty when
   // no tag on the way had more than one target.
   std::string chosen_target;

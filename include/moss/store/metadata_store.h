@@ -180,11 +180,15 @@ class MetadataStore {
   virtual StoreResult<std::vector<TagRecord>> list_tags(std::string_view bucket,
                                                         const TagListQuery& q) = 0;
   // In one transaction: checks `pre` (kPreconditionFailed), pins the versions
-  // `w.pins` names (kNoSuchKey if one is gone or a delete marker), releases the
-  // pins of the tag's previous state, writes the tag and appends a history row.
+  // `w.pins` names (kNoSuchKey if one is gone or a delete marker), takes a
+  // hold on each snapshot of `w.snapshots` (creating or re-pinning it as
+  // SnapshotWrite says; kNoSuchKey as for pins), releases the pins and
+  // snapshot holds of the tag's previous state, writes the tag and appends a
+  // history row.
   virtual StoreResult<TagWriteOutcome> set_tag(std::string_view bucket, const TagWrite& w,
                                                const TagPreconditions& pre) = 0;
-  // The same for removing a tag (kNoSuchKey when it does not exist); the
+  // The same for removing a tag (kNoSuchKey when it does not exist), its
+  // snapshot holds released too; the
   // history row records `actor` and `now_ns`.
   virtual StoreResult<TagWriteOutcome> delete_tag(std::string_view bucket, std::string_view key,
                                                   const std::string& actor, int64_t now_ns,
@@ -193,6 +197,21 @@ class MetadataStore {
   virtual StoreResult<std::vector<TagHistoryEntry>> tag_history(std::string_view bucket,
                                                                 std::string_view key,
                                                                 int64_t before_seq, int limit) = 0;
+
+  // --- Snapshots (snapshot_types.h), created and held by set_tag.
+
+  // The snapshot of `model` whose identity is `id`, or (40 hex digits) starts
+  // with `id`; kNoSuchKey when there is none (or, for 40 digits, several).
+  virtual StoreResult<SnapshotRecord> get_snapshot(std::string_view bucket, std::string_view model,
+                                                   std::string_view id) = 0;
+  // Its files in path order, within q's window.
+  virtual StoreResult<std::vector<SnapshotFile>> list_snapshot_files(
+      std::string_view bucket, std::string_view model, std::string_view id,
+      const SnapshotFileQuery& q) = 0;
+  // One file; kNoSuchKey when the snapshot has no such path.
+  virtual StoreResult<SnapshotFile> get_snapshot_file(std::string_view bucket,
+                                                      std::string_view model, std::string_view id,
+                                                      std::string_view path) = 0;
 
   // Records the SHA-256 of a version whose bytes were hashed after it was
   // stored (a multipart object's); a no-op if the version is gone or already

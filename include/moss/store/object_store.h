@@ -147,7 +147,16 @@ class ObjectStore {
   StoreResult<std::vector<TagHistoryEntry>> tag_history(std::string_view bucket,
                                                         std::string_view key, int64_t before_seq,
                                                         int limit);
-  // Opens the blobs of a version a tag pins (TagRecord::pins). kNoSuchKey when
+  // Snapshots (snapshot_types.h): read only; set_tag creates and holds them.
+  StoreResult<SnapshotRecord> get_snapshot(std::string_view bucket, std::string_view model,
+                                           std::string_view id);
+  StoreResult<std::vector<SnapshotFile>> list_snapshot_files(std::string_view bucket,
+                                                             std::string_view model,
+                                                             std::string_view id,
+                                                             const SnapshotFileQuery& q);
+  StoreResult<SnapshotFile> get_snapshot_file(std::string_view bucket, std::string_view model,
+                                              std::string_view id, std::string_view path);
+  // Opens the blobs of a version a tag pins (TagRecord::pins or a snapshot's file). kNoSuchKey when
   // one is gone: the tag moved since it was read, so read it again.
   StoreResult<OpenedObject> open_pinned(const ObjectVersion& pinned);
 

@@ -76,6 +76,16 @@ class SqliteMetadataStore final : public MetadataStore {
                                        std::string_view version_id,
                                        const std::string& sha256_hex) override;
 
+  // Snapshots: sqlite_snapshots.cpp.
+  StoreResult<SnapshotRecord> get_snapshot(std::string_view bucket, std::string_view model,
+                                           std::string_view id) override;
+  StoreResult<std::vector<SnapshotFile>> list_snapshot_files(std::string_view bucket,
+                                                             std::string_view model,
+                                                             std::string_view id,
+                                                             const SnapshotFileQuery& q) override;
+  StoreResult<SnapshotFile> get_snapshot_file(std::string_view bucket, std::string_view model,
+                                              std::string_view id, std::string_view path) override;
+
   // Versions and lifecycle rules: sqlite_version_listing.cpp, sqlite_lifecycle.cpp.
   StoreResult<VersionListPage> list_versions(std::string_view bucket,
                                              const VersionListQuery& q) override;

@@ -9,7 +9,9 @@
 // Pinning: a tag that names a file holds one reference per segment to the
 // blobs of the version it named when it was set, exactly as a version does,
 // and a copy of what GET needs (size, ETag, SHA-256, attributes). So the bytes
-// stay, through overwrites, deletes and restarts, until the tag moves.
+// stay, through overwrites, deletes and restarts, until the tag moves. A tag
+// that names a directory holds a snapshot (snapshot_types.h), which pins each
+// of its files the same way.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "moss/store/object_types.h"
+#include "moss/store/snapshot_types.h"
 
 namespace moss::store {
 
@@ -30,6 +33,9 @@ struct TagRecord {
   // The file versions the tag pins, with their segments and attributes, as
   // they were when the tag was set (even if the version is gone since).
   std::vector<ObjectVersion> pins;
+  // The snapshots (snapshot_types.h) the tag holds, by identity: one per
+  // directory target.
+  std::vector<std::string> snapshots;
   std::string etag;  // unquoted
   int64_t updated_ns = 0;
   std::string updated_by;  // access key id
@@ -63,6 +69,7 @@ struct TagWrite {
   std::string tag;
   std::string targets;
   std::vector<PinRequest> pins;
+  std::vector<SnapshotWrite> snapshots;  // the directory targets' snapshots, distinct ids
   std::string etag;
   int64_t now_ns = 0;
   std::string actor;

@@ -9,6 +9,7 @@
 //   complete_multipart_upload.cpp  CompleteMultipartUpload
 //   multipart_listings.cpp ListParts, ListMultipartUploads
 //   tag_handlers.cpp       model tags addressed as objects: PUT, GET/HEAD, ?moss-tag, DELETE
+//   snapshot_handlers.cpp  the files of a snapshot tag read as a folder
 //   versioning_handlers.cpp GetBucketVersioning, PutBucketVersioning, ListObjectVersions
 //   lifecycle_handlers.cpp Get/Put/DeleteBucketLifecycle, and POST /_moss/lifecycle/run
 //   acl_handlers.cpp       Get/PutBucketAcl, Get/PutObjectAcl (canned ACLs)
@@ -48,6 +49,8 @@ awaitable<void> handle_list_multipart_uploads(RequestContext& ctx);
 awaitable<void> handle_put_tag(RequestContext& ctx);
 awaitable<void> handle_get_tag(RequestContext& ctx);  // GET, HEAD and ?moss-tag
 awaitable<void> handle_delete_tag(RequestContext& ctx);
+// GET and HEAD of "<model>/tags/<tag>/<path>" and "<model>/snapshots/<id>/<path>".
+awaitable<void> handle_get_snapshot_file(RequestContext& ctx);
 
 awaitable<void> handle_get_bucket_versioning(RequestContext& ctx);
 awaitable<void> handle_put_bucket_versioning(RequestContext& ctx);

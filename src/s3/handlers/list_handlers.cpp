@@ -7,6 +7,7 @@
 #include "s3/handlers/handlers.h"
 #include "s3/handlers/listing_params.h"
 #include "s3/handlers/owner.h"
+#include "s3/handlers/snapshot_listing.h"
 #include "s3/handlers/tag_requests.h"
 #include "s3/responses.h"
 #include "s3/store_errors.h"
@@ -49,7 +50,9 @@ awaitable<void> handle_list_objects(RequestContext& ctx) {
   bool fetch_owner = !v2;  // v1 always lists owners; v2 on request
   if (auto* f = ctx.param("fetch-owner"); v2 && f) fetch_owner = *f == "true";
 
-  auto page = value_or_throw(ctx.store().list_objects(ctx.bucket, q));
+  auto folder_page = list_snapshot_folder(ctx, q);
+  auto page = folder_page ? std::move(*folder_page)
+                          : value_or_throw(ctx.store().list_objects(ctx.bucket, q));
 
   XmlResponse doc("ListBucketResult");
   auto root = doc.root();
@@ -82,8 +85,9 @@ awaitable<void> handle_list_objects(RequestContext& ctx) {
     // it resolves to (its own ETag and size 0 when it does not resolve).
     if (auto tag = object.is_tag ? models::parse_tag_key(object.key) : std::nullopt) {
       if (auto resolved = ctx.registry().resolve(ctx.bucket, tag->model, tag->tag, client)) {
-        object.size = resolved->file.size;
-        object.etag = resolved->file.etag;
+        // A snapshot tag lists with the total size of its files.
+        object.size = resolved->snapshot ? resolved->snapshot->total_size : resolved->file.size;
+        if (!resolved->snapshot) object.etag = resolved->file.etag;
       }
     }
     auto node = root.append_child("Contents");

@@ -16,23 +16,6 @@
 namespace moss::s3 {
 namespace {
 
-// Header values stay printable ASCII: control bytes, non-ASCII (keys are
-// UTF-8), '%' and the chain separator '>' are percent-encoded.
-std::string header_safe(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (c < 0x20 || c >= 0x7f || c == '%' || c == '>') {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
-
 models::TagKey tag_key_of(const RequestContext& ctx) {
   auto tag = models::parse_tag_key(ctx.key);
   if (!tag) throw S3Error(S3ErrorCode::kInternalError);  // routed here only for tag keys
@@ -68,8 +51,16 @@ awaitable<void> handle_get_tag(RequestContext& ctx) {
     co_return co_await send_json(ctx, std::move(head), models::tag_document(view));
   }
 
-  auto opened = value_or_throw(ctx.registry().open(ctx.bucket, tag.model, tag.tag, client),
-                               /*tag_as_key=*/true);
+  auto open = ctx.registry().open(ctx.bucket, tag.model, tag.tag, client);
+  if (!open) {
+    S3Error e = to_s3_error(open.error(), /*tag_as_key=*/true);
+    // A tag naming a directory is a folder, not a file: say which snapshot.
+    if (auto r = ctx.registry().resolve(ctx.bucket, tag.model, tag.tag, client); r && r->snapshot) {
+      e.header("x-moss-snapshot", r->snapshot->id);
+    }
+    throw e;
+  }
+  auto& opened = *open;
   const auto& resolved = opened.resolved;
   ctx.audit.tag_chain = resolved.chain;
   ctx.audit.resolved_key = resolved.file.key;

@@ -9,6 +9,21 @@
 
 namespace moss::s3 {
 
+std::string header_safe(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c >= 0x7f || c == '%' || c == '>') {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 std::string client_id(const RequestContext& ctx) {
   if (ctx.has_header("x-moss-client-id")) return std::string(ctx.header("x-moss-client-id"));
   return std::string(ctx.ex.remote_address());
@@ -79,9 +94,11 @@ models::TagKey source_tag_key(std::string_view key) {
 store::ObjectVersion tag_source_version(RequestContext& ctx, std::string_view bucket,
                                         std::string_view key) {
   const models::TagKey tag = source_tag_key(key);
-  return value_or_throw(ctx.registry().resolve(bucket, tag.model, tag.tag, client_id(ctx)),
-                        /*tag_as_key=*/true)
-      .file;
+  auto resolved = value_or_throw(ctx.registry().resolve(bucket, tag.model, tag.tag, client_id(ctx)),
+                                 /*tag_as_key=*/true);
+  // A snapshot tag is a folder: its files are the sources, not the tag.
+  if (resolved.snapshot) throw S3Error(S3ErrorCode::kNoSuchKey).with("Key", std::string(key));
+  return std::move(resolved.file);
 }
 
 store::OpenedObject open_tag_source(RequestContext& ctx, std::string_view bucket,

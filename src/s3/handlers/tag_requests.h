@@ -9,6 +9,11 @@
 
 namespace moss::s3 {
 
+// A key or chain as a response header value: printable ASCII, with control
+// bytes, non-ASCII (keys are UTF-8), '%' and the chain separator '>'
+// percent-encoded.
+std::string header_safe(std::string_view s);
+
 // Whose weighted choice this is: the x-moss-client-id header, else the
 // client's address.
 std::string client_id(const RequestContext& ctx);

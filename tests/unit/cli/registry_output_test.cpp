@@ -89,6 +89,46 @@ TEST(FormatModels, NamesTagsFilesAndTotalSize) {
   EXPECT_EQ(format_models(json::object()), "no models\n");
 }
 
+TEST(FormatModel, MarksATagPinningAnOlderVersionThanTheFilesCurrentOne) {
+  json doc = json::parse(R"({"bucket": "models", "name": "m",
+    "tags": [{"tag": "old", "targets": [{"target": "d/a.gguf", "weight": 1}],
+              "resolved": {"key": "m/d/a.gguf", "sha256": "aaaaaaaaaaaaaaaa", "version_id": "null"}},
+             {"tag": "new", "targets": [{"target": "d/a.gguf", "weight": 1}],
+              "resolved": {"key": "m/d/a.gguf", "sha256": "bbbbbbbbbbbbbbbb", "version_id": "null"}}],
+    "files": [{"key": "m/d/a.gguf", "path": "d/a.gguf", "size": 1, "version_id": "null",
+               "sha256": "bbbbbbbbbbbbbbbb"}]})");
+  const std::string text = format_model(doc);
+  EXPECT_NE(text.find("old  -> d/a.gguf  d/a.gguf  ! pins an older version (sha256 aaaaaaaaaaaa); "
+                      "the file's current one is sha256 bbbbbbbbbbbb"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("new  -> d/a.gguf  d/a.gguf  !"), std::string::npos) << text;
+}
+
+TEST(FormatModel, ShowsASnapshotTagsFilesAndWeights) {
+  json doc = json::parse(R"({"bucket": "models", "name": "m",
+    "tags": [{"tag": "latest", "targets": [{"target": "d/", "weight": 1}],
+              "resolved": {"snapshot": {"id": "0123456789abcdef0123", "short_id": "0123456789ab",
+                "file_count": 3, "size": 3072, "config": {"architectures": ["LlamaForCausalLM"]},
+                "files": [
+                  {"path": "config.json", "size": 1024, "sha256": "cccccccccccccccc"},
+                  {"path": "model-00001-of-00002.safetensors", "size": 1024, "sha256": "dd",
+                   "metadata": {"format": "safetensors", "parsed": true, "parameter_count": 1000,
+                                "dtypes": {"BF16": 2}}},
+                  {"path": "model-00002-of-00002.safetensors", "size": 1024, "sha256": "ee",
+                   "metadata": {"format": "safetensors", "parsed": true, "parameter_count": 500,
+                                "dtypes": {"BF16": 1}}}]}}}],
+    "files": []})");
+  const std::string text = format_model(doc);
+  EXPECT_NE(text.find("latest  -> d/  snapshot 0123456789ab (3 files, 3.00 KiB)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("architecture  LlamaForCausalLM"), std::string::npos) << text;
+  EXPECT_NE(text.find("weights       2 files, 1.5K params, dtype BF16"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("model-00002-of-00002.safetensors"), std::string::npos) << text;
+}
+
 TEST(FormatModel, TagsAndFilesWithMetadata) {
   json doc = json::parse(R"({"bucket": "models", "name": "m",
     "tags": [{"tag": "latest", "targets": [{"target": "v1", "weight": 1}],

@@ -81,12 +81,20 @@ TEST(ParseTargetRequest, TooManyTargetsAreRefused) {
 
 TEST(ParseTargetRequest, BadTargetPathsAreInvalidTagTargets) {
   for (const char* body : {"", "   \n", "/abs/path.gguf", "../other/model.gguf", "a//b.gguf",
-                           "a/./b.gguf", "dir/", R"({"target": "x\u0001y"})"}) {
+                           "a/./b.gguf", "dir//", "/", R"({"target": "x\u0001y"})"}) {
     auto r = parse_target_request(body);
     ASSERT_FALSE(r.ok()) << body;
     EXPECT_EQ(r.error().code, ModelErrc::kInvalidTagTarget) << body;
   }
   EXPECT_FALSE(parse_target_request(std::string(kMaxTargetBytes + 1, 'a')).ok());
+}
+
+TEST(ParseTargetRequest, ATrailingSlashNamesADirectory) {
+  auto r = parse_target_request("2024-03-20/\n");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)[0].target, "2024-03-20/");
+  EXPECT_TRUE(names_directory((*r)[0].target));
+  EXPECT_FALSE(names_directory("2024-03-20/x.gguf"));
 }
 
 TEST(TargetsJson, RoundTripsKindsPinsAndWeights) {

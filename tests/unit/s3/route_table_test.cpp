@@ -256,7 +256,30 @@ const std::vector<RouteCase> kCases = {
      {},
      "AbortMultipartUpload",
      "s3:AbortMultipartUpload"},
-    {"NestedTagsPathIsAnObject", V::get, "/models/llama/tags/a/b", {}, "GetObject", "s3:GetObject"},
+    {"FileUnderATagIsASnapshotFile",
+     V::get,
+     "/models/llama/tags/a/b",
+     {},
+     "GetSnapshotFile",
+     "s3:GetObject"},
+    {"HeadFileUnderASnapshotId",
+     V::head,
+     "/models/llama/snapshots/0123456789abcdef0123456789abcdef01234567/config.json",
+     {},
+     "HeadSnapshotFile",
+     "s3:GetObject"},
+    {"SnapshotsPathWithoutAnIdIsAnObject",
+     V::get,
+     "/models/llama/snapshots/latest/config.json",
+     {},
+     "GetObject",
+     "s3:GetObject"},
+    {"PutUnderATagFolderIsPutObject",
+     V::put,
+     "/models/llama/tags/a/b",
+     {},
+     "PutObject",
+     "s3:PutObject"},
     {"TagsWithoutModelIsAnObject", V::put, "/models/tags/latest", {}, "PutObject", "s3:PutObject"},
 
     // The registry API under /_moss/v1/, answering in JSON.
@@ -389,7 +412,8 @@ TEST(RouteTable, NoRowIsShadowedByAnEarlierOne) {
       const bool is_default = s.query.empty() && s.and_query.empty() && s.header.empty();
       const bool same_requests =
           earlier.target == later.target ||
-          (earlier.target == Target::kKey && later.target == Target::kTagKey);
+          (earlier.target == Target::kKey &&
+           (later.target == Target::kTagKey || later.target == Target::kSnapshotFileKey));
       EXPECT_FALSE(is_default && earlier.method == later.method && same_requests &&
                    earlier.path == later.path)
           << later.name << " is shadowed by " << earlier.name;
