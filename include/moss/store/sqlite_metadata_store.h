@@ -68,8 +68,7 @@ class SqliteMetadataStore final : public MetadataStore {
                                                         std::string_view key, int64_t before_seq,
                                                         int limit) override;
   StoreResult<void> set_content_sha256(std::string_view bucket, std::string_view key,
-                                       std::string_view version_id,
-                                       const std::string& sha256_hex) override;
+                                       int64_t row_id, const std::string& sha256_hex) override;
 
   // Versions and lifecycle rules: sqlite_version_listing.cpp, sqlite_lifecycle.cpp.
   StoreResult<VersionListPage> list_versions(std::string_view bucket,
