@@ -191,10 +191,15 @@ ModelResult<void> ModelRegistry::ensure_content_sha256(std::string_view bucket,
     }
     return fail(from_store_error(opened.error()));
   }
-  if (opened->version.etag != version.etag || !opened->version.content_sha256.empty()) return {};
+  // Another version took the id (an overwrite of a "null" version): its
+  // hash is its own job. The result is stored by row id, so an overwrite
+  // while the bytes are read cannot receive this version's hash either.
+  if (opened->version.row_id != version.row_id || !opened->version.content_sha256.empty()) {
+    return {};
+  }
   auto sha = sha256_of(*opened, stop);
   if (!sha) return fail(sha.error());
-  auto r = store_.set_content_sha256(bucket, version.key, version.version_id, *sha);
+  auto r = store_.set_content_sha256(bucket, version.key, version.row_id, *sha);
   if (!r) return fail(from_store_error(r.error()));
   return {};
 }
@@ -230,7 +235,9 @@ ModelResult<TagView> ModelRegistry::write_tag(std::string_view bucket, std::stri
         w.model = std::string(model);
         w.tag = tag_name;
         w.targets = targets_to_json(plan->targets);
-        for (const auto& f : plan->files) w.pins.push_back({f.key, f.version_id});
+        // By row id too: the targets record this version's SHA-256, and an
+        // overwrite of a "null" version since it was read has the same id.
+        for (const auto& f : plan->files) w.pins.push_back({f.key, f.version_id, f.row_id});
         for (const auto& snapshot : plan->snapshots) {
           w.snapshots.push_back(snapshot.write);
           tags.put_snapshot(snapshot.record);

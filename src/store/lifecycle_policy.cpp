@@ -5,9 +5,19 @@
 namespace moss::store {
 
 int64_t lifecycle_due_ns(int64_t start_ns, int days) {
-  const int64_t due = start_ns + int64_t{days} * kNanosPerDay;
+  // Checked arithmetic: a wrapped sum would be a time in the past, and the
+  // next run would expire everything the rule covers.
+  int64_t span = 0;
+  int64_t due = 0;
+  if (__builtin_mul_overflow(int64_t{days}, kNanosPerDay, &span) ||
+      __builtin_add_overflow(start_ns, span, &due)) {
+    return kNeverDueNs;
+  }
   const int64_t into_day = due % kNanosPerDay;
-  return into_day == 0 ? due : due - into_day + kNanosPerDay;
+  if (into_day == 0) return due;
+  int64_t midnight = 0;
+  if (__builtin_add_overflow(due - into_day, kNanosPerDay, &midnight)) return kNeverDueNs;
+  return midnight;
 }
 
 bool rule_applies(const LifecycleRule& rule, std::string_view key) {
@@ -47,7 +57,8 @@ std::vector<ExpiryTarget> plan_key_expiries(const std::vector<LifecycleRule>& ru
     }
   }
   for (size_t i : noncurrent_expired) {
-    targets.push_back({ExpiryKind::kNoncurrentVersion, key, versions[i].version_id});
+    targets.push_back(
+        {ExpiryKind::kNoncurrentVersion, key, versions[i].version_id, versions[i].row_id});
   }
 
   const ObjectVersion& current = versions.front();
@@ -69,7 +80,7 @@ std::vector<ExpiryTarget> plan_key_expiries(const std::vector<LifecycleRule>& ru
     if (expire) {
       targets.push_back({current.is_delete_marker ? ExpiryKind::kExpiredDeleteMarker
                                                   : ExpiryKind::kCurrentVersion,
-                         key, current.version_id});
+                         key, current.version_id, current.row_id});
       break;
     }
   }

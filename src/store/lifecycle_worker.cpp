@@ -73,7 +73,9 @@ StoreResult<void> LifecycleWorker::apply_to_bucket(const std::string& bucket, in
   // Versions, one key at a time: a key's versions are acted on only once all
   // of them were read, so the next page resumes from a version still there.
   auto apply_key = [&](const std::vector<ObjectVersion>& versions) -> StoreResult<void> {
-    for (const auto& target : plan_key_expiries(rules, versions, now_ns)) {
+    const auto targets = plan_key_expiries(rules, versions, now_ns);
+    if (!targets.empty() && before_expiries_) before_expiries_(versions.front().key);
+    for (const auto& target : targets) {
       auto outcome = store_.expire_version(bucket, target);
       if (!outcome) return fail(outcome.error());
       if (outcome->version_id.empty()) continue;  // changed since it was read

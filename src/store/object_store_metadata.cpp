@@ -70,9 +70,8 @@ StoreResult<VersionListPage> ObjectStore::list_versions(std::string_view bucket,
 }
 
 StoreResult<void> ObjectStore::set_content_sha256(std::string_view bucket, std::string_view key,
-                                                  std::string_view version_id,
-                                                  const std::string& sha256_hex) {
-  return metadata_->set_content_sha256(bucket, key, version_id, sha256_hex);
+                                                  int64_t row_id, const std::string& sha256_hex) {
+  return metadata_->set_content_sha256(bucket, key, row_id, sha256_hex);
 }
 
 StoreResult<SnapshotRecord> ObjectStore::get_snapshot(std::string_view bucket,

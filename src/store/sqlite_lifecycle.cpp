@@ -100,6 +100,12 @@ StoreResult<int64_t> count_versions(SqliteConnection& db, int64_t bucket_id, std
   return *row ? st->column_int(0) : int64_t{0};
 }
 
+// Whether `v` is the very version `target` was decided on: the same row, not
+// a later write that took its (version) id.
+bool is_target(const std::optional<ObjectVersion>& v, const ExpiryTarget& target) {
+  return v && v->row_id == target.row_id && v->version_id == target.version_id;
+}
+
 // The body of expire_version, inside its transaction. Leaves `out` empty when
 // the version is no longer in the state the expiry was decided on.
 StoreResult<void> apply_expiry(SqliteConnection& db, const Bucket& bucket,
@@ -107,7 +113,7 @@ StoreResult<void> apply_expiry(SqliteConnection& db, const Bucket& bucket,
   if (target.kind == ExpiryKind::kNoncurrentVersion) {
     auto v = find_by_version_id(db, bucket.id, target.key, target.version_id);
     if (!v) return fail(v.error());
-    if (!*v || (*v)->is_latest) return {};
+    if (!is_target(*v, target) || (*v)->is_latest) return {};
     if (auto r = delete_version_row(db, **v, out.released_blobs); !r) return r;
     out.version_id = target.version_id;
     out.delete_marker = (*v)->is_delete_marker;
@@ -116,7 +122,7 @@ StoreResult<void> apply_expiry(SqliteConnection& db, const Bucket& bucket,
 
   auto latest = find_latest(db, bucket.id, target.key);
   if (!latest) return fail(latest.error());
-  if (!*latest || (*latest)->version_id != target.version_id) return {};
+  if (!is_target(*latest, target)) return {};
 
   if (target.kind == ExpiryKind::kCurrentVersion) {
     if ((*latest)->is_delete_marker) return {};

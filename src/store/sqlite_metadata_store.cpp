@@ -15,8 +15,10 @@ namespace sqlite_records {
 
 using json = nlohmann::json;
 
-// Schema version 1. Keys are TEXT compared with the BINARY collation (memcmp),
-// which is UTF-8 byte order, the order S3 lists in.
+// Schema version 2. Keys are TEXT compared with the BINARY collation (memcmp),
+// which is UTF-8 byte order, the order S3 lists in. Every statement is
+// idempotent, so opening a database of an earlier version brings it up to
+// date: version 2 added version_row_ids.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS buckets(
   id INTEGER PRIMARY KEY,
@@ -54,6 +56,15 @@ CREATE UNIQUE INDEX IF NOT EXISTS latest_versions ON versions(bucket_id, key) WH
 CREATE INDEX IF NOT EXISTS live_objects
   ON versions(bucket_id, key, size, etag, last_modified_ns, owner, is_latest, is_delete_marker)
   WHERE is_latest = 1 AND is_delete_marker = 0;
+-- The highest versions.id ever assigned. SQLite gives a new row the highest id
+-- in the table plus one, so a version removed as the newest row (an overwrite
+-- of a "null" version removes it before inserting its successor) would hand
+-- its id to the next: the background workers' compare-and-delete and the
+-- content hasher tell versions apart by id, and so the id is never reused.
+-- One row, seeded from the table when the database predates it.
+CREATE TABLE IF NOT EXISTS version_row_ids(last_id INTEGER NOT NULL);
+INSERT INTO version_row_ids(last_id)
+  SELECT COALESCE(MAX(id), 0) FROM versions WHERE NOT EXISTS (SELECT 1 FROM version_row_ids);
 )sql";
 
 // The migrations from each schema version to the next, in order: entry i
@@ -309,22 +320,38 @@ StoreResult<void> promote_newest(SqliteConnection& db, int64_t bucket_id, std::s
   return st->run();
 }
 
+// The id of a version about to be inserted: above every id ever assigned
+// (version_row_ids), and above every id in the table in case a binary that
+// predates the counter wrote rows since.
+StoreResult<int64_t> next_version_row_id(SqliteConnection& db) {
+  auto st = db.prepare(
+      "UPDATE version_row_ids SET last_id = MAX(last_id, "
+      "(SELECT COALESCE(MAX(id), 0) FROM versions)) + 1 RETURNING last_id");
+  if (!st) return fail(st.error());
+  auto row = st->step();
+  if (!row) return fail(row.error());
+  if (!*row) return store_fail(StoreErrc::kIo, "version_row_ids has no row");
+  const int64_t id = st->column_int(0);
+  st->reset();
+  return id;
+}
+
 StoreResult<ObjectVersion> insert_version(SqliteConnection& db, const Bucket& bucket,
                                           const NewVersion& v, std::string version_id,
                                           bool delete_marker) {
+  auto next_id = next_version_row_id(db);
+  if (!next_id) return fail(next_id.error());
+  const int64_t row_id = *next_id;
   auto st = db.prepare(
-      "INSERT INTO versions(bucket_id, key, version_id, is_latest, is_delete_marker, size, etag, "
-      "last_modified_ns, content_sha256, owner, segments, attributes, model_metadata) "
-      "VALUES(?1, ?2, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id");
+      "INSERT INTO versions(id, bucket_id, key, version_id, is_latest, is_delete_marker, size, "
+      "etag, last_modified_ns, content_sha256, owner, segments, attributes, model_metadata) "
+      "VALUES(?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
   if (!st) return fail(st.error());
-  st->bind_all(bucket.id, v.key, version_id, int64_t{delete_marker ? 1 : 0},
+  st->bind_all(row_id, bucket.id, v.key, version_id, int64_t{delete_marker ? 1 : 0},
                static_cast<int64_t>(v.size), v.etag, v.last_modified_ns, v.content_sha256, v.owner,
                segments_to_json(v.segments).dump(), attributes_to_json(v.attributes).dump(),
                v.model_metadata);
-  auto row = st->step();
-  if (!row) return fail(row.error());
-  const int64_t row_id = st->column_int(0);
-  st->reset();
+  if (auto r = st->run(); !r) return fail(r.error());
   if (auto r = add_blob_refs(db, v.segments); !r) return fail(r.error());
   return ObjectVersion{.row_id = row_id,
                        .bucket_id = bucket.id,

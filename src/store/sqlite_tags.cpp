@@ -210,7 +210,8 @@ StoreResult<TagWriteOutcome> write_tag(SqliteConnection& db, int64_t bucket_id, 
   for (const auto& pin : w.pins) {
     auto version = find_by_version_id(db, bucket_id, pin.key, pin.version_id);
     if (!version) return fail(version.error());
-    if (!*version || (*version)->is_delete_marker) {
+    if (!*version || (*version)->is_delete_marker ||
+        (pin.row_id != 0 && (*version)->row_id != pin.row_id)) {
       return store_fail(StoreErrc::kNoSuchKey, pin.key);
     }
     tag.pins.push_back(std::move(**version));
@@ -407,15 +408,14 @@ StoreResult<std::vector<TagHistoryEntry>> SqliteMetadataStore::tag_history(std::
 }
 
 StoreResult<void> SqliteMetadataStore::set_content_sha256(std::string_view bucket,
-                                                          std::string_view key,
-                                                          std::string_view version_id,
+                                                          std::string_view key, int64_t row_id,
                                                           const std::string& sha256_hex) {
   return write_in_bucket(bucket, [&](SqliteConnection& db, const Bucket& b) -> StoreResult<void> {
     auto st = db.prepare(
-        "UPDATE versions SET content_sha256 = ?4 WHERE bucket_id = ?1 AND key = ?2 AND "
-        "version_id = ?3 AND content_sha256 = ''");
+        "UPDATE versions SET content_sha256 = ?4 WHERE id = ?3 AND bucket_id = ?1 AND key = ?2 "
+        "AND content_sha256 = ''");
     if (!st) return fail(st.error());
-    st->bind(1, b.id).bind(2, key).bind(3, version_id).bind(4, sha256_hex);
+    st->bind(1, b.id).bind(2, key).bind(3, row_id).bind(4, sha256_hex);
     return st->run();
   });
 }

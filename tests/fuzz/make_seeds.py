@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Writes the fuzzers' seed corpus: small valid GGUF and safetensors files
-that reach every branch of the parsers' happy paths, for libFuzzer to mutate.
+"""Writes the fuzzers' seed corpus: small valid inputs that reach the
+parsers' happy paths (GGUF and safetensors files, HTTP requests, aws-chunked
+bodies, SigV4 headers and queries, S3 configuration documents, policies,
+Range and conditional headers), for libFuzzer to mutate.
 
-    make_seeds.py OUTDIR      -> OUTDIR/gguf/*, OUTDIR/safetensors/*
+    make_seeds.py OUTDIR      -> OUTDIR/<fuzzer name>/*
 """
 
 import json
@@ -69,10 +71,90 @@ def safetensors_seeds():
     }
 
 
+def http_request_seeds():
+    # The first byte is the size of each simulated read (1 + byte % 64).
+    sized = (b"PUT /models/llama/model.gguf HTTP/1.1\r\nHost: localhost\r\n"
+             b"Content-Length: 5\r\nExpect: 100-continue\r\n\r\nhello"
+             b"GET /models?list-type=2&prefix=a HTTP/1.1\r\nHost: x\r\n\r\n")
+    chunked = (b"PUT /b/k HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+               b"x-amz-content-sha256: UNSIGNED-PAYLOAD\r\n\r\n"
+               b"5;ext=1\r\nhello\r\n0\r\nTrailer-A: v\r\n\r\n"
+               b"HEAD /b HTTP/1.1\r\nConnection: close\r\n\r\n")
+    return {"sized.req": b"\x07" + sized, "chunked.req": b"\x3f" + chunked,
+            "http10.req": b"\x00GET / HTTP/1.0\r\n\r\n"}
+
+
+def aws_chunked_seeds():
+    # Byte 0: slice size; byte 1: bit 0 signed chunks, bit 1 trailers announced.
+    sig = b"chunk-signature=" + b"a" * 64
+    signed = b"5;" + sig + b"\r\nhello\r\n0;" + sig + b"\r\n\r\n"
+    unsigned_trailer = (b"5\r\nhello\r\n0\r\nx-amz-checksum-crc32:sOO8/Q==\r\n"
+                        b"x-amz-trailer-signature:" + b"b" * 64 + b"\r\n\r\n")
+    return {"signed.body": b"\x10\x01" + signed,
+            "unsigned.body": b"\x03\x00" + b"3\r\nabc\r\n0\r\n\r\n",
+            "trailer.body": b"\x40\x02" + unsigned_trailer,
+            "signed_trailer.body": b"\x7f\x03" + signed[:-2] + unsigned_trailer[14:]}
+
+
+def sigv4_seeds():
+    # Authorization, path, query, headers (CR-separated), payload hash.
+    auth = ("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20130524/us-east-1/s3/aws4_request, "
+            "SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=" + "f" * 64)
+    headers = "Host:examplebucket.s3.amazonaws.com\rx-amz-date:20130524T000000Z\r" \
+              "x-amz-content-sha256:UNSIGNED-PAYLOAD"
+    presigned = ("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20130524%2Fus-east-1"
+                 "%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400"
+                 "&X-Amz-SignedHeaders=host&X-Amz-Signature=" + "a" * 64)
+    return {"header.txt": "\n".join([auth, "/test%20file.txt", "acl&versionId=1", headers,
+                                      "UNSIGNED-PAYLOAD"]).encode(),
+            "presigned.txt": "\n".join(["", "/b/k", presigned, "Host:x",
+                                         "UNSIGNED-PAYLOAD"]).encode()}
+
+
+def s3_configuration_seeds():
+    ns = ' xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
+    lifecycle = ("<LifecycleConfiguration" + ns + "><Rule><ID>r1</ID><Filter><Prefix>logs/"
+                 "</Prefix></Filter><Status>Enabled</Status><Expiration><Days>30</Days>"
+                 "</Expiration><NoncurrentVersionExpiration><NoncurrentDays>7</NoncurrentDays>"
+                 "<NewerNoncurrentVersions>2</NewerNoncurrentVersions>"
+                 "</NoncurrentVersionExpiration><AbortIncompleteMultipartUpload>"
+                 "<DaysAfterInitiation>3</DaysAfterInitiation></AbortIncompleteMultipartUpload>"
+                 "</Rule><Rule><Prefix>tmp/</Prefix><Status>Disabled</Status><Expiration>"
+                 "<Date>2030-01-01T00:00:00Z</Date></Expiration></Rule><Rule><Filter/>"
+                 "<Status>Enabled</Status><Expiration><ExpiredObjectDeleteMarker>true"
+                 "</ExpiredObjectDeleteMarker></Expiration></Rule></LifecycleConfiguration>")
+    versioning = ("<VersioningConfiguration" + ns + "><Status>Enabled</Status>"
+                  "<MfaDelete>Disabled</MfaDelete></VersioningConfiguration>")
+    return {"lifecycle.xml": lifecycle.encode(), "versioning.xml": versioning.encode()}
+
+
+def policy_seeds():
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Read", "Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],
+         "Resource": ["arn:aws:s3:::models", "arn:aws:s3:::models/*"],
+         "Condition": {"StringLike": {"s3:prefix": ["llama-*", "m?st"]}}},
+        {"Effect": "Deny", "Action": "s3:Put*", "Resource": "*",
+         "Condition": {"StringEquals": {"s3:prefix": ""}}},
+        {"Effect": "Allow", "Action": "moss:*", "Resource": "arn:aws:s3:::*"}]}
+    return {"policy.json": json.dumps(policy).encode()}
+
+
+def range_conditional_seeds():
+    # Object size, Range, If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since.
+    return {"range.txt": b"1000\nbytes=0-99\n\n\n\n",
+            "suffix.txt": b"0\nbytes=-5\n*\n\"abc\", W/\"def\"\n"
+                          b"Sat, 01 Jan 2000 00:00:00 GMT\nSun, 06 Nov 1994 08:49:37 GMT"}
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
-    for kind, seeds in (("gguf", gguf_seeds()), ("safetensors", safetensors_seeds())):
+    for kind, seeds in (("gguf", gguf_seeds()), ("safetensors", safetensors_seeds()),
+                        ("http_request", http_request_seeds()),
+                        ("aws_chunked", aws_chunked_seeds()), ("sigv4", sigv4_seeds()),
+                        ("s3_configuration", s3_configuration_seeds()),
+                        ("policy", policy_seeds()),
+                        ("range_conditional", range_conditional_seeds())):
         directory = os.path.join(sys.argv[1], kind)
         os.makedirs(directory, exist_ok=True)
         for name, data in seeds.items():

@@ -345,6 +345,38 @@ class LifecycleWorker(MossTestCase):
         run_lifecycle(self.server)
         self.assertEqual(len(self.versions(bucket)[0]), 3)
 
+    def test_rules_too_far_in_the_future_never_wrap_into_the_past(self):
+        s3 = self.s3()
+        # Past 2262 a time no longer fits int64 nanoseconds: such a Date is refused...
+        bucket = self.unique_bucket("lc")
+        for date in ("2262-04-12T00:00:00Z", "9999-12-31T00:00:00Z"):
+            with self.assertRaises(ClientError) as ctx:
+                s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={
+                    "Rules": [{"ID": "far", "Filter": {"Prefix": ""}, "Status": "Enabled",
+                               "Expiration": {"Date": date}}]})
+            self.assertEqual(ctx.exception.response["Error"]["Code"], "InvalidArgument", date)
+            self.assertEqual(ctx.exception.response["ResponseMetadata"]["HTTPStatusCode"], 400)
+        with self.assertRaises(ClientError):
+            s3.get_bucket_lifecycle_configuration(Bucket=bucket)
+        # ...and day counts that end past it are never due: nothing expires.
+        for versioned in (True, False):
+            bucket = self.bucket_with_rules([{
+                "ID": "huge", "Filter": {"Prefix": ""}, "Status": "Enabled",
+                "Expiration": {"Days": 100000},
+                "NoncurrentVersionExpiration": {"NoncurrentDays": 2147483647},
+                "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 2147483647}}],
+                versioned=versioned)
+            for body in (b"1", b"2"):
+                s3.put_object(Bucket=bucket, Key="k", Body=body)
+            upload = s3.create_multipart_upload(Bucket=bucket, Key="big")["UploadId"]
+            stats = run_lifecycle(self.server)
+            self.assertEqual(stats["current_versions_expired"], 0, stats)
+            self.assertEqual(stats["noncurrent_versions_expired"], 0, stats)
+            self.assertEqual(stats["uploads_aborted"], 0, stats)
+            self.assertEqual(s3.get_object(Bucket=bucket, Key="k")["Body"].read(), b"2")
+            self.assertEqual(len(self.versions(bucket)[0]), 2 if versioned else 1)
+            s3.abort_multipart_upload(Bucket=bucket, Key="big", UploadId=upload)
+
 
 
 class LifecycleWorkerOnItsInterval(MossTestCase):

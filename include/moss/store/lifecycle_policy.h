@@ -21,7 +21,13 @@ namespace moss::store {
 
 inline constexpr int64_t kNanosPerDay = 86'400'000'000'000;
 
-// When an action of `days` days counted from `start_ns` is due (see above).
+// Later than any time a clock reads: the due time of an action too far in
+// the future for Unix nanoseconds (from about the year 2262 on).
+inline constexpr int64_t kNeverDueNs = INT64_MAX;
+
+// When an action of `days` days counted from `start_ns` is due (see above);
+// kNeverDueNs when that is past the end of int64 nanoseconds, never a wrapped
+// time in the past.
 int64_t lifecycle_due_ns(int64_t start_ns, int days);
 
 // Whether `rule` is enabled and its prefix is a prefix of `key`.

@@ -65,18 +65,24 @@ struct LifecycleRule {
 enum class ExpiryKind {
   // Permanently remove a version that is (still) not the latest.
   kNoncurrentVersion,
-  // Expire the key's current version, which must still be `version_id` and
-  // not a delete marker: as a DELETE without a version id would (a delete
-  // marker in a versioned bucket, removal in an unversioned one).
+  // Expire the key's current version, which must still be the version the
+  // target names and not a delete marker: as a DELETE without a version id
+  // would (a delete marker in a versioned bucket, removal in an unversioned one).
   kCurrentVersion,
   // Remove a delete marker that is (still) the key's only version.
   kExpiredDeleteMarker,
 };
 
+// The version an expiry was decided on. Its version id alone does not name
+// it: in an unversioned or suspended bucket every write is "null", so an
+// overwrite acknowledged after the worker read the key has the same id. The
+// row id (ObjectVersion::row_id, never reused) does; an expiry applies only
+// while the key still has that very row.
 struct ExpiryTarget {
   ExpiryKind kind = ExpiryKind::kNoncurrentVersion;
   std::string key;
   std::string version_id;
+  int64_t row_id = 0;
 };
 
 }  // namespace moss::store

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "moss/store/object_store.h"
@@ -53,6 +54,13 @@ class LifecycleWorker {
   // later runs do nothing: the server is shutting down.
   void stop() { stopping_ = true; }
 
+  // Tests only, set before a run: called with a key's name after its versions
+  // were read and expiries planned, before they are applied. A write it makes
+  // is one a client could make at that moment, and must survive the run.
+  void set_before_expiries_hook(std::function<void(const std::string& key)> hook) {
+    before_expiries_ = std::move(hook);
+  }
+
  private:
   StoreResult<void> apply_to_bucket(const std::string& bucket, int64_t now_ns,
                                     LifecycleRunStats& stats) REQUIRES(run_mutex_);
@@ -61,6 +69,7 @@ class LifecycleWorker {
   std::chrono::milliseconds clock_offset_;
   Mutex run_mutex_;  // one run at a time
   std::atomic<bool> stopping_{false};
+  std::function<void(const std::string& key)> before_expiries_;
 };
 
 }  // namespace moss::store

@@ -214,11 +214,11 @@ class MetadataStore {
                                                       std::string_view path) = 0;
 
   // Records the SHA-256 of a version whose bytes were hashed after it was
-  // stored (a multipart object's); a no-op if the version is gone or already
-  // has one.
+  // stored (a multipart object's), named by its row id (ObjectVersion::row_id,
+  // never reused: an overwrite of a "null" version is another row); a no-op
+  // if that row is gone, is not of `key`, or already has one.
   virtual StoreResult<void> set_content_sha256(std::string_view bucket, std::string_view key,
-                                               std::string_view version_id,
-                                               const std::string& sha256_hex) = 0;
+                                               int64_t row_id, const std::string& sha256_hex) = 0;
 
   // --- Versions and lifecycle rules (lifecycle_types.h, docs/versioning.md).
 
@@ -238,7 +238,9 @@ class MetadataStore {
   virtual StoreResult<std::vector<std::string>> list_lifecycle_buckets() = 0;
   // Applies one expiry a lifecycle run decided on, in one transaction that
   // first checks the version is still in the state the decision assumed
-  // (ExpiryKind); if it is not, nothing changes and the outcome is empty.
+  // (ExpiryKind) and is still the row the decision was made on (same row id
+  // and version id: ExpiryTarget); if not, nothing changes and the outcome
+  // is empty.
   virtual StoreResult<DeleteOutcome> expire_version(std::string_view bucket,
                                                     const ExpiryTarget& target) = 0;
 };

@@ -68,9 +68,10 @@ class ObjectStore {
   StoreResult<ListPage> list_objects(std::string_view bucket, const ListQuery& q);
   StoreResult<VersionListPage> list_versions(std::string_view bucket, const VersionListQuery& q);
   // Records the SHA-256 of a version hashed after it was stored (a multipart
-  // object's); a no-op if the version is gone or already has one.
+  // object's), named by its row id (never reused); a no-op if the version is
+  // gone or already has one.
   StoreResult<void> set_content_sha256(std::string_view bucket, std::string_view key,
-                                       std::string_view version_id, const std::string& sha256_hex);
+                                       int64_t row_id, const std::string& sha256_hex);
 
   // A blob to write a new object's or part's bytes into, before put_object or
   // put_part links it.

@@ -54,7 +54,11 @@ struct ObjectAttributes {
 };
 
 struct ObjectVersion {
-  int64_t row_id = 0;  // orders versions of one key (higher is newer)
+  // Orders versions of one key (higher is newer) and names this version for
+  // good: a row id is never reused, not even by an overwrite of a "null"
+  // version, so a background worker that read a version can tell it from its
+  // successor (lifecycle expiry, content hashing, tag pins).
+  int64_t row_id = 0;
   int64_t bucket_id = 0;
   std::string key;
   std::string version_id;  // "null" for unversioned writes

@@ -73,8 +73,7 @@ class SqliteMetadataStore final : public MetadataStore {
                                                         std::string_view key, int64_t before_seq,
                                                         int limit) override;
   StoreResult<void> set_content_sha256(std::string_view bucket, std::string_view key,
-                                       std::string_view version_id,
-                                       const std::string& sha256_hex) override;
+                                       int64_t row_id, const std::string& sha256_hex) override;
 
   // Snapshots: sqlite_snapshots.cpp.
   StoreResult<SnapshotRecord> get_snapshot(std::string_view bucket, std::string_view model,

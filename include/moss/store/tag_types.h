@@ -43,10 +43,13 @@ struct TagRecord {
 
 // One version the tag should pin: looked up inside the write transaction, so
 // a version replaced since the caller looked is refused (kNoSuchKey), never
-// pinned by mistake.
+// pinned by mistake. The version id alone does not tell an overwrite of a
+// "null" version from the version the caller read (and hashed, and wrote
+// into the targets); the row id (ObjectVersion::row_id, never reused) does.
 struct PinRequest {
   std::string key;
   std::string version_id;
+  int64_t row_id = 0;  // the version's row id; 0 pins whatever has version_id
 };
 
 struct TagHistoryEntry {

@@ -107,7 +107,13 @@ void parse_expiration(const pugi::xml_node& node, store::LifecycleRule& rule) {
     auto seconds = parse_iso8601(date->text().get());
     if (!seconds) malformed("The value of Date is not an ISO 8601 timestamp");
     if (*seconds % kSecondsPerDay != 0) invalid_argument("'Date' must be at midnight GMT");
-    rule.expiration_date_ns = *seconds * kNanosPerSecond;
+    // Times are int64 nanoseconds (1677 to 2262): a Date outside would wrap
+    // to another time, one far in the past expiring everything at once.
+    int64_t date_ns = 0;
+    if (__builtin_mul_overflow(*seconds, kNanosPerSecond, &date_ns)) {
+      invalid_argument("'Date' must be between 1678-01-01 and 2262-04-11");
+    }
+    rule.expiration_date_ns = date_ns;
   } else {
     rule.expired_object_delete_marker = parse_bool(*find(c, "ExpiredObjectDeleteMarker"));
   }

@@ -27,7 +27,10 @@ inline constexpr int kMaxNewerNoncurrentVersions = 100;
 //   InvalidArgument  an ID longer than 255 characters or used twice; Days,
 //                    NoncurrentDays or DaysAfterInitiation missing or not
 //                    positive; NewerNoncurrentVersions outside 1..100; a Date
-//                    not at midnight UTC.
+//                    not at midnight UTC, or outside 1678-01-01..2262-04-11
+//                    (times are int64 nanoseconds). Any positive day count is
+//                    accepted: one that ends past 2262 is never due
+//                    (lifecycle_policy.h).
 //   InvalidRequest   a rule without any action.
 //   NotImplemented   Transition and NoncurrentVersionTransition (moss has one
 //                    storage class); Tag, And and ObjectSize filters.

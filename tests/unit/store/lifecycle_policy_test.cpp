@@ -18,6 +18,18 @@ TEST(LifecycleDue, RoundsUpToTheNextMidnightUtcAsS3Does) {
   EXPECT_EQ(lifecycle_due_ns(kJan15 + 1, 1), kJan15 + 2 * kDay);
 }
 
+TEST(LifecycleDue, ATimePastInt64NanosecondsIsNeverDueNotWrappedIntoThePast) {
+  // Today plus about 86,700 days is past 2262: the sum no longer fits.
+  const int64_t today = int64_t{1'760'000'000} * 1'000'000'000;
+  EXPECT_EQ(lifecycle_due_ns(today, 100'000), kNeverDueNs);
+  EXPECT_EQ(lifecycle_due_ns(today, INT32_MAX), kNeverDueNs);
+  EXPECT_EQ(lifecycle_due_ns(kNeverDueNs - kHour, 1), kNeverDueNs);
+  // Rounding up to midnight must not wrap either.
+  EXPECT_EQ(lifecycle_due_ns(kNeverDueNs - kDay - 1, 1), kNeverDueNs);
+  // Still exact just below the limit.
+  EXPECT_EQ(lifecycle_due_ns(today, 80'000) - today, 80'001 * kDay - today % kDay);
+}
+
 LifecycleRule noncurrent_rule(int days, std::optional<int> keep = std::nullopt,
                               std::string prefix = "") {
   LifecycleRule r;
@@ -137,6 +149,17 @@ TEST(UploadExpired, CountsDaysFromInitiation) {
   EXPECT_FALSE(upload_expired({r}, "big/a", kJan15 + kHour, kJan15 + 3 * kDay - 1));
   EXPECT_TRUE(upload_expired({r}, "big/a", kJan15 + kHour, kJan15 + 3 * kDay));
   EXPECT_FALSE(upload_expired({r}, "small/a", kJan15, kJan15 + 99 * kDay));
+}
+
+TEST(LifecycleDue, RulesOfHugeDayCountsExpireNothingToday) {
+  const int64_t today = int64_t{1'760'000'000} * 1'000'000'000;
+  LifecycleRule r;
+  r.expiration_days = 100'000;
+  r.noncurrent_days = 100'000;
+  r.abort_upload_days = 100'000;
+  auto versions = history(3, today - 10 * kDay);
+  EXPECT_TRUE(plan_key_expiries({r}, versions, today).empty());
+  EXPECT_FALSE(upload_expired({r}, "k", today - kDay, today));
 }
 
 }  // namespace

@@ -26,7 +26,8 @@ class LifecycleWorkerTest : public ::testing::Test {
     ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
   }
 
-  ObjectVersion put(const std::string& key, const std::string& body) {
+  ObjectVersion put(const std::string& key, const std::string& body,
+                    const std::string& bucket = "b") {
     auto writer = store_->begin_blob({});
     EXPECT_TRUE(writer.ok());
     EXPECT_TRUE(
@@ -40,7 +41,7 @@ class LifecycleWorkerTest : public ::testing::Test {
     v.etag = (*sealed)->md5_hex();
     v.owner = "owner";
     v.last_modified_ns = now_unix_nanos();
-    auto r = store_->put_object("b", v, **sealed, {});
+    auto r = store_->put_object(bucket, v, **sealed, {});
     EXPECT_TRUE(r.ok()) << r.error().message;
     return r.ok() ? *r : ObjectVersion{};
   }
@@ -133,6 +134,65 @@ TEST_F(LifecycleWorkerTest, ExpirationMarksThenNoncurrentExpiryAndMarkerCleanupE
   EXPECT_EQ(later->delete_markers_removed, 1u);
   EXPECT_EQ(version_count(), 0u);
   EXPECT_EQ(count_files(blobs_dir()), 0u);
+}
+
+// In an unversioned or suspended bucket every write is version "null": the
+// worker must tell the version it planned to expire from an overwrite
+// acknowledged after it read the key.
+TEST_F(LifecycleWorkerTest, AnOverwriteMadeWhileARunIsPartWayThroughSurvivesIt) {
+  for (auto state : {VersioningState::kUnversioned, VersioningState::kSuspended}) {
+    const std::string bucket = state == VersioningState::kUnversioned ? "plain" : "suspended";
+    ASSERT_TRUE(store_->create_bucket(bucket, "owner", 1).ok());
+    if (state == VersioningState::kSuspended) {
+      ASSERT_TRUE(store_->set_versioning(bucket, VersioningState::kSuspended).ok());
+    }
+    LifecycleRule rule;
+    rule.id = "expire";
+    rule.expiration_days = 1;
+    ASSERT_TRUE(store_->put_lifecycle(bucket, {rule}).ok());
+    const auto old_version = put("k", "old bytes", bucket);
+
+    LifecycleWorker worker(*store_);
+    ObjectVersion fresh;
+    worker.set_before_expiries_hook([&](const std::string& key) {
+      if (key == "k" && fresh.row_id == 0) fresh = put("k", "fresh bytes", bucket);
+    });
+    auto stats = worker.run_at(days_from_now(2));
+    ASSERT_TRUE(stats.ok()) << stats.error().message;
+    ASSERT_EQ(fresh.version_id, "null");
+    ASSERT_NE(fresh.row_id, old_version.row_id) << "row id reused";
+    EXPECT_EQ(stats->current_versions_expired, 0u) << bucket;
+    auto current = store_->get_version(bucket, "k");
+    ASSERT_TRUE(current.ok()) << bucket << ": the fresh overwrite was expired";
+    EXPECT_FALSE(current->is_delete_marker) << bucket;
+    EXPECT_EQ(current->etag, fresh.etag) << bucket;
+    // The next iteration's run is about its own bucket only.
+    ASSERT_TRUE(store_->delete_lifecycle(bucket).ok());
+  }
+}
+
+TEST_F(LifecycleWorkerTest, AnExpiryAppliesOnlyToTheRowItWasPlannedOn) {
+  ASSERT_TRUE(store_->create_bucket("suspended", "owner", 1).ok());
+  ASSERT_TRUE(store_->set_versioning("suspended", VersioningState::kSuspended).ok());
+  put("k", "bytes", "suspended");
+  ASSERT_TRUE(store_->delete_object("suspended", "k").ok());  // a lone "null" marker
+  LifecycleRule rule;
+  rule.id = "markers";
+  rule.expired_object_delete_marker = true;
+  auto planned =
+      plan_key_expiries({rule}, store_->list_versions("suspended", {})->versions, days_from_now(1));
+  ASSERT_EQ(planned.size(), 1u);
+  ASSERT_EQ(planned[0].kind, ExpiryKind::kExpiredDeleteMarker);
+
+  // A client writes and deletes again: another lone "null" marker, a new row.
+  put("k", "bytes again", "suspended");
+  ASSERT_TRUE(store_->delete_object("suspended", "k").ok());
+  auto outcome = store_->expire_version("suspended", planned[0]);
+  ASSERT_TRUE(outcome.ok()) << outcome.error().message;
+  EXPECT_EQ(outcome->version_id, "");  // nothing changed
+  auto versions = store_->list_versions("suspended", {});
+  ASSERT_EQ(versions->versions.size(), 1u);
+  EXPECT_TRUE(versions->versions[0].is_delete_marker);
 }
 
 TEST_F(LifecycleWorkerTest, StaleMultipartUploadsAreAborted) {

@@ -2,6 +2,7 @@
 // SQLite metadata store.
 #include <gtest/gtest.h>
 
+#include "moss/store/sqlite_db.h"
 #include "moss/store/sqlite_metadata_store.h"
 #include "unit/store/temp_dir.h"
 
@@ -205,10 +206,12 @@ TEST_F(SqliteVersioningTest, ExpiryOfANoncurrentVersionRechecksItIsStillNoncurre
   auto v1 = put("k", "1");
   auto v2 = put("k", "2");
   // v2 is current: an expiry decided on it as noncurrent does nothing.
-  auto none = store_->expire_version("b", {ExpiryKind::kNoncurrentVersion, "k", v2.version_id});
+  auto none =
+      store_->expire_version("b", {ExpiryKind::kNoncurrentVersion, "k", v2.version_id, v2.row_id});
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->version_id.empty());
-  auto done = store_->expire_version("b", {ExpiryKind::kNoncurrentVersion, "k", v1.version_id});
+  auto done =
+      store_->expire_version("b", {ExpiryKind::kNoncurrentVersion, "k", v1.version_id, v1.row_id});
   ASSERT_TRUE(done.ok());
   EXPECT_EQ(done->version_id, v1.version_id);
   ASSERT_EQ(done->released_blobs.size(), 1u);
@@ -220,10 +223,12 @@ TEST_F(SqliteVersioningTest, ExpiryOfTheCurrentVersionAddsAMarkerUnlessAClientWr
   ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
   auto v1 = put("k", "1");
   auto v2 = put("k", "2");
-  auto stale = store_->expire_version("b", {ExpiryKind::kCurrentVersion, "k", v1.version_id});
+  auto stale =
+      store_->expire_version("b", {ExpiryKind::kCurrentVersion, "k", v1.version_id, v1.row_id});
   ASSERT_TRUE(stale.ok());
   EXPECT_TRUE(stale->version_id.empty());
-  auto expired = store_->expire_version("b", {ExpiryKind::kCurrentVersion, "k", v2.version_id});
+  auto expired =
+      store_->expire_version("b", {ExpiryKind::kCurrentVersion, "k", v2.version_id, v2.row_id});
   ASSERT_TRUE(expired.ok());
   EXPECT_TRUE(expired->delete_marker);
   EXPECT_TRUE(expired->released_blobs.empty());
@@ -232,8 +237,8 @@ TEST_F(SqliteVersioningTest, ExpiryOfTheCurrentVersionAddsAMarkerUnlessAClientWr
 }
 
 TEST_F(SqliteVersioningTest, ExpiryOfTheCurrentVersionInAnUnversionedBucketRemovesIt) {
-  put("k", "1");
-  auto expired = store_->expire_version("b", {ExpiryKind::kCurrentVersion, "k", "null"});
+  auto v = put("k", "1");
+  auto expired = store_->expire_version("b", {ExpiryKind::kCurrentVersion, "k", "null", v.row_id});
   ASSERT_TRUE(expired.ok());
   EXPECT_EQ(expired->version_id, "null");
   EXPECT_FALSE(expired->delete_marker);
@@ -241,15 +246,56 @@ TEST_F(SqliteVersioningTest, ExpiryOfTheCurrentVersionInAnUnversionedBucketRemov
   EXPECT_EQ(store_->get_version("b", "k").error().code, StoreErrc::kNoSuchKey);
 }
 
+// Unversioned: the overwrite is "null" as well, and (the old row being the
+// newest in the table) SQLite alone would even have given it the same row id.
+TEST_F(SqliteVersioningTest, AnExpiryDecidedOnANullVersionSparesTheOverwriteThatReplacedIt) {
+  auto read_by_worker = put("k", "1");
+  auto overwrite = put("k", "2");
+  ASSERT_EQ(overwrite.version_id, "null");
+  ASSERT_NE(overwrite.row_id, read_by_worker.row_id);
+  auto expired = store_->expire_version(
+      "b", {ExpiryKind::kCurrentVersion, "k", "null", read_by_worker.row_id});
+  ASSERT_TRUE(expired.ok());
+  EXPECT_TRUE(expired->version_id.empty());
+  auto current = store_->get_version("b", "k");
+  ASSERT_TRUE(current.ok()) << "the overwrite was expired";
+  EXPECT_EQ(current->etag, overwrite.etag);
+}
+
+TEST_F(SqliteVersioningTest, RowIdsAreNeverReusedAcrossReopens) {
+  auto first = put("k", "1");
+  ASSERT_TRUE(store_->delete_object("b", "k").ok());  // the newest row is gone
+  open();
+  auto second = put("k", "2");
+  EXPECT_GT(second.row_id, first.row_id);
+}
+
+TEST_F(SqliteVersioningTest, ADatabaseOfSchemaVersionOneGetsTheRowIdCounterOnOpen) {
+  put("a", "1");
+  auto newest = put("b", "2");
+  store_.reset();
+  {
+    auto db = SqliteConnection::open(dir_.path() + "/moss.db", false);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->exec("DROP TABLE version_row_ids; PRAGMA user_version = 1;").ok());
+  }
+  open();
+  ASSERT_TRUE(store_->delete_object("b", "b").ok());
+  auto next = put("c", "3");
+  EXPECT_GT(next.row_id, newest.row_id);
+}
+
 TEST_F(SqliteVersioningTest, AnExpiredDeleteMarkerGoesOnlyWhenItIsTheLastVersion) {
   ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
   auto v1 = put("k", "1");
   auto marker = store_->delete_object("b", "k");
   ASSERT_TRUE(marker.ok());
-  const ExpiryTarget target{ExpiryKind::kExpiredDeleteMarker, "k", marker->version_id};
+  const ExpiryTarget target{ExpiryKind::kExpiredDeleteMarker, "k", marker->version_id,
+                            store_->get_version("b", "k")->row_id};
   EXPECT_TRUE(store_->expire_version("b", target)->version_id.empty());
-  ASSERT_TRUE(store_->expire_version("b", {ExpiryKind::kNoncurrentVersion, "k", v1.version_id})
-                  ->delete_marker == false);
+  ASSERT_TRUE(
+      store_->expire_version("b", {ExpiryKind::kNoncurrentVersion, "k", v1.version_id, v1.row_id})
+          ->delete_marker == false);
   auto removed = store_->expire_version("b", target);
   ASSERT_TRUE(removed.ok());
   EXPECT_EQ(removed->version_id, marker->version_id);

@@ -37,7 +37,9 @@ class TagStoreTest : public ::testing::Test {
     ASSERT_TRUE(b.ok() || b.error().code == StoreErrc::kBucketAlreadyOwnedByYou);
   }
 
-  ObjectVersion put(const std::string& key, const std::string& body) {
+  // `hashed`: the SHA-256 is known at commit, as for a single PUT; else it is
+  // left for the content hasher, as for a completed multipart upload.
+  ObjectVersion put(const std::string& key, const std::string& body, bool hashed = true) {
     auto writer = store_->begin_blob({});
     EXPECT_TRUE(writer.ok());
     EXPECT_TRUE((*writer)
@@ -50,7 +52,7 @@ class TagStoreTest : public ::testing::Test {
     v.segments = {BlobSegment{(*sealed)->sha256_hex(), (*sealed)->size()}};
     v.size = (*sealed)->size();
     v.etag = (*sealed)->md5_hex();
-    v.content_sha256 = (*sealed)->sha256_hex();
+    if (hashed) v.content_sha256 = (*sealed)->sha256_hex();
     v.owner = "owner";
     v.model_metadata = R"({"format":"gguf","parsed":false,"error":"test"})";
     auto committed = store_->put_object("b", v, **sealed, {});
@@ -270,8 +272,42 @@ TEST_F(TagStoreTest, ListTagsByModelAndByRange) {
 TEST_F(TagStoreTest, ContentSha256IsRecordedOnlyWhereMissing) {
   auto v = put("m/f.gguf", "x");
   // put() recorded the blob hash; a different value must not replace it.
-  ASSERT_TRUE(store_->set_content_sha256("b", "m/f.gguf", v.version_id, "bogus").ok());
+  ASSERT_TRUE(store_->set_content_sha256("b", "m/f.gguf", v.row_id, "bogus").ok());
   EXPECT_EQ(store_->get_version("b", "m/f.gguf")->content_sha256, v.content_sha256);
+}
+
+// Bucket "b" is unversioned: an overwrite is another "null" version.
+TEST_F(TagStoreTest, AHashOfAReplacedNullVersionNeverLandsOnItsSuccessor) {
+  auto a = put("m/f.gguf", "file A", false);
+  auto b = put("m/f.gguf", "file B", false);
+  ASSERT_EQ(a.version_id, "null");
+  ASSERT_EQ(b.version_id, "null");
+  // A was the newest row and the overwrite removed it first: still a new id.
+  ASSERT_NE(a.row_id, b.row_id);
+
+  // The hash of A, computed while B replaced it, arrives: A is gone, so it is dropped.
+  const std::string sha_of_a(64, 'a');
+  ASSERT_TRUE(store_->set_content_sha256("b", "m/f.gguf", a.row_id, sha_of_a).ok());
+  EXPECT_EQ(store_->get_version("b", "m/f.gguf")->content_sha256, "");
+
+  const std::string sha_of_b(64, 'b');
+  ASSERT_TRUE(store_->set_content_sha256("b", "m/f.gguf", b.row_id, sha_of_b).ok());
+  EXPECT_EQ(store_->get_version("b", "m/f.gguf")->content_sha256, sha_of_b);
+}
+
+TEST_F(TagStoreTest, APinNamesTheRowItValidatedNotALaterWriteWithTheSameVersionId) {
+  auto a = put("m/f.gguf", "file A");
+  auto b = put("m/f.gguf", "file B");  // after the tag write read A, before it commits
+  ASSERT_NE(a.row_id, b.row_id);
+
+  auto stale = set("t", R"([{"target":"f.gguf"}])", {{"m/f.gguf", "null", a.row_id}}, "e1");
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().code, StoreErrc::kNoSuchKey);  // the registry plans again
+
+  auto fresh = set("t", R"([{"target":"f.gguf"}])", {{"m/f.gguf", "null", b.row_id}}, "e2");
+  ASSERT_TRUE(fresh.ok()) << fresh.error().message;
+  ASSERT_EQ(fresh->tag->pins.size(), 1u);
+  EXPECT_EQ(fresh->tag->pins[0].content_sha256, b.content_sha256);
 }
 
 }  // namespace

@@ -77,6 +77,32 @@ TEST(LifecycleConfiguration, ExpirationDateMustBeAMidnightUtc) {
             "MalformedXML");
 }
 
+TEST(LifecycleConfiguration, ADateNanosecondsCannotHoldIsAnInvalidArgument) {
+  auto expiring_on = [](const std::string& date) {
+    return config(rule(kFilter + "<Expiration><Date>" + date + "</Date></Expiration>"));
+  };
+  // The last midnight before int64 nanoseconds run out, and the first after.
+  auto rules = parse_lifecycle_configuration(expiring_on("2262-04-11T00:00:00Z"));
+  EXPECT_EQ(*rules[0].expiration_date_ns, int64_t{9223286400} * 1'000'000'000);
+  EXPECT_EQ(error_of(expiring_on("2262-04-12T00:00:00Z")), "InvalidArgument");
+  EXPECT_EQ(error_of(expiring_on("9999-12-31T00:00:00Z")), "InvalidArgument");
+  EXPECT_EQ(error_of(expiring_on("1677-01-01T00:00:00Z")), "InvalidArgument");
+  EXPECT_EQ(error_of(expiring_on("1970-01-01T00:00:00Z")), "");
+}
+
+TEST(LifecycleConfiguration, DayCountsAsLargeAsAnXsdIntAreAccepted) {
+  auto rules = parse_lifecycle_configuration(
+      config(rule(kFilter + "<Expiration><Days>2147483647</Days></Expiration>"
+                            "<NoncurrentVersionExpiration><NoncurrentDays>100000</NoncurrentDays>"
+                            "</NoncurrentVersionExpiration><AbortIncompleteMultipartUpload>"
+                            "<DaysAfterInitiation>2147483647</DaysAfterInitiation>"
+                            "</AbortIncompleteMultipartUpload>")));
+  ASSERT_EQ(rules.size(), 1u);
+  EXPECT_EQ(rules[0].expiration_days, 2147483647);
+  EXPECT_EQ(rules[0].noncurrent_days, 100000);
+  EXPECT_EQ(rules[0].abort_upload_days, 2147483647);
+}
+
 TEST(LifecycleConfiguration, ARuleWithoutAnIdGetsOne) {
   auto rules = parse_lifecycle_configuration(
       config(rule(kFilter + "<Expiration><Days>1</Days></Expiration>") +
