@@ -43,6 +43,7 @@ struct ServeOptions {
   std::string port_file;
   int threads = 0;
   int blocking_threads = 16;
+  int long_work_threads = 4;
   int shutdown_grace_seconds = 30;
   int idle_timeout_seconds = 75;
   int header_timeout_seconds = 30;
@@ -280,6 +281,7 @@ int serve(const ServeOptions& options) {
   Metrics metrics;
   if (*audit_log) (*audit_log)->add_metrics_to(metrics);
   boost::asio::thread_pool blocking(static_cast<size_t>(std::max(1, options.blocking_threads)));
+  boost::asio::thread_pool long_work(static_cast<size_t>(std::max(1, options.long_work_threads)));
   s3::Authenticator authenticator(std::make_shared<const s3::CredentialStore>(std::move(*keys)),
                                   {options.region});
   s3::ServiceState state;
@@ -287,6 +289,7 @@ int serve(const ServeOptions& options) {
   state.config.domain = options.domain;
   state.store = store->get();
   state.blocking = &blocking;
+  state.long_work = &long_work;
   state.authenticator = &authenticator;
   state.lifecycle = &lifecycle;
   state.audit_log = audit_log->get();
@@ -326,6 +329,7 @@ int serve(const ServeOptions& options) {
   upload_sweep->stop();
   lifecycle.stop();
   lifecycle_task->stop();
+  long_work.join();
   blocking.join();
   spdlog::info("moss stopped");
   spdlog::shutdown();
@@ -357,6 +361,12 @@ void register_serve_command(CLI::App& app) {
       ->envname("MOSS_THREADS");
   cmd->add_option("--blocking-threads", options->blocking_threads,
                   "Threads for disk syncs and database commits")
+      ->capture_default_str();
+  cmd->add_option("--long-work-threads", options->long_work_threads,
+                  "Threads for long blocking work (UploadPartCopy, hashing a file for a tag, "
+                  "lifecycle runs), apart from --blocking-threads")
+      ->envname("MOSS_LONG_WORK_THREADS")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--shutdown-grace", options->shutdown_grace_seconds,
                   "Seconds requests in flight get to finish after SIGTERM")
