@@ -13,6 +13,8 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 #include <cerrno>
+#include <stdexcept>
+#include <string>
 
 #include "http/awaitable_io.h"
 #include "moss/http/connection.h"
@@ -25,6 +27,22 @@ namespace {
 constexpr size_t kSendfileChunk = 8 << 20;
 // Bodies up to this size are copied next to their head and sent with it.
 constexpr uint64_t kInlineFileLimit = 64 * 1024;
+
+// The last line of defence against response splitting: a head whose field
+// holds CR, LF or another control character (RFC 9110 section 5.5) is never
+// written. Callers validate what they echo; this throws (before anything is
+// sent, so the handler can still answer with an error) if one did not.
+void refuse_unsafe_fields(const bhttp::fields& fields) {
+  for (const auto& field : fields) {
+    for (char c : field.value()) {
+      auto u = static_cast<unsigned char>(c);
+      if ((u < 0x20 && c != '\t') || u == 0x7f) {
+        throw std::invalid_argument("response header " + std::string(field.name_string()) +
+                                    " holds a control character");
+      }
+    }
+  }
+}
 }  // namespace
 
 BeastExchange::BeastExchange(Connection& connection, asio::ip::tcp::socket& socket,
@@ -133,6 +151,7 @@ awaitable<size_t> BeastExchange::read_sized_body(std::span<uint8_t> buf) {
 }
 
 awaitable<void> BeastExchange::send(bhttp::response<bhttp::string_body> response) {
+  refuse_unsafe_fields(response.base());
   response.keep_alive(keep_alive());
   status_ = static_cast<int>(response.result_int());
   head_sent_ = true;
@@ -144,6 +163,7 @@ awaitable<void> BeastExchange::send(bhttp::response<bhttp::string_body> response
 }
 
 awaitable<void> BeastExchange::send_head(ResponseHead head) {
+  refuse_unsafe_fields(head);
   bhttp::response<bhttp::empty_body> response(std::move(head));
   response.keep_alive(keep_alive());
   status_ = static_cast<int>(response.result_int());

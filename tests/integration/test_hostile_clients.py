@@ -109,6 +109,73 @@ class LongWorkFlood(S3Assertions, MossTestCase):
             self.assertEqual(small.get_object(Bucket=self.bucket, Key=f"small-{i}")["Body"].read(),
                              b"x" * 1024)
 
+
+class HeaderInjection(S3Assertions, MossTestCase):
+    bucket = "inject"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        s3 = boto3_client(cls.server)
+        s3.create_bucket(Bucket=cls.bucket)
+        s3.put_object(Bucket=cls.bucket, Key="object", Body=b"content")
+
+    def test_response_overrides_with_cr_lf_are_refused(self):
+        for param in ("response-content-type", "response-content-disposition",
+                      "response-cache-control", "response-content-language",
+                      "response-expires", "response-content-encoding"):
+            with self.subTest(param=param):
+                response = signed_request(
+                    self.server, "GET", f"/{self.bucket}/object",
+                    query=[(param, "text/plain\r\nX-Injected: yes")])
+                self.assertS3Error(response, 400, "InvalidArgument")
+                self.assertNotIn("x-injected", response.headers)
+
+    def test_response_overrides_with_other_control_characters_are_refused(self):
+        for value in ("a\nb", "a\rb", "a\x00b", "a\x1bb", "a\x7fb"):
+            with self.subTest(value=value):
+                response = signed_request(self.server, "GET", f"/{self.bucket}/object",
+                                          query=[("response-cache-control", value)])
+                self.assertS3Error(response, 400, "InvalidArgument")
+
+    def test_presigned_url_with_a_split_header_is_refused(self):
+        url = boto3_client(self.server).generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": "object",
+                                  "ResponseContentDisposition": "attachment\r\nSet-Cookie: a=b"})
+        with self.assertRaises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(url, timeout=10)
+        self.assertEqual(caught.exception.code, 400)
+        self.assertIsNone(caught.exception.headers.get("Set-Cookie"))
+        self.assertIn(b"<Code>InvalidArgument</Code>", caught.exception.read())
+
+    def test_ordinary_overrides_still_apply(self):
+        url = boto3_client(self.server).generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": "object",
+                                  "ResponseContentDisposition": 'attachment; filename="m.gguf"',
+                                  "ResponseContentType": "application/x-gguf"})
+        with urllib.request.urlopen(url, timeout=10) as r:
+            self.assertEqual(r.headers["Content-Disposition"], 'attachment; filename="m.gguf"')
+            self.assertEqual(r.headers["Content-Type"], "application/x-gguf")
+            self.assertEqual(r.read(), b"content")
+
+    def test_metadata_and_content_type_with_control_characters_are_refused(self):
+        for name, value in (("x-amz-meta-note", "a\x01b"), ("Content-Type", "text/plain\x0b")):
+            with self.subTest(header=name):
+                head = signed_head_bytes(self.server, "PUT", f"/{self.bucket}/meta",
+                                         {"Content-Length": "0", name: value})
+                with RawConnection(self.server.port, timeout=30) as conn:
+                    conn.send(head)
+                    response = conn.read_response()
+                self.assertEqual(response.status, 400, response)
+                self.assertNotStored(self.bucket, "meta")
+
+    def test_a_tab_in_metadata_is_kept(self):
+        response = signed_request(self.server, "PUT", f"/{self.bucket}/tabbed", body=b"t",
+                                  headers={"x-amz-meta-note": "a\tb"})
+        self.assertEqual(response.status, 200, response)
+        head = signed_request(self.server, "HEAD", f"/{self.bucket}/tabbed")
+        self.assertEqual(head.headers.get("x-amz-meta-note"), "a\tb")
+
 if __name__ == "__main__":
     import unittest
     unittest.main()
