@@ -63,6 +63,185 @@ def feed_until_answered(conn, first, filler, limit_bytes):
     return sent
 
 
+class BoundedBuffers(S3Assertions, MossTestCase):
+    """A client that never finishes a line the parser is waiting for gets a
+    400 once it passes the bound, and the server's memory does not follow it."""
+
+    bucket = "bounded"
+    # What each attack sends at most: several times more than any buffer may
+    # hold, and far more than the RSS growth the tests accept.
+    FLOOD_BYTES = 96 * MIB
+    ACCEPTED_GROWTH_KIB = 24 * 1024
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        boto3_client(cls.server).create_bucket(Bucket=cls.bucket)
+
+    def flood(self, head, first, filler):
+        """Sends a request whose framing never ends; returns (the server's
+        answer, RSS growth in KiB, bytes sent)."""
+        before, _ = self.server.rss_kib()
+        with RawConnection(self.server.port, timeout=30) as conn:
+            sent = feed_until_answered(conn, head + first, filler, self.FLOOD_BYTES)
+            after, _ = self.server.rss_kib()
+            response = conn.read_response()
+        return response, after - before, sent
+
+    def test_endless_chunk_extension_is_refused_and_memory_stays_bounded(self):
+        head = signed_head_bytes(self.server, "PUT", f"/{self.bucket}/extension",
+                                 {"Transfer-Encoding": "chunked"})
+        response, growth, sent = self.flood(head, b"10;ext=", b"a" * 65536)
+        self.assertS3Error(response, 400, "InvalidRequest")
+        self.assertIn(b"chunk-size line", response.body)
+        self.assertLess(growth, self.ACCEPTED_GROWTH_KIB,
+                        f"RSS grew by {growth} KiB while {sent} bytes of extension came in")
+        self.assertNotStored(self.bucket, "extension")
+        self.assertNoTempFiles()
+        self.assertGreaterEqual(
+            metric(self.server, "moss_connections_ended_total",
+                   '{reason="chunk_framing_too_large"}'), 1)
+
+    def test_endless_trailer_section_is_refused_and_memory_stays_bounded(self):
+        head = signed_head_bytes(self.server, "PUT", f"/{self.bucket}/trailer",
+                                 {"Transfer-Encoding": "chunked"})
+        line = b"x-filler: " + b"b" * 1000 + b"\r\n"
+        response, growth, sent = self.flood(head, b"5\r\nhello\r\n0\r\n", line * 64)
+        self.assertS3Error(response, 400, "InvalidRequest")
+        self.assertLess(growth, self.ACCEPTED_GROWTH_KIB,
+                        f"RSS grew by {growth} KiB while {sent} bytes of trailers came in")
+        self.assertNotStored(self.bucket, "trailer")
+        self.assertNoTempFiles()
+
+    def test_endless_request_head_is_refused_and_memory_stays_bounded(self):
+        before, _ = self.server.rss_kib()
+        with RawConnection(self.server.port, timeout=30) as conn:
+            sent = feed_until_answered(
+                conn, f"GET /{self.bucket}/x HTTP/1.1\r\nHost: h\r\nX-Endless: ".encode(),
+                b"c" * 65536, self.FLOOD_BYTES)
+            growth = self.server.rss_kib()[0] - before
+            response = conn.read_response()
+        self.assertS3Error(response, 400, "RequestHeaderSectionTooLarge")
+        self.assertLess(growth, self.ACCEPTED_GROWTH_KIB,
+                        f"RSS grew by {growth} KiB while {sent} bytes of head came in")
+
+    def test_endless_aws_chunked_trailer_section_is_refused(self):
+        # Unsigned-trailer mode ignores x-amz-trailer-signature lines and blank
+        # LF-separated runs: without a bound on the section, a client could
+        # keep the request going for ever at full speed.
+        head = signed_head_bytes(
+            self.server, "PUT", f"/{self.bucket}/aws-trailer",
+            {"Content-Length": str(1 << 30), "Content-Encoding": "aws-chunked",
+             "x-amz-trailer": "x-amz-checksum-crc32"},
+            payload_hash="STREAMING-UNSIGNED-PAYLOAD-TRAILER")
+        with RawConnection(self.server.port, timeout=30) as conn:
+            feed_until_answered(conn, head + b"5\r\nhello\r\n0\r\n",
+                                b"\n" * 4000 + b"\r\n", 64 * MIB)
+            response = conn.read_response()
+        self.assertS3Error(response, 400, "MalformedTrailerError")
+        self.assertNotStored(self.bucket, "aws-trailer")
+        self.assertNoTempFiles()
+
+
+class ConnectionLimits(S3Assertions, MossTestCase):
+    MAX_CONNECTIONS = 4
+    server_args = ("--max-connections", str(MAX_CONNECTIONS), "--first-byte-timeout", "1")
+
+    def healthz(self, conn):
+        conn.send(b"GET /healthz HTTP/1.1\r\nHost: h\r\n\r\n")
+        return conn.read_response()
+
+    def test_connections_over_the_limit_get_503_slowdown_and_others_keep_working(self):
+        held = [RawConnection(self.server.port, timeout=30) for _ in range(self.MAX_CONNECTIONS)]
+        try:
+            for conn in held:  # each admitted and kept open (keep-alive)
+                self.assertEqual(self.healthz(conn).status, 200)
+            with RawConnection(self.server.port, timeout=30) as extra:
+                response = self.healthz(extra)
+                self.assertS3Error(response, 503, "SlowDown")
+                self.assertEqual(response.headers.get("connection"), "close")
+                self.assertTrue(extra.closed_by_server(timeout=30))
+            # The held connections were not disturbed.
+            for conn in held:
+                self.assertEqual(self.healthz(conn).status, 200)
+        finally:
+            for conn in held:
+                conn.close()
+
+        # Their places free up as they close: others are served again.
+        def served():
+            try:
+                with RawConnection(self.server.port, timeout=30) as conn:
+                    return self.healthz(conn).status == 200
+            except (ConnectionError, OSError):
+                return False
+        self.assertTrue(wait_for(served), "no connection was served after the others closed")
+        s3 = boto3_client(self.server)
+        s3.create_bucket(Bucket="after-limit")
+        s3.put_object(Bucket="after-limit", Key="k", Body=b"served")
+        self.assertEqual(s3.get_object(Bucket="after-limit", Key="k")["Body"].read(), b"served")
+        self.assertGreaterEqual(metric(self.server, "moss_connections_rejected_total",
+                                       '{reason="max_connections"}'), 1)
+
+    def test_connection_that_sends_nothing_is_closed_after_the_first_byte_deadline(self):
+        # The idle timeout (75 s by default) is far longer than this test
+        # waits: only the first-byte deadline can close the connection.
+        with RawConnection(self.server.port, timeout=30) as conn:
+            self.assertTrue(conn.closed_by_server(timeout=30))
+        self.assertGreaterEqual(metric(self.server, "moss_connections_ended_total",
+                                       '{reason="first_byte_timeout"}'), 1)
+
+    def test_the_first_byte_deadline_does_not_apply_between_requests(self):
+        with RawConnection(self.server.port, timeout=30) as conn:
+            self.assertEqual(self.healthz(conn).status, 200)
+            # Longer than the first-byte deadline, far shorter than the idle timeout.
+            self.assertFalse(conn.closed_by_server(timeout=3))
+            self.assertEqual(self.healthz(conn).status, 200)
+
+
+class SlowBodies(S3Assertions, MossTestCase):
+    # A floor of 1 KiB/s that a body may fall behind by 2 s of waiting.
+    server_args = ("--min-body-rate", "1KiB", "--min-body-rate-window", "2")
+    bucket = "slow"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        boto3_client(cls.server).create_bucket(Bucket=cls.bucket)
+
+    def test_trickling_upload_is_ended_with_request_timeout_and_leaves_nothing(self):
+        # The no-progress timeout (120 s) never fires: a byte comes every 0.2 s.
+        with RawConnection(self.server.port, timeout=30) as conn:
+            conn.send(signed_head_bytes(self.server, "PUT", f"/{self.bucket}/trickle",
+                                        {"Content-Length": str(MIB)}) + b"t" * 100)
+            self.assertTrue(wait_for(lambda: temp_files(self.server)), "the upload never started")
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                if select.select([conn.sock], [], [], 0.2)[0]:
+                    break
+                conn.send(b"t")
+            response = conn.read_response()
+            self.assertS3Error(response, 400, "RequestTimeout")
+            self.assertEqual(response.headers.get("connection"), "close")
+        self.assertNotStored(self.bucket, "trickle")
+        self.assertTrue(wait_for(lambda: not temp_files(self.server)), "temp file left behind")
+        self.assertGreaterEqual(metric(self.server, "moss_connections_ended_total",
+                                       '{reason="body_below_min_rate"}'), 1)
+
+    def test_a_body_at_a_steady_pace_above_the_floor_is_stored(self):
+        # 64 KiB at 16 KiB every 0.25 s: well above the floor, with pauses
+        # between the pieces longer than nothing.
+        body = os.urandom(64 * 1024)
+        with RawConnection(self.server.port, timeout=30) as conn:
+            conn.send(signed_head_bytes(self.server, "PUT", f"/{self.bucket}/steady",
+                                        {"Content-Length": str(len(body))}))
+            for offset in range(0, len(body), 16 * 1024):
+                time.sleep(0.25)
+                conn.send(body[offset:offset + 16 * 1024])
+            self.assertEqual(conn.read_response().status, 200)
+        self.assertEqual(signed_request(self.server, "GET", f"/{self.bucket}/steady").body, body)
+
+
 class LongWorkFlood(S3Assertions, MossTestCase):
     # Few threads, so a flood of copies would take every blocking thread if
     # it could.
@@ -175,6 +354,7 @@ class HeaderInjection(S3Assertions, MossTestCase):
         self.assertEqual(response.status, 200, response)
         head = signed_request(self.server, "HEAD", f"/{self.bucket}/tabbed")
         self.assertEqual(head.headers.get("x-amz-meta-note"), "a\tb")
+
 
 if __name__ == "__main__":
     import unittest
