@@ -44,6 +44,12 @@ def metric(server, name, labels=""):
     return float(match.group(1)) if match else 0.0
 
 
+def counted(server, name, labels):
+    """True once the counter `name{labels}` is at least 1. Polled: the server
+    may count an event just after the client saw its effect (a close)."""
+    return wait_for(lambda: metric(server, name, labels) >= 1)
+
+
 def feed_until_answered(conn, first, filler, limit_bytes):
     """Sends `first`, then `filler` over and over, until the server answers
     (its first response bytes are readable), the server stops reading, or
@@ -98,9 +104,8 @@ class BoundedBuffers(S3Assertions, MossTestCase):
                         f"RSS grew by {growth} KiB while {sent} bytes of extension came in")
         self.assertNotStored(self.bucket, "extension")
         self.assertNoTempFiles()
-        self.assertGreaterEqual(
-            metric(self.server, "moss_connections_ended_total",
-                   '{reason="chunk_framing_too_large"}'), 1)
+        self.assertTrue(counted(self.server, "moss_connections_ended_total",
+                                    '{reason="chunk_framing_too_large"}'))
 
     def test_endless_trailer_section_is_refused_and_memory_stays_bounded(self):
         head = signed_head_bytes(self.server, "PUT", f"/{self.bucket}/trailer",
@@ -180,16 +185,16 @@ class ConnectionLimits(S3Assertions, MossTestCase):
         s3.create_bucket(Bucket="after-limit")
         s3.put_object(Bucket="after-limit", Key="k", Body=b"served")
         self.assertEqual(s3.get_object(Bucket="after-limit", Key="k")["Body"].read(), b"served")
-        self.assertGreaterEqual(metric(self.server, "moss_connections_rejected_total",
-                                       '{reason="max_connections"}'), 1)
+        self.assertTrue(counted(self.server, "moss_connections_rejected_total",
+                                    '{reason="max_connections"}'))
 
     def test_connection_that_sends_nothing_is_closed_after_the_first_byte_deadline(self):
         # The idle timeout (75 s by default) is far longer than this test
         # waits: only the first-byte deadline can close the connection.
         with RawConnection(self.server.port, timeout=30) as conn:
             self.assertTrue(conn.closed_by_server(timeout=30))
-        self.assertGreaterEqual(metric(self.server, "moss_connections_ended_total",
-                                       '{reason="first_byte_timeout"}'), 1)
+        self.assertTrue(counted(self.server, "moss_connections_ended_total",
+                                    '{reason="first_byte_timeout"}'))
 
     def test_the_first_byte_deadline_does_not_apply_between_requests(self):
         with RawConnection(self.server.port, timeout=30) as conn:
@@ -225,8 +230,8 @@ class SlowBodies(S3Assertions, MossTestCase):
             self.assertEqual(response.headers.get("connection"), "close")
         self.assertNotStored(self.bucket, "trickle")
         self.assertTrue(wait_for(lambda: not temp_files(self.server)), "temp file left behind")
-        self.assertGreaterEqual(metric(self.server, "moss_connections_ended_total",
-                                       '{reason="body_below_min_rate"}'), 1)
+        self.assertTrue(counted(self.server, "moss_connections_ended_total",
+                                    '{reason="body_below_min_rate"}'))
 
     def test_a_body_at_a_steady_pace_above_the_floor_is_stored(self):
         # 64 KiB at 16 KiB every 0.25 s: well above the floor, with pauses

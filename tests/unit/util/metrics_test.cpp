@@ -8,8 +8,12 @@
 namespace moss {
 namespace {
 
+// Each test's Metrics lives for the whole run, at an address of its own: a
+// thread finds its shard by the Metrics' address, so an object created where
+// a destroyed one was would find the destroyed one's shard.
+
 TEST(Metrics, ADeclaredCounterFamilyShowsItsValuesAtZeroBeforeAnythingIsCounted) {
-  Metrics metrics;
+  static Metrics metrics;
   metrics.declare_counter("moss_test_total", "reason", "Things, by reason.", {"a", "b"});
   const std::string text = metrics.render();
   EXPECT_NE(text.find("# HELP moss_test_total Things, by reason.\n"
@@ -21,7 +25,7 @@ TEST(Metrics, ADeclaredCounterFamilyShowsItsValuesAtZeroBeforeAnythingIsCounted)
 }
 
 TEST(Metrics, CountsFromEveryThreadAreAddedUp) {
-  Metrics metrics;
+  static Metrics metrics;
   metrics.declare_counter("moss_test_total", "reason", "Things.", {"a"});
   metrics.count("moss_test_total", "a");
   std::thread other([&] {
@@ -35,7 +39,7 @@ TEST(Metrics, CountsFromEveryThreadAreAddedUp) {
 }
 
 TEST(Metrics, AnUndeclaredCounterIsNotRendered) {
-  Metrics metrics;
+  static Metrics metrics;
   metrics.count("moss_undeclared_total", "x");
   EXPECT_EQ(metrics.render().find("moss_undeclared_total"), std::string::npos);
 }

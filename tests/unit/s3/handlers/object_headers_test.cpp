@@ -21,8 +21,9 @@ TEST(ResponseOverrides, OrdinaryValuesReplaceTheStoredHeaders) {
 }
 
 TEST(ResponseOverrides, ControlCharactersAreInvalidArguments) {
-  for (std::string value : {"a\r\nX-Injected: 1", "a\nb", "a\rb", std::string("a\0b", 3),
-                            "a\x1b" "b", "a\x7f" "b"}) {
+  const std::string values[] = {"a\r\nX-Injected: 1", "a\nb",        "a\rb",
+                                std::string("a\0b", 3), "a\x1b" "b", "a\x7f" "b"};
+  for (const std::string& value : values) {
     ResponseHead head;
     EXPECT_EQ(error_code_of([&] {
                 apply_response_overrides(head, {{"response-cache-control", value}});
