@@ -1,5 +1,6 @@
 // `moss serve`: opens the store, assembles credentials, and runs the server.
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -44,11 +45,16 @@ struct ServeOptions {
   std::string port_file;
   int threads = 0;
   int blocking_threads = 16;
+  int long_work_threads = 4;
   int shutdown_grace_seconds = 30;
   int shutdown_delay_seconds = 0;
   int idle_timeout_seconds = 75;
   int header_timeout_seconds = 30;
   int io_timeout_seconds = 120;
+  int64_t max_connections = 0;  // 0: sized to the descriptor limit
+  int first_byte_timeout_seconds = 10;
+  std::string min_body_rate = "1KiB";  // per second; 0: no floor
+  int min_body_rate_window_seconds = 60;
   int credentials_reload_seconds = 10;
   std::string multipart_expiry = "7d";
   std::string multipart_sweep_interval = "1h";
@@ -86,6 +92,33 @@ Result<std::unique_ptr<AuditLog>, int> open_audit_log(const ServeOptions& option
     return fail(1);
   }
   return std::move(*log);
+}
+
+// Descriptors moss keeps besides its connections: the blob descriptor cache
+// (store/blob_fd_cache.h, 1024), the database and its readers, logs, the
+// audit trail, the listener, with room to spare.
+constexpr uint64_t kReservedDescriptors = 1280;
+
+// Raises the soft limit on open descriptors to the hard limit (a busy server
+// needs more than the usual soft 1024) and returns the limit now in force.
+uint64_t raise_descriptor_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur == RLIM_INFINITY ? uint64_t{1} << 20 : limit.rlim_cur;
+}
+
+// A connection holds its socket and at most one more descriptor (the temp
+// file of an upload, or a blob outside the cache); what is left after the
+// reserve is shared out at two per connection.
+size_t default_max_connections(uint64_t descriptor_limit) {
+  const uint64_t spare =
+      descriptor_limit > kReservedDescriptors ? descriptor_limit - kReservedDescriptors : 0;
+  return static_cast<size_t>(std::max<uint64_t>(64, spare / 2));
 }
 
 bool split_listen(const std::string& listen, std::string& host, uint16_t& port) {
@@ -238,6 +271,21 @@ int serve(const ServeOptions& options) {
   server_config.idle_timeout = std::chrono::seconds(options.idle_timeout_seconds);
   server_config.header_timeout = std::chrono::seconds(options.header_timeout_seconds);
   server_config.io_timeout = std::chrono::seconds(options.io_timeout_seconds);
+  const uint64_t descriptor_limit = raise_descriptor_limit();
+  server_config.limits.max_connections = options.max_connections > 0
+                                             ? static_cast<size_t>(options.max_connections)
+                                             : default_max_connections(descriptor_limit);
+  server_config.limits.first_byte_timeout = std::chrono::seconds(options.first_byte_timeout_seconds);
+  auto min_body_rate = parse_size(options.min_body_rate);
+  if (!min_body_rate) {
+    spdlog::critical("--min-body-rate takes bytes per second such as 1KiB or 512 (0: no floor)");
+    return 2;
+  }
+  server_config.limits.min_body_rate = *min_body_rate;
+  server_config.limits.min_body_rate_window =
+      std::chrono::seconds(options.min_body_rate_window_seconds);
+  spdlog::info("serving at most {} connections (descriptor limit {})",
+               server_config.limits.max_connections, descriptor_limit);
 
   auto keys = load_configured_keys(options.credentials_file);
   if (!keys) {
@@ -309,6 +357,7 @@ int serve(const ServeOptions& options) {
   CredentialReloads credential_reloads;
   credential_reloads.add_metrics_to(metrics);
   boost::asio::thread_pool blocking(static_cast<size_t>(std::max(1, options.blocking_threads)));
+  boost::asio::thread_pool long_work(static_cast<size_t>(std::max(1, options.long_work_threads)));
   s3::Authenticator authenticator(std::make_shared<const s3::CredentialStore>(std::move(*keys)),
                                   {options.region});
   s3::ServiceState state;
@@ -316,6 +365,7 @@ int serve(const ServeOptions& options) {
   state.config.domain = options.domain;
   state.store = store->get();
   state.blocking = &blocking;
+  state.long_work = &long_work;
   state.authenticator = &authenticator;
   state.lifecycle = &lifecycle;
   state.audit_log = audit_log->get();
@@ -356,6 +406,7 @@ int serve(const ServeOptions& options) {
   upload_sweep->stop();
   lifecycle.stop();
   lifecycle_task->stop();
+  long_work.join();
   blocking.join();
   spdlog::info("moss stopped");
   spdlog::shutdown();
@@ -388,6 +439,12 @@ void register_serve_command(CLI::App& app) {
   cmd->add_option("--blocking-threads", options->blocking_threads,
                   "Threads for disk syncs and database commits")
       ->capture_default_str();
+  cmd->add_option("--long-work-threads", options->long_work_threads,
+                  "Threads for long blocking work (UploadPartCopy, hashing a file for a tag, "
+                  "lifecycle runs), apart from --blocking-threads")
+      ->envname("MOSS_LONG_WORK_THREADS")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->add_option("--shutdown-grace", options->shutdown_grace_seconds,
                   "Seconds requests in flight get to finish after SIGTERM")
       ->capture_default_str();
@@ -407,6 +464,26 @@ void register_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--io-timeout", options->io_timeout_seconds,
                   "Seconds a request body read or response write may make no progress")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--max-connections", options->max_connections,
+                  "Connections served at once; more are answered 503 SlowDown (0: sized to the "
+                  "open-file limit)")
+      ->envname("MOSS_MAX_CONNECTIONS")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--first-byte-timeout", options->first_byte_timeout_seconds,
+                  "Seconds a new connection may take to send its first byte")
+      ->envname("MOSS_FIRST_BYTE_TIMEOUT")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--min-body-rate", options->min_body_rate,
+                  "Bytes per second a request body must keep up (e.g. 1KiB; 0: no floor)")
+      ->envname("MOSS_MIN_BODY_RATE")
+      ->capture_default_str();
+  cmd->add_option("--min-body-rate-window", options->min_body_rate_window_seconds,
+                  "Seconds of waiting a request body may fall behind --min-body-rate")
+      ->envname("MOSS_MIN_BODY_RATE_WINDOW")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--credentials-reload", options->credentials_reload_seconds,

@@ -13,9 +13,14 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 #include <cerrno>
+#include <stdexcept>
+#include <string>
+
+#include <spdlog/spdlog.h>
 
 #include "http/awaitable_io.h"
 #include "moss/http/connection.h"
+#include "moss/util/metrics.h"
 
 namespace moss::http {
 
@@ -25,6 +30,22 @@ namespace {
 constexpr size_t kSendfileChunk = 8 << 20;
 // Bodies up to this size are copied next to their head and sent with it.
 constexpr uint64_t kInlineFileLimit = 64 * 1024;
+
+// The last line of defence against response splitting: a head whose field
+// holds CR, LF or another control character (RFC 9110 section 5.5) is never
+// written. Callers validate what they echo; this throws (before anything is
+// sent, so the handler can still answer with an error) if one did not.
+void refuse_unsafe_fields(const bhttp::fields& fields) {
+  for (const auto& field : fields) {
+    for (char c : field.value()) {
+      auto u = static_cast<unsigned char>(c);
+      if ((u < 0x20 && c != '\t') || u == 0x7f) {
+        throw std::invalid_argument("response header " + std::string(field.name_string()) +
+                                    " holds a control character");
+      }
+    }
+  }
+}
 }  // namespace
 
 BeastExchange::BeastExchange(Connection& connection, asio::ip::tcp::socket& socket,
@@ -38,7 +59,8 @@ BeastExchange::BeastExchange(Connection& connection, asio::ip::tcp::socket& sock
       parser_(parser),
       remote_(remote),
       io_timeout_(io_timeout),
-      keep_alive_(keep_alive) {
+      keep_alive_(keep_alive),
+      rate_floor_(connection.limits().min_body_rate, connection.limits().min_body_rate_window) {
   if (!parser_.chunked()) sized_body_remaining_ = parser_.content_length().value_or(0);
 }
 
@@ -92,14 +114,12 @@ awaitable<size_t> BeastExchange::read_body(std::span<uint8_t> buf) {
     auto& body = parser_.get().body();
     body.data = buf.data();
     body.size = buf.size();
-    // A stalled body is answered with RequestTimeout, so the watchdog
-    // cancels the read instead of closing the connection.
-    connection_.set_deadline(io_timeout_, Connection::OnExpiry::kCancel);
+    const auto started = begin_body_read();
     auto [ec, n] = co_await bhttp::async_read_some(socket_, buffer_, parser_, kAwait);
-    connection_.clear_deadline();
     if (ec == bhttp::error::need_buffer) ec = {};
-    if (ec) throw_io_error(ec);
+    if (ec) throw_body_read_error(ec);
     size_t produced = buf.size() - parser_.get().body().size;
+    end_body_read(started, produced);
     if (produced > 0) {
       bytes_received_ += produced;
       co_return produced;
@@ -119,12 +139,10 @@ awaitable<size_t> BeastExchange::read_sized_body(std::span<uint8_t> buf) {
     n = asio::buffer_copy(asio::buffer(buf.data(), want), buffer_.data());
     buffer_.consume(n);
   } else {
-    // A stalled body is answered with RequestTimeout, so the watchdog
-    // cancels the read instead of closing the connection.
-    connection_.set_deadline(io_timeout_, Connection::OnExpiry::kCancel);
+    const auto started = begin_body_read();
     auto [ec, got] = co_await socket_.async_read_some(asio::buffer(buf.data(), want), kAwait);
-    connection_.clear_deadline();
-    if (ec) throw_io_error(ec);
+    if (ec) throw_body_read_error(ec);
+    end_body_read(started, got);
     n = got;
   }
   sized_body_remaining_ -= n;
@@ -132,7 +150,42 @@ awaitable<size_t> BeastExchange::read_sized_body(std::span<uint8_t> buf) {
   co_return n;
 }
 
+std::chrono::steady_clock::time_point BeastExchange::begin_body_read() {
+  const std::chrono::steady_clock::duration no_progress = io_timeout_;
+  const auto allowance = rate_floor_.allowance();
+  read_limited_by_rate_ = allowance < no_progress;
+  // A stalled or trickling body is answered with RequestTimeout, so the
+  // watchdog cancels the read instead of closing the connection.
+  connection_.set_deadline(std::min(no_progress, allowance), Connection::OnExpiry::kCancel);
+  return std::chrono::steady_clock::now();
+}
+
+void BeastExchange::end_body_read(std::chrono::steady_clock::time_point started, size_t bytes) {
+  connection_.clear_deadline();
+  rate_floor_.record(std::chrono::steady_clock::now() - started, bytes);
+}
+
+void BeastExchange::throw_body_read_error(error_code ec) {
+  connection_.clear_deadline();
+  if (connection_.timed_out()) {
+    const char* reason = read_limited_by_rate_ ? "body_below_min_rate" : "body_stalled";
+    spdlog::info("request body from {} {} after {} bytes; ending the request", remote_,
+                 read_limited_by_rate_ ? "fell below the minimum body rate" : "stalled",
+                 bytes_received_);
+    connection_.metrics().count("moss_connections_ended_total", reason);
+  } else if (ec == bhttp::error::buffer_overflow) {
+    // The parser needed more of a chunk-size line or trailer section than
+    // the connection's buffer holds.
+    spdlog::info("chunked body from {}: a chunk-size line or trailer section outgrew {} bytes",
+                 remote_, buffer_.max_size());
+    connection_.metrics().count("moss_connections_ended_total", "chunk_framing_too_large");
+    ec = asio::error::message_size;
+  }
+  throw_io_error(ec);
+}
+
 awaitable<void> BeastExchange::send(bhttp::response<bhttp::string_body> response) {
+  refuse_unsafe_fields(response.base());
   response.keep_alive(keep_alive());
   status_ = static_cast<int>(response.result_int());
   head_sent_ = true;
@@ -144,6 +197,7 @@ awaitable<void> BeastExchange::send(bhttp::response<bhttp::string_body> response
 }
 
 awaitable<void> BeastExchange::send_head(ResponseHead head) {
+  refuse_unsafe_fields(head);
   bhttp::response<bhttp::empty_body> response(std::move(head));
   response.keep_alive(keep_alive());
   status_ = static_cast<int>(response.result_int());

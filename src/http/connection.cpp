@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -11,6 +12,7 @@
 
 #include "http/awaitable_io.h"
 #include "moss/http/beast_exchange.h"
+#include "moss/util/metrics.h"
 
 namespace moss::http {
 
@@ -20,6 +22,8 @@ namespace {
 // client has been quiet this long, or after kLingerLimit in all.
 constexpr std::chrono::seconds kLingerQuiet{2};
 constexpr std::chrono::seconds kLingerLimit{10};
+// The read buffer is never smaller than what the first read of a request asks for.
+constexpr size_t kMinReadBuffer = 8192;
 
 // Operational endpoints are answered only to unsigned requests, so a bucket
 // that happens to be named "metrics" stays reachable through S3.
@@ -31,7 +35,12 @@ bool is_signed(const RequestHead& head) {
 }  // namespace
 
 Connection::Connection(asio::ip::tcp::socket socket, ConnectionServices services)
-    : socket_(std::move(socket)), timer_(socket_.get_executor()), services_(std::move(services)) {
+    : socket_(std::move(socket)),
+      // Bounded: whatever a client makes the parser wait for (a head, a
+      // chunk-size line and its extensions, a trailer section) must fit.
+      buffer_(std::max(services.config->max_header_bytes, kMinReadBuffer)),
+      timer_(socket_.get_executor()),
+      services_(std::move(services)) {
   error_code ec;
   auto endpoint = socket_.remote_endpoint(ec);
   remote_ = ec ? std::string("unknown") : endpoint.address().to_string();
@@ -130,11 +139,31 @@ asio::awaitable<void> Connection::reject_head(error_code ec) {
   rejected.detail = ec.message();
   rejected.max_header_bytes = services_.config->max_header_bytes;
   rejected.remote_address = remote_;
+  co_await send_rejection(rejected);
+}
+
+asio::awaitable<void> Connection::send_rejection(const RejectedHead& rejected) {
   auto res = services_.handler->reject(rejected);
   res.keep_alive(false);
   set_deadline(services_.config->io_timeout);
   co_await bhttp::async_write(socket_, res, kAwait);
   clear_deadline();
+}
+
+asio::awaitable<void> Connection::turn_away() {
+  // Answered before the client's request is read (reading it would take the
+  // very time and memory the limit is there to save); draining afterwards
+  // keeps the answer from being destroyed by a reset when the request comes.
+  auto self = shared_from_this();
+  asio::co_spawn(socket_.get_executor(), watchdog(), asio::detached);
+  RejectedHead rejected;
+  rejected.reason = RejectedHead::Reason::kTooManyConnections;
+  rejected.detail = "too many connections";
+  rejected.max_connections = services_.config->limits.max_connections;
+  rejected.remote_address = remote_;
+  co_await send_rejection(rejected);
+  if (!closed_) co_await linger();
+  close();
 }
 
 asio::awaitable<void> Connection::linger() {
@@ -154,11 +183,14 @@ asio::awaitable<void> Connection::linger() {
 asio::awaitable<void> Connection::run() {
   auto self = shared_from_this();
   const auto& config = *services_.config;
-  set_deadline(config.idle_timeout);
+  // Never longer than an idle keep-alive connection would get.
+  const auto first_byte_timeout = std::min(config.limits.first_byte_timeout, config.idle_timeout);
+  set_deadline(first_byte_timeout);
   asio::co_spawn(socket_.get_executor(), watchdog(), asio::detached);
 
   // The client may still be sending when the loop ends: see linger().
   bool unread_input = false;
+  bool first_request = true;
   while (!closed_) {
     bhttp::request_parser<bhttp::buffer_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
@@ -166,14 +198,19 @@ asio::awaitable<void> Connection::run() {
 
     idle_ = true;
     if (closing_) break;
-    // An idle keep-alive connection gets idle_timeout for the next request
-    // to begin; from its first byte the head must be complete within
-    // header_timeout.
+    // A new connection gets first_byte_timeout to begin its first request,
+    // an idle keep-alive connection idle_timeout for the next one; from its
+    // first byte the head must be complete within header_timeout.
     if (buffer_.size() == 0) {
       // Reading the first bytes (rather than waiting for readability) keeps
       // Asio on its speculative path: no epoll_ctl per request.
-      set_deadline(config.idle_timeout);
-      auto [wait_ec, n] = co_await socket_.async_read_some(buffer_.prepare(8192), kAwait);
+      set_deadline(first_request ? first_byte_timeout : config.idle_timeout);
+      auto [wait_ec, n] = co_await socket_.async_read_some(buffer_.prepare(kMinReadBuffer), kAwait);
+      if (first_request && timed_out_) {
+        spdlog::debug("connection from {} sent nothing within {}s; closed", remote_,
+                      first_byte_timeout.count());
+        services_.metrics->count("moss_connections_ended_total", "first_byte_timeout");
+      }
       if (wait_ec || closed_ || closing_) break;
       buffer_.commit(n);
     }
@@ -181,6 +218,7 @@ asio::awaitable<void> Connection::run() {
     auto [ec, n] = co_await bhttp::async_read_header(socket_, buffer_, parser, kAwait);
     clear_deadline();
     idle_ = false;
+    first_request = false;
     if (ec) {
       bool quiet = ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
                    ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||

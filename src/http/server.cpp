@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "http/connection_admission.h"
 #include "moss/http/connection.h"
 #include "moss/util/mutex.h"
 
@@ -32,7 +33,8 @@ class Server::Impl {
         acceptor_(ioc_),
         signals_(ioc_, SIGINT, SIGTERM),
         grace_timer_(ioc_),
-        drain_timer_(ioc_) {
+        drain_timer_(ioc_),
+        admission_(config_.limits.max_connections) {
     // One io_context per network thread: a connection lives on one thread
     // for its whole life, so its handlers never hop threads (no strand, no
     // cross-thread wakeups on the hot path).
@@ -45,6 +47,15 @@ class Server::Impl {
     services_.metrics = &metrics;
     services_.ready = std::move(ready);
     services_.stopping = [this] { return draining_.load() || stopping_.load(); };
+    metrics.add_gauge("moss_connections_open", "Client connections being served.",
+                      [this] { return static_cast<double>(admission_.open()); });
+    metrics.declare_counter("moss_connections_rejected_total", "reason",
+                            "Connections answered 503 and closed at once, by reason.",
+                            {"max_connections"});
+    metrics.declare_counter(
+        "moss_connections_ended_total", "reason",
+        "Connections the server ended for what the client did (or did not do), by reason.",
+        {"first_byte_timeout", "body_stalled", "body_below_min_rate", "chunk_framing_too_large"});
   }
 
   Result<void, std::string> listen() {
@@ -111,18 +122,49 @@ class Server::Impl {
         continue;
       }
       auto connection = std::make_shared<Connection>(std::move(socket), services_);
+      auto ticket = admission_.try_admit();
+      if (!ticket) {
+        turn_away(connection);
+        continue;
+      }
       track(connection);
-      asio::co_spawn(connection->executor(), serve(connection), asio::detached);
+      asio::co_spawn(connection->executor(), serve(connection, std::move(*ticket)),
+                     asio::detached);
     }
   }
 
-  asio::awaitable<void> serve(std::shared_ptr<Connection> connection) {
+  // The ticket, kept in the coroutine's frame, holds the connection's place
+  // until it ends.
+  asio::awaitable<void> serve(std::shared_ptr<Connection> connection,
+                              [[maybe_unused]] ConnectionAdmission::Ticket ticket) {
     try {
       co_await connection->run();
     } catch (const std::exception& e) {
       spdlog::error("connection failed: {}", e.what());
     }
     untrack(connection.get());
+  }
+
+  // A connection over --max-connections gets its 503 and is closed.
+  void turn_away(const std::shared_ptr<Connection>& connection) {
+    services_.metrics->count("moss_connections_rejected_total", "max_connections");
+    // One warning per burst, not one per connection a flood opens.
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_limit_warning_ > std::chrono::seconds(10)) {
+      last_limit_warning_ = now;
+      spdlog::warn("{} connections open, the limit (--max-connections): answering new ones "
+                   "503 SlowDown",
+                   admission_.open());
+    }
+    asio::co_spawn(connection->executor(), answer_busy(connection), asio::detached);
+  }
+
+  static asio::awaitable<void> answer_busy(std::shared_ptr<Connection> connection) {
+    try {
+      co_await connection->turn_away();
+    } catch (const std::exception& e) {
+      spdlog::debug("turning a connection away failed: {}", e.what());
+    }
   }
 
   void track(const std::shared_ptr<Connection>& c) {
@@ -208,6 +250,9 @@ class Server::Impl {
   ConnectionServices services_;
   std::atomic<bool> draining_{false};
   std::atomic<bool> stopping_{false};
+  ConnectionAdmission admission_;
+  // Only the accept loop (the control context) touches it.
+  std::chrono::steady_clock::time_point last_limit_warning_;
   Mutex mutex_;
   std::unordered_map<Connection*, std::weak_ptr<Connection>> connections_ GUARDED_BY(mutex_);
 };

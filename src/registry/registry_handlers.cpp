@@ -202,7 +202,7 @@ awaitable<void> handle_registry_put_tag(RequestContext& ctx) {
   const auto [bucket, model, tag] = tag_to_change(ctx, "s3:PutObject");
   auto change = tag_change(ctx);
   auto targets = value_or_throw(models::parse_target_request(co_await read_tag_request_body(ctx)));
-  auto view = value_or_throw(co_await offload(*ctx.service.blocking, [&] {
+  auto view = value_or_throw(co_await offload(ctx.service.long_work_pool(), [&] {
     return registry.set_tag(bucket, model, tag, targets, change);
   }));
   note_tag_change(ctx, bucket, model, tag, view.record.etag);

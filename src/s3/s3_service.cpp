@@ -114,20 +114,29 @@ void S3Service::record_audit_event(const RequestContext& ctx) {
 
 ::moss::http::StringResponse S3Service::reject(const ::moss::http::RejectedHead& rejected) {
   using Reason = ::moss::http::RejectedHead::Reason;
-  S3Error error = rejected.reason == Reason::kHeaderTooLarge
-                      ? S3Error(S3ErrorCode::kRequestHeaderSectionTooLarge)
-                            .with("MaxSizeAllowed", std::to_string(rejected.max_header_bytes))
-                      : S3Error(S3ErrorCode::kInvalidRequest,
-                                "The HTTP request could not be parsed: " + rejected.detail);
+  S3Error error(S3ErrorCode::kInvalidRequest,
+                "The HTTP request could not be parsed: " + rejected.detail);
+  std::string_view operation = "Malformed";
+  if (rejected.reason == Reason::kHeaderTooLarge) {
+    error = S3Error(S3ErrorCode::kRequestHeaderSectionTooLarge)
+                .with("MaxSizeAllowed", std::to_string(rejected.max_header_bytes));
+  } else if (rejected.reason == Reason::kTooManyConnections) {
+    // SDKs retry SlowDown with backoff, which is what a full server needs.
+    error = S3Error(S3ErrorCode::kSlowDown,
+                    "The server has as many connections open as it serves (" +
+                        std::to_string(rejected.max_connections) +
+                        "); please reduce your request rate.");
+    operation = "TooManyConnections";
+  }
   const std::string request_id = next_request_id();
   auto res = error_response(error, "/", request_id, 11);
-  metrics_.record_request("Malformed", static_cast<int>(res.result_int()), 0, 0, 0);
+  metrics_.record_request(operation, static_cast<int>(res.result_int()), 0, 0, 0);
   // The access log line every request gets.
   access_logger()->info(
-      "\"request_id\":\"{}\",\"remote\":\"{}\",\"operation\":\"Malformed\",\"status\":{},"
+      "\"request_id\":\"{}\",\"remote\":\"{}\",\"operation\":\"{}\",\"status\":{},"
       "\"error\":\"{}\",\"detail\":\"{}\"",
-      request_id, json_escape(rejected.remote_address), res.result_int(), error.info().code,
-      json_escape(rejected.detail));
+      request_id, json_escape(rejected.remote_address), operation, res.result_int(),
+      error.info().code, json_escape(rejected.detail));
   return res;
 }
 

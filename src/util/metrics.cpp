@@ -47,6 +47,19 @@ void Metrics::record_denial(std::string_view action) {
   ++it->second;
 }
 
+void Metrics::declare_counter(std::string name, std::string label, std::string help,
+                              std::vector<std::string> values) {
+  MutexLock lock(mutex_);
+  counter_families_.push_back({std::move(name), std::move(label), std::move(help),
+                               std::move(values)});
+}
+
+void Metrics::count(std::string_view name, std::string_view label_value, uint64_t n) {
+  Shard& shard = local_shard();
+  MutexLock lock(shard.mutex);
+  shard.counters[{std::string(name), std::string(label_value)}] += n;
+}
+
 void Metrics::add_gauge(std::string name, std::string help, std::function<double()> value) {
   MutexLock lock(mutex_);
   gauges_.push_back({std::move(name), std::move(help), std::move(value), "gauge"});
@@ -62,8 +75,10 @@ std::string Metrics::render() const {
   MutexLock lock(mutex_);
   OperationMap operations_;
   std::map<std::string, uint64_t> denials;
+  std::map<std::pair<std::string, std::string>, uint64_t> counters;
   for (const auto& shard : shards_) {
     MutexLock shard_lock(shard->mutex);
+    for (const auto& [key, n] : shard->counters) counters[key] += n;
     for (const auto& [action, n] : shard->denials_by_action) denials[action] += n;
     for (const auto& [op, from] : shard->operations) {
       auto& to = operations_[op];
@@ -116,6 +131,16 @@ std::string Metrics::render() const {
   out += "# TYPE moss_authz_denied_total counter\n";
   for (const auto& [action, n] : denials) {
     out += fmt::format("moss_authz_denied_total{{action=\"{}\"}} {}\n", action, n);
+  }
+  for (const auto& family : counter_families_) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} counter\n", family.name, family.help,
+                       family.name);
+    for (const auto& value : family.values) counters.try_emplace({family.name, value}, 0);
+    for (auto it = counters.lower_bound({family.name, ""});
+         it != counters.end() && it->first.first == family.name; ++it) {
+      out += fmt::format("{}{{{}=\"{}\"}} {}\n", family.name, family.label, it->first.second,
+                         it->second);
+    }
   }
   for (const auto& g : gauges_) {
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", g.name, g.help, g.name, g.type,

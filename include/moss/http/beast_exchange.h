@@ -9,8 +9,10 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <chrono>
 #include <string>
 
+#include "moss/http/body_rate_floor.h"
 #include "moss/http/exchange.h"
 
 namespace moss::http {
@@ -51,6 +53,13 @@ class BeastExchange final : public Exchange {
   bool expects_continue() const;
   awaitable<void> send_continue_if_expected();
   awaitable<size_t> read_sized_body(std::span<uint8_t> buf);
+  // Around each body read: arms its deadline (no progress for io_timeout, or
+  // the body falling below the rate floor, whichever comes first), then
+  // counts what the wait brought; a failed read is thrown in the
+  // Exchange's terms (exchange.h).
+  std::chrono::steady_clock::time_point begin_body_read();
+  void end_body_read(std::chrono::steady_clock::time_point started, size_t bytes);
+  [[noreturn]] void throw_body_read_error(boost::system::error_code ec);
   [[noreturn]] void throw_io_error(boost::system::error_code ec) const;
   // Writes pending_head_ with send(2); `more` (MSG_MORE) tells the kernel a
   // body follows at once, so head and body leave in the same packets.
@@ -68,6 +77,8 @@ class BeastExchange final : public Exchange {
   std::chrono::seconds io_timeout_;
   bool keep_alive_;
   uint64_t sized_body_remaining_ = 0;  // Content-Length bodies
+  BodyRateFloor rate_floor_;
+  bool read_limited_by_rate_ = false;  // the pending read's deadline is the floor's
   bool continue_sent_ = false;         // "100 Continue" went out
   bool head_sent_ = false;
   // A head from send_head() not yet on the wire: it goes out with the first

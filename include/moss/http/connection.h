@@ -36,6 +36,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection(boost::asio::ip::tcp::socket socket, ConnectionServices services);
 
   boost::asio::awaitable<void> run();
+  // Serves nothing: answers a connection over ConnectionLimits::max_connections
+  // with the handler's rejection, drains and closes it.
+  boost::asio::awaitable<void> turn_away();
   // The executor of the connection's network thread.
   boost::asio::any_io_executor executor() { return socket_.get_executor(); }
   // Called on the connection's thread at shutdown: closes it now if it is
@@ -54,11 +57,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool timed_out() const { return timed_out_; }
   // The server is shutting down: responses should say "Connection: close".
   bool closing() const { return closing_; }
+  const ConnectionLimits& limits() const { return services_.config->limits; }
+  Metrics& metrics() const { return *services_.metrics; }
 
  private:
   boost::asio::awaitable<void> watchdog();
   boost::asio::awaitable<bool> answer_operational(const RequestHead& head, bool keep_alive);
   boost::asio::awaitable<void> reject_head(boost::system::error_code ec);
+  boost::asio::awaitable<void> send_rejection(const RejectedHead& rejected);
   boost::asio::awaitable<void> linger();
   void close();
 

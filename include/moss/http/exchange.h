@@ -11,7 +11,12 @@
 // the response is either sent whole (a small XML or JSON document, an error)
 // or as a head followed by body bytes written or sent from files (sendfile
 // where the transport allows).
-// I/O failures (disconnects, timeouts) throw boost::system::system_error.
+// I/O failures (disconnects, timeouts) throw boost::system::system_error; a
+// body read that waited too long (no progress, or slower than the body rate
+// floor) throws it with boost::asio::error::timed_out, and a chunked body
+// whose framing outgrows the transport's bound (a chunk-size line with its
+// extensions, or the trailer section, longer than a request head may be) with
+// boost::asio::error::message_size.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -64,15 +69,19 @@ class Exchange {
   virtual uint64_t bytes_sent() const = 0;      // response body bytes
 };
 
-// A request head the transport could not accept (it never reaches handle()).
+// A request the transport refused before it could reach handle(): a head it
+// could not accept, or a connection over the limit (answered before any head
+// is read).
 struct RejectedHead {
   enum class Reason {
-    kHeaderTooLarge,  // over the configured head size
-    kMalformed,       // not parseable as HTTP/1.1
+    kHeaderTooLarge,      // over the configured head size
+    kMalformed,           // not parseable as HTTP/1.1
+    kTooManyConnections,  // ConnectionLimits::max_connections are open
   };
   Reason reason = Reason::kMalformed;
   std::string detail;           // the parser's words
   size_t max_header_bytes = 0;  // the limit, for kHeaderTooLarge
+  size_t max_connections = 0;   // the limit, for kTooManyConnections
   std::string remote_address;
 };
 

@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 
+#include "moss/http/connection_limits.h"
 #include "moss/http/exchange.h"
 #include "moss/util/metrics.h"
 #include "moss/util/result.h"
@@ -28,6 +29,9 @@ struct ServerConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 9000;  // 0: any free port (see Server::port())
   int io_threads = 0;    // 0: one per core, at least 2
+  // The most a request head may take; a chunk-size line with its extensions
+  // and a chunked body's trailer section are held to it too (the connection's
+  // read buffer is this size).
   size_t max_header_bytes = 32 * 1024;
   // A request head must arrive completely within this time after its first
   // byte, and a keep-alive connection may sit idle this long.
@@ -41,6 +45,8 @@ struct ServerConfig {
   std::chrono::seconds shutdown_delay{0};
   // How long requests in flight may take to finish after a stop request.
   std::chrono::seconds shutdown_grace{30};
+  // How many connections, how soon a first byte, how slow a body at most.
+  ConnectionLimits limits;
 };
 
 class Server {

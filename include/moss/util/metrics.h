@@ -4,6 +4,8 @@
 //   moss_http_received_bytes_total / moss_http_sent_bytes_total {operation}
 //   moss_http_requests_in_flight
 //   moss_authz_denied_total{action}
+// and counter families other layers declare (declare_counter): the transport's
+// moss_connections_rejected_total{reason}, for one.
 // Thread-safe. Each recording thread writes its own shard (a mutex nobody else
 // takes except a scrape), so network threads never contend; render() merges.
 #pragma once
@@ -16,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "moss/util/mutex.h"
@@ -30,6 +33,13 @@ class Metrics {
   // for `action` ("s3:GetObject").
   void record_denial(std::string_view action);
   void add_in_flight(int delta) { in_flight_.fetch_add(delta, std::memory_order_relaxed); }
+
+  // A counter family with one label, e.g. moss_connections_rejected_total
+  // {reason}: `values` are shown (as 0) before anything is counted. Declare
+  // before counting; count() of an undeclared family is not rendered.
+  void declare_counter(std::string name, std::string label, std::string help,
+                       std::vector<std::string> values);
+  void count(std::string_view name, std::string_view label_value, uint64_t n = 1);
 
   // Gauges computed at scrape time (e.g. store sizes): name, help, value source.
   void add_gauge(std::string name, std::string help, std::function<double()> value);
@@ -50,6 +60,10 @@ class Metrics {
     uint64_t bytes_in = 0;
     uint64_t bytes_out = 0;
   };
+  struct CounterFamily {
+    std::string name, label, help;
+    std::vector<std::string> values;
+  };
   struct Gauge {
     std::string name, help;
     std::function<double()> value;
@@ -60,12 +74,16 @@ class Metrics {
     Mutex mutex;
     OperationMap operations GUARDED_BY(mutex);
     std::map<std::string, uint64_t, std::less<>> denials_by_action GUARDED_BY(mutex);
+    // (family, label value) -> count
+    std::map<std::pair<std::string, std::string>, uint64_t, std::less<>> counters
+        GUARDED_BY(mutex);
   };
   Shard& local_shard();
 
   mutable Mutex mutex_;
   std::vector<std::unique_ptr<Shard>> shards_ GUARDED_BY(mutex_);
   std::vector<Gauge> gauges_ GUARDED_BY(mutex_);
+  std::vector<CounterFamily> counter_families_ GUARDED_BY(mutex_);
   std::atomic<int64_t> in_flight_{0};
 };
 

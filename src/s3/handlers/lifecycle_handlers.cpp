@@ -44,7 +44,7 @@ awaitable<void> handle_run_lifecycle(RequestContext& ctx) {
     throw S3Error(S3ErrorCode::kServiceUnavailable, "The lifecycle worker is not running.");
   }
   auto stats =
-      value_or_throw(co_await offload(*ctx.service.blocking, [worker] { return worker->run(); }));
+      value_or_throw(co_await offload(ctx.service.long_work_pool(), [worker] { return worker->run(); }));
   nlohmann::json body = {
       {"clock", format_iso8601(stats.now_ns)},
       {"buckets", stats.buckets},

@@ -257,7 +257,8 @@ awaitable<void> handle_upload_part_copy(RequestContext& ctx) {
     auto writer = value_or_throw(store.begin_blob(digests));
     const size_t buffer_size = ctx.config().io_buffer_size;
     auto sealed = value_or_throw(co_await offload(
-        *ctx.service.blocking, [&]() -> store::StoreResult<std::unique_ptr<store::SealedBlob>> {
+        ctx.service.long_work_pool(),
+        [&]() -> store::StoreResult<std::unique_ptr<store::SealedBlob>> {
           auto copied =
               copy_range(opened.segments, src.segments, range.first, length, *writer, buffer_size);
           if (!copied) return fail(copied.error());

@@ -9,6 +9,26 @@ namespace {
 
 constexpr size_t kMaxUserMetadataBytes = 2048;
 
+// What an HTTP field value may not hold (RFC 9110 section 5.5): control
+// characters other than tab. CR and LF would end the header line and let the
+// text after them become headers or a body of the response that echoes it.
+bool has_control_character(std::string_view value) {
+  for (char c : value) {
+    auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7f) return true;
+  }
+  return false;
+}
+
+// A value a response will carry as a header: InvalidArgument if it could not.
+void check_header_value(std::string_view name, std::string_view value) {
+  if (has_control_character(value)) {
+    throw S3Error(S3ErrorCode::kInvalidArgument,
+                  std::string(name) + " holds a control character, which no header may carry.")
+        .with("ArgumentName", std::string(name));
+  }
+}
+
 }  // namespace
 
 std::string strip_aws_chunked(std::string_view value) {
@@ -55,12 +75,19 @@ store::ObjectAttributes attributes_from_request(const RequestHead& head) {
   a.content_language = std::string(head[http::field::content_language]);
   a.cache_control = std::string(head[http::field::cache_control]);
   a.expires = std::string(head[http::field::expires]);
+  // The parser already refuses control characters in a request head; checked
+  // again because every one of these is echoed on GET and HEAD.
+  for (const std::string* value : {&a.content_type, &a.content_encoding, &a.content_disposition,
+                                   &a.content_language, &a.cache_control, &a.expires}) {
+    check_header_value("a stored header", *value);
+  }
   size_t meta_bytes = 0;
   for (const auto& field : head) {
     std::string name = ascii_lowercase(field.name_string());
     if (!name.starts_with("x-amz-meta-")) continue;
     std::string short_name = name.substr(11);
     meta_bytes += short_name.size() + field.value().size();
+    check_header_value(name, field.value());
     a.user_metadata.emplace_back(std::move(short_name), std::string(field.value()));
   }
   if (meta_bytes > kMaxUserMetadataBytes) {
@@ -99,7 +126,10 @@ void apply_response_overrides(ResponseHead& head, const QueryParams& query) {
   };
   for (const auto& [param, field] : kOverrides) {
     for (const auto& [name, value] : query) {
-      if (name == param) head.set(field, value);
+      if (name != param) continue;
+      // Query parameters arrive percent-decoded: %0D%0A would split the response.
+      check_header_value(param, value);
+      head.set(field, value);
     }
   }
 }

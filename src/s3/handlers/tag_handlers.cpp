@@ -31,7 +31,7 @@ awaitable<void> handle_put_tag(RequestContext& ctx) {
   // The header wins over the body.
   if (ctx.has_header("x-moss-tag-target")) text = std::string(ctx.header("x-moss-tag-target"));
   auto targets = value_or_throw(models::parse_target_request(text));
-  auto view = value_or_throw(co_await offload(*ctx.service.blocking, [&] {
+  auto view = value_or_throw(co_await offload(ctx.service.long_work_pool(), [&] {
     return ctx.registry().set_tag(ctx.bucket, tag.model, tag.tag, targets, change);
   }));
   note_tag_change(ctx, ctx.bucket, tag.model, tag.tag, view.record.etag);

@@ -37,6 +37,9 @@ namespace {
 constexpr size_t kMaxLineLength = 4096;  // bytes before the CRLF
 constexpr uint64_t kMaxChunkSize = uint64_t{1} << 40;
 constexpr size_t kMaxTrailerFields = 64;
+// The whole trailer section, however its lines are spent (fields, blank
+// LF-separated runs, unsigned modes' ignored signature lines).
+constexpr size_t kMaxTrailerSectionBytes = 16 * 1024;
 constexpr std::string_view kChunkSignature = "chunk-signature";
 constexpr std::string_view kTrailerSignature = "x-amz-trailer-signature";
 
@@ -207,6 +210,10 @@ bool AwsChunkedDecoder::finish_chunk() {
 }
 
 bool AwsChunkedDecoder::on_trailer_line(std::string_view line) {
+  trailer_section_bytes_ += line.size() + 2;
+  if (trailer_section_bytes_ > kMaxTrailerSectionBytes) {
+    return fail(ChunkedError::kMalformedTrailer);
+  }
   if (line.empty()) {
     if (trailers_.empty() && !trailer_signature_seen_ && !blank_before_trailers_) {
       blank_before_trailers_ = true;  // a separator some clients send, see above

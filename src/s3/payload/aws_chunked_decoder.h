@@ -35,7 +35,7 @@ enum class ChunkedError {
   kMissingChunkSignature,
   kTrailerSignatureMismatch,
   kMissingTrailerSignature,
-  kMalformedTrailer,
+  kMalformedTrailer,  // also: a trailer section past its size bound
   kTrailingData,  // bytes after the end of the encoding
 };
 
@@ -96,6 +96,7 @@ class AwsChunkedDecoder {
   std::string canonical_trailers_;      // "name:value\n" per field, as signed
   bool blank_before_trailers_ = false;  // the separator line was seen
   bool trailer_signature_seen_ = false;
+  size_t trailer_section_bytes_ = 0;  // bounded: see kMaxTrailerSectionBytes
 };
 
 }  // namespace moss::s3

@@ -42,6 +42,11 @@ S3Error chunked_error(ChunkedError e) {
 // (if it is still there) can act on.
 [[noreturn]] void rethrow_transport_error(const boost::system::system_error& e) {
   if (e.code() == boost::asio::error::timed_out) throw S3Error(S3ErrorCode::kRequestTimeout);
+  if (e.code() == boost::asio::error::message_size) {
+    throw S3Error(S3ErrorCode::kInvalidRequest,
+                  "A chunk-size line (with its extensions) or the trailer section of the chunked "
+                  "request body is longer than the server accepts.");
+  }
   throw S3Error(S3ErrorCode::kIncompleteBody,
                 "The request body ended before its declared length: " + e.code().message());
 }

@@ -178,6 +178,7 @@ class ConnectionTest : public ::testing::Test {
     config_.idle_timeout = std::chrono::seconds(60);
     config_.header_timeout = std::chrono::seconds(60);
     config_.io_timeout = std::chrono::seconds(60);
+    config_.limits.first_byte_timeout = std::chrono::seconds(60);
   }
 
   ~ConnectionTest() override {
@@ -309,6 +310,26 @@ TEST_F(ConnectionTest, IdleConnectionIsClosedByTheIdleTimeout) {
   auto& client = connect();
   EXPECT_TRUE(client.reads_clean_eof()) << "errno " << client.last_errno();
   EXPECT_TRUE(handler_.targets().empty());
+}
+
+TEST_F(ConnectionTest, ConnectionThatSendsNothingIsClosedByTheFirstByteDeadline) {
+  config_.limits.first_byte_timeout = std::chrono::seconds(1);
+  auto& client = connect();
+  EXPECT_TRUE(client.reads_clean_eof()) << "errno " << client.last_errno();
+  EXPECT_TRUE(handler_.targets().empty());
+}
+
+TEST_F(ConnectionTest, FirstByteDeadlineDoesNotApplyBetweenRequests) {
+  config_.limits.first_byte_timeout = std::chrono::seconds(1);
+  auto& client = connect();
+  ASSERT_TRUE(client.send_all(get("/one")));
+  ASSERT_TRUE(client.read_response());
+  // Quiet for longer than the first-byte deadline; the idle timeout is 60 s.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  ASSERT_TRUE(client.send_all(get("/two")));
+  auto res = client.read_response();
+  ASSERT_TRUE(res) << "errno " << client.last_errno();
+  EXPECT_EQ(res->body, "served /two");
 }
 
 TEST_F(ConnectionTest, IdleKeepAliveConnectionIsClosedAfterItsLastResponse) {

@@ -444,6 +444,28 @@ TEST(AwsChunkedDecoder, UnsignedTrailerModeIgnoresATrailerSignatureLine) {
   EXPECT_EQ(decoder.trailers(), (Trailers{{"x-amz-checksum-crc32", "NhCmhg=="}}));
 }
 
+// Lines the decoder stores nothing for must still not go on for ever.
+TEST(AwsChunkedDecoder, EndlessTrailerSectionIsRefused) {
+  std::string body = "5\r\nhello\r\n0\r\n";
+  for (int i = 0; i < 100; ++i) body += std::string(1000, '\n') + "\r\n";
+  Outcome o = decode_unsigned(body, true, 4096);
+  EXPECT_EQ(o.error, ChunkedError::kMalformedTrailer);
+  EXPECT_FALSE(o.finished);
+
+  std::string signatures = "5\r\nhello\r\n0\r\n";
+  for (int i = 0; i < 1000; ++i) signatures += "x-amz-trailer-signature:deadbeef\r\n";
+  EXPECT_EQ(decode_unsigned(signatures, true).error, ChunkedError::kMalformedTrailer);
+}
+
+TEST(AwsChunkedDecoder, TrailerSectionUnderItsBoundDecodes) {
+  std::string body = "5\r\nhello\r\n0\r\n";
+  for (int i = 0; i < 10; ++i) body += std::string(1000, '\n') + "\r\n";
+  body += "x-amz-checksum-crc32:NhCmhg==\r\n\r\n";
+  Outcome o = decode_unsigned(body, true);
+  EXPECT_EQ(o.error, ChunkedError::kNone);
+  EXPECT_TRUE(o.finished);
+}
+
 TEST(AwsChunkedDecoder, EmptyPayloadDecodes) {
   Outcome o = decode_unsigned("0\r\n\r\n", false);
   EXPECT_TRUE(o.finished);

@@ -1,0 +1,48 @@
+#include "moss/util/metrics.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <thread>
+
+namespace moss {
+namespace {
+
+// Each test's Metrics lives for the whole run, at an address of its own: a
+// thread finds its shard by the Metrics' address, so an object created where
+// a destroyed one was would find the destroyed one's shard.
+
+TEST(Metrics, ADeclaredCounterFamilyShowsItsValuesAtZeroBeforeAnythingIsCounted) {
+  static Metrics metrics;
+  metrics.declare_counter("moss_test_total", "reason", "Things, by reason.", {"a", "b"});
+  const std::string text = metrics.render();
+  EXPECT_NE(text.find("# HELP moss_test_total Things, by reason.\n"
+                      "# TYPE moss_test_total counter\n"
+                      "moss_test_total{reason=\"a\"} 0\n"
+                      "moss_test_total{reason=\"b\"} 0\n"),
+            std::string::npos)
+      << text;
+}
+
+TEST(Metrics, CountsFromEveryThreadAreAddedUp) {
+  static Metrics metrics;
+  metrics.declare_counter("moss_test_total", "reason", "Things.", {"a"});
+  metrics.count("moss_test_total", "a");
+  std::thread other([&] {
+    metrics.count("moss_test_total", "a", 2);
+    metrics.count("moss_test_total", "c");
+  });
+  other.join();
+  const std::string text = metrics.render();
+  EXPECT_NE(text.find("moss_test_total{reason=\"a\"} 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("moss_test_total{reason=\"c\"} 1\n"), std::string::npos) << text;
+}
+
+TEST(Metrics, AnUndeclaredCounterIsNotRendered) {
+  static Metrics metrics;
+  metrics.count("moss_undeclared_total", "x");
+  EXPECT_EQ(metrics.render().find("moss_undeclared_total"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace moss
