@@ -52,6 +52,11 @@ void Metrics::add_gauge(std::string name, std::string help, std::function<double
   gauges_.push_back({std::move(name), std::move(help), std::move(value)});
 }
 
+void Metrics::add_counter(std::string name, std::string help, std::function<double()> value) {
+  MutexLock lock(mutex_);
+  gauges_.push_back({std::move(name), std::move(help), std::move(value), "counter"});
+}
+
 std::string Metrics::render() const {
   std::string out;
   MutexLock lock(mutex_);
@@ -113,8 +118,8 @@ std::string Metrics::render() const {
     out += fmt::format("moss_authz_denied_total{{action=\"{}\"}} {}\n", action, n);
   }
   for (const auto& g : gauges_) {
-    out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", g.name, g.help, g.name, g.name,
-                       g.value());
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", g.name, g.help, g.name, g.type,
+                       g.name, g.value());
   }
   return out;
 }

@@ -33,6 +33,8 @@ class Metrics {
 
   // Gauges computed at scrape time (e.g. store sizes): name, help, value source.
   void add_gauge(std::string name, std::string help, std::function<double()> value);
+  // Counters kept by their owner and read at scrape time (never decrease).
+  void add_counter(std::string name, std::string help, std::function<double()> value);
 
   std::string render() const;
 
@@ -51,6 +53,7 @@ class Metrics {
   struct Gauge {
     std::string name, help;
     std::function<double()> value;
+    const char* type = "gauge";
   };
   using OperationMap = std::map<std::string, OperationStats, std::less<>>;
   struct Shard {
