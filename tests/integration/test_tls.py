@@ -237,6 +237,7 @@ class RealClientsOverHttps(TlsTestCase):
                                  capture_output=True, text=True, timeout=120)
         self.assertNotEqual(refused.returncode, 0)
         self.assertIn("certificate", refused.stderr)
+        self.assertIn("MOSS_CA_FILE", refused.stderr)  # says what to set
 
     def test_curl_with_cacert_and_sigv4(self):
         curl = ["curl", "-sS", "--fail", "--cacert", self.pki.ca_cert,
@@ -271,6 +272,51 @@ class RealClientsOverHttps(TlsTestCase):
         self.assertEqual(status, 200)
         self.assertIsNotNone(self.server.wait_for_log_line(
             lambda line: "TLS handshake with 127.0.0.1 failed" in line))
+
+
+class MossCliOverHttps(TlsTestCase):
+    """moss push/pull/tag against https://, verifying with --ca-file or
+    MOSS_CA_FILE / AWS_CA_BUNDLE."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.cert, cls.key, _ = cls.pki.issue("server", "localhost")
+
+    def setUp(self):
+        self.start_server(self.cert, self.key)
+        self.endpoint = f"https://localhost:{self.server.port}"
+
+    def moss(self, *args, **env):
+        environment = client_env(self.server, MOSS_ENDPOINT=self.endpoint, **env)
+        for name in ("MOSS_CA_FILE", "AWS_CA_BUNDLE"):
+            if name not in env:
+                environment.pop(name, None)
+        return subprocess.run([os.environ.get("MOSS_BINARY", "../../build/moss"), *args],
+                              capture_output=True, text=True, env=environment, timeout=300)
+
+    def test_push_and_pull_by_tag(self):
+        model = random_file(self.tmp, 40 * 1024 * 1024 + 3, "model.gguf")
+        push = self.moss("push", "tls-model", model, "--tag", "latest", "--ca-file",
+                         self.pki.ca_cert)
+        self.assertEqual(push.returncode, 0, push.stderr)
+        dest = tempfile.mkdtemp(prefix="pulled-", dir=self.tmp)
+        pull = self.moss("pull", "tls-model:latest", dest, MOSS_CA_FILE=self.pki.ca_cert)
+        self.assertEqual(pull.returncode, 0, pull.stderr)
+        self.assertEqual(sha256_file(os.path.join(dest, "model.gguf")), sha256_file(model))
+        listing = self.moss("models", "ls", AWS_CA_BUNDLE=self.pki.ca_cert)
+        self.assertEqual(listing.returncode, 0, listing.stderr)
+        self.assertIn("tls-model", listing.stdout)
+
+    def test_an_untrusted_server_is_refused(self):
+        refused = self.moss("models", "ls")  # the system's CA bundle: not the test CA
+        self.assertNotEqual(refused.returncode, 0)
+        self.assertIn("TLS handshake failed", refused.stderr)
+        self.assertIn("certificate", refused.stderr)
+        self.assertIn("MOSS_CA_FILE", refused.stderr)  # says what to set
+        other = self.moss("models", "ls", "--ca-file", self.pki.other_ca_cert)
+        self.assertNotEqual(other.returncode, 0)
+        self.assertIn("TLS handshake failed", other.stderr)
 
 
 class ProtocolVersionsAndCiphers(TlsTestCase):
