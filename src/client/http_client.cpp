@@ -147,9 +147,8 @@ std::string describe_io_error(const error_code& ec, std::chrono::seconds timeout
 // What a write to, or read from, a connection the peer closed fails with.
 bool is_closed_connection(const error_code& ec) {
   return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-         ec == asio::ssl::error::stream_truncated ||
-         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-         ec == asio::error::connection_aborted;
+         ec == asio::ssl::error::stream_truncated || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == asio::error::connection_aborted;
 }
 
 }  // namespace
@@ -167,8 +166,8 @@ std::string HttpClient::start_tls() {
     }
     if (ec) {
       return "cannot load the CA bundle " +
-             (endpoint_.ca_file.empty() ? std::string("of the system") : endpoint_.ca_file) +
-             ": " + ec.message();
+             (endpoint_.ca_file.empty() ? std::string("of the system") : endpoint_.ca_file) + ": " +
+             ec.message();
     }
     c.tls_context = std::move(context);
   }

@@ -258,8 +258,7 @@ awaitable<void> BeastExchange::send_file(int fd, uint64_t offset, uint64_t lengt
   connection_.clear_deadline();
 }
 
-awaitable<void> BeastExchange::send_file_through_buffer(int fd, uint64_t offset,
-                                                        uint64_t length) {
+awaitable<void> BeastExchange::send_file_through_buffer(int fd, uint64_t offset, uint64_t length) {
   // 256 KiB: sixteen full TLS records per read, few enough pread calls not to
   // matter beside the encryption, and a bounded cost per connection.
   constexpr size_t kBufferSize = 256 * 1024;
@@ -274,8 +273,8 @@ awaitable<void> BeastExchange::send_file_through_buffer(int fd, uint64_t offset,
     const size_t want = static_cast<size_t>(std::min<uint64_t>(length, kBufferSize - filled));
     size_t got = 0;
     while (got < want) {
-      ssize_t n = ::pread(fd, buffer.get() + filled + got, want - got,
-                          static_cast<off_t>(offset + got));
+      ssize_t n =
+          ::pread(fd, buffer.get() + filled + got, want - got, static_cast<off_t>(offset + got));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         // Never send less than the Content-Length promised without failing.

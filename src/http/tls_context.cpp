@@ -113,7 +113,8 @@ Result<Built, std::string> build_context(const TlsConfig& config) {
                        SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
 
   context->use_certificate_chain(asio::buffer(cert_pem), ec);
-  if (ec) return fail("cannot use the certificate " + config.cert_file + ": " + take_openssl_error(ec));
+  if (ec)
+    return fail("cannot use the certificate " + config.cert_file + ": " + take_openssl_error(ec));
   context->use_private_key(asio::buffer(key_pem), ssl::context::pem, ec);
   if (ec) return fail("cannot use the key " + config.key_file + ": " + take_openssl_error(ec));
   if (SSL_CTX_check_private_key(native) != 1) {
@@ -179,9 +180,9 @@ std::vector<TlsContext::FileIdentity> TlsContext::identify_files() const {
     // stat, not lstat: a Secret volume's file is a symlink into the current
     // ..data directory, and a rotation swaps what it resolves to.
     if (::stat(file.c_str(), &st) != 0) return {};
-    identities.push_back({st.st_dev, st.st_ino, st.st_size,
-                          static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
-                              st.st_mtim.tv_nsec});
+    identities.push_back(
+        {st.st_dev, st.st_ino, st.st_size,
+         static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec});
   }
   return identities;
 }
@@ -192,9 +193,7 @@ TlsContext::ReloadOutcome TlsContext::reload_if_changed() {
   return rebuild(std::move(identities), false, nullptr);
 }
 
-TlsContext::ReloadOutcome TlsContext::reload() {
-  return rebuild(identify_files(), false, nullptr);
-}
+TlsContext::ReloadOutcome TlsContext::reload() { return rebuild(identify_files(), false, nullptr); }
 
 TlsContext::ReloadOutcome TlsContext::rebuild(std::vector<FileIdentity> identities, bool initial,
                                               std::string* error) {
@@ -223,8 +222,8 @@ TlsContext::ReloadOutcome TlsContext::rebuild(std::vector<FileIdentity> identiti
   not_after_unix_.store(summary.not_after_unix, std::memory_order_relaxed);
   if (!initial) reloads_.fetch_add(1, std::memory_order_relaxed);
   spdlog::info("TLS certificate {} {}: subject {}, issuer {}, serial {}, expires {}",
-               config_.cert_file, initial ? "loaded" : "reloaded", summary.subject,
-               summary.issuer, summary.serial, summary.not_after);
+               config_.cert_file, initial ? "loaded" : "reloaded", summary.subject, summary.issuer,
+               summary.serial, summary.not_after);
   if (initial && !config_.client_ca_file.empty()) {
     spdlog::info("TLS clients must present a certificate signed by a CA in {}",
                  config_.client_ca_file);

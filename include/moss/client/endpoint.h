@@ -1,7 +1,7 @@
 // Where a server is and how requests to it are addressed: the endpoint URL
-// ("http://moss:9000", "https://moss.example.com") parsed once, and the request targets of path-style S3
-// and the registry API built with SigV4's percent-encoding, so the path sent
-// is the path signed.
+// ("http://moss:9000", "https://moss.example.com") parsed once, and the request targets of
+// path-style S3 and the registry API built with SigV4's percent-encoding, so the path sent is the
+// path signed.
 #pragma once
 
 #include <cstdint>

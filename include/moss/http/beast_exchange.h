@@ -22,8 +22,7 @@ class Connection;
 
 class BeastExchange final : public Exchange {
  public:
-  BeastExchange(Connection& connection, ConnectionStream& stream,
-                boost::beast::flat_buffer& buffer,
+  BeastExchange(Connection& connection, ConnectionStream& stream, boost::beast::flat_buffer& buffer,
                 boost::beast::http::request_parser<boost::beast::http::buffer_body>& parser,
                 std::string_view remote, std::chrono::seconds io_timeout, bool keep_alive);
 
