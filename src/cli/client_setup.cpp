@@ -30,6 +30,11 @@ void add_client_options(CLI::App& command, ClientOptions& options) {
       .add_option("--region", options.region,
                   "Region to sign for (else $AWS_REGION, $AWS_DEFAULT_REGION, us-east-1)")
       ->group("Server");
+  command
+      .add_option("--ca-file", options.ca_file,
+                  "PEM CA bundle to verify an https:// server with (else $MOSS_CA_FILE, "
+                  "$AWS_CA_BUNDLE, the system's)")
+      ->group("Server");
   command.add_option("--bucket", options.bucket, "Bucket holding the models")
       ->capture_default_str()
       ->group("Server");
@@ -52,6 +57,12 @@ Result<ResolvedClient, std::string> resolve_client(const ClientOptions& options,
   auto endpoint = client::parse_endpoint(url, &why);
   if (!endpoint) return fail("endpoint '" + url + "': " + why);
   resolved.config.endpoint = *endpoint;
+  resolved.config.endpoint.ca_file = options.ca_file;
+  for (const char* name : {"MOSS_CA_FILE", "AWS_CA_BUNDLE"}) {
+    if (resolved.config.endpoint.ca_file.empty()) {
+      resolved.config.endpoint.ca_file = env(getenv, name);
+    }
+  }
 
   resolved.config.region = options.region;
   for (const char* name : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {

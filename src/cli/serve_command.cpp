@@ -63,6 +63,10 @@ struct ServeOptions {
   std::string audit_log;  // empty: <data>/audit; "off": no audit trail
   std::string audit_retention = "30d";
   std::string audit_max_file_size = "64MiB";
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
+  int tls_reload_seconds = 5;
 };
 
 // The audit trail (docs/audit.md), or null when --audit-log is "off".
@@ -286,6 +290,18 @@ int serve(const ServeOptions& options) {
       std::chrono::seconds(options.min_body_rate_window_seconds);
   spdlog::info("serving at most {} connections (descriptor limit {})",
                server_config.limits.max_connections, descriptor_limit);
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    spdlog::critical("--tls-cert and --tls-key go together (HTTPS needs both)");
+    return 2;
+  }
+  if (!options.tls_client_ca.empty() && options.tls_cert.empty()) {
+    spdlog::critical("--tls-client-ca needs --tls-cert and --tls-key");
+    return 2;
+  }
+  server_config.tls.cert_file = options.tls_cert;
+  server_config.tls.key_file = options.tls_key;
+  server_config.tls.client_ca_file = options.tls_client_ca;
+  server_config.tls.reload_interval = std::chrono::seconds(options.tls_reload_seconds);
 
   auto keys = load_configured_keys(options.credentials_file);
   if (!keys) {
@@ -396,8 +412,9 @@ int serve(const ServeOptions& options) {
                                              credential_reloads),
                           boost::asio::detached);
   }
-  spdlog::info("moss {} serving S3 on http://{}:{} (data: {}, region: {})", kVersion,
-               server_config.host, server.port(), options.data_dir, options.region);
+  spdlog::info("moss {} serving S3 on {}://{}:{} (data: {}, region: {})", kVersion,
+               server_config.tls.enabled() ? "https" : "http", server_config.host, server.port(),
+               options.data_dir, options.region);
   server.run();
   // Every request has been answered (or cut off by the grace period): write
   // and sync the events of all of them before exiting.
@@ -517,6 +534,23 @@ void register_serve_command(CLI::App& app) {
                   "Rotate the audit file once it reaches this size (e.g. 64MiB)")
       ->envname("MOSS_AUDIT_MAX_FILE_SIZE")
       ->capture_default_str();
+  cmd->add_option("--tls-cert", options->tls_cert,
+                  "PEM certificate chain: serve HTTPS only (TLS 1.2 and 1.3), with --tls-key")
+      ->envname("MOSS_TLS_CERT")
+      ->group("TLS");
+  cmd->add_option("--tls-key", options->tls_key, "PEM private key of --tls-cert")
+      ->envname("MOSS_TLS_KEY")
+      ->group("TLS");
+  cmd->add_option("--tls-client-ca", options->tls_client_ca,
+                  "PEM CA bundle: require client certificates signed by it")
+      ->envname("MOSS_TLS_CLIENT_CA")
+      ->group("TLS");
+  cmd->add_option("--tls-reload", options->tls_reload_seconds,
+                  "Seconds between checks of the TLS files for a new certificate (0: only on "
+                  "SIGHUP)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str()
+      ->group("TLS");
   cmd->add_option("--log-format", options->log_format, "auto, text or json")
       ->envname("MOSS_LOG_FORMAT")
       ->check(CLI::IsMember({"auto", "text", "json"}))

@@ -8,13 +8,13 @@ namespace moss::client {
 
 std::string Endpoint::host_header() const {
   std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  if (port != 80) h += ":" + std::to_string(port);
+  if (port != (https ? 443 : 80)) h += ":" + std::to_string(port);
   return h;
 }
 
 std::string Endpoint::url() const {
   std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  return "http://" + h + ":" + std::to_string(port);
+  return std::string(https ? "https://" : "http://") + h + ":" + std::to_string(port);
 }
 
 std::optional<Endpoint> parse_endpoint(std::string_view url, std::string* why) {
@@ -23,19 +23,24 @@ std::optional<Endpoint> parse_endpoint(std::string_view url, std::string* why) {
     return std::nullopt;
   };
   std::string_view rest = url;
+  Endpoint endpoint;
   if (rest.starts_with("https://")) {
-    return reject("https endpoints are not supported; use http:// (or a TLS-terminating proxy)");
+    rest.remove_prefix(8);
+    endpoint.https = true;
+    endpoint.port = 443;
+  } else if (rest.starts_with("http://")) {
+    rest.remove_prefix(7);
   }
-  if (rest.starts_with("http://")) rest.remove_prefix(7);
-  if (rest.find("://") != std::string_view::npos) return reject("the scheme must be http://");
+  if (rest.find("://") != std::string_view::npos) {
+    return reject("the scheme must be http:// or https://");
+  }
   while (rest.ends_with("/")) rest.remove_suffix(1);
   if (rest.find('/') != std::string_view::npos) {
-    return reject("an endpoint is http://HOST[:PORT], without a path");
+    return reject("an endpoint is http[s]://HOST[:PORT], without a path");
   }
   if (rest.find_first_of("?#@") != std::string_view::npos) {
-    return reject("an endpoint is http://HOST[:PORT]");
+    return reject("an endpoint is http[s]://HOST[:PORT]");
   }
-  Endpoint endpoint;
   std::string_view port_text;
   if (rest.starts_with("[")) {
     auto close = rest.find(']');

@@ -1,6 +1,7 @@
 // Each blocking operation is an asynchronous Beast operation run to completion
 // on a private io_context: that is what gives beast::tcp_stream's timeouts to
-// a synchronous client.
+// a synchronous client. An https endpoint adds TLS over the same tcp_stream
+// (so its timeouts still apply), the server's certificate verified.
 #include "moss/client/http_client.h"
 
 #include <fcntl.h>
@@ -11,9 +12,12 @@
 #include <cerrno>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <cstring>
 #include <limits>
 
@@ -36,6 +40,43 @@ constexpr size_t kChunk = 256 << 10;
 // this big: a 1 GiB body is ~1,000 reads instead of ~2 million 512-byte
 // reads each re-arming the stream's timer (the Beast read path below).
 constexpr size_t kBodyReadSize = 1 << 20;
+
+using TlsStream = beast::ssl_stream<beast::tcp_stream&>;
+
+// The connection's bytes: the TCP stream, or TLS over it when `tls` is set.
+// An Asio stream either way, so Beast's reads and writes take it.
+struct ClientStream {
+  beast::tcp_stream& tcp;
+  std::unique_ptr<TlsStream>& tls;
+
+  using executor_type = beast::tcp_stream::executor_type;
+  executor_type get_executor() { return tcp.get_executor(); }
+
+  template <class Buffers, class Token>
+  auto async_read_some(const Buffers& buffers, Token&& token) {
+    return asio::async_initiate<Token, void(error_code, size_t)>(
+        [this](auto handler, const Buffers& b) {
+          if (tls) {
+            tls->async_read_some(b, std::move(handler));
+          } else {
+            tcp.async_read_some(b, std::move(handler));
+          }
+        },
+        token, buffers);
+  }
+  template <class Buffers, class Token>
+  auto async_write_some(const Buffers& buffers, Token&& token) {
+    return asio::async_initiate<Token, void(error_code, size_t)>(
+        [this](auto handler, const Buffers& b) {
+          if (tls) {
+            tls->async_write_some(b, std::move(handler));
+          } else {
+            tcp.async_write_some(b, std::move(handler));
+          }
+        },
+        token, buffers);
+  }
+};
 
 }  // namespace
 
@@ -60,7 +101,10 @@ bool HttpResponse::has_header(std::string_view name) const {
 
 struct HttpClient::Connection {
   asio::io_context ioc;
-  beast::tcp_stream stream{ioc};
+  beast::tcp_stream tcp{ioc};
+  std::unique_ptr<asio::ssl::context> tls_context;  // https: made at the first connect
+  std::unique_ptr<TlsStream> tls;                   // https: one session per connection
+  ClientStream stream{tcp, tls};
   beast::flat_buffer buffer;
   std::vector<char> chunk = std::vector<char>(kChunk);
   std::vector<uint8_t> body_buffer;  // kBodyReadSize, allocated on the first large body
@@ -71,7 +115,7 @@ struct HttpClient::Connection {
   template <class Start>
   error_code run(std::chrono::seconds timeout, Start start) {
     error_code result = asio::error::would_block;
-    stream.expires_after(timeout);
+    tcp.expires_after(timeout);
     start([&result](error_code ec, auto&&...) { result = ec; });
     ioc.restart();
     ioc.run();
@@ -80,8 +124,9 @@ struct HttpClient::Connection {
 
   void close() {
     error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream.close();
+    tcp.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tcp.close();
+    tls.reset();
     buffer.clear();
     open = false;
   }
@@ -113,10 +158,9 @@ std::string describe_io_error(const error_code& ec, std::chrono::seconds timeout
 // What a write to, or read from, a connection the peer closed fails with.
 bool is_closed_connection(const error_code& ec) {
   return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-         ec == asio::error::connection_aborted;
+         ec == asio::ssl::error::stream_truncated || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == asio::error::connection_aborted;
 }
-
 
 // Reads exactly `length` body bytes from the socket of `stream`, whose first
 // bytes may already sit in `buffer`, handing them to `sink` in pieces of up to
@@ -177,6 +221,46 @@ std::string read_sized_body(beast::tcp_stream& stream, beast::flat_buffer& buffe
 
 }  // namespace
 
+std::string HttpClient::start_tls() {
+  auto& c = *connection_;
+  error_code ec;
+  if (!c.tls_context) {
+    auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+    SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+    if (endpoint_.ca_file.empty()) {
+      context->set_default_verify_paths(ec);
+    } else {
+      context->load_verify_file(endpoint_.ca_file, ec);
+    }
+    if (ec) {
+      return "cannot load the CA bundle " +
+             (endpoint_.ca_file.empty() ? std::string("of the system") : endpoint_.ca_file) + ": " +
+             ec.message();
+    }
+    c.tls_context = std::move(context);
+  }
+  c.tls = std::make_unique<TlsStream>(c.tcp, *c.tls_context);
+  c.tls->set_verify_mode(asio::ssl::verify_peer);
+  c.tls->set_verify_callback(asio::ssl::host_name_verification(endpoint_.host));
+  // SNI names the host (never an address), for servers with several certificates.
+  if (asio::ip::make_address(endpoint_.host, ec); ec) {
+    SSL_set_tlsext_host_name(c.tls->native_handle(), endpoint_.host.c_str());
+  }
+  ec = c.run(timeouts_.connect, [&](auto handler) {
+    c.tls->async_handshake(asio::ssl::stream_base::client, std::move(handler));
+  });
+  if (!ec) return {};
+  std::string why = ec == beast::error::timeout ? "timed out" : ec.message();
+  const long verify = SSL_get_verify_result(c.tls->native_handle());
+  if (verify != X509_V_OK) {
+    why += std::string(" (") + X509_verify_cert_error_string(verify) +
+           (endpoint_.ca_file.empty() ? "; set --ca-file or MOSS_CA_FILE to the server's CA"
+                                      : "; with the CA bundle " + endpoint_.ca_file) +
+           ")";
+  }
+  return "TLS handshake failed: " + why;
+}
+
 Result<HttpResponse, ClientError> HttpClient::send(const HttpRequest& request,
                                                    const SinkChooser& choose_sink) {
   auto& c = *connection_;
@@ -191,13 +275,19 @@ Result<HttpResponse, ClientError> HttpClient::send(const HttpRequest& request,
             ClientError::transport("cannot resolve " + endpoint_.host + ": " + ec.message()));
       }
       ec = c.run(timeouts_.connect,
-                 [&](auto handler) { c.stream.async_connect(addresses, std::move(handler)); });
+                 [&](auto handler) { c.tcp.async_connect(addresses, std::move(handler)); });
       if (ec) {
         c.close();
         std::string why = ec == beast::error::timeout ? "timed out" : ec.message();
         return fail(ClientError::transport("cannot connect to " + endpoint_.url() + ": " + why));
       }
-      c.stream.socket().set_option(tcp::no_delay(true), ec);
+      c.tcp.socket().set_option(tcp::no_delay(true), ec);
+      if (endpoint_.https) {
+        if (auto failed = start_tls(); !failed.empty()) {
+          c.close();
+          return fail(ClientError::transport(endpoint_.url() + ": " + failed));
+        }
+      }
       c.open = true;
     }
 
@@ -292,9 +382,10 @@ Result<HttpResponse, ClientError> HttpClient::send(const HttpRequest& request,
     BodySink* sink = choose_sink ? choose_sink(response) : nullptr;
 
     // --- A sized body for a sink: large blocking reads (see read_sized_body).
-    if (sink && !parser.is_done() && !parser.chunked() && parser.content_length()) {
+    // Plain TCP only: TLS records must go through the TLS stream below.
+    if (sink && !c.tls && !parser.is_done() && !parser.chunked() && parser.content_length()) {
       std::string local_error;
-      std::string failure_text = read_sized_body(c.stream, c.buffer, c.body_buffer,
+      std::string failure_text = read_sized_body(c.tcp, c.buffer, c.body_buffer,
                                                  *parser.content_length(), *sink, timeouts_.io,
                                                  &local_error);
       if (!local_error.empty()) {

@@ -13,6 +13,8 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 #include <cerrno>
+#include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -48,13 +50,14 @@ void refuse_unsafe_fields(const bhttp::fields& fields) {
 }
 }  // namespace
 
-BeastExchange::BeastExchange(Connection& connection, asio::ip::tcp::socket& socket,
+BeastExchange::BeastExchange(Connection& connection, ConnectionStream& stream,
                              beast::flat_buffer& buffer,
                              bhttp::request_parser<bhttp::buffer_body>& parser,
                              std::string_view remote, std::chrono::seconds io_timeout,
                              bool keep_alive)
     : connection_(connection),
-      socket_(socket),
+      stream_(stream),
+      socket_(stream.socket()),
       buffer_(buffer),
       parser_(parser),
       remote_(remote),
@@ -98,7 +101,7 @@ awaitable<void> BeastExchange::send_continue_if_expected() {
   continue_sent_ = true;
   static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
   connection_.set_deadline(io_timeout_);
-  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(kContinue), kAwait);
+  auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(kContinue), kAwait);
   connection_.clear_deadline();
   if (ec) throw_io_error(ec);
 }
@@ -115,7 +118,7 @@ awaitable<size_t> BeastExchange::read_body(std::span<uint8_t> buf) {
     body.data = buf.data();
     body.size = buf.size();
     const auto started = begin_body_read();
-    auto [ec, n] = co_await bhttp::async_read_some(socket_, buffer_, parser_, kAwait);
+    auto [ec, n] = co_await bhttp::async_read_some(stream_, buffer_, parser_, kAwait);
     if (ec == bhttp::error::need_buffer) ec = {};
     if (ec) throw_body_read_error(ec);
     size_t produced = buf.size() - parser_.get().body().size;
@@ -140,7 +143,7 @@ awaitable<size_t> BeastExchange::read_sized_body(std::span<uint8_t> buf) {
     buffer_.consume(n);
   } else {
     const auto started = begin_body_read();
-    auto [ec, got] = co_await socket_.async_read_some(asio::buffer(buf.data(), want), kAwait);
+    auto [ec, got] = co_await stream_.async_read_some(asio::buffer(buf.data(), want), kAwait);
     if (ec) throw_body_read_error(ec);
     end_body_read(started, got);
     n = got;
@@ -191,7 +194,7 @@ awaitable<void> BeastExchange::send(bhttp::response<bhttp::string_body> response
   head_sent_ = true;
   bytes_sent_ += response.body().size();
   connection_.set_deadline(io_timeout_);
-  auto [ec, n] = co_await bhttp::async_write(socket_, response, kAwait);
+  auto [ec, n] = co_await bhttp::async_write(stream_, response, kAwait);
   connection_.clear_deadline();
   if (ec) throw_io_error(ec);
 }
@@ -218,6 +221,14 @@ awaitable<void> BeastExchange::send_head(ResponseHead head) {
 }
 
 awaitable<void> BeastExchange::flush_head(bool more) {
+  if (stream_.is_tls()) {
+    connection_.set_deadline(io_timeout_);
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(pending_head_), kAwait);
+    connection_.clear_deadline();
+    if (ec) throw_io_error(ec);
+    pending_head_.clear();
+    co_return;
+  }
   if (!socket_.native_non_blocking()) socket_.native_non_blocking(true);
   size_t done = 0;
   while (done < pending_head_.size()) {
@@ -244,7 +255,7 @@ awaitable<void> BeastExchange::send_body(std::span<const uint8_t> bytes) {
   if (!pending_head_.empty()) co_await flush_head(true);
   connection_.set_deadline(io_timeout_);
   auto [ec, n] =
-      co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()), kAwait);
+      co_await asio::async_write(stream_, asio::buffer(bytes.data(), bytes.size()), kAwait);
   connection_.clear_deadline();
   if (ec) throw_io_error(ec);
   bytes_sent_ += n;
@@ -271,6 +282,10 @@ awaitable<void> BeastExchange::send_file(int fd, uint64_t offset, uint64_t lengt
     bytes_sent_ += length;
     co_return;
   }
+  if (stream_.is_tls()) {
+    co_await send_file_through_buffer(fd, offset, length);
+    co_return;
+  }
   // Corked, the kernel sends only full segments while the body streams, as
   // nginx's tcp_nopush does; uncorking at the end pushes out the last one.
   set_cork(true);
@@ -295,6 +310,45 @@ awaitable<void> BeastExchange::send_file(int fd, uint64_t offset, uint64_t lengt
   }
   set_cork(false);
   connection_.clear_deadline();
+}
+
+awaitable<void> BeastExchange::send_file_through_buffer(int fd, uint64_t offset, uint64_t length) {
+  // 256 KiB: sixteen full TLS records per read, few enough pread calls not to
+  // matter beside the encryption, and a bounded cost per connection.
+  constexpr size_t kBufferSize = 256 * 1024;
+  auto buffer = std::make_unique_for_overwrite<char[]>(kBufferSize);
+  // The head leaves in the first write, before the first file bytes.
+  size_t filled = std::min(pending_head_.size(), kBufferSize);
+  std::memcpy(buffer.get(), pending_head_.data(), filled);
+  if (filled < pending_head_.size()) co_await flush_head(false);
+  pending_head_.clear();
+  set_cork(true);
+  while (length > 0 || filled > 0) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(length, kBufferSize - filled));
+    size_t got = 0;
+    while (got < want) {
+      ssize_t n =
+          ::pread(fd, buffer.get() + filled + got, want - got, static_cast<off_t>(offset + got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        // Never send less than the Content-Length promised without failing.
+        throw_io_error(n == 0 ? error_code(asio::error::eof)
+                              : error_code(errno, boost::system::system_category()));
+      }
+      got += static_cast<size_t>(n);
+    }
+    offset += got;
+    length -= got;
+    const size_t body_bytes = got;
+    connection_.set_deadline(io_timeout_);
+    auto [ec, n] =
+        co_await asio::async_write(stream_, asio::buffer(buffer.get(), filled + got), kAwait);
+    connection_.clear_deadline();
+    if (ec) throw_io_error(ec);
+    bytes_sent_ += body_bytes;
+    filled = 0;
+  }
+  set_cork(false);
 }
 
 awaitable<bool> BeastExchange::retry_after_send_error(int error) {

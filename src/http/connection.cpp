@@ -11,6 +11,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include "http/awaitable_io.h"
+#include "http/tls_context.h"
 #include "moss/http/beast_exchange.h"
 #include "moss/util/metrics.h"
 
@@ -36,6 +37,7 @@ bool is_signed(const RequestHead& head) {
 
 Connection::Connection(asio::ip::tcp::socket socket, ConnectionServices services)
     : socket_(std::move(socket)),
+      stream_(socket_, services.tls ? services.tls->current() : nullptr),
       // Bounded: whatever a client makes the parser wait for (a head, a
       // chunk-size line and its extensions, a trailer section) must fit.
       buffer_(std::max(services.config->max_header_bytes, kMinReadBuffer)),
@@ -125,7 +127,7 @@ asio::awaitable<bool> Connection::answer_operational(const RequestHead& head, bo
   res.keep_alive(keep_alive && !closing_);
   res.prepare_payload();
   set_deadline(services_.config->io_timeout);
-  auto [ec, n] = co_await bhttp::async_write(socket_, res, kAwait);
+  auto [ec, n] = co_await bhttp::async_write(stream_, res, kAwait);
   clear_deadline();
   co_return !ec;
 }
@@ -146,7 +148,7 @@ asio::awaitable<void> Connection::send_rejection(const RejectedHead& rejected) {
   auto res = services_.handler->reject(rejected);
   res.keep_alive(false);
   set_deadline(services_.config->io_timeout);
-  co_await bhttp::async_write(socket_, res, kAwait);
+  co_await bhttp::async_write(stream_, res, kAwait);
   clear_deadline();
 }
 
@@ -180,6 +182,23 @@ asio::awaitable<void> Connection::linger() {
   }
 }
 
+asio::awaitable<bool> Connection::handshake() {
+  set_deadline(services_.config->header_timeout);
+  error_code ec = co_await stream_.handshake();
+  clear_deadline();
+  if (!ec) co_return true;
+  services_.tls->count_handshake_failure();
+  // A client that refuses the certificate, speaks plain HTTP or an old TLS
+  // version is the client's problem, not the server's: info, not a warning.
+  // A connection that closed before saying anything is a port probe.
+  const bool silent = ec == asio::error::eof || ec == asio::error::connection_reset ||
+                      ec == asio::ssl::error::stream_truncated;
+  spdlog::log(silent ? spdlog::level::debug : spdlog::level::info,
+              "TLS handshake with {} failed: {}", remote_,
+              timed_out_ ? std::string("timed out") : ec.message());
+  co_return false;
+}
+
 asio::awaitable<void> Connection::run() {
   auto self = shared_from_this();
   const auto& config = *services_.config;
@@ -187,6 +206,10 @@ asio::awaitable<void> Connection::run() {
   const auto first_byte_timeout = std::min(config.limits.first_byte_timeout, config.idle_timeout);
   set_deadline(first_byte_timeout);
   asio::co_spawn(socket_.get_executor(), watchdog(), asio::detached);
+  if (stream_.is_tls() && !co_await handshake()) {
+    close();
+    co_return;
+  }
 
   // The client may still be sending when the loop ends: see linger().
   bool unread_input = false;
@@ -205,7 +228,7 @@ asio::awaitable<void> Connection::run() {
       // Reading the first bytes (rather than waiting for readability) keeps
       // Asio on its speculative path: no epoll_ctl per request.
       set_deadline(first_request ? first_byte_timeout : config.idle_timeout);
-      auto [wait_ec, n] = co_await socket_.async_read_some(buffer_.prepare(kMinReadBuffer), kAwait);
+      auto [wait_ec, n] = co_await stream_.async_read_some(buffer_.prepare(kMinReadBuffer), kAwait);
       if (first_request && timed_out_) {
         spdlog::debug("connection from {} sent nothing within {}s; closed", remote_,
                       first_byte_timeout.count());
@@ -215,7 +238,7 @@ asio::awaitable<void> Connection::run() {
       buffer_.commit(n);
     }
     set_deadline(config.header_timeout);
-    auto [ec, n] = co_await bhttp::async_read_header(socket_, buffer_, parser, kAwait);
+    auto [ec, n] = co_await bhttp::async_read_header(stream_, buffer_, parser, kAwait);
     clear_deadline();
     idle_ = false;
     first_request = false;
@@ -238,7 +261,7 @@ asio::awaitable<void> Connection::run() {
       continue;
     }
 
-    BeastExchange exchange(*this, socket_, buffer_, parser, remote_, config.io_timeout,
+    BeastExchange exchange(*this, stream_, buffer_, parser, remote_, config.io_timeout,
                            keep_alive && !closing_ && !services_.stopping());
     co_await services_.handler->handle(exchange);
     try {
@@ -253,7 +276,14 @@ asio::awaitable<void> Connection::run() {
   }
   if (!closed_) {
     error_code ec;
-    if (unread_input || buffer_.size() > 0 || socket_.available(ec) > 0) co_await linger();
+    if (unread_input || buffer_.size() > 0 || socket_.available(ec) > 0) {
+      co_await linger();
+    } else if (stream_.is_tls()) {
+      // close_notify tells the client the connection ended on purpose;
+      // waiting for its answer is bounded like a lingering close.
+      set_deadline(std::min<std::chrono::steady_clock::duration>(kLingerQuiet, config.io_timeout));
+      co_await stream_.shutdown_tls();
+    }
   }
   close();
 }

@@ -9,11 +9,13 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "http/connection_admission.h"
+#include "http/tls_context.h"
 #include "moss/http/connection.h"
 #include "moss/util/mutex.h"
 
@@ -34,6 +36,7 @@ class Server::Impl {
         signals_(ioc_, SIGINT, SIGTERM),
         grace_timer_(ioc_),
         drain_timer_(ioc_),
+        metrics_(metrics),
         admission_(config_.limits.max_connections) {
     // One io_context per network thread: a connection lives on one thread
     // for its whole life, so its handlers never hop threads (no strand, no
@@ -59,6 +62,13 @@ class Server::Impl {
   }
 
   Result<void, std::string> listen() {
+    if (config_.tls.enabled() && !tls_) {
+      auto tls = TlsContext::load(config_.tls);
+      if (!tls) return fail("TLS: " + tls.error());
+      tls_ = std::move(*tls);
+      tls_->add_metrics_to(metrics_);
+      services_.tls = tls_.get();
+    }
     boost::system::error_code ec;
     auto address = asio::ip::make_address(config_.host, ec);
     if (ec) return fail("invalid listen address " + config_.host + ": " + ec.message());
@@ -91,6 +101,7 @@ class Server::Impl {
       });
     });
     asio::co_spawn(ioc_, accept_loop(), asio::detached);
+    if (tls_) watch_tls_files();
     std::vector<std::thread> threads;
     for (auto& worker : workers_) threads.emplace_back([&worker] { worker->run(); });
     ioc_.run();
@@ -108,6 +119,36 @@ class Server::Impl {
   asio::io_context& io_context() { return ioc_; }
 
  private:
+  // A rotated certificate takes effect without a restart: the files are
+  // polled, and SIGHUP re-reads them at once. Only with TLS configured, so a
+  // plain server keeps SIGHUP's default action.
+  void watch_tls_files() {
+    sighup_.emplace(ioc_, SIGHUP);
+    wait_for_sighup();
+    if (config_.tls.reload_interval.count() > 0) {
+      asio::co_spawn(ioc_, poll_tls_files(), asio::detached);
+    }
+  }
+
+  void wait_for_sighup() {
+    sighup_->async_wait([this](boost::system::error_code ec, int) {
+      if (ec) return;
+      spdlog::info("received SIGHUP, re-reading the TLS certificate and key");
+      tls_->reload();
+      wait_for_sighup();
+    });
+  }
+
+  asio::awaitable<void> poll_tls_files() {
+    asio::steady_timer timer(ioc_);
+    while (!stopping_) {
+      timer.expires_after(config_.tls.reload_interval);
+      auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (ec) break;
+      tls_->reload_if_changed();
+    }
+  }
+
   asio::awaitable<void> accept_loop() {
     while (acceptor_.is_open()) {
       auto& worker = *workers_[next_worker_++ % workers_.size()];
@@ -230,6 +271,7 @@ class Server::Impl {
       grace_timer_.cancel();
       drain_timer_.cancel();
       signals_.cancel();
+      if (sighup_) sighup_->cancel();
       ioc_.stop();
     });
   }
@@ -247,6 +289,9 @@ class Server::Impl {
   asio::signal_set signals_;
   asio::steady_timer grace_timer_;
   asio::steady_timer drain_timer_;
+  Metrics& metrics_;
+  std::unique_ptr<TlsContext> tls_;
+  std::optional<asio::signal_set> sighup_;
   ConnectionServices services_;
   std::atomic<bool> draining_{false};
   std::atomic<bool> stopping_{false};

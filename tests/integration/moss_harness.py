@@ -33,7 +33,7 @@ class MossServer:
     """One moss process. Use as a context manager or call start()/stop()."""
 
     def __init__(self, data_dir=None, extra_args=(), env=None, credentials=True,
-                 command_prefix=()):
+                 command_prefix=(), tls_context=None):
         self.own_data_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="moss-data-")
         self.work_dir = tempfile.mkdtemp(prefix="moss-run-")
@@ -43,6 +43,9 @@ class MossServer:
         # Runs the server under another program (strace -o FILE ...), which
         # must exit when the server does; signals go to the server itself.
         self.command_prefix = list(command_prefix)
+        # An ssl.SSLContext: the server speaks HTTPS (extra_args name the
+        # certificate) and the readiness check connects with this context.
+        self.tls_context = tls_context
         self.process = None
         self.signalled = None  # the signal the test sent the server, if any
         self.port = None
@@ -50,7 +53,8 @@ class MossServer:
 
     @property
     def endpoint(self):
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.tls_context else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     def start(self, timeout=20):
         port_file = os.path.join(self.work_dir, "port")
@@ -89,7 +93,8 @@ class MossServer:
         # Ready when /readyz says so.
         while time.time() < deadline:
             try:
-                with urllib.request.urlopen(self.endpoint + "/readyz", timeout=2) as r:
+                with urllib.request.urlopen(self.endpoint + "/readyz", timeout=2,
+                                            context=self.tls_context) as r:
                     if r.status == 200:
                         return self
             except OSError:

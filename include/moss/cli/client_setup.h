@@ -18,9 +18,10 @@ struct ClientOptions {
   std::string region;    // else AWS_REGION, AWS_DEFAULT_REGION, us-east-1
   std::string bucket = "models";
   std::string client_id;  // else MOSS_CLIENT_ID, else this host's name
+  std::string ca_file;    // else MOSS_CA_FILE, AWS_CA_BUNDLE, else the system's CA bundle
 };
 
-// --endpoint, --region, --bucket, --client-id on `command`.
+// --endpoint, --region, --bucket, --client-id, --ca-file on `command`.
 void add_client_options(CLI::App& command, ClientOptions& options);
 
 // A client configuration and where its parts came from, for messages.

@@ -1,7 +1,7 @@
 // Where a server is and how requests to it are addressed: the endpoint URL
-// ("http://moss:9000") parsed once, and the request targets of path-style S3
-// and the registry API built with SigV4's percent-encoding, so the path sent
-// is the path signed.
+// ("http://moss:9000", "https://moss.example.com") parsed once, and the request targets of
+// path-style S3 and the registry API built with SigV4's percent-encoding, so the path sent is the
+// path signed.
 #pragma once
 
 #include <cstdint>
@@ -16,14 +16,20 @@ namespace moss::client {
 struct Endpoint {
   std::string host;  // name or address; IPv6 without brackets
   uint16_t port = 80;
-  // What the Host header says: "moss:9000", "[::1]:9000", or the name alone on port 80.
+  // https://: TLS, the server's certificate verified against ca_file (or the
+  // system's CA bundle when empty) and the host name.
+  bool https = false;
+  std::string ca_file;
+  // What the Host header says: "moss:9000", "[::1]:9000", or the name alone
+  // on the scheme's default port.
   std::string host_header() const;
   // "http://moss:9000"
   std::string url() const;
 };
 
-// Accepts "http://HOST[:PORT][/]" (also "[v6addr]" and a bare "HOST:PORT").
-// nullopt, with `why` set, for anything else (https, a path, a bad port).
+// Accepts "http://HOST[:PORT][/]" and "https://HOST[:PORT][/]" (also
+// "[v6addr]" and a bare "HOST:PORT", which is http). nullopt, with `why` set,
+// for anything else (another scheme, a path, a bad port).
 std::optional<Endpoint> parse_endpoint(std::string_view url, std::string* why = nullptr);
 
 using QueryList = std::vector<std::pair<std::string, std::string>>;

@@ -108,6 +108,9 @@ class HttpClient {
 
  private:
   struct Connection;
+  // The TLS handshake on a new connection to an https endpoint; the error
+  // text, empty on success.
+  std::string start_tls();
   Endpoint endpoint_;
   HttpTimeouts timeouts_;
   std::unique_ptr<Connection> connection_;

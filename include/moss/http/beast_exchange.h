@@ -1,8 +1,10 @@
-// Exchange over a Beast request parser and a TCP socket. Chunked request
-// bodies are pulled through the buffer_body parser (Beast removes the transfer
-// coding); Content-Length bodies are read straight into the caller's buffer.
-// Response bodies are written directly or sent from files with sendfile(2),
-// so object bytes never pass through user space on a GET.
+// Exchange over a Beast request parser and a connection's stream (plain TCP
+// or TLS). Chunked request bodies are pulled through the buffer_body parser
+// (Beast removes the transfer coding); Content-Length bodies are read straight
+// into the caller's buffer. Response bodies are written directly or, on a
+// plain connection, sent from files with sendfile(2), so object bytes never
+// pass through user space on a GET; over TLS a file is read through a fixed
+// buffer and encrypted by OpenSSL (docs/tls.md says why not kernel TLS).
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -13,6 +15,7 @@
 #include <string>
 
 #include "moss/http/body_rate_floor.h"
+#include "moss/http/connection_stream.h"
 #include "moss/http/exchange.h"
 
 namespace moss::http {
@@ -21,8 +24,7 @@ class Connection;
 
 class BeastExchange final : public Exchange {
  public:
-  BeastExchange(Connection& connection, boost::asio::ip::tcp::socket& socket,
-                boost::beast::flat_buffer& buffer,
+  BeastExchange(Connection& connection, ConnectionStream& stream, boost::beast::flat_buffer& buffer,
                 boost::beast::http::request_parser<boost::beast::http::buffer_body>& parser,
                 std::string_view remote, std::chrono::seconds io_timeout, bool keep_alive);
 
@@ -68,9 +70,13 @@ class BeastExchange final : public Exchange {
   // the call should be retried (interrupted, or the socket is writable again).
   awaitable<bool> retry_after_send_error(int error);
   void set_cork(bool on);
+  // send_file over TLS: the head (if pending) and the file's bytes through
+  // a fixed buffer, each write one or more TLS records.
+  awaitable<void> send_file_through_buffer(int fd, uint64_t offset, uint64_t length);
 
   Connection& connection_;
-  boost::asio::ip::tcp::socket& socket_;
+  ConnectionStream& stream_;
+  boost::asio::ip::tcp::socket& socket_;  // the stream's, for sendfile(2) and options
   boost::beast::flat_buffer& buffer_;
   boost::beast::http::request_parser<boost::beast::http::buffer_body>& parser_;
   std::string remote_;

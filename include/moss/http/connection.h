@@ -2,7 +2,8 @@
 // the handler serve it through a BeastExchange, and loops while the
 // connection stays reusable. A watchdog coroutine on the same thread enforces
 // the deadline of the network wait in progress (idle, slow head, stalled body
-// or response); time a handler spends on the disk is not limited.
+// or response); time a handler spends on the disk is not limited. Over TLS
+// the connection begins with the handshake, under the header deadline.
 //
 // A connection that ends while the client may still be sending (an unread
 // body, a rejected head) is half-closed and drained for a while before it is
@@ -18,9 +19,12 @@
 #include <functional>
 #include <memory>
 
+#include "moss/http/connection_stream.h"
 #include "moss/http/server.h"
 
 namespace moss::http {
+
+class TlsContext;
 
 // What the connection needs from the server.
 struct ConnectionServices {
@@ -29,6 +33,8 @@ struct ConnectionServices {
   Metrics* metrics = nullptr;
   std::function<bool()> ready;
   std::function<bool()> stopping;
+  // Set: the connection begins with a TLS handshake (http/tls_context.h).
+  TlsContext* tls = nullptr;
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -66,9 +72,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::awaitable<void> reject_head(boost::system::error_code ec);
   boost::asio::awaitable<void> send_rejection(const RejectedHead& rejected);
   boost::asio::awaitable<void> linger();
+  boost::asio::awaitable<bool> handshake();
   void close();
 
   boost::asio::ip::tcp::socket socket_;
+  // Reads and writes go through the stream (TLS or not); socket_ is for
+  // what only TCP does (shutdown, close, cancel, lingering).
+  ConnectionStream stream_;
   boost::beast::flat_buffer buffer_;
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();

@@ -25,6 +25,18 @@
 
 namespace moss::http {
 
+// HTTPS (docs/tls.md): with a certificate configured the port speaks only
+// TLS 1.2 and 1.3. The files are re-read when they change (polled every
+// reload_interval, and on SIGHUP), so a rotated Secret takes effect for new
+// handshakes without dropping connections.
+struct TlsConfig {
+  std::string cert_file;       // PEM chain, leaf first; empty: plain HTTP
+  std::string key_file;        // PEM private key of the leaf
+  std::string client_ca_file;  // PEM CA bundle; set: clients must present a certificate it signed
+  std::chrono::seconds reload_interval{5};  // 0: only on SIGHUP
+  bool enabled() const { return !cert_file.empty(); }
+};
+
 struct ServerConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 9000;  // 0: any free port (see Server::port())
@@ -47,6 +59,7 @@ struct ServerConfig {
   std::chrono::seconds shutdown_grace{30};
   // How many connections, how soon a first byte, how slow a body at most.
   ConnectionLimits limits;
+  TlsConfig tls;
 };
 
 class Server {
@@ -56,7 +69,8 @@ class Server {
          std::function<bool()> ready);
   ~Server();
 
-  // Binds and listens; returns the error text on failure.
+  // Loads the TLS certificate (when configured), binds and listens; returns
+  // the error text on failure.
   Result<void, std::string> listen();
   uint16_t port() const;
 

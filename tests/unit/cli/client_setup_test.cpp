@@ -57,9 +57,29 @@ TEST(ResolveClient, MissingOrHalfCredentialsAreExplained) {
 
 TEST(ResolveClient, BadEndpointIsExplained) {
   auto r = resolve_client(
-      {"https://moss"}, environment({{"AWS_ACCESS_KEY_ID", "AK"}, {"AWS_SECRET_ACCESS_KEY", "s"}}));
+      {"ftp://moss"}, environment({{"AWS_ACCESS_KEY_ID", "AK"}, {"AWS_SECRET_ACCESS_KEY", "s"}}));
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().find("https"), std::string::npos);
+  EXPECT_NE(r.error().find("https://"), std::string::npos);
+}
+
+TEST(ResolveClient, CaFileComesFromTheOptionThenMossThenAwsVariables) {
+  auto env = environment({{"AWS_ACCESS_KEY_ID", "AK"},
+                          {"AWS_SECRET_ACCESS_KEY", "s"},
+                          {"MOSS_CA_FILE", "/moss-ca.crt"},
+                          {"AWS_CA_BUNDLE", "/aws-ca.crt"}});
+  ClientOptions options;
+  options.endpoint = "https://moss";
+  auto from_env = resolve_client(options, env);
+  ASSERT_TRUE(from_env);
+  EXPECT_TRUE(from_env->config.endpoint.https);
+  EXPECT_EQ(from_env->config.endpoint.ca_file, "/moss-ca.crt");
+  options.ca_file = "/given.crt";
+  EXPECT_EQ(resolve_client(options, env)->config.endpoint.ca_file, "/given.crt");
+  auto aws_only = resolve_client({"https://moss"}, environment({{"AWS_ACCESS_KEY_ID", "AK"},
+                                                                {"AWS_SECRET_ACCESS_KEY", "s"},
+                                                                {"AWS_CA_BUNDLE", "/aws-ca.crt"}}));
+  ASSERT_TRUE(aws_only);
+  EXPECT_EQ(aws_only->config.endpoint.ca_file, "/aws-ca.crt");
 }
 
 TEST(FailureMessage, WrongSecretNamesTheVariableToCheck) {

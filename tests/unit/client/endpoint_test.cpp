@@ -35,10 +35,24 @@ TEST(ParseEndpoint, BracketedIpv6) {
   EXPECT_EQ(e->host_header(), "[::1]:9000");
 }
 
-TEST(ParseEndpoint, RejectsHttpsPathsAndBadPorts) {
+TEST(ParseEndpoint, HttpsDefaultsTo443AndTheHostHeaderOmitsIt) {
+  auto e = parse_endpoint("https://models.example.com");
+  ASSERT_TRUE(e);
+  EXPECT_TRUE(e->https);
+  EXPECT_EQ(e->port, 443);
+  EXPECT_EQ(e->host_header(), "models.example.com");
+  EXPECT_EQ(e->url(), "https://models.example.com:443");
+  auto other = parse_endpoint("https://moss:9000");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->host_header(), "moss:9000");
+  EXPECT_FALSE(parse_endpoint("http://moss:9000")->https);
+}
+
+TEST(ParseEndpoint, RejectsPathsOtherSchemesAndBadPorts) {
   std::string why;
-  EXPECT_FALSE(parse_endpoint("https://moss:9000", &why));
-  EXPECT_NE(why.find("https"), std::string::npos);
+  EXPECT_FALSE(parse_endpoint("ftp://moss", &why));
+  EXPECT_NE(why.find("https://"), std::string::npos);
+  EXPECT_FALSE(parse_endpoint("https://moss:9000/prefix"));
   EXPECT_FALSE(parse_endpoint("http://moss:9000/prefix"));
   EXPECT_FALSE(parse_endpoint("http://moss:0"));
   EXPECT_FALSE(parse_endpoint("http://moss:70000"));

@@ -72,9 +72,37 @@ named by auth.reader.existingSecret. Call with (dict "root" $ "identity" "reader
 {{- end }}
 {{- end }}
 
+{{/* "https" when the server has a certificate (tls.existingSecret), else "http": the URL scheme and the port's name. */}}
+{{- define "moss.scheme" -}}
+{{- if .Values.tls.existingSecret }}https{{ else }}http{{ end }}
+{{- end }}
+
 {{/* The store's URL inside the cluster (same namespace). */}}
 {{- define "moss.endpoint" -}}
-{{- printf "http://%s:%v" (include "moss.fullname" .) .Values.service.port }}
+{{- printf "%s://%s:%v" (include "moss.scheme" .) (include "moss.fullname" .) .Values.service.port }}
+{{- end }}
+
+{{/* Whether the chart's clients verify the server with the tls Secret's ca.crt. */}}
+{{- define "moss.clientCA" -}}
+{{- if and .Values.tls.existingSecret .Values.tls.caFromSecret }}true{{ end }}
+{{- end }}
+
+{{/* The volume of a client pod holding only the tls Secret's ca.crt (never the key). */}}
+{{- define "moss.clientCAVolume" -}}
+- name: moss-ca
+  secret:
+    secretName: {{ .Values.tls.existingSecret }}
+    defaultMode: 0444
+    items:
+      - key: ca.crt
+        path: ca.crt
+{{- end }}
+
+{{/* Fails the rendering of a chart client that could not connect: the server requires client certificates. */}}
+{{- define "moss.requireNoClientCertificates" -}}
+{{- if and .root.Values.tls.existingSecret .root.Values.tls.requireClientCertificates }}
+{{- fail (printf "%s has no client certificate, and tls.requireClientCertificates makes the server refuse it: turn one of them off" .what) }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -87,6 +115,11 @@ Call with (dict "root" $ "endpoint" URL).
 {{- $root := .root -}}
 - name: MOSS_ENDPOINT
   value: {{ default (include "moss.endpoint" $root) .endpoint | quote }}
+{{- if include "moss.clientCA" $root }}
+# The CA that signed the server's certificate (moss, aws-cli and boto3 read it).
+- name: AWS_CA_BUNDLE
+  value: /etc/moss/ca/ca.crt
+{{- end }}
 - name: AWS_REGION
   value: {{ $root.Values.config.region | quote }}
 - name: AWS_ACCESS_KEY_ID
