@@ -73,6 +73,7 @@ ModelResult<TagView> ModelRegistry::make_view(std::string_view bucket,
   if (resolved) {
     view.resolved = std::move(*resolved);
   } else if (resolved.error().code == ModelErrc::kIo ||
+             resolved.error().code == ModelErrc::kUnavailable ||
              resolved.error().code == ModelErrc::kNoSuchBucket) {
     return fail(resolved.error());
   } else {
