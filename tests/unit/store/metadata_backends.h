@@ -99,6 +99,7 @@ class PostgresTestSchema {
   bool exec(const std::string& sql) const {
     PGconn* conn = PQconnectdb((name_.empty() ? server_ : dsn()).c_str());
     bool ok = PQstatus(conn) == CONNECTION_OK;
+    PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);  // "drop cascades to ..."
     if (ok) {
       PGresult* r = PQexec(conn, sql.c_str());
       ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;

@@ -296,5 +296,39 @@ TEST_P(SqliteMetadataStoreTest, ListingQueryIsACoveringIndexScan) {
   EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
 }
 
+// Checks of the PostgreSQL store's schema handling.
+class PostgresMetadataStoreTest : public MetadataStoreTest {};
+INSTANTIATE_TEST_SUITE_P(Postgres, PostgresMetadataStoreTest,
+                         ::testing::Values(moss::testing::MetadataBackend::kPostgres),
+                         moss::testing::metadata_backend_name);
+
+TEST_P(PostgresMetadataStoreTest, ReopeningKeepsDataAndASchemaNewerThanKnownIsRefused) {
+  put("k", "first", "e1");
+  store_.reset();
+  auto reopened = metadata_.open(dir_.path());
+  ASSERT_TRUE(reopened.ok()) << reopened.error().message;
+  EXPECT_EQ((*reopened)->get_version("b", "k")->etag, "e1");
+  reopened->reset();
+  // A newer moss migrated this database: this one must not run against it.
+  ASSERT_TRUE(metadata_.schema()->exec("UPDATE moss_schema SET version = version + 1"));
+  auto refused = metadata_.open(dir_.path());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("newer than this moss knows"), std::string::npos)
+      << refused.error().message;
+}
+
+TEST_P(PostgresMetadataStoreTest, KeysWithAnyBytesListInByteOrder) {
+  // NUL-free but otherwise arbitrary UTF-8, and bounds the listing computes
+  // (0xFF) that are no valid TEXT: keys are BYTEA.
+  for (const char* k : {"a", "a\x7f", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "z"}) {
+    put(k);
+  }
+  EXPECT_EQ(list_all({}), (std::vector<std::string>{"a", "a\x7f", "z", "\xc3\xa9",
+                                                    "\xe2\x82\xac", "\xf0\x9f\x98\x80"}));
+  ListQuery q;
+  q.prefix = "\xe2";
+  EXPECT_EQ(list_all(q), (std::vector<std::string>{"\xe2\x82\xac"}));
+}
+
 }  // namespace
 }  // namespace moss::store
