@@ -14,7 +14,9 @@ import hashlib
 import json
 import os
 import random
-import signal
+import shutil
+import subprocess
+import tempfile
 import threading
 import time
 import unittest
@@ -24,7 +26,8 @@ import urllib.request
 from botocore.exceptions import ClientError
 
 import signed_http
-from moss_harness import ReplicaSet, boto3_client
+from moss_harness import (ACCESS_KEY, REGION, SECRET_KEY, ReplicaSet, boto3_client, client_env,
+                          random_file, sha256_file, which)
 
 
 def status_of(error):
@@ -297,6 +300,92 @@ class ReplicaFailureTest(ReplicaTestCase):
             self.assertEqual(status_of(e.exception), 404)
             with urllib.request.urlopen(server.endpoint + "/readyz", timeout=5) as r:
                 self.assertEqual(r.status, 200)
+
+
+class ReplicaPairClientsTest(ReplicaTestCase):
+    """The real clients' basic operations against a pair of replicas: what one
+    replica writes, the other lists and serves."""
+    replicas = 2
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="moss-pair-")
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.a, self.b = self.set.servers
+
+    def test_boto3(self):
+        from boto3.s3.transfer import TransferConfig
+        s3a, s3b = boto3_client(self.a), boto3_client(self.b)
+        s3a.create_bucket(Bucket="boto3-pair")
+        self.assertIn("boto3-pair", [b["Name"] for b in s3b.list_buckets()["Buckets"]])
+        src = random_file(self.tmp, 12 * 1024 * 1024)
+        config = TransferConfig(multipart_threshold=5 * 1024 * 1024,
+                                multipart_chunksize=5 * 1024 * 1024)
+        s3a.upload_file(src, "boto3-pair", "model.bin", Config=config)
+        dst = os.path.join(self.tmp, "down.bin")
+        s3b.download_file("boto3-pair", "model.bin", dst)
+        self.assertEqual(sha256_file(dst), sha256_file(src))
+        s3b.copy_object(Bucket="boto3-pair", Key="copy.bin",
+                        CopySource={"Bucket": "boto3-pair", "Key": "model.bin"})
+        keys = [o["Key"] for o in s3a.list_objects_v2(Bucket="boto3-pair")["Contents"]]
+        self.assertEqual(keys, ["copy.bin", "model.bin"])
+        s3a.delete_objects(Bucket="boto3-pair",
+                           Delete={"Objects": [{"Key": "copy.bin"}, {"Key": "model.bin"}]})
+        self.assertEqual(s3b.list_objects_v2(Bucket="boto3-pair")["KeyCount"], 0)
+        s3b.delete_bucket(Bucket="boto3-pair")
+
+    def aws(self, server, *args):
+        aws = which("aws", "/usr/bin/aws")
+        self.assertTrue(aws, "aws-cli is required (scripts/install-deps --test installs it)")
+        proc = subprocess.run([aws, "--endpoint-url", server.endpoint, *args],
+                              env=client_env(server), capture_output=True,
+                              text=True, timeout=300)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        return proc.stdout
+
+    def test_aws_cli(self):
+        self.aws(self.a, "s3", "mb", "s3://cli-pair")
+        src = random_file(self.tmp, 20 * 1024 * 1024)  # aws-cli goes multipart past 8 MiB
+        self.aws(self.a, "s3", "cp", src, "s3://cli-pair/dir/model.bin")
+        self.assertIn("model.bin", self.aws(self.b, "s3", "ls", "s3://cli-pair/dir/"))
+        dst = os.path.join(self.tmp, "down.bin")
+        self.aws(self.b, "s3", "cp", "s3://cli-pair/dir/model.bin", dst)
+        self.assertEqual(sha256_file(dst), sha256_file(src))
+        self.aws(self.b, "s3", "rm", "--recursive", "s3://cli-pair/")
+        self.assertEqual(self.aws(self.a, "s3", "ls", "s3://cli-pair/").strip(), "")
+
+    def rclone(self, server, *args):
+        rclone = which("rclone", "/usr/bin/rclone")
+        self.assertTrue(rclone, "rclone is required (scripts/install-deps --test installs it)")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update({
+            "RCLONE_CONFIG": os.path.join(self.tmp, "rclone.conf"),
+            "RCLONE_CONFIG_MOSS_TYPE": "s3",
+            "RCLONE_CONFIG_MOSS_PROVIDER": "Other",
+            "RCLONE_CONFIG_MOSS_ENDPOINT": server.endpoint,
+            "RCLONE_CONFIG_MOSS_ACCESS_KEY_ID": ACCESS_KEY,
+            "RCLONE_CONFIG_MOSS_SECRET_ACCESS_KEY": SECRET_KEY,
+            "RCLONE_CONFIG_MOSS_REGION": REGION,
+            "RCLONE_CONFIG_MOSS_FORCE_PATH_STYLE": "true",
+        })
+        proc = subprocess.run([rclone, "--retries", "1", "--low-level-retries", "1", *args],
+                              env=env, capture_output=True, text=True, timeout=300)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        return proc.stdout
+
+    def test_rclone(self):
+        source = os.path.join(self.tmp, "source")
+        os.mkdir(source)
+        big = random_file(source, 9 * 1024 * 1024, "big.bin")
+        random_file(source, 3000, "small.bin")
+        self.rclone(self.a, "mkdir", "moss:rclone-pair")
+        self.rclone(self.a, "copy", "--s3-chunk-size", "5M", "--s3-upload-cutoff", "5M",
+                    source, "moss:rclone-pair/m")
+        listed = json.loads(self.rclone(self.b, "lsjson", "--recursive", "moss:rclone-pair/m"))
+        self.assertEqual(sorted(e["Name"] for e in listed), ["big.bin", "small.bin"])
+        down = os.path.join(self.tmp, "down")
+        self.rclone(self.b, "copy", "moss:rclone-pair/m", down)
+        self.assertEqual(sha256_file(os.path.join(down, "big.bin")), sha256_file(big))
+        self.rclone(self.b, "check", source, "moss:rclone-pair/m")
 
 
 if __name__ == "__main__":
