@@ -302,6 +302,36 @@ class ReplicaFailureTest(ReplicaTestCase):
                 self.assertEqual(r.status, 200)
 
 
+class ReplicaGarbageCollectionTest(ReplicaTestCase):
+    """A released blob stays until the collection, on the replica with the
+    background lock, finds it unreferenced past the grace period (0s here);
+    a referenced one is never removed."""
+    replicas = 2
+    server_args = ("--blob-gc-grace", "0s", "--blob-gc-interval", "1s")
+
+    def blob_files(self):
+        names = set()
+        for root, _, files in os.walk(os.path.join(self.set.data_dir, "blobs")):
+            names.update(files)
+        return names
+
+    def test_released_blobs_are_collected_and_referenced_ones_kept(self):
+        s3a, s3b = self.s3(0), self.s3(1)
+        s3a.create_bucket(Bucket="gc-bucket")
+        old, new = os.urandom(5000), os.urandom(6000)
+        old_sha, new_sha = hashlib.sha256(old).hexdigest(), hashlib.sha256(new).hexdigest()
+        s3a.put_object(Bucket="gc-bucket", Key="k", Body=old)
+        s3b.put_object(Bucket="gc-bucket", Key="k", Body=new)  # releases the old blob
+        deadline = time.time() + 60
+        while old_sha in self.blob_files() and time.time() < deadline:
+            time.sleep(0.2)
+        files = self.blob_files()
+        self.assertNotIn(old_sha, files, "the released blob was never collected")
+        self.assertIn(new_sha, files)
+        for i in range(2):
+            self.assertEqual(self.s3(i).get_object(Bucket="gc-bucket", Key="k")["Body"].read(), new)
+
+
 class ReplicaPairClientsTest(ReplicaTestCase):
     """The real clients' basic operations against a pair of replicas: what one
     replica writes, the other lists and serves."""
