@@ -23,7 +23,7 @@ using asio::ip::tcp;
 
 class Server::Impl {
  public:
-  Impl(ServerConfig config, RequestHandler& handler, Metrics& metrics, std::function<bool()> ready)
+  Impl(ServerConfig config, RequestHandler& handler, Metrics& metrics, std::function<std::string()> not_ready)
       : config_(std::move(config)),
         threads_(config_.io_threads > 0
                      ? config_.io_threads
@@ -43,7 +43,7 @@ class Server::Impl {
     services_.config = &config_;
     services_.handler = &handler;
     services_.metrics = &metrics;
-    services_.ready = std::move(ready);
+    services_.not_ready = std::move(not_ready);
     services_.stopping = [this] { return draining_.load() || stopping_.load(); };
   }
 
@@ -213,8 +213,8 @@ class Server::Impl {
 };
 
 Server::Server(ServerConfig config, RequestHandler& handler, Metrics& metrics,
-               std::function<bool()> ready)
-    : impl_(std::make_unique<Impl>(std::move(config), handler, metrics, std::move(ready))) {}
+               std::function<std::string()> not_ready)
+    : impl_(std::make_unique<Impl>(std::move(config), handler, metrics, std::move(not_ready))) {}
 Server::~Server() = default;
 Result<void, std::string> Server::listen() { return impl_->listen(); }
 uint16_t Server::port() const { return impl_->port(); }

@@ -27,7 +27,7 @@ struct ConnectionServices {
   const ServerConfig* config = nullptr;
   RequestHandler* handler = nullptr;
   Metrics* metrics = nullptr;
-  std::function<bool()> ready;
+  std::function<std::string()> not_ready;  // why the server cannot serve now; "" when it can
   std::function<bool()> stopping;
 };
 

@@ -1,20 +1,21 @@
 // ListObjectVersions, noncurrent times, lifecycle rules and expiries in the
-// SQLite metadata store.
+// metadata store, run against each backend.
 #include <gtest/gtest.h>
 
-#include "moss/store/sqlite_metadata_store.h"
+#include "unit/store/metadata_backends.h"
 #include "unit/store/temp_dir.h"
 
 namespace moss::store {
 namespace {
 
-class SqliteVersioningTest : public ::testing::Test {
+class MetadataVersioningTest : public ::testing::TestWithParam<moss::testing::MetadataBackend> {
  protected:
   void SetUp() override { open(); }
 
   void open() {
     store_.reset();
-    auto opened = SqliteMetadataStore::open(dir_.path() + "/moss.db");
+    ASSERT_TRUE(metadata_.available());
+    auto opened = metadata_.open(dir_.path());
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     store_ = std::move(*opened);
     auto b = store_->create_bucket("b", "owner", 1);
@@ -60,10 +61,11 @@ class SqliteVersioningTest : public ::testing::Test {
   }
 
   moss::testing::TempDir dir_;
+  moss::testing::TestMetadataLocation metadata_{GetParam()};
   std::unique_ptr<MetadataStore> store_;
 };
 
-TEST_F(SqliteVersioningTest, ListsKeysAscendingAndEachKeysVersionsNewestFirst) {
+TEST_P(MetadataVersioningTest, ListsKeysAscendingAndEachKeysVersionsNewestFirst) {
   ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
   auto b1 = put("b");
   auto a1 = put("a");
@@ -83,7 +85,7 @@ TEST_F(SqliteVersioningTest, ListsKeysAscendingAndEachKeysVersionsNewestFirst) {
   }
 }
 
-TEST_F(SqliteVersioningTest, MarkersResumeAfterTheNamedVersionOrAfterTheWholeKey) {
+TEST_P(MetadataVersioningTest, MarkersResumeAfterTheNamedVersionOrAfterTheWholeKey) {
   ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
   auto k1 = put("k");
   auto k2 = put("k", "2");
@@ -102,7 +104,7 @@ TEST_F(SqliteVersioningTest, MarkersResumeAfterTheNamedVersionOrAfterTheWholeKey
   EXPECT_EQ(list_all(q), (std::vector<std::string>{"z:" + z1.version_id + "*"}));
 }
 
-TEST_F(SqliteVersioningTest, PageMarkersNameTheLastEntryReturned) {
+TEST_P(MetadataVersioningTest, PageMarkersNameTheLastEntryReturned) {
   ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
   put("k");
   auto k2 = put("k", "2");
@@ -115,7 +117,7 @@ TEST_F(SqliteVersioningTest, PageMarkersNameTheLastEntryReturned) {
   EXPECT_EQ(page->next_version_id_marker, k2.version_id);
 }
 
-TEST_F(SqliteVersioningTest, DelimiterRollsUpCommonPrefixesOnce) {
+TEST_P(MetadataVersioningTest, DelimiterRollsUpCommonPrefixesOnce) {
   ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
   put("dir/a");
   put("dir/a", "2");
@@ -131,13 +133,13 @@ TEST_F(SqliteVersioningTest, DelimiterRollsUpCommonPrefixesOnce) {
   EXPECT_EQ(list_all(q).size(), 3u);
 }
 
-TEST_F(SqliteVersioningTest, UnversionedObjectsListAsTheirNullVersion) {
+TEST_P(MetadataVersioningTest, UnversionedObjectsListAsTheirNullVersion) {
   put("x");
   put("x", "again");
   EXPECT_EQ(list_all({}), (std::vector<std::string>{"x:null*"}));
 }
 
-TEST_F(SqliteVersioningTest, AVersionRecordsWhenItBecameNoncurrent) {
+TEST_P(MetadataVersioningTest, AVersionRecordsWhenItBecameNoncurrent) {
   ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
   put("k", "1", 100);
   put("k", "2", 200);
@@ -157,7 +159,7 @@ TEST_F(SqliteVersioningTest, AVersionRecordsWhenItBecameNoncurrent) {
   EXPECT_EQ(page->versions[0].noncurrent_since_ns, 0);
 }
 
-TEST_F(SqliteVersioningTest, LifecycleRulesAreStoredReplacedAndRemoved) {
+TEST_P(MetadataVersioningTest, LifecycleRulesAreStoredReplacedAndRemoved) {
   auto none = store_->get_lifecycle("b");
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->has_value());
@@ -190,7 +192,7 @@ TEST_F(SqliteVersioningTest, LifecycleRulesAreStoredReplacedAndRemoved) {
   EXPECT_EQ(store_->put_lifecycle("missing", {r}).error().code, StoreErrc::kNoSuchBucket);
 }
 
-TEST_F(SqliteVersioningTest, ABucketCreatedAgainDoesNotInheritTheOldRules) {
+TEST_P(MetadataVersioningTest, ABucketCreatedAgainDoesNotInheritTheOldRules) {
   LifecycleRule r;
   r.id = "r";
   r.expiration_days = 1;
@@ -200,7 +202,7 @@ TEST_F(SqliteVersioningTest, ABucketCreatedAgainDoesNotInheritTheOldRules) {
   EXPECT_FALSE(store_->get_lifecycle("b")->has_value());
 }
 
-TEST_F(SqliteVersioningTest, ExpiryOfANoncurrentVersionRechecksItIsStillNoncurrent) {
+TEST_P(MetadataVersioningTest, ExpiryOfANoncurrentVersionRechecksItIsStillNoncurrent) {
   ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
   auto v1 = put("k", "1");
   auto v2 = put("k", "2");
@@ -216,7 +218,7 @@ TEST_F(SqliteVersioningTest, ExpiryOfANoncurrentVersionRechecksItIsStillNoncurre
   EXPECT_EQ(store_->get_version("b", "k", v1.version_id).error().code, StoreErrc::kNoSuchVersion);
 }
 
-TEST_F(SqliteVersioningTest, ExpiryOfTheCurrentVersionAddsAMarkerUnlessAClientWroteMeanwhile) {
+TEST_P(MetadataVersioningTest, ExpiryOfTheCurrentVersionAddsAMarkerUnlessAClientWroteMeanwhile) {
   ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
   auto v1 = put("k", "1");
   auto v2 = put("k", "2");
@@ -231,7 +233,7 @@ TEST_F(SqliteVersioningTest, ExpiryOfTheCurrentVersionAddsAMarkerUnlessAClientWr
   EXPECT_TRUE(store_->get_version("b", "k", v2.version_id).ok());
 }
 
-TEST_F(SqliteVersioningTest, ExpiryOfTheCurrentVersionInAnUnversionedBucketRemovesIt) {
+TEST_P(MetadataVersioningTest, ExpiryOfTheCurrentVersionInAnUnversionedBucketRemovesIt) {
   put("k", "1");
   auto expired = store_->expire_version("b", {ExpiryKind::kCurrentVersion, "k", "null"});
   ASSERT_TRUE(expired.ok());
@@ -241,7 +243,7 @@ TEST_F(SqliteVersioningTest, ExpiryOfTheCurrentVersionInAnUnversionedBucketRemov
   EXPECT_EQ(store_->get_version("b", "k").error().code, StoreErrc::kNoSuchKey);
 }
 
-TEST_F(SqliteVersioningTest, AnExpiredDeleteMarkerGoesOnlyWhenItIsTheLastVersion) {
+TEST_P(MetadataVersioningTest, AnExpiredDeleteMarkerGoesOnlyWhenItIsTheLastVersion) {
   ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
   auto v1 = put("k", "1");
   auto marker = store_->delete_object("b", "k");
@@ -255,6 +257,8 @@ TEST_F(SqliteVersioningTest, AnExpiredDeleteMarkerGoesOnlyWhenItIsTheLastVersion
   EXPECT_EQ(removed->version_id, marker->version_id);
   EXPECT_TRUE(list_all({}).empty());
 }
+
+MOSS_INSTANTIATE_FOR_EACH_METADATA_BACKEND(MetadataVersioningTest);
 
 }  // namespace
 }  // namespace moss::store
