@@ -39,12 +39,13 @@ Bucket bucket_from_row(const PgStatement& st) {
   Bucket b;
   st.read_columns(0, b.id, b.name, b.owner, b.created_ns);
   b.versioning = static_cast<VersioningState>(st.column_int(4));
+  b.public_read = st.column_int(5) != 0;
   return b;
 }
 
 StoreResult<Bucket> find_bucket(PgConnection& db, std::string_view name) {
   auto st = db.prepare(
-      "SELECT id, name, owner, created_ns, versioning FROM buckets WHERE name = ?1");
+      "SELECT id, name, owner, created_ns, versioning, public_read FROM buckets WHERE name = ?1");
   if (!st) return fail(st.error());
   st->bind(1, name);
   auto row = st->step();
@@ -226,14 +227,9 @@ StoreResult<CommitOutcome> commit_new_version(PgConnection& db, const Bucket& bu
                                               const NewVersion& v, const WritePreconditions& pre) {
   auto current = find_latest(db, bucket.id, v.key);
   if (!current) return fail(current.error());
-  bool exists = *current && !(*current)->is_delete_marker;
-  if (pre.if_match) {
-    if (!exists) return store_fail(StoreErrc::kNoSuchKey, v.key);
-    if (*pre.if_match != "*" && *pre.if_match != (*current)->etag) {
-      return store_fail(StoreErrc::kPreconditionFailed, v.key);
-    }
+  if (auto violated = violated_precondition(pre, current->has_value() ? &**current : nullptr)) {
+    return store_fail(*violated, v.key);
   }
-  if (pre.if_none_match_any && exists) return store_fail(StoreErrc::kPreconditionFailed, v.key);
 
   CommitOutcome out;
   if (auto r = supersede_current(db, bucket, v.key, *current, v.last_modified_ns,
@@ -361,17 +357,16 @@ StoreResult<Bucket> PostgresMetadataStore::get_bucket(std::string_view name) {
 StoreResult<std::vector<Bucket>> PostgresMetadataStore::list_buckets() {
   return read([](PgConnection& db) -> StoreResult<std::vector<Bucket>> {
     auto st = db.prepare(
-        "SELECT id, name, owner, created_ns, versioning FROM buckets ORDER BY name");
+        "SELECT id, name, owner, created_ns, versioning, public_read FROM buckets ORDER BY name");
     if (!st) return fail(st.error());
     return st->collect(bucket_from_row);
   });
 }
 
-StoreResult<void> PostgresMetadataStore::delete_bucket(std::string_view name) {
-  return write_in_bucket(name, [&](PgConnection& db, const Bucket& b) -> StoreResult<void> {
-    auto any = db.prepare(
-        "SELECT 1 FROM versions WHERE bucket_id = ?1 "
-        "UNION ALL SELECT 1 FROM uploads WHERE bucket_id = ?1 LIMIT 1");
+StoreResult<std::vector<std::string>> PostgresMetadataStore::delete_bucket(std::string_view name) {
+  using Released = std::vector<std::string>;
+  return write_in_bucket(name, [&](PgConnection& db, const Bucket& b) -> StoreResult<Released> {
+    auto any = db.prepare("SELECT 1 FROM versions WHERE bucket_id = ?1 LIMIT 1");
     if (!any) return fail(any.error());
     any->bind(1, b.id);
     auto row = any->step();
@@ -381,12 +376,22 @@ StoreResult<void> PostgresMetadataStore::delete_bucket(std::string_view name) {
     auto tags = bucket_has_tags(db, b.id);
     if (!tags) return fail(tags.error());
     if (*tags) return store_fail(StoreErrc::kBucketNotEmpty, std::string(name));
-    if (auto r = delete_bucket_tag_history(db, b.id); !r) return r;
-    if (auto r = delete_bucket_lifecycle(db, b.id); !r) return r;
+    // Uploads in progress do not keep a bucket alive (S3 deletes it and
+    // discards them): their parts go with it, in this same transaction.
+    Released released;
+    if (auto r = remove_bucket_uploads(db, b.id, released); !r) return fail(r.error());
+    if (auto r = delete_bucket_tag_history(db, b.id); !r) return fail(r.error());
+    if (auto r = delete_bucket_snapshots(db, b.id); !r) return fail(r.error());
+    if (auto r = delete_bucket_lifecycle(db, b.id); !r) return fail(r.error());
+    auto completed = db.prepare("DELETE FROM completed_uploads WHERE bucket_id = ?1");
+    if (!completed) return fail(completed.error());
+    completed->bind(1, b.id);
+    if (auto r = completed->run(); !r) return fail(r.error());
     auto del = db.prepare("DELETE FROM buckets WHERE id = ?1");
     if (!del) return fail(del.error());
     del->bind(1, b.id);
-    return del->run();
+    if (auto r = del->run(); !r) return fail(r.error());
+    return released;
   });
 }
 

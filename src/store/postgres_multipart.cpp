@@ -11,6 +11,7 @@
 #include <map>
 
 #include "moss/store/postgres_metadata_store.h"
+#include "moss/util/clock.h"
 #include "moss/util/random_id.h"
 #include "postgres_records.h"
 
@@ -65,8 +66,8 @@ StoreResult<UploadRow> find_upload(PgConnection& db, int64_t bucket_id, std::str
   return upload_from_row(*st);
 }
 
-StoreResult<std::vector<UploadPart>> parts_after(PgConnection& db, int64_t upload_row,
-                                                 int marker, int limit) {
+StoreResult<std::vector<UploadPart>> parts_after(PgConnection& db, int64_t upload_row, int marker,
+                                                 int limit) {
   auto st = db.prepare(
       "SELECT part_number, sha256, size, etag, checksum_algorithm, checksum, last_modified_ns "
       "FROM upload_parts WHERE upload = ?1 AND part_number > ?2 ORDER BY part_number LIMIT ?3");
@@ -96,6 +97,29 @@ StoreResult<void> remove_upload(PgConnection& db, int64_t upload_row,
   if (!del) return fail(del.error());
   del->bind(1, upload_row);
   return del->run();
+}
+
+// How long a completed upload answers a retried completion.
+constexpr int64_t kCompletionMemoryNs = int64_t{24} * 3600 * 1'000'000'000;
+
+// Records that `upload_id` completed as version row `version_row`, written at
+// `now_ns` (the version's last_modified_ns), and forgets completions older
+// than a day.
+StoreResult<void> remember_completion(PgConnection& db, int64_t bucket_id, std::string_view key,
+                                      std::string_view upload_id, int64_t version_row,
+                                      int64_t now_ns) {
+  auto prune = db.prepare("DELETE FROM completed_uploads WHERE completed_ns < ?1");
+  if (!prune) return fail(prune.error());
+  prune->bind(1, now_ns - kCompletionMemoryNs);
+  if (auto r = prune->run(); !r) return r;
+  auto st = db.prepare(
+      "INSERT INTO completed_uploads(upload_id, bucket_id, key, version_row, completed_ns) "
+      "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(upload_id) DO UPDATE SET "
+      "bucket_id = excluded.bucket_id, key = excluded.key, "
+      "version_row = excluded.version_row, completed_ns = excluded.completed_ns");
+  if (!st) return fail(st.error());
+  st->bind_all(upload_id, bucket_id, key, version_row, now_ns);
+  return st->run();
 }
 
 // The body of list_uploads, on the caller's connection.
@@ -164,8 +188,21 @@ StoreResult<UploadListPage> list_bucket_uploads(PgConnection& db, const Bucket& 
 
 }  // namespace
 
+StoreResult<void> postgres_records::remove_bucket_uploads(PgConnection& db, int64_t bucket_id,
+                                                          std::vector<std::string>& released) {
+  auto st = db.prepare("SELECT id FROM uploads WHERE bucket_id = ?1");
+  if (!st) return fail(st.error());
+  st->bind(1, bucket_id);
+  auto rows = st->collect([](PgStatement& row) { return row.column_int(0); });
+  if (!rows) return fail(rows.error());
+  for (int64_t upload_row : *rows) {
+    if (auto r = remove_upload(db, upload_row, released); !r) return r;
+  }
+  return {};
+}
+
 StoreResult<MultipartUpload> PostgresMetadataStore::create_upload(std::string_view bucket,
-                                                                const MultipartUpload& upload) {
+                                                                  const MultipartUpload& upload) {
   using Upload = StoreResult<MultipartUpload>;
   return write_in_bucket(bucket, [&](PgConnection& db, const Bucket& b) -> Upload {
     MultipartUpload out = upload;
@@ -184,8 +221,8 @@ StoreResult<MultipartUpload> PostgresMetadataStore::create_upload(std::string_vi
 }
 
 StoreResult<MultipartUpload> PostgresMetadataStore::get_upload(std::string_view bucket,
-                                                             std::string_view key,
-                                                             std::string_view upload_id) {
+                                                               std::string_view key,
+                                                               std::string_view upload_id) {
   using Upload = StoreResult<MultipartUpload>;
   return read_in_bucket(bucket, [&](PgConnection& db, const Bucket& b) -> Upload {
     auto u = find_upload(db, b.id, key, upload_id);
@@ -195,9 +232,9 @@ StoreResult<MultipartUpload> PostgresMetadataStore::get_upload(std::string_view 
 }
 
 StoreResult<std::vector<std::string>> PostgresMetadataStore::put_part(std::string_view bucket,
-                                                                    std::string_view key,
-                                                                    std::string_view upload_id,
-                                                                    const UploadPart& part) {
+                                                                      std::string_view key,
+                                                                      std::string_view upload_id,
+                                                                      const UploadPart& part) {
   using Released = StoreResult<std::vector<std::string>>;
   return write_in_bucket(bucket, [&](PgConnection& db, const Bucket& b) -> Released {
     auto u = find_upload(db, b.id, key, upload_id);
@@ -236,9 +273,9 @@ StoreResult<std::vector<std::string>> PostgresMetadataStore::put_part(std::strin
 }
 
 StoreResult<PartListPage> PostgresMetadataStore::list_parts(std::string_view bucket,
-                                                          std::string_view key,
-                                                          std::string_view upload_id,
-                                                          const PartListQuery& q) {
+                                                            std::string_view key,
+                                                            std::string_view upload_id,
+                                                            const PartListQuery& q) {
   using Page = StoreResult<PartListPage>;
   return read_in_bucket(bucket, [&](PgConnection& db, const Bucket& b) -> Page {
     auto u = find_upload(db, b.id, key, upload_id);
@@ -259,15 +296,15 @@ StoreResult<PartListPage> PostgresMetadataStore::list_parts(std::string_view buc
 }
 
 StoreResult<UploadListPage> PostgresMetadataStore::list_uploads(std::string_view bucket,
-                                                              const UploadListQuery& q) {
+                                                                const UploadListQuery& q) {
   return read_in_bucket(
       bucket, [&](PgConnection& db, const Bucket& b) { return list_bucket_uploads(db, b, q); });
 }
 
 StoreResult<CommitOutcome> PostgresMetadataStore::complete_upload(std::string_view bucket,
-                                                                std::string_view upload_id,
-                                                                const NewVersion& v,
-                                                                const WritePreconditions& pre) {
+                                                                  std::string_view upload_id,
+                                                                  const NewVersion& v,
+                                                                  const WritePreconditions& pre) {
   using Outcome = StoreResult<CommitOutcome>;
   return write_in_bucket(bucket, [&](PgConnection& db, const Bucket& b) -> Outcome {
     auto u = find_upload(db, b.id, v.key, upload_id);
@@ -291,7 +328,40 @@ StoreResult<CommitOutcome> PostgresMetadataStore::complete_upload(std::string_vi
     if (auto r = remove_upload(db, u->row_id, out->released_blobs); !r) {
       return fail(r.error());
     }
+    if (auto r = remember_completion(db, b.id, v.key, upload_id, out->version.row_id,
+                                     v.last_modified_ns);
+        !r) {
+      return fail(r.error());
+    }
     return out;
+  });
+}
+
+StoreResult<ObjectVersion> PostgresMetadataStore::find_completed_upload(
+    std::string_view bucket, std::string_view key, std::string_view upload_id) {
+  using Found = StoreResult<ObjectVersion>;
+  return read_in_bucket(bucket, [&](PgConnection& db, const Bucket& b) -> Found {
+    auto st = db.prepare(
+        "SELECT version_row, completed_ns FROM completed_uploads "
+        "WHERE upload_id = ?1 AND bucket_id = ?2 AND key = ?3 AND completed_ns >= ?4");
+    if (!st) return fail(st.error());
+    st->bind_all(upload_id, b.id, key, now_unix_nanos() - kCompletionMemoryNs);
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    const int64_t version_row = *row ? st->column_int(0) : 0;
+    const int64_t completed_ns = *row ? st->column_int(1) : 0;
+    st->reset();
+    if (version_row == 0) return store_fail(StoreErrc::kNoSuchUpload, std::string(upload_id));
+    // Only while what it wrote is still what the key holds, at the same
+    // write time (as the SQLite store checks it).
+    auto latest = find_latest(db, b.id, key);
+    if (!latest) return fail(latest.error());
+    if (!*latest || (*latest)->row_id != version_row ||
+        (*latest)->last_modified_ns != completed_ns) {
+      return store_fail(StoreErrc::kNoSuchUpload, std::string(upload_id));
+    }
+    (*latest)->bucket_versioning = b.versioning;
+    return std::move(**latest);
   });
 }
 
@@ -308,7 +378,7 @@ StoreResult<std::vector<std::string>> PostgresMetadataStore::abort_upload(
 }
 
 StoreResult<std::vector<UploadRef>> PostgresMetadataStore::list_idle_uploads(int64_t idle_since_ns,
-                                                                           int limit) {
+                                                                             int limit) {
   return read([&](PgConnection& db) -> StoreResult<std::vector<UploadRef>> {
     auto st = db.prepare(
         "SELECT buckets.name, uploads.key, uploads.upload_id FROM uploads "

@@ -143,6 +143,22 @@ StoreResult<std::optional<ObjectVersion>> find_by_version_id(PgConnection& db, i
                                                              std::string_view key,
                                                              std::string_view version_id);
 StoreResult<bool> bucket_has_tags(PgConnection& db, int64_t bucket_id);
+// Drops every upload of the bucket with its parts, adding to `released` the
+// blobs whose last reference went away (DeleteBucket discards open uploads).
+StoreResult<void> remove_bucket_uploads(PgConnection& db, int64_t bucket_id,
+                                        std::vector<std::string>& released);
+// Snapshots (postgres_snapshots.cpp), as sqlite_snapshots.cpp: takes a tag's
+// hold on each snapshot of `writes`, pinning the files of one not held yet
+// (kNoSuchKey when a file to pin is gone).
+StoreResult<void> hold_snapshots(PgConnection& db, int64_t bucket_id, const std::string& model,
+                                 const std::vector<SnapshotWrite>& writes, int64_t now_ns);
+// Drops a tag's hold on each snapshot of `ids`; a snapshot no tag holds any
+// more releases its files' blob references (appended to `released` when last).
+StoreResult<void> release_snapshots(PgConnection& db, int64_t bucket_id, const std::string& model,
+                                    const std::vector<std::string>& ids,
+                                    std::vector<std::string>& released);
+// Removes a deleted bucket's snapshots (none is held: the bucket had no tag).
+StoreResult<void> delete_bucket_snapshots(PgConnection& db, int64_t bucket_id);
 StoreResult<void> delete_bucket_tag_history(PgConnection& db, int64_t bucket_id);
 
 // The tags of a listing window [lower, upper) in key order, merged with the

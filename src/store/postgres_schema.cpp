@@ -113,6 +113,46 @@ CREATE TABLE bucket_lifecycle(
   bucket_id BIGINT PRIMARY KEY REFERENCES buckets(id),
   rules TEXT NOT NULL);
 )sql",
+    // 2: what the SQLite store gained since: canned ACLs (buckets.public_read;
+    // an object version's is in its attributes), completed uploads for retried
+    // completions, and directory tags' snapshots (tags.snapshots, snapshots,
+    // snapshot_files; paths BYTEA, in byte order).
+    R"sql(
+ALTER TABLE buckets ADD COLUMN public_read INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tags ADD COLUMN snapshots TEXT NOT NULL DEFAULT '[]';
+CREATE TABLE completed_uploads(
+  upload_id TEXT COLLATE "C" PRIMARY KEY,
+  bucket_id BIGINT NOT NULL,
+  key BYTEA NOT NULL,
+  version_row BIGINT NOT NULL,
+  completed_ns BIGINT NOT NULL);
+CREATE INDEX completed_uploads_by_time ON completed_uploads(completed_ns);
+CREATE TABLE snapshots(
+  bucket_id BIGINT NOT NULL,
+  model TEXT COLLATE "C" NOT NULL,
+  id TEXT COLLATE "C" NOT NULL,
+  file_count BIGINT NOT NULL,
+  total_size BIGINT NOT NULL,
+  created_ns BIGINT NOT NULL,
+  tag_refs BIGINT NOT NULL,
+  PRIMARY KEY(bucket_id, model, id));
+CREATE TABLE snapshot_files(
+  bucket_id BIGINT NOT NULL,
+  model TEXT COLLATE "C" NOT NULL,
+  snapshot_id TEXT COLLATE "C" NOT NULL,
+  path BYTEA NOT NULL,
+  key BYTEA NOT NULL,
+  version_id TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  etag TEXT NOT NULL,
+  last_modified_ns BIGINT NOT NULL,
+  content_sha256 TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  segments TEXT NOT NULL,
+  attributes TEXT NOT NULL,
+  model_metadata TEXT NOT NULL,
+  PRIMARY KEY(bucket_id, model, snapshot_id, path));
+)sql",
 };
 
 constexpr int kLatestVersion = static_cast<int>(std::size(kMigrations));

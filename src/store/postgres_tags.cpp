@@ -19,7 +19,19 @@ using json = nlohmann::json;
 namespace {
 
 constexpr const char* kTagColumns =
-    "key, model, tag, targets, pinned, etag, updated_ns, updated_by";
+    "key, model, tag, targets, pinned, etag, updated_ns, updated_by, snapshots";
+
+std::string ids_to_json(const std::vector<std::string>& ids) { return json(ids).dump(); }
+
+std::vector<std::string> ids_from_json(const std::string& text) {
+  json arr = json::parse(text, nullptr, false);
+  std::vector<std::string> out;
+  if (!arr.is_array()) return out;
+  for (const auto& id : arr) {
+    if (id.is_string()) out.push_back(id.get<std::string>());
+  }
+  return out;
+}
 
 json pins_to_json(const std::vector<ObjectVersion>& pins) {
   json arr = json::array();
@@ -69,6 +81,7 @@ TagRecord tag_from_row(const PgStatement& st, int64_t bucket_id) {
   st.read_columns(0, t.key, t.model, t.tag, t.targets);
   t.pins = pins_from_json(st.column_text(4), bucket_id);
   st.read_columns(5, t.etag, t.updated_ns, t.updated_by);
+  t.snapshots = ids_from_json(st.column_text(8));
   return t;
 }
 
@@ -147,7 +160,8 @@ StoreResult<TagWriteOutcome> write_tag(PgConnection& db, int64_t bucket_id, cons
   auto current = tag_before_write(db, bucket_id, key, pre);
   if (!current) return fail(current.error());
 
-  TagRecord tag{key, w.model, w.tag, w.targets, {}, w.etag, w.now_ns, w.actor};
+  TagRecord tag{key, w.model, w.tag, w.targets, {}, {}, w.etag, w.now_ns, w.actor};
+  for (const auto& s : w.snapshots) tag.snapshots.push_back(s.id);
   for (const auto& pin : w.pins) {
     auto version = find_by_version_id(db, bucket_id, pin.key, pin.version_id);
     if (!version) return fail(version.error());
@@ -160,20 +174,28 @@ StoreResult<TagWriteOutcome> write_tag(PgConnection& db, int64_t bucket_id, cons
   TagWriteOutcome out;
   // New references first: a blob both states use never drops to zero.
   if (auto r = add_blob_refs(db, segments_of(tag.pins)); !r) return fail(r.error());
+  if (auto r = hold_snapshots(db, bucket_id, w.model, w.snapshots, w.now_ns); !r) {
+    return fail(r.error());
+  }
   if (*current) {
     if (auto r = release_blob_refs(db, segments_of((*current)->pins), out.released_blobs); !r) {
+      return fail(r.error());
+    }
+    if (auto r = release_snapshots(db, bucket_id, (*current)->model, (*current)->snapshots,
+                                   out.released_blobs);
+        !r) {
       return fail(r.error());
     }
   }
   auto st = db.prepare(
       "INSERT INTO tags(bucket_id, key, model, tag, targets, pinned, etag, updated_ns, "
-      "updated_by) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+      "updated_by, snapshots) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
       "ON CONFLICT(bucket_id, key) DO UPDATE SET targets = excluded.targets, "
       "pinned = excluded.pinned, etag = excluded.etag, updated_ns = excluded.updated_ns, "
-      "updated_by = excluded.updated_by");
+      "updated_by = excluded.updated_by, snapshots = excluded.snapshots");
   if (!st) return fail(st.error());
   st->bind_all(bucket_id, key, w.model, w.tag, w.targets, pins_to_json(tag.pins).dump(), w.etag,
-               w.now_ns, w.actor);
+               w.now_ns, w.actor, ids_to_json(tag.snapshots));
   if (auto r = st->run(); !r) return fail(r.error());
 
   HistoryRow h{key,
@@ -193,15 +215,20 @@ StoreResult<TagWriteOutcome> write_tag(PgConnection& db, int64_t bucket_id, cons
 }
 
 // The body of delete_tag, inside its transaction.
-StoreResult<TagWriteOutcome> remove_tag(PgConnection& db, int64_t bucket_id,
-                                        std::string_view key, const std::string& actor,
-                                        int64_t now_ns, const TagPreconditions& pre) {
+StoreResult<TagWriteOutcome> remove_tag(PgConnection& db, int64_t bucket_id, std::string_view key,
+                                        const std::string& actor, int64_t now_ns,
+                                        const TagPreconditions& pre) {
   auto current = tag_before_write(db, bucket_id, key, pre);
   if (!current) return fail(current.error());
   if (!*current) return store_fail(StoreErrc::kNoSuchKey, std::string(key));
 
   TagWriteOutcome out;
   if (auto r = release_blob_refs(db, segments_of((*current)->pins), out.released_blobs); !r) {
+    return fail(r.error());
+  }
+  if (auto r = release_snapshots(db, bucket_id, (*current)->model, (*current)->snapshots,
+                                 out.released_blobs);
+      !r) {
     return fail(r.error());
   }
   auto del = db.prepare("DELETE FROM tags WHERE bucket_id = ?1 AND key = ?2");
@@ -265,7 +292,8 @@ StoreResult<void> TagKeyCursor::next() {
 
 }  // namespace postgres_records
 
-StoreResult<TagRecord> PostgresMetadataStore::get_tag(std::string_view bucket, std::string_view key) {
+StoreResult<TagRecord> PostgresMetadataStore::get_tag(std::string_view bucket,
+                                                      std::string_view key) {
   using Tag = StoreResult<TagRecord>;
   return read_in_bucket(bucket, [&](PgConnection& db, const Bucket& b) -> Tag {
     auto tag = find_tag(db, b.id, key);
@@ -276,7 +304,7 @@ StoreResult<TagRecord> PostgresMetadataStore::get_tag(std::string_view bucket, s
 }
 
 StoreResult<std::vector<TagRecord>> PostgresMetadataStore::list_tags(std::string_view bucket,
-                                                                   const TagListQuery& q) {
+                                                                     const TagListQuery& q) {
   static const std::string by_model = std::string("SELECT ") + kTagColumns +
                                       " FROM tags WHERE bucket_id = ?1 AND model = ?2 "
                                       "ORDER BY tag LIMIT ?3";
@@ -297,26 +325,24 @@ StoreResult<std::vector<TagRecord>> PostgresMetadataStore::list_tags(std::string
 }
 
 StoreResult<TagWriteOutcome> PostgresMetadataStore::set_tag(std::string_view bucket,
-                                                          const TagWrite& w,
-                                                          const TagPreconditions& pre) {
+                                                            const TagWrite& w,
+                                                            const TagPreconditions& pre) {
   return write_in_bucket(
       bucket, [&](PgConnection& db, const Bucket& b) { return write_tag(db, b.id, w, pre); });
 }
 
 StoreResult<TagWriteOutcome> PostgresMetadataStore::delete_tag(std::string_view bucket,
-                                                             std::string_view key,
-                                                             const std::string& actor,
-                                                             int64_t now_ns,
-                                                             const TagPreconditions& pre) {
+                                                               std::string_view key,
+                                                               const std::string& actor,
+                                                               int64_t now_ns,
+                                                               const TagPreconditions& pre) {
   return write_in_bucket(bucket, [&](PgConnection& db, const Bucket& b) {
     return remove_tag(db, b.id, key, actor, now_ns, pre);
   });
 }
 
-StoreResult<std::vector<TagHistoryEntry>> PostgresMetadataStore::tag_history(std::string_view bucket,
-                                                                           std::string_view key,
-                                                                           int64_t before_seq,
-                                                                           int limit) {
+StoreResult<std::vector<TagHistoryEntry>> PostgresMetadataStore::tag_history(
+    std::string_view bucket, std::string_view key, int64_t before_seq, int limit) {
   using History = StoreResult<std::vector<TagHistoryEntry>>;
   return read_in_bucket(bucket, [&](PgConnection& db, const Bucket& b) -> History {
     auto st = db.prepare(
@@ -330,9 +356,9 @@ StoreResult<std::vector<TagHistoryEntry>> PostgresMetadataStore::tag_history(std
 }
 
 StoreResult<void> PostgresMetadataStore::set_content_sha256(std::string_view bucket,
-                                                          std::string_view key,
-                                                          std::string_view version_id,
-                                                          const std::string& sha256_hex) {
+                                                            std::string_view key,
+                                                            std::string_view version_id,
+                                                            const std::string& sha256_hex) {
   return write_in_bucket(bucket, [&](PgConnection& db, const Bucket& b) -> StoreResult<void> {
     auto st = db.prepare(
         "UPDATE versions SET content_sha256 = ?4 WHERE bucket_id = ?1 AND key = ?2 AND "

@@ -43,8 +43,12 @@ class PostgresMetadataStore final : public MetadataStore {
                                     int64_t now_ns) override;
   StoreResult<Bucket> get_bucket(std::string_view name) override;
   StoreResult<std::vector<Bucket>> list_buckets() override;
-  StoreResult<void> delete_bucket(std::string_view name) override;
+  StoreResult<std::vector<std::string>> delete_bucket(std::string_view name) override;
   StoreResult<void> set_versioning(std::string_view bucket, VersioningState state) override;
+  // Canned ACLs: postgres_acl.cpp.
+  StoreResult<void> set_bucket_public_read(std::string_view bucket, bool public_read) override;
+  StoreResult<void> set_object_public_read(std::string_view bucket, std::string_view key,
+                                           std::string_view version_id, bool public_read) override;
   StoreResult<ObjectVersion> get_version(std::string_view bucket, std::string_view key,
                                          std::string_view version_id) override;
   StoreResult<CommitOutcome> commit_version(std::string_view bucket, const NewVersion& v,
@@ -69,6 +73,8 @@ class PostgresMetadataStore final : public MetadataStore {
   StoreResult<CommitOutcome> complete_upload(std::string_view bucket, std::string_view upload_id,
                                              const NewVersion& v,
                                              const WritePreconditions& pre) override;
+  StoreResult<ObjectVersion> find_completed_upload(std::string_view bucket, std::string_view key,
+                                                   std::string_view upload_id) override;
   StoreResult<std::vector<std::string>> abort_upload(std::string_view bucket, std::string_view key,
                                                      std::string_view upload_id) override;
   StoreResult<std::vector<UploadRef>> list_idle_uploads(int64_t idle_since_ns, int limit) override;
@@ -88,6 +94,16 @@ class PostgresMetadataStore final : public MetadataStore {
   StoreResult<void> set_content_sha256(std::string_view bucket, std::string_view key,
                                        std::string_view version_id,
                                        const std::string& sha256_hex) override;
+
+  // Snapshots: postgres_snapshots.cpp.
+  StoreResult<SnapshotRecord> get_snapshot(std::string_view bucket, std::string_view model,
+                                           std::string_view id) override;
+  StoreResult<std::vector<SnapshotFile>> list_snapshot_files(std::string_view bucket,
+                                                             std::string_view model,
+                                                             std::string_view id,
+                                                             const SnapshotFileQuery& q) override;
+  StoreResult<SnapshotFile> get_snapshot_file(std::string_view bucket, std::string_view model,
+                                              std::string_view id, std::string_view path) override;
 
   // Versions and lifecycle rules: postgres_version_listing.cpp, postgres_lifecycle.cpp.
   StoreResult<VersionListPage> list_versions(std::string_view bucket,
