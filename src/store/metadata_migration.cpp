@@ -6,6 +6,7 @@
 
 #include "moss/store/postgres_db.h"
 #include "moss/store/sqlite_db.h"
+#include "moss/store/sqlite_metadata_store.h"
 #include "moss/util/digest.h"
 #include "postgres_records.h"
 
@@ -28,7 +29,12 @@ struct Table {
 const std::vector<Table>& tables() {
   static const std::vector<Table> all = {
       {"buckets",
-       {{"id", true}, {"name", false}, {"owner", false}, {"created_ns", true}, {"versioning", true}},
+       {{"id", true},
+        {"name", false},
+        {"owner", false},
+        {"created_ns", true},
+        {"versioning", true},
+        {"public_read", true}},
        "id",
        "id"},
       {"blobs", {{"sha256", false}, {"size", true}, {"refs", true}}, "sha256", nullptr},
@@ -83,7 +89,8 @@ const std::vector<Table>& tables() {
         {"pinned", false},
         {"etag", false},
         {"updated_ns", true},
-        {"updated_by", false}},
+        {"updated_by", false},
+        {"snapshots", false}},
        "bucket_id, key",
        nullptr},
       {"tag_history",
@@ -102,6 +109,41 @@ const std::vector<Table>& tables() {
        "id",
        "id"},
       {"bucket_lifecycle", {{"bucket_id", true}, {"rules", false}}, "bucket_id", nullptr},
+      {"completed_uploads",
+       {{"upload_id", false},
+        {"bucket_id", true},
+        {"key", false},
+        {"version_row", true},
+        {"completed_ns", true}},
+       "upload_id",
+       nullptr},
+      {"snapshots",
+       {{"bucket_id", true},
+        {"model", false},
+        {"id", false},
+        {"file_count", true},
+        {"total_size", true},
+        {"created_ns", true},
+        {"tag_refs", true}},
+       "bucket_id, model, id",
+       nullptr},
+      {"snapshot_files",
+       {{"bucket_id", true},
+        {"model", false},
+        {"snapshot_id", false},
+        {"path", false},
+        {"key", false},
+        {"version_id", false},
+        {"size", true},
+        {"etag", false},
+        {"last_modified_ns", true},
+        {"content_sha256", false},
+        {"owner", false},
+        {"segments", false},
+        {"attributes", false},
+        {"model_metadata", false}},
+       "bucket_id, model, snapshot_id, path",
+       nullptr},
   };
   return all;
 }
@@ -119,9 +161,7 @@ void add_row_hash(const std::string& row, uint64_t& sum) {
   sum += std::stoull(hash.substr(0, 16), nullptr, 16);
 }
 
-std::string checksum_text(uint64_t sum) {
-  return fmt::format("{:016x}", sum);
-}
+std::string checksum_text(uint64_t sum) { return fmt::format("{:016x}", sum); }
 
 template <class Statement>
 std::string row_text(const Statement& st, size_t columns) {
@@ -141,9 +181,8 @@ StoreResult<void> copy_table(SqliteConnection& source, PgConnection& target, con
   for (size_t i = 1; i <= t.columns.size(); ++i) {
     placeholders += fmt::format("{}?{}", i > 1 ? ", " : "", i);
   }
-  const std::string insert =
-      fmt::format("INSERT INTO {}({}) VALUES({}) ON CONFLICT({}) DO NOTHING", t.name,
-                  column_list(t), placeholders, t.conflict);
+  const std::string insert = fmt::format("INSERT INTO {}({}) VALUES({}) ON CONFLICT({}) DO NOTHING",
+                                         t.name, column_list(t), placeholders, t.conflict);
   // Statement caches key by the SQL's address: these strings outlive both.
   static std::vector<std::unique_ptr<std::string>> texts;
   texts.push_back(std::make_unique<std::string>(select));
@@ -208,7 +247,18 @@ StoreResult<void> verify_table(PgConnection& target, const Table& t, TableCopy& 
 
 StoreResult<std::vector<TableCopy>> copy_sqlite_metadata_to_postgres(const std::string& sqlite_path,
                                                                      const std::string& dsn) {
+  // Read-only first: a path with no database fails here instead of making one.
   auto source = SqliteConnection::open(sqlite_path, /*read_only=*/true);
+  if (!source) return fail(source.error());
+  source->reset();
+  // Opening the store brings an older database's schema up to this moss's
+  // (what was added since: buckets.public_read, tags.snapshots, snapshots,
+  // snapshot_files, completed_uploads), so every table copied below exists.
+  {
+    auto upgraded = SqliteMetadataStore::open(sqlite_path);
+    if (!upgraded) return fail(upgraded.error());
+  }
+  source = SqliteConnection::open(sqlite_path, /*read_only=*/true);
   if (!source) return fail(source.error());
   auto target = PgConnection::open(dsn);
   if (!target) return fail(target.error());
