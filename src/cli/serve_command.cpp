@@ -37,6 +37,10 @@ namespace {
 struct ServeOptions {
   std::string listen = "127.0.0.1:9000";
   std::string data_dir = "./data";
+  std::string metadata = "sqlite";  // or a postgresql:// URI (docs/replicas.md)
+  std::string metadata_password_file;
+  std::string blob_gc_grace = "6h";
+  std::string blob_gc_interval = "1h";
   std::string credentials_file;
   std::string region = "us-east-1";
   std::string domain;
@@ -69,15 +73,25 @@ struct ServeOptions {
   int tls_reload_seconds = 5;
 };
 
+// The default audit directory: <data>/audit, or, when replicas share the
+// data directory, <data>/audit/<host name>: each replica writes its own files.
+std::string default_audit_directory(const ServeOptions& options, bool shared) {
+  if (!shared) return options.data_dir + "/audit";
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0 || !*host) std::snprintf(host, sizeof host, "%d", ::getpid());
+  return options.data_dir + "/audit/" + host;
+}
+
 // The audit trail (docs/audit.md), or null when --audit-log is "off".
 // Exits with a message (code 2) on a bad option, 1 when the log cannot open.
-Result<std::unique_ptr<AuditLog>, int> open_audit_log(const ServeOptions& options) {
+Result<std::unique_ptr<AuditLog>, int> open_audit_log(const ServeOptions& options, bool shared) {
   if (options.audit_log == "off") {
     spdlog::warn("the audit trail is off (--audit-log off): model reads are not recorded");
     return std::unique_ptr<AuditLog>();
   }
   AuditLogOptions audit;
-  audit.directory = options.audit_log.empty() ? options.data_dir + "/audit" : options.audit_log;
+  audit.directory =
+      options.audit_log.empty() ? default_audit_directory(options, shared) : options.audit_log;
   auto retention = parse_duration(options.audit_retention);
   auto max_size = parse_size(options.audit_max_file_size);
   if (!retention || !max_size || *max_size == 0) {
@@ -91,7 +105,7 @@ Result<std::unique_ptr<AuditLog>, int> open_audit_log(const ServeOptions& option
   auto log = AuditLog::open(std::move(audit));
   if (!log) {
     spdlog::critical("cannot open the audit log in {}: {}",
-                     options.audit_log.empty() ? options.data_dir + "/audit" : options.audit_log,
+                     audit.directory,
                      log.error().message());
     return fail(1);
   }
@@ -217,12 +231,14 @@ boost::asio::awaitable<void> reload_credentials(s3::Authenticator& auth, std::st
 
 // Uploads nobody has added a part to for `expiry` are abandoned: their parts
 // would otherwise hold disk space forever. Runs at start and every `interval`.
+// With several replicas only the one holding the background lock runs it.
 std::unique_ptr<PeriodicTask> start_upload_expiry_sweep(store::ObjectStore& store,
                                                         std::chrono::milliseconds expiry,
                                                         std::chrono::milliseconds interval,
                                                         std::string expiry_text) {
   return std::make_unique<PeriodicTask>(
       "multipart upload expiry sweep", interval, [&store, expiry, expiry_text] {
+        if (!store.runs_background_work()) return;
         const int64_t cutoff =
             now_unix_nanos() - std::chrono::duration_cast<std::chrono::nanoseconds>(expiry).count();
         auto aborted = store.abort_idle_uploads(cutoff);
@@ -237,9 +253,12 @@ std::unique_ptr<PeriodicTask> start_upload_expiry_sweep(store::ObjectStore& stor
 
 // Applies the buckets' lifecycle rules at start and every `interval`
 // (docs/versioning.md); POST /_moss/lifecycle/run runs the same worker now.
-std::unique_ptr<PeriodicTask> start_lifecycle_task(store::LifecycleWorker& worker,
+// With several replicas only the one holding the background lock runs it.
+std::unique_ptr<PeriodicTask> start_lifecycle_task(store::ObjectStore& store,
+                                                   store::LifecycleWorker& worker,
                                                    std::chrono::milliseconds interval) {
-  return std::make_unique<PeriodicTask>("lifecycle worker", interval, [&worker] {
+  return std::make_unique<PeriodicTask>("lifecycle worker", interval, [&store, &worker] {
+    if (!store.runs_background_work()) return;
     auto stats = worker.run();
     if (!stats) {
       spdlog::error("lifecycle worker: {}", stats.error().message);
@@ -255,6 +274,37 @@ std::unique_ptr<PeriodicTask> start_lifecycle_task(store::LifecycleWorker& worke
                 stats->current_versions_expired, stats->delete_markers_removed,
                 stats->uploads_aborted, stats->blobs_released);
   });
+}
+
+// Shared storage (PostgreSQL metadata): blob files nothing has referenced
+// for `grace` are removed, by the replica holding the background lock.
+std::unique_ptr<PeriodicTask> start_blob_garbage_collection(store::ObjectStore& store,
+                                                            std::chrono::milliseconds grace,
+                                                            std::chrono::milliseconds interval) {
+  return std::make_unique<PeriodicTask>("blob garbage collection", interval, [&store, grace] {
+    if (!store.runs_background_work()) return;
+    auto removed =
+        store.collect_garbage(std::chrono::duration_cast<std::chrono::seconds>(grace));
+    if (!removed) {
+      spdlog::error("blob garbage collection: {}", removed.error().message);
+    } else if (*removed) {
+      spdlog::info("blob garbage collection: removed {} unreferenced blob(s)", *removed);
+    }
+  });
+}
+
+// The password of the metadata database, from --metadata-password-file, for
+// libpq (which reads PGPASSWORD); the DSN itself need not carry a secret.
+bool load_metadata_password(const std::string& file) {
+  if (file.empty()) return true;
+  std::string text;
+  if (auto ec = read_file(file, text)) {
+    spdlog::critical("--metadata-password-file {}: {}", file, ec.message());
+    return false;
+  }
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  ::setenv("PGPASSWORD", text.c_str(), 1);
+  return true;
 }
 
 int serve(const ServeOptions& options) {
@@ -332,11 +382,29 @@ int serve(const ServeOptions& options) {
     keys->add(*dev);
   }
 
-  auto store = store::ObjectStore::open_local(options.data_dir);
+  if (!load_metadata_password(options.metadata_password_file)) return 2;
+  auto store = store::ObjectStore::open(options.data_dir, options.metadata);
   if (!store) {
-    spdlog::critical("cannot open data directory {}: {}", options.data_dir,
+    if (store.error().code == store::StoreErrc::kInvalidArgument) {
+      spdlog::critical("--metadata: {}", store.error().message);
+      return 2;
+    }
+    spdlog::critical("cannot open the store (data {}, metadata {}): {}", options.data_dir,
+                     options.metadata == "sqlite" ? "sqlite" : "postgresql",
                      store.error().message);
     return 1;
+  }
+  std::unique_ptr<PeriodicTask> garbage_collection;
+  if ((*store)->shared()) {
+    auto grace = parse_duration(options.blob_gc_grace);
+    auto interval = parse_duration(options.blob_gc_interval);
+    if (!grace || !interval || interval->count() == 0) {
+      spdlog::critical(
+          "--blob-gc-grace and --blob-gc-interval take durations such as 6h, 30m (the interval "
+          "more than 0)");
+      return 2;
+    }
+    garbage_collection = start_blob_garbage_collection(**store, *grace, *interval);
   }
 
   auto expiry = parse_duration(options.multipart_expiry);
@@ -363,9 +431,9 @@ int serve(const ServeOptions& options) {
                  options.lifecycle_clock_offset);
   }
   store::LifecycleWorker lifecycle(**store, *lifecycle_clock_offset);
-  auto lifecycle_task = start_lifecycle_task(lifecycle, *lifecycle_interval);
+  auto lifecycle_task = start_lifecycle_task(**store, lifecycle, *lifecycle_interval);
 
-  auto audit_log = open_audit_log(options);
+  auto audit_log = open_audit_log(options, (*store)->shared());
   if (!audit_log) return audit_log.error();
 
   Metrics metrics;
@@ -392,8 +460,12 @@ int serve(const ServeOptions& options) {
   s3::S3Service service(std::move(state), metrics);
 
   auto* object_store = store->get();
-  http::Server server(server_config, service, metrics,
-                      [object_store] { return object_store->list_buckets().ok(); });
+  http::Server server(server_config, service, metrics, [object_store]() -> std::string {
+    auto available = object_store->check_metadata();
+    if (!available) return "metadata store: " + available.error().message;
+    auto listed = object_store->list_buckets();
+    return listed ? std::string() : "metadata store: " + listed.error().message;
+  });
   if (auto r = server.listen(); !r) {
     spdlog::critical("{}", r.error());
     return 1;
@@ -412,15 +484,16 @@ int serve(const ServeOptions& options) {
                                              credential_reloads),
                           boost::asio::detached);
   }
-  spdlog::info("moss {} serving S3 on {}://{}:{} (data: {}, region: {})", kVersion,
+  spdlog::info("moss {} serving S3 on {}://{}:{} (data: {}, metadata: {}, region: {})", kVersion,
                server_config.tls.enabled() ? "https" : "http", server_config.host, server.port(),
-               options.data_dir, options.region);
+               options.data_dir, (*store)->shared() ? "postgresql" : "sqlite", options.region);
   server.run();
   // Every request has been answered (or cut off by the grace period): write
   // and sync the events of all of them before exiting.
   if (*audit_log) (*audit_log)->close();
   content_hasher.stop();
   upload_sweep->stop();
+  if (garbage_collection) garbage_collection->stop();
   lifecycle.stop();
   lifecycle_task->stop();
   long_work.join();
@@ -440,6 +513,24 @@ void register_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--data", options->data_dir, "Data directory")
       ->envname("MOSS_DATA")
+      ->capture_default_str();
+  cmd->add_option("--metadata", options->metadata,
+                  "Where object metadata lives: sqlite (embedded, in the data directory) or a "
+                  "PostgreSQL URI postgresql://USER@HOST[:PORT]/DB shared by several replicas "
+                  "over one shared data directory (docs/replicas.md)")
+      ->envname("MOSS_METADATA")
+      ->capture_default_str();
+  cmd->add_option("--metadata-password-file", options->metadata_password_file,
+                  "File holding the PostgreSQL password (else PGPASSWORD or ~/.pgpass)")
+      ->envname("MOSS_METADATA_PASSWORD_FILE");
+  cmd->add_option("--blob-gc-grace", options->blob_gc_grace,
+                  "With PostgreSQL metadata: remove an unreferenced blob file only once it has "
+                  "not been linked for this long (e.g. 6h)")
+      ->envname("MOSS_BLOB_GC_GRACE")
+      ->capture_default_str();
+  cmd->add_option("--blob-gc-interval", options->blob_gc_interval,
+                  "With PostgreSQL metadata: how often to look for unreferenced blob files")
+      ->envname("MOSS_BLOB_GC_INTERVAL")
       ->capture_default_str();
   cmd->add_option("--credentials", options->credentials_file,
                   "JSON file of access keys: {\"keys\": [{\"access_key_id\", "

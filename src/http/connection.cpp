@@ -108,12 +108,9 @@ asio::awaitable<bool> Connection::answer_operational(const RequestHead& head, bo
     res.result(bhttp::status::ok);
     res.body() = "ok\n";
   } else if (path == "/readyz") {
-    bool stopping = services_.stopping();
-    bool ready = !stopping && services_.ready();
-    res.result(ready ? bhttp::status::ok : bhttp::status::service_unavailable);
-    res.body() = ready      ? "ready\n"
-                 : stopping ? "not ready: shutting down\n"
-                            : "not ready: metadata store unavailable\n";
+    const std::string why = services_.stopping() ? "shutting down" : services_.not_ready();
+    res.result(why.empty() ? bhttp::status::ok : bhttp::status::service_unavailable);
+    res.body() = why.empty() ? "ready\n" : "not ready: " + why + "\n";
   } else if (path == "/metrics") {
     res.result(bhttp::status::ok);
     res.set(bhttp::field::content_type, "text/plain; version=0.0.4; charset=utf-8");

@@ -26,7 +26,7 @@ using asio::ip::tcp;
 
 class Server::Impl {
  public:
-  Impl(ServerConfig config, RequestHandler& handler, Metrics& metrics, std::function<bool()> ready)
+  Impl(ServerConfig config, RequestHandler& handler, Metrics& metrics, std::function<std::string()> not_ready)
       : config_(std::move(config)),
         threads_(config_.io_threads > 0
                      ? config_.io_threads
@@ -48,7 +48,7 @@ class Server::Impl {
     services_.config = &config_;
     services_.handler = &handler;
     services_.metrics = &metrics;
-    services_.ready = std::move(ready);
+    services_.not_ready = std::move(not_ready);
     services_.stopping = [this] { return draining_.load() || stopping_.load(); };
     metrics.add_gauge("moss_connections_open", "Client connections being served.",
                       [this] { return static_cast<double>(admission_.open()); });
@@ -303,8 +303,8 @@ class Server::Impl {
 };
 
 Server::Server(ServerConfig config, RequestHandler& handler, Metrics& metrics,
-               std::function<bool()> ready)
-    : impl_(std::make_unique<Impl>(std::move(config), handler, metrics, std::move(ready))) {}
+               std::function<std::string()> not_ready)
+    : impl_(std::make_unique<Impl>(std::move(config), handler, metrics, std::move(not_ready))) {}
 Server::~Server() = default;
 Result<void, std::string> Server::listen() { return impl_->listen(); }
 uint16_t Server::port() const { return impl_->port(); }

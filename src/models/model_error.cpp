@@ -14,6 +14,8 @@ ModelError from_store_error(const store::StoreError& error) {
       return {ModelErrc::kPreconditionFailed, error.message};
     case StoreErrc::kInvalidArgument:
       return {ModelErrc::kInvalidArgument, error.message};
+    case StoreErrc::kUnavailable:
+      return {ModelErrc::kUnavailable, error.message};
     default:
       return {ModelErrc::kIo, error.message};
   }

@@ -84,6 +84,7 @@ ModelResult<TagView> ModelRegistry::make_view(std::string_view bucket,
       view.snapshot_files = std::move(*files);
     }
   } else if (resolved.error().code == ModelErrc::kIo ||
+             resolved.error().code == ModelErrc::kUnavailable ||
              resolved.error().code == ModelErrc::kNoSuchBucket) {
     return fail(resolved.error());
   } else {

@@ -23,6 +23,8 @@ S3Error to_s3_error(const models::ModelError& error, bool tag_as_key) {
       return S3Error(S3ErrorCode::kPreconditionFailed).with("Condition", "If-Match");
     case ModelErrc::kConflict:
       return S3Error(S3ErrorCode::kConditionalRequestConflict, error.message);
+    case ModelErrc::kUnavailable:
+      return S3Error(S3ErrorCode::kServiceUnavailable, error.message);
     case ModelErrc::kIo:
       break;
   }

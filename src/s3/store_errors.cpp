@@ -29,6 +29,8 @@ S3Error to_s3_error(const store::StoreError& error) {
       return S3Error(S3ErrorCode::kEntityTooSmall, error.message);
     case StoreErrc::kInvalidArgument:
       return S3Error(S3ErrorCode::kInvalidArgument, error.message);
+    case StoreErrc::kUnavailable:
+      return S3Error(S3ErrorCode::kServiceUnavailable, error.message);
     case StoreErrc::kIo:
       break;
   }

@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 
@@ -171,23 +173,41 @@ class LocalBlobWriter final : public BlobWriter {
   uint64_t writeback_start_ = 0;
 };
 
+// <host>-<pid>-: with random bytes after it, a temporary name no other
+// replica on the same shared directory can pick.
+std::string temp_name_prefix() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  std::string name;
+  for (const char* p = host; *p; ++p) {
+    name.push_back(std::isalnum(static_cast<unsigned char>(*p)) || *p == '.' ? *p : '_');
+  }
+  return name + "-" + std::to_string(::getpid()) + "-";
+}
+
 }  // namespace
 
 LocalBlobStore::LocalBlobStore(std::string data_dir)
     : blobs_dir_(data_dir + "/blobs"),
       tmp_dir_(data_dir + "/tmp"),
+      tmp_prefix_(temp_name_prefix()),
       fd_cache_(std::make_unique<BlobFdCache>()) {}
 
 LocalBlobStore::~LocalBlobStore() = default;
 
-StoreResult<std::unique_ptr<LocalBlobStore>> LocalBlobStore::open(const std::string& data_dir) {
+StoreResult<std::unique_ptr<LocalBlobStore>> LocalBlobStore::open(const std::string& data_dir,
+                                                                  bool shared) {
   std::unique_ptr<LocalBlobStore> store(new LocalBlobStore(data_dir));
   if (auto ec = make_directories(store->tmp_dir_)) {
     return store_fail(StoreErrc::kIo, "create " + store->tmp_dir_ + ": " + ec.message());
   }
-  // Whatever is in tmp/ was being written when the previous process stopped.
+  // Whatever is in tmp/ was being written when the previous process stopped;
+  // shared, only what nobody has written to for a day.
+  const auto stale_before = std::filesystem::file_time_type::clock::now() - std::chrono::hours(24);
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(store->tmp_dir_, ec)) {
+    std::error_code time_ec;
+    if (shared && entry.last_write_time(time_ec) > stale_before && !time_ec) continue;
     std::filesystem::remove_all(entry.path(), ec);
   }
   static constexpr char kHex[] = "0123456789abcdef";
@@ -209,7 +229,7 @@ std::string LocalBlobStore::blob_path(const std::string& sha256_hex) const {
 
 StoreResult<std::unique_ptr<BlobWriter>> LocalBlobStore::create(
     std::vector<DigestAlgorithm> extra_digests) {
-  std::string path = tmp_dir_ + "/" + random_hex(16) + ".part";
+  std::string path = tmp_dir_ + "/" + tmp_prefix_ + random_hex(16) + ".part";
   // Direct I/O where the filesystem supports it (not tmpfs, for one).
   bool direct = true;
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_DIRECT, 0640));
@@ -228,7 +248,10 @@ StoreResult<void> LocalBlobStore::link(SealedBlob& blob) {
   const std::string target = blob_path(sealed.sha256_hex());
   struct stat st {};
   if (::stat(target.c_str(), &st) == 0) {
-    // Identical content is already stored; the new copy is not needed.
+    // Identical content is already stored; the new copy is not needed. The
+    // file's time says it was linked now, so garbage collection on shared
+    // storage spares it until the reference this link is for is committed.
+    (void)::utimensat(AT_FDCWD, target.c_str(), nullptr, 0);
     ::unlink(sealed.tmp_path().c_str());
     sealed.mark_linked();
     return {};
@@ -260,6 +283,16 @@ StoreResult<void> LocalBlobStore::remove(const std::string& sha256_hex) {
     return io_fail("unlink blob " + sha256_hex);
   }
   return {};
+}
+
+StoreResult<int64_t> LocalBlobStore::linked_at_ns(const std::string& sha256_hex) const {
+  if (!is_sha256_hex(sha256_hex)) return store_fail(StoreErrc::kIo, "bad blob name");
+  struct stat st {};
+  if (::stat(blob_path(sha256_hex).c_str(), &st) != 0) {
+    if (errno == ENOENT) return store_fail(StoreErrc::kNoSuchKey, "blob " + sha256_hex);
+    return io_fail("stat blob " + sha256_hex);
+  }
+  return int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 
 StoreResult<std::vector<std::string>> LocalBlobStore::list_all() const {

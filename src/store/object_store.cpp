@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include "moss/store/local_blob_store.h"
+#include "moss/store/postgres_metadata_store.h"
 #include "moss/store/sqlite_metadata_store.h"
+#include "moss/util/clock.h"
 #include "moss/util/fs.h"
 
 namespace moss::store {
@@ -37,6 +39,47 @@ StoreResult<std::unique_ptr<ObjectStore>> ObjectStore::open_local(const std::str
   }
   if (orphans) spdlog::info("removed {} unreferenced blob(s) left by an earlier run", orphans);
   return store;
+}
+
+StoreResult<std::unique_ptr<ObjectStore>> ObjectStore::open(const std::string& data_dir,
+                                                            const std::string& metadata) {
+  if (metadata.empty() || metadata == "sqlite") return open_local(data_dir);
+  if (metadata.rfind("postgresql://", 0) != 0 && metadata.rfind("postgres://", 0) != 0) {
+    return store_fail(StoreErrc::kInvalidArgument,
+                      "metadata must be \"sqlite\" or a postgresql:// URI");
+  }
+  if (auto ec = make_directories(data_dir)) {
+    return store_fail(StoreErrc::kIo, "create " + data_dir + ": " + ec.message());
+  }
+  auto database = PostgresMetadataStore::open(metadata);
+  if (!database) return fail(database.error());
+  auto blobs = LocalBlobStore::open(data_dir, /*shared=*/true);
+  if (!blobs) return fail(blobs.error());
+  auto store = std::make_unique<ObjectStore>(std::move(*database), std::move(*blobs));
+  store->shared_ = true;
+  return store;
+}
+
+StoreResult<size_t> ObjectStore::collect_garbage(std::chrono::seconds grace) {
+  auto all = blobs_->list_all();
+  if (!all) return fail(all.error());
+  const int64_t linked_before =
+      now_unix_nanos() - std::chrono::duration_cast<std::chrono::nanoseconds>(grace).count();
+  size_t removed = 0;
+  for (const auto& sha : *all) {
+    auto linked = blobs_->linked_at_ns(sha);
+    if (!linked || *linked >= linked_before) continue;
+    auto referenced = metadata_->blob_referenced(sha);
+    if (!referenced) return fail(referenced.error());
+    if (*referenced) continue;
+    // Looked at again just before the unlink: a replica that linked these
+    // bytes since the first look has refreshed the time, and its commit may
+    // be on the way.
+    auto again = blobs_->linked_at_ns(sha);
+    if (!again || *again >= linked_before) continue;
+    if (blobs_->remove(sha)) ++removed;
+  }
+  return removed;
 }
 
 StoreResult<std::unique_ptr<BlobWriter>> ObjectStore::begin_blob(
@@ -212,6 +255,9 @@ StoreResult<OpenedObject> ObjectStore::open_pinned(const ObjectVersion& pinned) 
 }
 
 StoreResult<void> ObjectStore::remove_released(const std::vector<std::string>& released) {
+  // Shared with other replicas, one of them may have linked these bytes and be
+  // about to commit a reference: collect_garbage removes them after the grace.
+  if (shared_) return {};
   for (const auto& sha : released) {
     if (auto r = blobs_->remove(sha); !r) {
       // The file stays as an orphan; the next startup sweep removes it.

@@ -339,3 +339,84 @@ def which(program, *candidates):
         if os.path.exists(c):
             return c
     return shutil.which(program)
+
+
+class PostgresCluster:
+    """A throwaway PostgreSQL server of its own (tests/tools/pg-cluster): a
+    temporary directory, a free loopback port, the `postgres` user when the
+    tests run as root. Fails, naming what to install, when there is no server
+    to start: a test that needs PostgreSQL never passes without one."""
+
+    SCRIPT = os.path.join(SOURCE_DIR, "tests", "tools", "pg-cluster")
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="moss-pg-", dir="/tmp")
+        os.rmdir(self.dir)  # pg-cluster creates it, owned by the server's user
+        proc = subprocess.run([self.SCRIPT, "init", self.dir], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError("cannot start PostgreSQL for the test (install postgresql-15; "
+                               "scripts/install-deps --test does):\n" + proc.stderr)
+        self.dsn = proc.stdout.strip()
+        self.tcp_dsn = self._run("dsn", "tcp").strip()
+
+    def _run(self, *args):
+        proc = subprocess.run([self.SCRIPT, args[0], self.dir, *args[1:]], capture_output=True,
+                              text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"pg-cluster {args[0]} failed:\n{proc.stderr}")
+        return proc.stdout
+
+    def stop(self):
+        self._run("stop")
+
+    def start(self):
+        self._run("start")
+
+    def sql(self, statement):
+        """Runs `statement` with psql; returns its unaligned output."""
+        proc = subprocess.run(["psql", self.dsn, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                               "-c", statement], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"psql failed: {proc.stderr}")
+        return proc.stdout.strip()
+
+    def destroy(self):
+        subprocess.run([self.SCRIPT, "destroy", self.dir], capture_output=True)
+
+
+class ReplicaSet:
+    """`count` moss replicas sharing one data directory and one PostgreSQL
+    database, each on its own port, as several pods behind one Service."""
+
+    def __init__(self, count, extra_args=()):
+        self.postgres = PostgresCluster()
+        self.data_dir = tempfile.mkdtemp(prefix="moss-shared-")
+        self.extra_args = list(extra_args)
+        self.servers = []
+        try:
+            for _ in range(count):
+                self.add()
+        except Exception:
+            self.cleanup()
+            raise
+
+    def add(self):
+        server = MossServer(data_dir=self.data_dir,
+                            extra_args=["--metadata", self.postgres.dsn] + self.extra_args)
+        self.servers.append(server)
+        server.start()
+        return server
+
+    def cleanup(self):
+        """Stops every replica (failing, after all are stopped, if one was not
+        healthy) and removes the database and the data directory."""
+        failures = []
+        for server in self.servers:
+            try:
+                server.cleanup()
+            except AssertionError as e:
+                failures.append(e)
+        self.postgres.destroy()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+        if failures:
+            raise failures[0]

@@ -7,6 +7,8 @@ namespace moss::cli {
 
 // `moss serve`: the object storage server.
 void register_serve_command(CLI::App& app);
+// `moss migrate --from sqlite:DIR --to postgresql://...`: metadata to PostgreSQL.
+void register_migrate_command(CLI::App& app);
 
 // The client of a running server (docs/models.md, "CLI").
 // `moss push MODEL FILE`: upload a model file under a dated key and tag it.

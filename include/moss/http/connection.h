@@ -31,7 +31,7 @@ struct ConnectionServices {
   const ServerConfig* config = nullptr;
   RequestHandler* handler = nullptr;
   Metrics* metrics = nullptr;
-  std::function<bool()> ready;
+  std::function<std::string()> not_ready;  // why the server cannot serve now; "" when it can
   std::function<bool()> stopping;
   // Set: the connection begins with a TLS handshake (http/tls_context.h).
   TlsContext* tls = nullptr;

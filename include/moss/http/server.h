@@ -64,9 +64,10 @@ struct ServerConfig {
 
 class Server {
  public:
-  // `ready` answers /readyz (besides the server not shutting down).
+  // `not_ready` answers /readyz (besides the server not shutting down): why
+  // the server cannot serve now, or "" when it can.
   Server(ServerConfig config, RequestHandler& handler, Metrics& metrics,
-         std::function<bool()> ready);
+         std::function<std::string()> not_ready);
   ~Server();
 
   // Loads the TLS certificate (when configured), binds and listens; returns

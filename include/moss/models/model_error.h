@@ -18,6 +18,7 @@ enum class ModelErrc {
   kInvalidArgument,     // a malformed request: JSON, weights, names
   kPreconditionFailed,  // If-Match / If-None-Match on a tag did not hold
   kConflict,            // the store kept changing under a write; retrying may succeed
+  kUnavailable,         // the store's database cannot be reached now
   kIo,                  // the store failed; details in message
 };
 

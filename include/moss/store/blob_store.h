@@ -62,6 +62,10 @@ class BlobStore {
   virtual StoreResult<void> remove(const std::string& sha256_hex) = 0;
   // Every linked blob's hash (startup sweep of blobs the metadata does not know).
   virtual StoreResult<std::vector<std::string>> list_all() const = 0;
+  // When the blob was last linked (link() of identical bytes counts): the
+  // garbage collection of shared storage spares blobs linked recently.
+  // kNoSuchKey when it is not there.
+  virtual StoreResult<int64_t> linked_at_ns(const std::string& sha256_hex) const = 0;
 };
 
 }  // namespace moss::store

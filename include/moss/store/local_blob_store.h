@@ -3,7 +3,11 @@
 //   <data>/tmp/<random>.part                       blobs being written
 // Temporary files are fsync'd before they are renamed into place and the
 // directory is fsync'd after, so a linked blob is complete and durable. Nothing
-// left in tmp/ at startup belongs to a live request; open() clears it.
+// left in tmp/ at startup belongs to a live request; open() clears it, unless
+// the directory is shared by several replicas: then only temporary files
+// untouched for a day go (a live upload writes to its file at least every
+// --io-timeout). Temporary names carry the host, the process id and random
+// bytes, so replicas never pick the same one.
 #pragma once
 
 #include <memory>
@@ -19,7 +23,9 @@ namespace moss::store {
 
 class LocalBlobStore final : public BlobStore {
  public:
-  static StoreResult<std::unique_ptr<LocalBlobStore>> open(const std::string& data_dir);
+  // `shared`: other replicas use `data_dir` at the same time.
+  static StoreResult<std::unique_ptr<LocalBlobStore>> open(const std::string& data_dir,
+                                                           bool shared = false);
   ~LocalBlobStore() override;
 
   StoreResult<std::unique_ptr<BlobWriter>> create(
@@ -28,6 +34,7 @@ class LocalBlobStore final : public BlobStore {
   StoreResult<SharedFd> open_blob(const std::string& sha256_hex) const override;
   StoreResult<void> remove(const std::string& sha256_hex) override;
   StoreResult<std::vector<std::string>> list_all() const override;
+  StoreResult<int64_t> linked_at_ns(const std::string& sha256_hex) const override;
 
   // Where a blob lives (tests and diagnostics only).
   std::string blob_path(const std::string& sha256_hex) const;
@@ -37,6 +44,7 @@ class LocalBlobStore final : public BlobStore {
   explicit LocalBlobStore(std::string data_dir);
   std::string blobs_dir_;
   std::string tmp_dir_;
+  std::string tmp_prefix_;  // <host>-<pid>-
   std::unique_ptr<BlobFdCache> fd_cache_;
 };
 

@@ -243,6 +243,14 @@ class MetadataStore {
   // is empty.
   virtual StoreResult<DeleteOutcome> expire_version(std::string_view bucket,
                                                     const ExpiryTarget& target) = 0;
+
+  // --- Several processes on one store (PostgreSQL; an embedded store has one).
+
+  // Whether this process should run the background work now; one process at a
+  // time does, and another takes over when it dies.
+  virtual bool hold_background_lock() { return true; }
+  // Whether the store answers now; the reason when it does not.
+  virtual StoreResult<void> check_available() { return {}; }
 };
 
 }  // namespace moss::store

@@ -16,6 +16,7 @@
 // (object_store_metadata.cpp); reads likewise. Thread-safe.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -43,6 +44,29 @@ class ObjectStore {
   // sweep of what an earlier crash may have left: temporary files and blobs no
   // version references.
   static StoreResult<std::unique_ptr<ObjectStore>> open_local(const std::string& data_dir);
+
+  // `metadata` is "sqlite" (open_local) or a PostgreSQL DSN (postgresql://...),
+  // whose database several replicas share along with `data_dir`, mounted by
+  // all (docs/replicas.md). Shared, nothing is swept at startup and a released
+  // blob is not removed at once: another replica may be between linking the
+  // same bytes and committing a reference to them. collect_garbage() removes
+  // blob files nothing has referenced for a grace period instead.
+  static StoreResult<std::unique_ptr<ObjectStore>> open(const std::string& data_dir,
+                                                        const std::string& metadata);
+
+  // Whether the data directory is shared with other replicas (PostgreSQL metadata).
+  bool shared() const { return shared_; }
+  // Whether this replica is the one that runs background work now (lifecycle,
+  // upload expiry, garbage collection): always with SQLite; with PostgreSQL,
+  // the replica holding the database's advisory lock, taken over by another
+  // when it dies.
+  bool runs_background_work() { return metadata_->hold_background_lock(); }
+  // Removes blob files no committed row references whose file was last linked
+  // more than `grace` ago; returns how many. A file linked within the grace
+  // period may be about to be referenced by a replica's commit.
+  StoreResult<size_t> collect_garbage(std::chrono::seconds grace);
+  // Whether the metadata database answers now (readiness); the reason if not.
+  StoreResult<void> check_metadata() { return metadata_->check_available(); }
 
   // --- Buckets and their configuration (MetadataStore says what each does).
   StoreResult<Bucket> create_bucket(const std::string& name, const std::string& owner,
@@ -176,6 +200,7 @@ class ObjectStore {
 
   std::unique_ptr<MetadataStore> metadata_;
   std::unique_ptr<BlobStore> blobs_;
+  bool shared_ = false;
   // Held from linking a blob (or finding one referenced) until the metadata
   // commit that references it, and while released blobs are removed: the order
   // that keeps a referenced blob from being deleted. Reads do not take it.

@@ -22,6 +22,7 @@ enum class StoreErrc {
   kEntityTooSmall,
   kInvalidArgument,
   kIo,                       // the disk or the database failed; details in message
+  kUnavailable,              // the metadata database cannot be reached now; retrying may succeed
 };
 
 struct StoreError {

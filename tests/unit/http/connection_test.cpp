@@ -202,7 +202,7 @@ class ConnectionTest : public ::testing::Test {
     services_.config = &config_;
     services_.handler = &handler_;
     services_.metrics = &metrics_;
-    services_.ready = [] { return true; };
+    services_.not_ready = [] { return std::string(); };
     services_.stopping = [] { return false; };
     // run() owns itself only once it starts: until then the test holds it.
     connection_ = std::make_shared<Connection>(std::move(socket), services_);

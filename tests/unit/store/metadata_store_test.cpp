@@ -7,15 +7,18 @@
 #include <set>
 #include <thread>
 
+#include "unit/store/metadata_backends.h"
 #include "unit/store/temp_dir.h"
 
 namespace moss::store {
 namespace {
 
-class SqliteMetadataStoreTest : public ::testing::Test {
+// The MetadataStore contract, run against each backend.
+class MetadataStoreTest : public ::testing::TestWithParam<moss::testing::MetadataBackend> {
  protected:
   void SetUp() override {
-    auto opened = SqliteMetadataStore::open(dir_.path() + "/moss.db");
+    ASSERT_TRUE(metadata_.available());
+    auto opened = metadata_.open(dir_.path());
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     store_ = std::move(*opened);
     ASSERT_TRUE(store_->create_bucket("b", "owner", 1).ok());
@@ -61,10 +64,11 @@ class SqliteMetadataStoreTest : public ::testing::Test {
   }
 
   moss::testing::TempDir dir_;
+  moss::testing::TestMetadataLocation metadata_{GetParam()};
   std::unique_ptr<MetadataStore> store_;  // through the interface, as callers use it
 };
 
-TEST_F(SqliteMetadataStoreTest, CreatingAnExistingBucketTellsWhoOwnsIt) {
+TEST_P(MetadataStoreTest, CreatingAnExistingBucketTellsWhoOwnsIt) {
   auto mine = store_->create_bucket("b", "owner", 2);
   ASSERT_FALSE(mine.ok());
   EXPECT_EQ(mine.error().code, StoreErrc::kBucketAlreadyOwnedByYou);
@@ -73,7 +77,7 @@ TEST_F(SqliteMetadataStoreTest, CreatingAnExistingBucketTellsWhoOwnsIt) {
   EXPECT_EQ(theirs.error().code, StoreErrc::kBucketAlreadyExists);
 }
 
-TEST_F(SqliteMetadataStoreTest, DeletingABucketWithObjectsFails) {
+TEST_P(MetadataStoreTest, DeletingABucketWithObjectsFails) {
   put("k");
   auto r = store_->delete_bucket("b");
   ASSERT_FALSE(r.ok());
@@ -83,7 +87,7 @@ TEST_F(SqliteMetadataStoreTest, DeletingABucketWithObjectsFails) {
   EXPECT_EQ(store_->get_bucket("b").error().code, StoreErrc::kNoSuchBucket);
 }
 
-TEST_F(SqliteMetadataStoreTest, OverwriteInUnversionedBucketReleasesTheOldBlob) {
+TEST_P(MetadataStoreTest, OverwriteInUnversionedBucketReleasesTheOldBlob) {
   put("k", "first");
   auto second = put("k", "second");
   ASSERT_EQ(second.released_blobs.size(), 1u);
@@ -96,7 +100,7 @@ TEST_F(SqliteMetadataStoreTest, OverwriteInUnversionedBucketReleasesTheOldBlob) 
 
 // get_version answers repeated reads from a per-thread cache; any commit, on
 // any thread, must make the next read see the database again.
-TEST_F(SqliteMetadataStoreTest, ARepeatedReadNeverReturnsAVersionACommitReplaced) {
+TEST_P(MetadataStoreTest, ARepeatedReadNeverReturnsAVersionACommitReplaced) {
   put("k", "first", "e1");
   ASSERT_EQ(store_->get_version("b", "k")->etag, "e1");
   ASSERT_EQ(store_->get_version("b", "k")->etag, "e1");  // now cached
@@ -114,7 +118,7 @@ TEST_F(SqliteMetadataStoreTest, ARepeatedReadNeverReturnsAVersionACommitReplaced
   EXPECT_EQ(v->bucket_versioning, VersioningState::kEnabled);
 }
 
-TEST_F(SqliteMetadataStoreTest, SharedBlobIsReleasedOnlyWithItsLastReference) {
+TEST_P(MetadataStoreTest, SharedBlobIsReleasedOnlyWithItsLastReference) {
   put("a", "same");
   put("c", "same");
   auto first = store_->delete_object("b", "a");
@@ -127,7 +131,7 @@ TEST_F(SqliteMetadataStoreTest, SharedBlobIsReleasedOnlyWithItsLastReference) {
   EXPECT_FALSE(*store_->blob_referenced(sha("same")));
 }
 
-TEST_F(SqliteMetadataStoreTest, IfMatchOnAMissingKeyIsNoSuchKeyAndWritesNothing) {
+TEST_P(MetadataStoreTest, IfMatchOnAMissingKeyIsNoSuchKeyAndWritesNothing) {
   WritePreconditions pre;
   pre.if_match = "etag";
   auto r = store_->commit_version("b", version("missing"), pre);
@@ -137,7 +141,7 @@ TEST_F(SqliteMetadataStoreTest, IfMatchOnAMissingKeyIsNoSuchKeyAndWritesNothing)
   EXPECT_FALSE(*store_->blob_referenced(sha("blob")));
 }
 
-TEST_F(SqliteMetadataStoreTest, IfMatchComparesTheCurrentETag) {
+TEST_P(MetadataStoreTest, IfMatchComparesTheCurrentETag) {
   put("k", "one", "e1");
   WritePreconditions wrong;
   wrong.if_match = "e2";
@@ -150,7 +154,7 @@ TEST_F(SqliteMetadataStoreTest, IfMatchComparesTheCurrentETag) {
   EXPECT_EQ(store_->get_version("b", "k")->etag, "e2");
 }
 
-TEST_F(SqliteMetadataStoreTest, IfNoneMatchAnyRefusesAnExistingKey) {
+TEST_P(MetadataStoreTest, IfNoneMatchAnyRefusesAnExistingKey) {
   WritePreconditions pre;
   pre.if_none_match = "*";
   EXPECT_TRUE(store_->commit_version("b", version("k"), pre).ok());
@@ -159,7 +163,7 @@ TEST_F(SqliteMetadataStoreTest, IfNoneMatchAnyRefusesAnExistingKey) {
   EXPECT_EQ(again.error().code, StoreErrc::kPreconditionFailed);
 }
 
-TEST_F(SqliteMetadataStoreTest, VersionedBucketKeepsEveryVersionAndAddsDeleteMarkers) {
+TEST_P(MetadataStoreTest, VersionedBucketKeepsEveryVersionAndAddsDeleteMarkers) {
   ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
   auto v1 = put("k", "one");
   auto v2 = put("k", "two");
@@ -184,7 +188,7 @@ TEST_F(SqliteMetadataStoreTest, VersionedBucketKeepsEveryVersionAndAddsDeleteMar
   EXPECT_TRUE(latest->is_latest);
 }
 
-TEST_F(SqliteMetadataStoreTest, SuspendedVersioningReplacesOnlyTheNullVersion) {
+TEST_P(MetadataStoreTest, SuspendedVersioningReplacesOnlyTheNullVersion) {
   ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
   auto kept = put("k", "kept");
   ASSERT_TRUE(store_->set_versioning("b", VersioningState::kSuspended).ok());
@@ -196,7 +200,7 @@ TEST_F(SqliteMetadataStoreTest, SuspendedVersioningReplacesOnlyTheNullVersion) {
   EXPECT_TRUE(store_->get_version("b", "k", kept.version.version_id).ok());
 }
 
-TEST_F(SqliteMetadataStoreTest, ListingIsInUtf8ByteOrder) {
+TEST_P(MetadataStoreTest, ListingIsInUtf8ByteOrder) {
   std::vector<std::string> keys = {"b", "a", "a/b", "A", "\xc3\xa9", "a b", "a+b", "a%b",
                                    "\xe2\x82\xac", "\xf0\x9f\x98\x80", "a//b", "../x", "./"};
   for (const auto& k : keys) put(k);
@@ -204,7 +208,7 @@ TEST_F(SqliteMetadataStoreTest, ListingIsInUtf8ByteOrder) {
   EXPECT_EQ(list_all({}), keys);
 }
 
-TEST_F(SqliteMetadataStoreTest, DelimiterRollsUpCommonPrefixesAndPagingMatchesOnePage) {
+TEST_P(MetadataStoreTest, DelimiterRollsUpCommonPrefixesAndPagingMatchesOnePage) {
   for (const auto& k : {"a/1", "a/2", "b", "c/x/1", "c/y", "d"}) put(k);
   ListQuery q;
   q.delimiter = "/";
@@ -218,7 +222,7 @@ TEST_F(SqliteMetadataStoreTest, DelimiterRollsUpCommonPrefixesAndPagingMatchesOn
   EXPECT_EQ(list_all(q), (std::vector<std::string>{"c/x/", "c/y"}));
 }
 
-TEST_F(SqliteMetadataStoreTest, MarkerEqualToACommonPrefixResumesAfterIt) {
+TEST_P(MetadataStoreTest, MarkerEqualToACommonPrefixResumesAfterIt) {
   for (const auto& k : {"a/1", "a/2", "b"}) put(k);
   ListQuery q;
   q.delimiter = "/";
@@ -230,7 +234,7 @@ TEST_F(SqliteMetadataStoreTest, MarkerEqualToACommonPrefixResumesAfterIt) {
   EXPECT_EQ(page->objects[0].key, "b");
 }
 
-TEST_F(SqliteMetadataStoreTest, HundredThousandKeysListWithAndWithoutDelimiter) {
+TEST_P(MetadataStoreTest, HundredThousandKeysListWithAndWithoutDelimiter) {
   constexpr int kPrefixes = 100;
   constexpr int kPerPrefix = 1000;
   std::vector<std::string> expected;
@@ -264,7 +268,15 @@ TEST_F(SqliteMetadataStoreTest, HundredThousandKeysListWithAndWithoutDelimiter) 
   EXPECT_EQ(inside.front(), "dir042/file00000");
 }
 
-TEST_F(SqliteMetadataStoreTest, ListingQueryIsACoveringIndexScan) {
+MOSS_INSTANTIATE_FOR_EACH_METADATA_BACKEND(MetadataStoreTest);
+
+// Checks of one backend's own query plans.
+class SqliteMetadataStoreTest : public MetadataStoreTest {};
+INSTANTIATE_TEST_SUITE_P(Sqlite, SqliteMetadataStoreTest,
+                         ::testing::Values(moss::testing::MetadataBackend::kSqlite),
+                         moss::testing::metadata_backend_name);
+
+TEST_P(SqliteMetadataStoreTest, ListingQueryIsACoveringIndexScan) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open_v2((dir_.path() + "/moss.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
             SQLITE_OK);
@@ -282,6 +294,60 @@ TEST_F(SqliteMetadataStoreTest, ListingQueryIsACoveringIndexScan) {
       << plan;
   EXPECT_EQ(plan.find("SCAN"), std::string::npos) << plan;
   EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
+}
+
+// Checks of the PostgreSQL store's schema handling.
+class PostgresMetadataStoreTest : public MetadataStoreTest {};
+INSTANTIATE_TEST_SUITE_P(Postgres, PostgresMetadataStoreTest,
+                         ::testing::Values(moss::testing::MetadataBackend::kPostgres),
+                         moss::testing::metadata_backend_name);
+
+TEST_P(PostgresMetadataStoreTest, ReopeningKeepsDataAndASchemaNewerThanKnownIsRefused) {
+  put("k", "first", "e1");
+  store_.reset();
+  auto reopened = metadata_.open(dir_.path());
+  ASSERT_TRUE(reopened.ok()) << reopened.error().message;
+  EXPECT_EQ((*reopened)->get_version("b", "k")->etag, "e1");
+  reopened->reset();
+  // A newer moss migrated this database: this one must not run against it.
+  ASSERT_TRUE(metadata_.schema()->exec("UPDATE moss_schema SET version = version + 1"));
+  auto refused = metadata_.open(dir_.path());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("newer than this moss knows"), std::string::npos)
+      << refused.error().message;
+}
+
+TEST_P(PostgresMetadataStoreTest, AVersionOneDatabaseIsMigratedOnOpen) {
+  put("k", "first", "e1");
+  store_.reset();
+  // What migration 2 adds, taken away again: the database a moss from before
+  // canned ACLs, retried completions and snapshots left.
+  ASSERT_TRUE(metadata_.schema()->exec(
+      "ALTER TABLE buckets DROP COLUMN public_read; ALTER TABLE tags DROP COLUMN snapshots; "
+      "DROP TABLE completed_uploads; DROP TABLE snapshots; DROP TABLE snapshot_files; "
+      "UPDATE moss_schema SET version = 1"));
+  auto reopened = metadata_.open(dir_.path());
+  ASSERT_TRUE(reopened.ok()) << reopened.error().message;
+  EXPECT_EQ((*reopened)->get_version("b", "k")->etag, "e1");
+  EXPECT_FALSE((*reopened)->get_bucket("b")->public_read);
+  ASSERT_TRUE((*reopened)->set_bucket_public_read("b", true).ok());
+  EXPECT_TRUE((*reopened)->get_bucket("b")->public_read);
+  auto snapshot = (*reopened)->get_snapshot("b", "m", std::string(64, 'a'));
+  ASSERT_FALSE(snapshot.ok());
+  EXPECT_EQ(snapshot.error().code, StoreErrc::kNoSuchKey);
+}
+
+TEST_P(PostgresMetadataStoreTest, KeysWithAnyBytesListInByteOrder) {
+  // NUL-free but otherwise arbitrary UTF-8, and bounds the listing computes
+  // (0xFF) that are no valid TEXT: keys are BYTEA.
+  for (const char* k : {"a", "a\x7f", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "z"}) {
+    put(k);
+  }
+  EXPECT_EQ(list_all({}), (std::vector<std::string>{"a", "a\x7f", "z", "\xc3\xa9",
+                                                    "\xe2\x82\xac", "\xf0\x9f\x98\x80"}));
+  ListQuery q;
+  q.prefix = "\xe2";
+  EXPECT_EQ(list_all(q), (std::vector<std::string>{"\xe2\x82\xac"}));
 }
 
 }  // namespace

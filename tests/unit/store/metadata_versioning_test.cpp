@@ -1,21 +1,23 @@
 // ListObjectVersions, noncurrent times, lifecycle rules and expiries in the
-// SQLite metadata store.
+// metadata store, run against each backend.
 #include <gtest/gtest.h>
 
 #include "moss/store/sqlite_db.h"
 #include "moss/store/sqlite_metadata_store.h"
+#include "unit/store/metadata_backends.h"
 #include "unit/store/temp_dir.h"
 
 namespace moss::store {
 namespace {
 
-class SqliteVersioningTest : public ::testing::Test {
+class MetadataVersioningTest : public ::testing::TestWithParam<moss::testing::MetadataBackend> {
  protected:
   void SetUp() override { open(); }
 
   void open() {
     store_.reset();
-    auto opened = SqliteMetadataStore::open(dir_.path() + "/moss.db");
+    ASSERT_TRUE(metadata_.available());
+    auto opened = metadata_.open(dir_.path());
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     store_ = std::move(*opened);
     auto b = store_->create_bucket("b", "owner", 1);
@@ -61,10 +63,11 @@ class SqliteVersioningTest : public ::testing::Test {
   }
 
   moss::testing::TempDir dir_;
+  moss::testing::TestMetadataLocation metadata_{GetParam()};
   std::unique_ptr<MetadataStore> store_;
 };
 
-TEST_F(SqliteVersioningTest, ListsKeysAscendingAndEachKeysVersionsNewestFirst) {
+TEST_P(MetadataVersioningTest, ListsKeysAscendingAndEachKeysVersionsNewestFirst) {
   ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
   auto b1 = put("b");
   auto a1 = put("a");
@@ -84,7 +87,7 @@ TEST_F(SqliteVersioningTest, ListsKeysAscendingAndEachKeysVersionsNewestFirst) {
   }
 }
 
-TEST_F(SqliteVersioningTest, MarkersResumeAfterTheNamedVersionOrAfterTheWholeKey) {
+TEST_P(MetadataVersioningTest, MarkersResumeAfterTheNamedVersionOrAfterTheWholeKey) {
   ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
   auto k1 = put("k");
   auto k2 = put("k", "2");
@@ -103,7 +106,7 @@ TEST_F(SqliteVersioningTest, MarkersResumeAfterTheNamedVersionOrAfterTheWholeKey
   EXPECT_EQ(list_all(q), (std::vector<std::string>{"z:" + z1.version_id + "*"}));
 }
 
-TEST_F(SqliteVersioningTest, PageMarkersNameTheLastEntryReturned) {
+TEST_P(MetadataVersioningTest, PageMarkersNameTheLastEntryReturned) {
   ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
   put("k");
   auto k2 = put("k", "2");
@@ -116,7 +119,7 @@ TEST_F(SqliteVersioningTest, PageMarkersNameTheLastEntryReturned) {
   EXPECT_EQ(page->next_version_id_marker, k2.version_id);
 }
 
-TEST_F(SqliteVersioningTest, DelimiterRollsUpCommonPrefixesOnce) {
+TEST_P(MetadataVersioningTest, DelimiterRollsUpCommonPrefixesOnce) {
   ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
   put("dir/a");
   put("dir/a", "2");
@@ -132,13 +135,13 @@ TEST_F(SqliteVersioningTest, DelimiterRollsUpCommonPrefixesOnce) {
   EXPECT_EQ(list_all(q).size(), 3u);
 }
 
-TEST_F(SqliteVersioningTest, UnversionedObjectsListAsTheirNullVersion) {
+TEST_P(MetadataVersioningTest, UnversionedObjectsListAsTheirNullVersion) {
   put("x");
   put("x", "again");
   EXPECT_EQ(list_all({}), (std::vector<std::string>{"x:null*"}));
 }
 
-TEST_F(SqliteVersioningTest, AVersionRecordsWhenItBecameNoncurrent) {
+TEST_P(MetadataVersioningTest, AVersionRecordsWhenItBecameNoncurrent) {
   ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
   put("k", "1", 100);
   put("k", "2", 200);
@@ -158,7 +161,7 @@ TEST_F(SqliteVersioningTest, AVersionRecordsWhenItBecameNoncurrent) {
   EXPECT_EQ(page->versions[0].noncurrent_since_ns, 0);
 }
 
-TEST_F(SqliteVersioningTest, LifecycleRulesAreStoredReplacedAndRemoved) {
+TEST_P(MetadataVersioningTest, LifecycleRulesAreStoredReplacedAndRemoved) {
   auto none = store_->get_lifecycle("b");
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->has_value());
@@ -191,7 +194,7 @@ TEST_F(SqliteVersioningTest, LifecycleRulesAreStoredReplacedAndRemoved) {
   EXPECT_EQ(store_->put_lifecycle("missing", {r}).error().code, StoreErrc::kNoSuchBucket);
 }
 
-TEST_F(SqliteVersioningTest, ABucketCreatedAgainDoesNotInheritTheOldRules) {
+TEST_P(MetadataVersioningTest, ABucketCreatedAgainDoesNotInheritTheOldRules) {
   LifecycleRule r;
   r.id = "r";
   r.expiration_days = 1;
@@ -201,7 +204,7 @@ TEST_F(SqliteVersioningTest, ABucketCreatedAgainDoesNotInheritTheOldRules) {
   EXPECT_FALSE(store_->get_lifecycle("b")->has_value());
 }
 
-TEST_F(SqliteVersioningTest, ExpiryOfANoncurrentVersionRechecksItIsStillNoncurrent) {
+TEST_P(MetadataVersioningTest, ExpiryOfANoncurrentVersionRechecksItIsStillNoncurrent) {
   ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
   auto v1 = put("k", "1");
   auto v2 = put("k", "2");
@@ -219,7 +222,7 @@ TEST_F(SqliteVersioningTest, ExpiryOfANoncurrentVersionRechecksItIsStillNoncurre
   EXPECT_EQ(store_->get_version("b", "k", v1.version_id).error().code, StoreErrc::kNoSuchVersion);
 }
 
-TEST_F(SqliteVersioningTest, ExpiryOfTheCurrentVersionAddsAMarkerUnlessAClientWroteMeanwhile) {
+TEST_P(MetadataVersioningTest, ExpiryOfTheCurrentVersionAddsAMarkerUnlessAClientWroteMeanwhile) {
   ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
   auto v1 = put("k", "1");
   auto v2 = put("k", "2");
@@ -236,7 +239,7 @@ TEST_F(SqliteVersioningTest, ExpiryOfTheCurrentVersionAddsAMarkerUnlessAClientWr
   EXPECT_TRUE(store_->get_version("b", "k", v2.version_id).ok());
 }
 
-TEST_F(SqliteVersioningTest, ExpiryOfTheCurrentVersionInAnUnversionedBucketRemovesIt) {
+TEST_P(MetadataVersioningTest, ExpiryOfTheCurrentVersionInAnUnversionedBucketRemovesIt) {
   auto v = put("k", "1");
   auto expired = store_->expire_version("b", {ExpiryKind::kCurrentVersion, "k", "null", v.row_id});
   ASSERT_TRUE(expired.ok());
@@ -248,7 +251,7 @@ TEST_F(SqliteVersioningTest, ExpiryOfTheCurrentVersionInAnUnversionedBucketRemov
 
 // Unversioned: the overwrite is "null" as well, and (the old row being the
 // newest in the table) SQLite alone would even have given it the same row id.
-TEST_F(SqliteVersioningTest, AnExpiryDecidedOnANullVersionSparesTheOverwriteThatReplacedIt) {
+TEST_P(MetadataVersioningTest, AnExpiryDecidedOnANullVersionSparesTheOverwriteThatReplacedIt) {
   auto read_by_worker = put("k", "1");
   auto overwrite = put("k", "2");
   ASSERT_EQ(overwrite.version_id, "null");
@@ -262,7 +265,7 @@ TEST_F(SqliteVersioningTest, AnExpiryDecidedOnANullVersionSparesTheOverwriteThat
   EXPECT_EQ(current->etag, overwrite.etag);
 }
 
-TEST_F(SqliteVersioningTest, RowIdsAreNeverReusedAcrossReopens) {
+TEST_P(MetadataVersioningTest, RowIdsAreNeverReusedAcrossReopens) {
   auto first = put("k", "1");
   ASSERT_TRUE(store_->delete_object("b", "k").ok());  // the newest row is gone
   open();
@@ -270,22 +273,42 @@ TEST_F(SqliteVersioningTest, RowIdsAreNeverReusedAcrossReopens) {
   EXPECT_GT(second.row_id, first.row_id);
 }
 
-TEST_F(SqliteVersioningTest, ADatabaseOfSchemaVersionOneGetsTheRowIdCounterOnOpen) {
-  put("a", "1");
-  auto newest = put("b", "2");
-  store_.reset();
+// SQLite's own upgrade (PostgreSQL's ids come from an identity column).
+TEST(SqliteSchemaUpgrade, ADatabaseOfSchemaVersionOneGetsTheRowIdCounterOnOpen) {
+  TempDir dir;
+  const std::string path = dir.path() + "/moss.db";
+  auto put = [](MetadataStore& store, const std::string& key) {
+    NewVersion v;
+    v.key = key;
+    v.segments = {BlobSegment{std::string(64, 'a'), 10}};
+    v.size = 10;
+    v.etag = "etag";
+    v.owner = "owner";
+    v.last_modified_ns = 5;
+    auto r = store.commit_version("b", v, {});
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return r.ok() ? r->version : ObjectVersion{};
+  };
+  int64_t newest_row_id = 0;
   {
-    auto db = SqliteConnection::open(dir_.path() + "/moss.db", false);
+    auto store = SqliteMetadataStore::open(path);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->create_bucket("b", "owner", 1).ok());
+    put(**store, "a");
+    newest_row_id = put(**store, "b").row_id;
+  }
+  {
+    auto db = SqliteConnection::open(path, false);
     ASSERT_TRUE(db.ok());
     ASSERT_TRUE((*db)->exec("DROP TABLE version_row_ids; PRAGMA user_version = 1;").ok());
   }
-  open();
-  ASSERT_TRUE(store_->delete_object("b", "b").ok());
-  auto next = put("c", "3");
-  EXPECT_GT(next.row_id, newest.row_id);
+  auto store = SqliteMetadataStore::open(path);
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  ASSERT_TRUE((*store)->delete_object("b", "b").ok());
+  EXPECT_GT(put(**store, "c").row_id, newest_row_id);
 }
 
-TEST_F(SqliteVersioningTest, AnExpiredDeleteMarkerGoesOnlyWhenItIsTheLastVersion) {
+TEST_P(MetadataVersioningTest, AnExpiredDeleteMarkerGoesOnlyWhenItIsTheLastVersion) {
   ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
   auto v1 = put("k", "1");
   auto marker = store_->delete_object("b", "k");
@@ -301,6 +324,8 @@ TEST_F(SqliteVersioningTest, AnExpiredDeleteMarkerGoesOnlyWhenItIsTheLastVersion
   EXPECT_EQ(removed->version_id, marker->version_id);
   EXPECT_TRUE(list_all({}).empty());
 }
+
+MOSS_INSTANTIATE_FOR_EACH_METADATA_BACKEND(MetadataVersioningTest);
 
 }  // namespace
 }  // namespace moss::store

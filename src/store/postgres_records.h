@@ -1,0 +1,199 @@
+// Internals the PostgreSQL metadata store's source files share: the
+// connection lease, the transaction helpers every operation runs in, and
+// row-level helpers (postgres_metadata_store.cpp defines most). Each row helper
+// runs on the connection it is given, inside the caller's transaction. The
+// row codecs (JSON of segments and attributes, listing roll-ups) are the
+// SQLite store's, so both backends store and list exactly alike.
+#pragma once
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "moss/store/metadata_store.h"
+#include "moss/store/postgres_db.h"
+#include "moss/store/postgres_metadata_store.h"
+#include "sqlite_records.h"
+
+namespace moss::store {
+
+// A connection borrowed from the pool, returned when the lease ends unless it
+// broke (then it is closed, and so are the idle ones: the server went away).
+class PostgresMetadataStore::ConnectionLease {
+ public:
+  ConnectionLease(PostgresMetadataStore* owner, std::unique_ptr<PgConnection> conn)
+      : owner_(owner), conn_(std::move(conn)) {}
+  ConnectionLease(ConnectionLease&&) = default;
+  ~ConnectionLease() {
+    if (!conn_) return;
+    MutexLock lock(owner_->pool_mutex_);
+    if (conn_->broken()) {
+      owner_->idle_.clear();
+      return;
+    }
+    owner_->idle_.push_back(std::move(conn_));
+  }
+  PgConnection& operator*() { return *conn_; }
+  // Closes the connection instead of pooling it.
+  void discard() { conn_.reset(); }
+
+ private:
+  PostgresMetadataStore* owner_;
+  std::unique_ptr<PgConnection> conn_;
+};
+
+namespace postgres_records {
+
+// Backend-neutral row codecs and listing helpers, shared with the SQLite store.
+using sqlite_records::attributes_from_json;
+using sqlite_records::attributes_to_json;
+using sqlite_records::common_prefix_of;
+using sqlite_records::page_is_full;
+using sqlite_records::prefix_upper_bound;
+using sqlite_records::segments_from_json;
+using sqlite_records::segments_to_json;
+
+// The bucket called `name`; kNoSuchBucket when there is none.
+StoreResult<Bucket> find_bucket(PgConnection& db, std::string_view name);
+
+// How many times a write is run before a serialization failure is reported.
+constexpr int kMaxWriteAttempts = 30;
+// A short random pause before rerunning a write, growing with each attempt,
+// so two replicas that collided do not collide again in lockstep.
+inline void backoff_before_retry(int attempt) {
+  thread_local std::minstd_rand random(std::random_device{}());
+  const int max_us = 200 * std::min(attempt + 1, 20);
+  std::this_thread::sleep_for(std::chrono::microseconds(random() % max_us));
+}
+
+}  // namespace postgres_records
+
+template <class Body>
+auto PostgresMetadataStore::write(Body&& body) -> std::invoke_result_t<Body&, PgConnection&> {
+  for (int attempt = 0;; ++attempt) {
+    auto lease = connection_in_transaction("BEGIN ISOLATION LEVEL SERIALIZABLE");
+    if (!lease) return fail(lease.error());
+    auto& db = **lease;
+    auto txn = PgTransaction::begun(db);  // rolled back as it ends, unless committed
+    auto result = body(db);
+    if (result) {
+      auto committed = txn.commit();
+      if (committed) return result;
+      if (!is_serialization_failure(db.last_sqlstate()) ||
+          attempt + 1 >= postgres_records::kMaxWriteAttempts) {
+        return fail(committed.error());
+      }
+    } else if (!is_serialization_failure(db.last_sqlstate()) ||
+               attempt + 1 >= postgres_records::kMaxWriteAttempts) {
+      return result;  // the transaction rolls back as it ends
+    }
+    postgres_records::backoff_before_retry(attempt);
+  }
+}
+
+template <class Body>
+auto PostgresMetadataStore::write_in_bucket(std::string_view bucket, Body&& body)
+    -> std::invoke_result_t<Body&, PgConnection&, const Bucket&> {
+  using Out = std::invoke_result_t<Body&, PgConnection&, const Bucket&>;
+  return write([&](PgConnection& db) -> Out {
+    auto b = postgres_records::find_bucket(db, bucket);
+    if (!b) return fail(b.error());
+    return body(db, *b);
+  });
+}
+
+template <class Body>
+auto PostgresMetadataStore::read(Body&& body) -> std::invoke_result_t<Body&, PgConnection&> {
+  auto lease = connection_in_transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  if (!lease) return fail(lease.error());
+  auto txn = PgTransaction::begun(**lease);
+  auto result = body(**lease);
+  if (result) {
+    if (auto r = txn.commit(); !r) return fail(r.error());
+  }
+  return result;
+}
+
+template <class Body>
+auto PostgresMetadataStore::read_in_bucket(std::string_view bucket, Body&& body)
+    -> std::invoke_result_t<Body&, PgConnection&, const Bucket&> {
+  using Out = std::invoke_result_t<Body&, PgConnection&, const Bucket&>;
+  return read([&](PgConnection& db) -> Out {
+    auto b = postgres_records::find_bucket(db, bucket);
+    if (!b) return fail(b.error());
+    return body(db, *b);
+  });
+}
+
+}  // namespace moss::store
+
+namespace moss::store::postgres_records {
+
+StoreResult<void> add_blob_refs(PgConnection& db, const std::vector<BlobSegment>& segments);
+StoreResult<void> release_blob_refs(PgConnection& db, const std::vector<BlobSegment>& segments,
+                                    std::vector<std::string>& released);
+StoreResult<CommitOutcome> commit_new_version(PgConnection& db, const Bucket& bucket,
+                                              const NewVersion& v, const WritePreconditions& pre);
+StoreResult<std::optional<ObjectVersion>> find_by_version_id(PgConnection& db, int64_t bucket_id,
+                                                             std::string_view key,
+                                                             std::string_view version_id);
+StoreResult<bool> bucket_has_tags(PgConnection& db, int64_t bucket_id);
+// Drops every upload of the bucket with its parts, adding to `released` the
+// blobs whose last reference went away (DeleteBucket discards open uploads).
+StoreResult<void> remove_bucket_uploads(PgConnection& db, int64_t bucket_id,
+                                        std::vector<std::string>& released);
+// Snapshots (postgres_snapshots.cpp), as sqlite_snapshots.cpp: takes a tag's
+// hold on each snapshot of `writes`, pinning the files of one not held yet
+// (kNoSuchKey when a file to pin is gone).
+StoreResult<void> hold_snapshots(PgConnection& db, int64_t bucket_id, const std::string& model,
+                                 const std::vector<SnapshotWrite>& writes, int64_t now_ns);
+// Drops a tag's hold on each snapshot of `ids`; a snapshot no tag holds any
+// more releases its files' blob references (appended to `released` when last).
+StoreResult<void> release_snapshots(PgConnection& db, int64_t bucket_id, const std::string& model,
+                                    const std::vector<std::string>& ids,
+                                    std::vector<std::string>& released);
+// Removes a deleted bucket's snapshots (none is held: the bucket had no tag).
+StoreResult<void> delete_bucket_snapshots(PgConnection& db, int64_t bucket_id);
+StoreResult<void> delete_bucket_tag_history(PgConnection& db, int64_t bucket_id);
+
+// The tags of a listing window [lower, upper) in key order, merged with the
+// object scan of list_objects (postgres_tags.cpp).
+class TagKeyCursor {
+ public:
+  static StoreResult<TagKeyCursor> open(PgConnection& db, int64_t bucket_id,
+                                        const std::string& lower, const std::string& upper,
+                                        int64_t limit);
+  bool valid() const { return valid_; }
+  const ObjectVersion& entry() const { return entry_; }
+  StoreResult<void> next();
+
+ private:
+  explicit TagKeyCursor(PgStatement st) : st_(std::move(st)) {}
+  PgStatement st_;
+  bool valid_ = false;
+  ObjectVersion entry_;
+};
+
+StoreResult<std::optional<ObjectVersion>> find_latest(PgConnection& db, int64_t bucket_id,
+                                                      std::string_view key);
+StoreResult<void> delete_version_row(PgConnection& db, const ObjectVersion& v,
+                                     std::vector<std::string>& released);
+StoreResult<void> delete_current(PgConnection& db, const Bucket& bucket, std::string_view key,
+                                 int64_t now_ns, DeleteOutcome& out);
+StoreResult<void> delete_bucket_lifecycle(PgConnection& db, int64_t bucket_id);
+// The body of list_objects, in the caller's snapshot.
+StoreResult<ListPage> list_live_objects(PgConnection& db, const Bucket& bucket, const ListQuery& q);
+
+// The schema (postgres_schema.cpp): brings the database up to the version this
+// moss knows, under an advisory lock so replicas starting together migrate
+// once; kIo when the database's version is newer.
+StoreResult<void> migrate_schema(PgConnection& db);
+// The version migrate_schema brings a database to.
+int latest_schema_version();
+
+}  // namespace moss::store::postgres_records

@@ -1,0 +1,422 @@
+"""Several moss replicas over one repository (docs/replicas.md): three real
+servers on loopback sharing one data directory and one PostgreSQL database
+(a throwaway cluster of the test's own, tests/tools/pg-cluster).
+
+What one server guarantees must hold across replicas: a write acknowledged by
+one is read by another at once; conditional writes and tag moves racing
+through different replicas lose no update; a multipart upload may go through
+all three; killing a replica loses nothing acknowledged and shows nothing
+partial, and the background work moves to a survivor; while the database is
+down requests fail with 503 and recover by themselves afterwards.
+"""
+
+import hashlib
+import json
+import os
+import random
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+from botocore.exceptions import ClientError
+
+import signed_http
+from moss_harness import (ACCESS_KEY, REGION, SECRET_KEY, ReplicaSet, boto3_client, client_env,
+                          random_file, sha256_file, which)
+
+
+def status_of(error):
+    return error.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+class ReplicaTestCase(unittest.TestCase):
+    replicas = 3
+    server_args = ("--multipart-sweep-interval", "1s")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.set = ReplicaSet(cls.replicas, extra_args=cls.server_args)
+        cls.addClassCleanup(cls.set.cleanup)
+
+    def run(self, result=None):
+        before = len(result.failures) + len(result.errors) if result else 0
+        outcome = super().run(result)
+        if result and len(result.failures) + len(result.errors) > before:
+            for i, server in enumerate(self.set.servers):
+                print(f"\n--- replica {i} log tail ---\n{server.log_tail(30)}\n---")
+        return outcome
+
+    def s3(self, i):
+        return boto3_client(self.set.servers[i % len(self.set.servers)])
+
+    def bucket(self, name):
+        self.s3(0).create_bucket(Bucket=name)
+        return name
+
+
+class ReplicaConsistencyTest(ReplicaTestCase):
+    def test_a_write_through_one_replica_is_read_through_the_others_at_once(self):
+        bucket = self.bucket("raw")
+        for round_ in range(20):
+            writer = round_ % 3
+            body = os.urandom(1000 + round_)
+            self.s3(writer).put_object(Bucket=bucket, Key="k", Body=body)
+            for reader in range(3):
+                got = self.s3(reader).get_object(Bucket=bucket, Key="k")["Body"].read()
+                self.assertEqual(got, body, f"round {round_}, reader {reader}")
+        self.s3(1).delete_object(Bucket=bucket, Key="k")
+        for reader in range(3):
+            with self.assertRaises(ClientError) as e:
+                self.s3(reader).get_object(Bucket=bucket, Key="k")
+            self.assertEqual(status_of(e.exception), 404)
+        self.s3(2).put_object(Bucket=bucket, Key="listed/a", Body=b"a")
+        keys = [o["Key"] for o in self.s3(0).list_objects_v2(Bucket=bucket)["Contents"]]
+        self.assertEqual(keys, ["listed/a"])
+
+    def test_conditional_writes_from_eight_clients_lose_no_update(self):
+        bucket = self.bucket("counter")
+        self.s3(0).put_object(Bucket=bucket, Key="n", Body=b"0")
+        clients, increments = 8, 6
+        errors = []
+
+        def worker(c):
+            s3 = self.s3(c)  # round-robin: client c talks to replica c % 3
+            done = 0
+            try:
+                while done < increments:
+                    got = s3.get_object(Bucket=bucket, Key="n")
+                    value = int(got["Body"].read())
+                    try:
+                        s3.put_object(Bucket=bucket, Key="n", Body=str(value + 1).encode(),
+                                      IfMatch=got["ETag"])
+                        done += 1
+                    except ClientError as e:
+                        if status_of(e) not in (409, 412):
+                            raise
+            except Exception as e:  # reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=worker, args=(c,)) for c in range(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        final = int(self.s3(2).get_object(Bucket=bucket, Key="n")["Body"].read())
+        self.assertEqual(final, clients * increments)
+
+    def test_tag_moves_through_different_replicas_lose_no_update(self):
+        bucket = self.bucket("models")
+        for v in range(3):
+            self.s3(v).put_object(Bucket=bucket, Key=f"m/v{v}/weights.bin", Body=b"w%d" % v)
+        servers = self.set.servers
+
+        def put_tag(server, target, etag=None):
+            headers = {"If-Match": etag} if etag else None
+            return signed_http.request(server, "PUT",
+                                       signed_http.object_path(bucket, "m/tags/latest"),
+                                       headers=headers, body=target.encode())
+
+        def tag_etag(server):
+            res = signed_http.request(server, "GET",
+                                      signed_http.object_path(bucket, "m/tags/latest"),
+                                      query="moss-tag")
+            self.assertEqual(res.status, 200, res)
+            return res.headers["ETag"], json.loads(res.body)
+
+        first = put_tag(servers[0], "v0/weights.bin")
+        self.assertEqual(first.status, 200, first)
+        moves = {"count": 0}
+        errors = []
+        lock = threading.Lock()
+
+        def mover(c):
+            try:
+                for i in range(5):
+                    server = servers[(c + i) % 3]
+                    while True:
+                        etag, _ = tag_etag(server)
+                        res = put_tag(servers[(c + i + 1) % 3], f"v{(c + i) % 3}/weights.bin",
+                                      etag)
+                        if res.status == 200:
+                            with lock:
+                                moves["count"] += 1
+                            break
+                        if res.status not in (409, 412):
+                            raise AssertionError(res)
+            except Exception as e:
+                errors.append(e)
+
+        threads = [threading.Thread(target=mover, args=(c,)) for c in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        # Every successful If-Match move is one history entry: none was lost.
+        self.assertEqual(moves["count"], 40)
+        res = signed_http.request(servers[2], "GET", "/_moss/v1/tag/history",
+                                  signed_http.query_string({"bucket": bucket, "model": "m",
+                                                            "tag": "latest", "limit": "1000"}))
+        self.assertEqual(res.status, 200, res)
+        self.assertEqual(len(json.loads(res.body)["history"]), 1 + moves["count"])
+
+    def test_a_multipart_upload_spread_over_three_replicas(self):
+        bucket = self.bucket("multi")
+        created = self.s3(0).create_multipart_upload(Bucket=bucket, Key="big")
+        upload_id = created["UploadId"]
+        parts, whole = [], b""
+        for number in (1, 2, 3):
+            body = os.urandom(5 * 1024 * 1024 if number < 3 else 1234)
+            whole += body
+            res = self.s3(number).upload_part(Bucket=bucket, Key="big", UploadId=upload_id,
+                                              PartNumber=number, Body=body)
+            parts.append({"PartNumber": number, "ETag": res["ETag"]})
+        listed = self.s3(2).list_parts(Bucket=bucket, Key="big", UploadId=upload_id)
+        self.assertEqual([p["PartNumber"] for p in listed["Parts"]], [1, 2, 3])
+        self.s3(2).complete_multipart_upload(Bucket=bucket, Key="big", UploadId=upload_id,
+                                             MultipartUpload={"Parts": parts})
+        for reader in range(3):
+            got = self.s3(reader).get_object(Bucket=bucket, Key="big")["Body"].read()
+            self.assertEqual(hashlib.sha256(got).digest(), hashlib.sha256(whole).digest())
+
+
+class ReplicaFailureTest(ReplicaTestCase):
+    def background_holder(self):
+        """The replica whose log says it runs the background work, if one does."""
+        holders = [i for i, s in enumerate(self.set.servers)
+                   if s.process and "now runs the background work" in s.log_text()]
+        return holders
+
+    def test_a_killed_replica_loses_nothing_and_the_background_lock_moves(self):
+        bucket = self.bucket("crash")
+        deadline = time.time() + 30
+        while not self.background_holder() and time.time() < deadline:
+            time.sleep(0.1)
+        holders = self.background_holder()
+        self.assertEqual(len(holders), 1, "exactly one replica runs the background work")
+        victim = holders[0]
+        survivors = [i for i in range(3) if i != victim]
+
+        acknowledged = {}
+        lock = threading.Lock()
+        stop = threading.Event()
+
+        def writer(w):
+            s3 = boto3_client(self.set.servers[victim if w % 2 == 0 else survivors[w % 2]])
+            n = 0
+            while not stop.is_set():
+                key = f"w{w}/{n}"
+                body = hashlib.sha256(key.encode()).digest() * random.randint(1, 400)
+                try:
+                    s3.put_object(Bucket=bucket, Key=key, Body=body)
+                except Exception:  # the victim died under it: not acknowledged
+                    if w % 2 == 0:
+                        return
+                    raise
+                with lock:
+                    acknowledged[key] = body
+                n += 1
+
+        threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
+        for t in threads:
+            t.start()
+        while len(acknowledged) < 40:
+            time.sleep(0.05)
+        self.set.servers[victim].kill()  # SIGKILL in the middle of writes
+        time.sleep(0.5)
+        stop.set()
+        for t in threads:
+            t.join()
+
+        reader = boto3_client(self.set.servers[survivors[0]])
+        for key, body in acknowledged.items():
+            got = reader.get_object(Bucket=bucket, Key=key)["Body"].read()
+            self.assertEqual(got, body, key)
+        # Nothing partial: every listed object reads whole (its size and its
+        # content hash agree with what its key says it holds).
+        paginator = reader.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=bucket):
+            for o in page.get("Contents", []):
+                got = reader.get_object(Bucket=bucket, Key=o["Key"])["Body"].read()
+                self.assertEqual(len(got), o["Size"])
+                unit = hashlib.sha256(o["Key"].encode()).digest()
+                self.assertEqual(got, unit * (len(got) // len(unit)), o["Key"])
+        # The survivors keep serving, and one of them takes the background work.
+        boto3_client(self.set.servers[survivors[1]]).put_object(Bucket=bucket, Key="after",
+                                                                 Body=b"x")
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if any("now runs the background work" in self.set.servers[i].log_text()
+                   for i in survivors):
+                break
+            time.sleep(0.2)
+        self.assertTrue(any("now runs the background work" in self.set.servers[i].log_text()
+                            for i in survivors), "no survivor took over the background work")
+
+    def test_requests_fail_with_503_while_the_database_is_down_and_recover(self):
+        # Replicas still running (another test in this class kills one).
+        alive = [s for s in self.set.servers if s.process]
+        self.assertGreaterEqual(len(alive), 2)
+        bucket = "outage"
+        boto3_client(alive[0]).create_bucket(Bucket=bucket)
+        s3 = boto3_client(alive[1])
+        s3.put_object(Bucket=bucket, Key="before", Body=b"b")
+        self.set.postgres.stop()
+        try:
+            with self.assertRaises(ClientError) as e:
+                s3.put_object(Bucket=bucket, Key="during", Body=b"d")
+            self.assertEqual(status_of(e.exception), 503)
+            with self.assertRaises(ClientError) as e:
+                s3.get_object(Bucket=bucket, Key="before")
+            self.assertEqual(status_of(e.exception), 503)
+            with self.assertRaises(urllib.error.HTTPError) as ready:
+                urllib.request.urlopen(alive[1].endpoint + "/readyz", timeout=5)
+            self.assertEqual(ready.exception.code, 503)
+            self.assertIn(b"metadata store", ready.exception.read())
+        finally:
+            self.set.postgres.start()
+        # Recovers by itself: no replica restarted.
+        deadline = time.time() + 60
+        while True:
+            try:
+                s3.put_object(Bucket=bucket, Key="after", Body=b"a")
+                break
+            except ClientError as e:
+                if status_of(e) != 503 or time.time() > deadline:
+                    raise
+                time.sleep(0.2)
+        for server in alive:
+            reader = boto3_client(server)
+            self.assertEqual(reader.get_object(Bucket=bucket, Key="before")["Body"].read(), b"b")
+            self.assertEqual(reader.get_object(Bucket=bucket, Key="after")["Body"].read(), b"a")
+            with self.assertRaises(ClientError) as e:
+                reader.get_object(Bucket=bucket, Key="during")
+            self.assertEqual(status_of(e.exception), 404)
+            with urllib.request.urlopen(server.endpoint + "/readyz", timeout=5) as r:
+                self.assertEqual(r.status, 200)
+
+
+class ReplicaGarbageCollectionTest(ReplicaTestCase):
+    """A released blob stays until the collection, on the replica with the
+    background lock, finds it unreferenced past the grace period (0s here);
+    a referenced one is never removed."""
+    replicas = 2
+    server_args = ("--blob-gc-grace", "0s", "--blob-gc-interval", "1s")
+
+    def blob_files(self):
+        names = set()
+        for root, _, files in os.walk(os.path.join(self.set.data_dir, "blobs")):
+            names.update(files)
+        return names
+
+    def test_released_blobs_are_collected_and_referenced_ones_kept(self):
+        s3a, s3b = self.s3(0), self.s3(1)
+        s3a.create_bucket(Bucket="gc-bucket")
+        old, new = os.urandom(5000), os.urandom(6000)
+        old_sha, new_sha = hashlib.sha256(old).hexdigest(), hashlib.sha256(new).hexdigest()
+        s3a.put_object(Bucket="gc-bucket", Key="k", Body=old)
+        s3b.put_object(Bucket="gc-bucket", Key="k", Body=new)  # releases the old blob
+        deadline = time.time() + 60
+        while old_sha in self.blob_files() and time.time() < deadline:
+            time.sleep(0.2)
+        files = self.blob_files()
+        self.assertNotIn(old_sha, files, "the released blob was never collected")
+        self.assertIn(new_sha, files)
+        for i in range(2):
+            self.assertEqual(self.s3(i).get_object(Bucket="gc-bucket", Key="k")["Body"].read(), new)
+
+
+class ReplicaPairClientsTest(ReplicaTestCase):
+    """The real clients' basic operations against a pair of replicas: what one
+    replica writes, the other lists and serves."""
+    replicas = 2
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="moss-pair-")
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.a, self.b = self.set.servers
+
+    def test_boto3(self):
+        from boto3.s3.transfer import TransferConfig
+        s3a, s3b = boto3_client(self.a), boto3_client(self.b)
+        s3a.create_bucket(Bucket="boto3-pair")
+        self.assertIn("boto3-pair", [b["Name"] for b in s3b.list_buckets()["Buckets"]])
+        src = random_file(self.tmp, 12 * 1024 * 1024)
+        config = TransferConfig(multipart_threshold=5 * 1024 * 1024,
+                                multipart_chunksize=5 * 1024 * 1024)
+        s3a.upload_file(src, "boto3-pair", "model.bin", Config=config)
+        dst = os.path.join(self.tmp, "down.bin")
+        s3b.download_file("boto3-pair", "model.bin", dst)
+        self.assertEqual(sha256_file(dst), sha256_file(src))
+        s3b.copy_object(Bucket="boto3-pair", Key="copy.bin",
+                        CopySource={"Bucket": "boto3-pair", "Key": "model.bin"})
+        keys = [o["Key"] for o in s3a.list_objects_v2(Bucket="boto3-pair")["Contents"]]
+        self.assertEqual(keys, ["copy.bin", "model.bin"])
+        s3a.delete_objects(Bucket="boto3-pair",
+                           Delete={"Objects": [{"Key": "copy.bin"}, {"Key": "model.bin"}]})
+        self.assertEqual(s3b.list_objects_v2(Bucket="boto3-pair")["KeyCount"], 0)
+        s3b.delete_bucket(Bucket="boto3-pair")
+
+    def aws(self, server, *args):
+        aws = which("aws", "/usr/bin/aws")
+        self.assertTrue(aws, "aws-cli is required (scripts/install-deps --test installs it)")
+        proc = subprocess.run([aws, "--endpoint-url", server.endpoint, *args],
+                              env=client_env(server), capture_output=True,
+                              text=True, timeout=300)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        return proc.stdout
+
+    def test_aws_cli(self):
+        self.aws(self.a, "s3", "mb", "s3://cli-pair")
+        src = random_file(self.tmp, 20 * 1024 * 1024)  # aws-cli goes multipart past 8 MiB
+        self.aws(self.a, "s3", "cp", src, "s3://cli-pair/dir/model.bin")
+        self.assertIn("model.bin", self.aws(self.b, "s3", "ls", "s3://cli-pair/dir/"))
+        dst = os.path.join(self.tmp, "down.bin")
+        self.aws(self.b, "s3", "cp", "s3://cli-pair/dir/model.bin", dst)
+        self.assertEqual(sha256_file(dst), sha256_file(src))
+        self.aws(self.b, "s3", "rm", "--recursive", "s3://cli-pair/")
+        self.assertEqual(self.aws(self.a, "s3", "ls", "s3://cli-pair/").strip(), "")
+
+    def rclone(self, server, *args):
+        rclone = which("rclone", "/usr/bin/rclone")
+        self.assertTrue(rclone, "rclone is required (scripts/install-deps --test installs it)")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update({
+            "RCLONE_CONFIG": os.path.join(self.tmp, "rclone.conf"),
+            "RCLONE_CONFIG_MOSS_TYPE": "s3",
+            "RCLONE_CONFIG_MOSS_PROVIDER": "Other",
+            "RCLONE_CONFIG_MOSS_ENDPOINT": server.endpoint,
+            "RCLONE_CONFIG_MOSS_ACCESS_KEY_ID": ACCESS_KEY,
+            "RCLONE_CONFIG_MOSS_SECRET_ACCESS_KEY": SECRET_KEY,
+            "RCLONE_CONFIG_MOSS_REGION": REGION,
+            "RCLONE_CONFIG_MOSS_FORCE_PATH_STYLE": "true",
+        })
+        proc = subprocess.run([rclone, "--retries", "1", "--low-level-retries", "1", *args],
+                              env=env, capture_output=True, text=True, timeout=300)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        return proc.stdout
+
+    def test_rclone(self):
+        source = os.path.join(self.tmp, "source")
+        os.mkdir(source)
+        big = random_file(source, 9 * 1024 * 1024, "big.bin")
+        random_file(source, 3000, "small.bin")
+        self.rclone(self.a, "mkdir", "moss:rclone-pair")
+        self.rclone(self.a, "copy", "--s3-chunk-size", "5M", "--s3-upload-cutoff", "5M",
+                    source, "moss:rclone-pair/m")
+        listed = json.loads(self.rclone(self.b, "lsjson", "--recursive", "moss:rclone-pair/m"))
+        self.assertEqual(sorted(e["Name"] for e in listed), ["big.bin", "small.bin"])
+        down = os.path.join(self.tmp, "down")
+        self.rclone(self.b, "copy", "moss:rclone-pair/m", down)
+        self.assertEqual(sha256_file(os.path.join(down, "big.bin")), sha256_file(big))
+        self.rclone(self.b, "check", source, "moss:rclone-pair/m")
+
+
+if __name__ == "__main__":
+    unittest.main()
