@@ -53,6 +53,8 @@ constexpr S3ErrorInfo kErrors[] = {
      "The list of parts was not in ascending order. The parts list must be specified in "
      "order by part number."},
     {S3ErrorCode::kInvalidRange, "InvalidRange", 416, "The requested range is not satisfiable"},
+    {S3ErrorCode::kInvalidCopySourceRange, "InvalidRange", 400,
+     "The x-amz-copy-source-range is not satisfiable for the source object"},
     {S3ErrorCode::kInvalidRequest, "InvalidRequest", 400, "Invalid Request"},
     {S3ErrorCode::kInvalidStorageClass, "InvalidStorageClass", 400,
      "The storage class you specified is not valid"},

@@ -34,6 +34,7 @@ enum class S3ErrorCode {
   kInvalidPartNumber,
   kInvalidPartOrder,
   kInvalidRange,
+  kInvalidCopySourceRange,  // InvalidRange as UploadPartCopy answers it: 400, not 416
   kInvalidRequest,
   kInvalidStorageClass,
   kInvalidTag,

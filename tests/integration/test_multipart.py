@@ -280,7 +280,7 @@ class MultipartSemantics(S3Assertions, MossTestCase):
             s3.upload_part_copy(Bucket=self.bucket, Key=key, UploadId=self.create(key),
                                 PartNumber=1, CopySourceRange=f"bytes=0-{len(source)}",
                                 CopySource={"Bucket": self.bucket, "Key": "copy-source.bin"})
-        self.assertS3Error(e.exception, 416, "InvalidRange")
+        self.assertS3Error(e.exception, 400, "InvalidRange")
 
     def test_upload_part_copy_honours_copy_source_conditions(self):
         source = self.put_existing("cond-source.bin", self.parts[0])

@@ -77,10 +77,11 @@ ByteRange parse_copy_source_range(std::string_view header, uint64_t object_size)
         .with("ArgumentName", "x-amz-copy-source-range")
         .with("ArgumentValue", std::string(header));
   }
-  // A well-formed range that reaches past the source: InvalidRange, as S3 answers it.
+  // A well-formed range that reaches past the source: 400 InvalidRange, as S3
+  // answers UploadPartCopy (a GET's unsatisfiable Range is 416).
   if (*last >= object_size) {
     throw S3Error(
-        S3ErrorCode::kInvalidRange,
+        S3ErrorCode::kInvalidCopySourceRange,
         "Range specified is not valid for source object of size: " + std::to_string(object_size))
         .with("ArgumentName", "x-amz-copy-source-range")
         .with("ArgumentValue", std::string(header));

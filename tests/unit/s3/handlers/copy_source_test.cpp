@@ -42,6 +42,13 @@ TEST(CopySourceRange, AWellFormedRangeOutsideTheSourceIsInvalidRange) {
   EXPECT_EQ(error_code_of_range("bytes=0-100", 100), "InvalidRange");
   EXPECT_EQ(error_code_of_range("bytes=100-200", 100), "InvalidRange");
   EXPECT_EQ(error_code_of_range("bytes=0-0", 0), "InvalidRange");
+  // 400, as UploadPartCopy answers it (a GET's unsatisfiable Range is 416).
+  try {
+    parse_copy_source_range("bytes=0-100", 100);
+    ADD_FAILURE() << "no error";
+  } catch (const S3Error& e) {
+    EXPECT_EQ(e.info().http_status, 400);
+  }
 }
 
 }  // namespace
