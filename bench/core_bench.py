@@ -113,6 +113,8 @@ class Moss:
         port_file = os.path.join(workdir, "moss.port")
         env = dict(os.environ, MOSS_ACCESS_KEY_ID=ACCESS_KEY, MOSS_SECRET_ACCESS_KEY=SECRET_KEY)
         self.log = open(os.path.join(workdir, "moss.log"), "wb")
+        if os.path.exists(port_file):
+            os.remove(port_file)  # a previous run's, in a reused --workdir
         self.proc = subprocess.Popen(
             [binary, "serve", "--listen", "127.0.0.1:0", "--data", self.data, "--port-file",
              port_file, "--log-level", "warn"], env=env, stdout=self.log,

@@ -9,7 +9,6 @@
 #include <sys/time.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -18,6 +17,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <cerrno>
 #include <cstring>
 #include <limits>
 
@@ -164,9 +164,9 @@ bool is_closed_connection(const error_code& ec) {
 
 // Reads exactly `length` body bytes from the socket of `stream`, whose first
 // bytes may already sit in `buffer`, handing them to `sink` in pieces of up to
-// kBodyReadSize. The socket is made blocking for the duration with
-// SO_RCVTIMEO = `timeout`: the kernel enforces "no progress for `timeout`",
-// with no timer to re-arm per read. Returns an error text, empty on success.
+// kBodyReadSize (received into the sink's own memory when it offers some). The socket is made
+// blocking for the duration with SO_RCVTIMEO = `timeout`: the kernel enforces "no progress for
+// `timeout`", with no timer to re-arm per read. Returns an error text, empty on success.
 std::string read_sized_body(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                             std::vector<uint8_t>& scratch, uint64_t length, BodySink& sink,
                             std::chrono::seconds timeout, std::string* local_error) {
@@ -182,7 +182,6 @@ std::string read_sized_body(beast::tcp_stream& stream, beast::flat_buffer& buffe
     left -= buffered;
   }
   if (left == 0) return "";
-  if (scratch.size() != kBodyReadSize) scratch.resize(kBodyReadSize);
   const int fd = stream.socket().native_handle();
   const int flags = ::fcntl(fd, F_GETFL);
   struct timeval tv {};
@@ -193,8 +192,13 @@ std::string read_sized_body(beast::tcp_stream& stream, beast::flat_buffer& buffe
   }
   std::string failure;
   while (left > 0) {
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(scratch.size(), left));
-    ssize_t n = ::recv(fd, scratch.data(), want, MSG_WAITALL);
+    std::span<uint8_t> target = sink.receive_buffer();
+    if (target.empty()) {
+      if (scratch.size() != kBodyReadSize) scratch.resize(kBodyReadSize);
+      target = scratch;
+    }
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(target.size(), left));
+    ssize_t n = ::recv(fd, target.data(), want, MSG_WAITALL);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       failure = "timed out receiving the response body (no progress for " +
@@ -209,7 +213,7 @@ std::string read_sized_body(beast::tcp_stream& stream, beast::flat_buffer& buffe
       failure = "the server closed the connection receiving the response body";
       break;
     }
-    if (auto werr = sink.write({scratch.data(), static_cast<size_t>(n)})) {
+    if (auto werr = sink.write(target.first(static_cast<size_t>(n)))) {
       *local_error = werr.message();
       break;
     }
@@ -385,9 +389,9 @@ Result<HttpResponse, ClientError> HttpClient::send(const HttpRequest& request,
     // Plain TCP only: TLS records must go through the TLS stream below.
     if (sink && !c.tls && !parser.is_done() && !parser.chunked() && parser.content_length()) {
       std::string local_error;
-      std::string failure_text = read_sized_body(c.tcp, c.buffer, c.body_buffer,
-                                                 *parser.content_length(), *sink, timeouts_.io,
-                                                 &local_error);
+      std::string failure_text =
+          read_sized_body(c.tcp, c.buffer, c.body_buffer, *parser.content_length(), *sink,
+                          timeouts_.io, &local_error);
       if (!local_error.empty()) {
         c.close();
         return fail(ClientError::local(local_error));
@@ -400,24 +404,27 @@ Result<HttpResponse, ClientError> HttpClient::send(const HttpRequest& request,
       return response;
     }
 
-    // --- Response body, through the same buffer.
+    // --- Response body, through the same buffer, or into the sink's own
+    // memory when it offers some (TLS: one hand-over per filled block).
     while (!parser.is_done()) {
-      parser.get().body().data = c.chunk.data();
-      parser.get().body().size = c.chunk.size();
+      std::span<uint8_t> target = sink ? sink->receive_buffer() : std::span<uint8_t>();
+      if (target.empty()) target = std::span(reinterpret_cast<uint8_t*>(c.chunk.data()), kChunk);
+      parser.get().body().data = target.data();
+      parser.get().body().size = target.size();
       ec = c.run(timeouts_.io, [&](auto handler) {
         bhttp::async_read(c.stream, c.buffer, parser, std::move(handler));
       });
       if (ec == bhttp::error::need_buffer) ec = {};
-      const size_t n = c.chunk.size() - parser.get().body().size;
+      const size_t n = target.size() - parser.get().body().size;
       if (n) {
-        auto data = std::span(reinterpret_cast<const uint8_t*>(c.chunk.data()), n);
+        auto data = std::span<const uint8_t>(target.data(), n);
         if (sink) {
           if (auto werr = sink->write(data)) {
             c.close();
             return fail(ClientError::local(werr.message()));
           }
         } else if (response.body.size() < kMaxCollectedBody) {
-          response.body.append(c.chunk.data(),
+          response.body.append(reinterpret_cast<const char*>(target.data()),
                                std::min(n, kMaxCollectedBody - response.body.size()));
         }
       }

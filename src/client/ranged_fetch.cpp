@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -17,8 +18,7 @@ namespace {
 // prefix ends. Updated once per received piece (about 1 MiB), under a mutex.
 class ChunkLedger {
  public:
-  ChunkLedger(const FetchPlan& plan, uint64_t count)
-      : plan_(plan), written_(count, 0) {}
+  ChunkLedger(const FetchPlan& plan, uint64_t count) : plan_(plan), written_(count, 0) {}
 
   uint64_t start(uint64_t chunk) const { return plan_.from + chunk * plan_.chunk_size; }
   uint64_t end(uint64_t chunk) const {
@@ -74,6 +74,43 @@ struct FetchState {
   }
 };
 
+// Writes a chunk's bytes at their place in the file with pwrite, receiving
+// them into a block the PrefixHasher can take over, so bytes that arrive in
+// order are hashed from memory instead of read back from the file.
+class ChunkSink : public BodySink {
+ public:
+  ChunkSink(int fd, uint64_t offset, PrefixHasher& hasher, PrefixHasher::Block& block)
+      : file_(fd, offset), offset_(offset), hasher_(hasher), block_(block) {}
+
+  std::span<uint8_t> receive_buffer() override { return {block_.get(), PrefixHasher::kBlockSize}; }
+
+  std::error_code write(std::span<const uint8_t> data) override {
+    // Bytes received elsewhere (those that came with the response head) are
+    // copied into the block, so the stream of offered bytes has no gap: a gap
+    // would leave everything after it to be read back.
+    if (data.data() != block_.get() && data.size() <= PrefixHasher::kBlockSize) {
+      std::memcpy(block_.get(), data.data(), data.size());
+      data = std::span<const uint8_t>(block_.get(), data.size());
+    }
+    const uint64_t at = offset_ + file_.written();
+    if (auto ec = file_.write(data)) return ec;
+    // Before the bytes are reported written: the hasher then never reads
+    // back what it is about to be handed.
+    if (data.data() == block_.get()) hasher_.offer(at, block_, data.size());
+    return on_written ? on_written(data.size()) : std::error_code();
+  }
+
+  uint64_t written() const { return file_.written(); }
+  // As PositionedFileSink::on_written.
+  std::function<std::error_code(uint64_t)> on_written;
+
+ private:
+  PositionedFileSink file_;
+  const uint64_t offset_;
+  PrefixHasher& hasher_;
+  PrefixHasher::Block& block_;
+};
+
 std::string range_header(uint64_t first, uint64_t last) {
   return "bytes=" + std::to_string(first) + "-" + std::to_string(last);
 }
@@ -82,6 +119,7 @@ std::string range_header(uint64_t first, uint64_t last) {
 void fetch_chunks(S3Client& s3, const FetchPlan& plan, uint64_t count, int fd, ChunkLedger& ledger,
                   PrefixHasher& hasher, TransferProgress* progress,
                   const std::function<void(uint64_t)>& on_chunk_prefix, FetchState& state) {
+  PrefixHasher::Block block = PrefixHasher::new_block();  // this connection's, until handed over
   while (!state.stop && !state.no_new_chunks) {
     const uint64_t chunk = state.next_chunk.fetch_add(1);
     if (chunk >= count) return;
@@ -91,7 +129,7 @@ void fetch_chunks(S3Client& s3, const FetchPlan& plan, uint64_t count, int fd, C
     Headers headers = {{"If-Match", plan.etag}};
     if (!whole) headers.emplace_back("Range", range_header(first, end - 1));
 
-    PositionedFileSink sink(fd, first);
+    ChunkSink sink(fd, first, hasher, block);
     sink.on_written = [&](uint64_t n) -> std::error_code {
       bool joined = false;
       const uint64_t prefix = ledger.add(chunk, n, &joined);
@@ -142,14 +180,13 @@ void fetch_chunks(S3Client& s3, const FetchPlan& plan, uint64_t count, int fd, C
       return;
     }
     if (got->status != 200 && got->status != 206) {
-      state.fail_with(
-          error_from_response(got->status, got->body, got->header("x-amz-request-id")));
+      state.fail_with(error_from_response(got->status, got->body, got->header("x-amz-request-id")));
       return;
     }
     if (sink.written() != end - first) {
-      state.fail_with(ClientError::protocol(
-          "received " + std::to_string(sink.written()) + " of the " +
-          std::to_string(end - first) + " bytes of " + range_header(first, end - 1)));
+      state.fail_with(ClientError::protocol("received " + std::to_string(sink.written()) +
+                                            " of the " + std::to_string(end - first) +
+                                            " bytes of " + range_header(first, end - 1)));
       return;
     }
   }

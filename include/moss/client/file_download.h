@@ -29,7 +29,8 @@
 namespace moss::client {
 
 // How the bytes are fetched. Memory stays flat whatever the file size:
-// about 1.3 MiB per connection plus 1 MiB for the hashing thread.
+// about 1.3 MiB per connection plus at most 17 MiB of received blocks the
+// hashing thread holds (it hashes in-order bytes from memory).
 struct DownloadTuning {
   static constexpr uint64_t kDefaultChunkSize = 64ull << 20;
   // Ranged GETs in flight at once, each on its own connection.

@@ -59,6 +59,10 @@ class BodySink {
  public:
   virtual ~BodySink() = default;
   virtual std::error_code write(std::span<const uint8_t> data) = 0;
+  // Memory the client may receive the next body bytes into (then write gets
+  // a span of it), so a sink can keep them without copying; empty: the
+  // client receives into its own buffer.
+  virtual std::span<uint8_t> receive_buffer() { return {}; }
 };
 
 struct HttpRequest {

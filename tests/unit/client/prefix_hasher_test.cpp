@@ -1,11 +1,15 @@
 // PrefixHasher: a file written out of order by several threads is hashed in
-// order, exactly once, as its written prefix grows.
+// order, exactly once, as its written prefix grows; bytes handed over in
+// memory are hashed from there, the rest read back from the file.
 #include "client/prefix_hasher.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cstring>
+#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
@@ -90,6 +94,82 @@ TEST(PrefixHasher, ContinuesAHashThatAlreadyHoldsTheStart) {
     ASSERT_TRUE(follower.finish().ok());
   }
   EXPECT_EQ(to_hex(hasher->final()), to_hex(digest(DigestAlgorithm::kSha256, bytes)));
+}
+
+// Writes bytes[at, at + n) to the file through `block` as a receiving thread
+// does: into the block, to the file, offered, then reported written.
+void receive(PrefixHasher& follower, int fd, const std::string& bytes, size_t at, size_t n,
+             PrefixHasher::Block& block, bool offer) {
+  std::memcpy(block.get(), bytes.data() + at, n);
+  ASSERT_EQ(::pwrite(fd, block.get(), n, static_cast<off_t>(at)), static_cast<ssize_t>(n));
+  if (offer) follower.offer(at, block, n);
+}
+
+TEST(PrefixHasher, BytesHandedOverInOrderAreNotReadBack) {
+  TempFile file;
+  const std::string bytes = random_bytes((40 << 20) + 12345);  // more blocks than it may hold
+  auto hasher = make_hasher(DigestAlgorithm::kSha256);
+  PrefixHasher::Block block = PrefixHasher::new_block();
+  uint64_t from_file = 0, from_memory = 0;
+  {
+    PrefixHasher follower(file.fd(), *hasher, 0, bytes.size());
+    for (size_t at = 0; at < bytes.size(); at += PrefixHasher::kBlockSize) {
+      const size_t n = std::min(PrefixHasher::kBlockSize, bytes.size() - at);
+      receive(follower, file.fd(), bytes, at, n, block, true);
+      follower.written_up_to(at + n);
+    }
+    ASSERT_TRUE(follower.finish().ok());
+    from_file = follower.hashed_from_file();
+    from_memory = follower.hashed_from_memory();
+  }
+  EXPECT_EQ(to_hex(hasher->final()), to_hex(digest(DigestAlgorithm::kSha256, bytes)));
+  EXPECT_EQ(from_file, 0u);
+  EXPECT_EQ(from_memory, bytes.size());
+}
+
+TEST(PrefixHasher, SeveralReceiversHandingOverSomeBlocksGiveTheSameHash) {
+  TempFile file;
+  const size_t chunk = (3 << 20) + 777;
+  const size_t chunks = 12;
+  const std::string bytes = random_bytes(chunks * chunk - 99);
+  auto hasher = make_hasher(DigestAlgorithm::kSha256);
+  uint64_t from_file = 0, from_memory = 0;
+  {
+    PrefixHasher follower(file.fd(), *hasher, 0, bytes.size());
+    std::mutex mutex;
+    std::vector<size_t> written(chunks, 0);
+    auto chunk_size = [&](size_t c) { return std::min(chunk, bytes.size() - c * chunk); };
+    std::atomic<size_t> next{0};
+    std::vector<std::thread> receivers;
+    for (int r = 0; r < 4; ++r) {
+      receivers.emplace_back([&, r] {
+        PrefixHasher::Block block = PrefixHasher::new_block();
+        int piece = 0;
+        for (size_t c; (c = next.fetch_add(1)) < chunks;) {
+          for (size_t done = 0; done < chunk_size(c);) {
+            // Pieces of varying sizes; every third one is not handed over.
+            const size_t n = std::min<size_t>(chunk_size(c) - done,
+                                              PrefixHasher::kBlockSize - 4096 * (piece % 5));
+            receive(follower, file.fd(), bytes, c * chunk + done, n, block, ++piece % 3 != r % 3);
+            done += n;
+            std::lock_guard lock(mutex);
+            written[c] = done;
+            size_t prefix = 0, f = 0;
+            for (; f < chunks && written[f] == chunk_size(f); ++f) prefix += chunk_size(f);
+            if (f < chunks) prefix += written[f];
+            follower.written_up_to(prefix);
+          }
+        }
+      });
+    }
+    for (auto& t : receivers) t.join();
+    ASSERT_TRUE(follower.finish().ok());
+    from_file = follower.hashed_from_file();
+    from_memory = follower.hashed_from_memory();
+  }
+  EXPECT_EQ(to_hex(hasher->final()), to_hex(digest(DigestAlgorithm::kSha256, bytes)));
+  EXPECT_EQ(from_file + from_memory, bytes.size());
+  EXPECT_GT(from_memory, 0u);
 }
 
 TEST(PrefixHasher, AFileShorterThanReportedIsAnError) {
