@@ -307,6 +307,22 @@ class MossCliOverHttps(TlsTestCase):
         self.assertEqual(listing.returncode, 0, listing.stderr)
         self.assertIn("tls-model", listing.stdout)
 
+    def test_pull_over_several_connections_in_small_ranges(self):
+        # Ranged GETs at once over TLS, each body received into blocks the
+        # hasher takes over or reads back: the pull's own SHA-256 check and
+        # the comparison here both see the exact bytes.
+        model = random_file(self.tmp, 9 * 1024 * 1024 + 12345, "ranged.gguf")
+        push = self.moss("push", "tls-ranged", model, "--tag", "latest", "--ca-file",
+                         self.pki.ca_cert)
+        self.assertEqual(push.returncode, 0, push.stderr)
+        dest = tempfile.mkdtemp(prefix="pulled-", dir=self.tmp)
+        pull = self.moss("pull", "tls-ranged:latest", dest, "--connections", "3",
+                         "--chunk-size", "512KiB", "--no-progress",
+                         MOSS_CA_FILE=self.pki.ca_cert)
+        self.assertEqual(pull.returncode, 0, pull.stderr)
+        self.assertIn("verified", pull.stdout)
+        self.assertEqual(sha256_file(os.path.join(dest, "ranged.gguf")), sha256_file(model))
+
     def test_an_untrusted_server_is_refused(self):
         refused = self.moss("models", "ls")  # the system's CA bundle: not the test CA
         self.assertNotEqual(refused.returncode, 0)
