@@ -405,10 +405,14 @@ Result<HttpResponse, ClientError> HttpClient::send(const HttpRequest& request,
     }
 
     // --- Response body, through the same buffer, or into the sink's own
-    // memory when it offers some (TLS: one hand-over per filled block).
+    // memory when it offers some (TLS: a hand-over per 256 KiB piece).
     while (!parser.is_done()) {
+      // At most kChunk at a time, as through the client's own buffer: the
+      // parser copies the body in from its buffer either way, and whole
+      // 1 MiB pieces were not measurably faster here.
       std::span<uint8_t> target = sink ? sink->receive_buffer() : std::span<uint8_t>();
       if (target.empty()) target = std::span(reinterpret_cast<uint8_t*>(c.chunk.data()), kChunk);
+      target = target.first(std::min(target.size(), kChunk));
       parser.get().body().data = target.data();
       parser.get().body().size = target.size();
       ec = c.run(timeouts_.io, [&](auto handler) {
