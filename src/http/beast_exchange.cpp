@@ -8,6 +8,7 @@
 
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_range.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/serializer.hpp>
@@ -21,6 +22,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/awaitable_io.h"
+#include "http/chunk_line_guard.h"
 #include "moss/http/connection.h"
 #include "moss/util/metrics.h"
 
@@ -32,6 +34,8 @@ namespace {
 constexpr size_t kSendfileChunk = 8 << 20;
 // Bodies up to this size are copied next to their head and sent with it.
 constexpr uint64_t kInlineFileLimit = 64 * 1024;
+// What one read of a chunked body asks for (as Beast's own read loop does).
+constexpr size_t kChunkedReadSize = 64 * 1024;
 
 // The last line of defence against response splitting: a head whose field
 // holds CR, LF or another control character (RFC 9110 section 5.5) is never
@@ -113,22 +117,50 @@ awaitable<size_t> BeastExchange::read_body(std::span<uint8_t> buf) {
   co_await send_continue_if_expected();
   if (body_complete()) co_return 0;
   if (!parser_.chunked()) co_return co_await read_sized_body(buf);
+  // The parser is fed by hand rather than through bhttp::async_read_some, so
+  // that each time it waits for more of the chunk framing the line it waits on
+  // can be checked (http/chunk_line_guard.h).
   while (!parser_.is_done()) {
     auto& body = parser_.get().body();
     body.data = buf.data();
     body.size = buf.size();
-    const auto started = begin_body_read();
-    auto [ec, n] = co_await bhttp::async_read_some(stream_, buffer_, parser_, kAwait);
-    if (ec == bhttp::error::need_buffer) ec = {};
+    error_code ec = bhttp::error::need_more;
+    if (buffer_.size() > 0) {
+      buffer_.consume(parser_.put(buffer_.data(), ec));
+      if (ec == bhttp::error::need_buffer) ec = {};
+    }
+    if (ec == bhttp::error::need_more) {
+      const auto* pending = static_cast<const char*>(buffer_.data().data());
+      if (chunk_line_has_quote({pending, buffer_.size()})) {
+        throw_body_read_error(bhttp::error::bad_chunk_extension);
+      }
+      co_await read_chunk_framing();
+      continue;
+    }
     if (ec) throw_body_read_error(ec);
-    size_t produced = buf.size() - parser_.get().body().size;
-    end_body_read(started, produced);
+    const size_t produced = buf.size() - parser_.get().body().size;
     if (produced > 0) {
       bytes_received_ += produced;
       co_return produced;
     }
   }
   co_return 0;
+}
+
+awaitable<void> BeastExchange::read_chunk_framing() {
+  const size_t room = beast::read_size(buffer_, kChunkedReadSize);
+  if (room == 0) throw_body_read_error(bhttp::error::buffer_overflow);
+  const auto started = begin_body_read();
+  auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(room), kAwait);
+  buffer_.commit(n);
+  end_body_read(started, n);
+  if (ec == asio::error::eof) {
+    // What a closed connection leaves unfinished is an incomplete body.
+    error_code eof_ec;
+    parser_.put_eof(eof_ec);
+    ec = eof_ec ? eof_ec : bhttp::error::partial_message;
+  }
+  if (ec) throw_body_read_error(ec);
 }
 
 awaitable<size_t> BeastExchange::read_sized_body(std::span<uint8_t> buf) {
@@ -183,6 +215,9 @@ void BeastExchange::throw_body_read_error(error_code ec) {
                  remote_, buffer_.max_size());
     connection_.metrics().count("moss_connections_ended_total", "chunk_framing_too_large");
     ec = asio::error::message_size;
+  } else if (ec == bhttp::error::bad_chunk_extension) {
+    spdlog::info("chunked body from {}: a chunk extension is malformed or quoted", remote_);
+    connection_.metrics().count("moss_connections_ended_total", "chunk_extension_refused");
   }
   throw_io_error(ec);
 }

@@ -4,8 +4,11 @@
 // buffer_body read in fixed slices, chunked bodies decoded by the parser), one
 // keep-alive request after another. The input arrives in pieces whose sizes
 // the first byte picks, so a head or a chunk split across reads is covered.
-// Whatever the bytes, parsing must end (an error or a request) without a
-// crash, a leak or undefined behaviour, and a body never exceeds its length.
+// The read buffer is bounded as the connection's is, and a chunk-size line
+// holding a quote is refused where the server refuses it
+// (http/chunk_line_guard.h). Whatever the bytes, parsing must end (an error or
+// a request) without a crash, a leak or undefined behaviour, and a body never
+// exceeds its length.
 #include <algorithm>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -14,6 +17,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <vector>
+
+#include "http/chunk_line_guard.h"
 
 namespace bhttp = boost::beast::http;
 
@@ -30,10 +35,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t* in = data + 1;
   size_t left = size - 1;
 
-  boost::beast::flat_buffer pending;  // the connection's read buffer
+  boost::beast::flat_buffer pending(kMaxHeaderBytes);  // the connection's read buffer
   auto deliver = [&]() {
     if (left == 0) return false;
     const size_t n = std::min(piece, left);
+    if (pending.size() + n > pending.max_size()) return false;  // the 400 for framing too long
     auto dest = pending.prepare(n);
     std::memcpy(dest.data(), in, n);
     pending.commit(n);
@@ -75,7 +81,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       pending.consume(used);
       received += body.size() - parser.get().body().size;
       if (ec == bhttp::error::need_buffer || ec == bhttp::error::need_more) {
-        if (ec == bhttp::error::need_more && !deliver()) return 0;
+        if (ec == bhttp::error::need_more) {
+          const auto* unparsed = static_cast<const char*>(pending.data().data());
+          if (moss::http::chunk_line_has_quote({unparsed, pending.size()})) return 0;
+          if (!deliver()) return 0;
+        }
         ec = {};
         continue;
       }

@@ -107,6 +107,24 @@ class BoundedBuffers(S3Assertions, MossTestCase):
         self.assertTrue(counted(self.server, "moss_connections_ended_total",
                                     '{reason="chunk_framing_too_large"}'))
 
+    def test_quoted_chunk_extension_is_refused_at_its_line(self):
+        # The HTTP parser would look for the closing quote through everything
+        # that follows, once per read (quadratic in what the client sends,
+        # found by fuzzing); moss refuses such a line as soon as it sees it,
+        # not when the buffer overflows.
+        head = signed_head_bytes(self.server, "PUT", f"/{self.bucket}/quoted",
+                                 {"Transfer-Encoding": "chunked"})
+        with RawConnection(self.server.port, timeout=30) as conn:
+            feed_until_answered(conn, head + b'5;name="unterminated\r\nhello\r\n', b"x" * 64,
+                                self.FLOOD_BYTES)
+            response = conn.read_response()
+        self.assertS3Error(response, 400, "InvalidRequest")
+        self.assertIn(b"quoted chunk extensions are not accepted", response.body)
+        self.assertNotStored(self.bucket, "quoted")
+        self.assertNoTempFiles()
+        self.assertTrue(counted(self.server, "moss_connections_ended_total",
+                                '{reason="chunk_extension_refused"}'))
+
     def test_endless_trailer_section_is_refused_and_memory_stays_bounded(self):
         head = signed_head_bytes(self.server, "PUT", f"/{self.bucket}/trailer",
                                  {"Transfer-Encoding": "chunked"})

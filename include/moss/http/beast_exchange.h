@@ -55,6 +55,8 @@ class BeastExchange final : public Exchange {
   bool expects_continue() const;
   awaitable<void> send_continue_if_expected();
   awaitable<size_t> read_sized_body(std::span<uint8_t> buf);
+  // Reads more of a chunked body into the connection's buffer for the parser.
+  awaitable<void> read_chunk_framing();
   // Around each body read: arms its deadline (no progress for io_timeout, or
   // the body falling below the rate floor, whichever comes first), then
   // counts what the wait brought; a failed read is thrown in the

@@ -1,6 +1,7 @@
 #include "s3/payload/payload_reader.h"
 
 #include <boost/asio/error.hpp>
+#include <boost/beast/http/error.hpp>
 #include <boost/system/system_error.hpp>
 #include <charconv>
 #include <cstring>
@@ -46,6 +47,11 @@ S3Error chunked_error(ChunkedError e) {
     throw S3Error(S3ErrorCode::kInvalidRequest,
                   "A chunk-size line (with its extensions) or the trailer section of the chunked "
                   "request body is longer than the server accepts.");
+  }
+  if (e.code() == boost::beast::http::error::bad_chunk_extension) {
+    throw S3Error(S3ErrorCode::kInvalidRequest,
+                  "A chunk extension of the chunked request body is malformed or quoted; "
+                  "quoted chunk extensions are not accepted.");
   }
   throw S3Error(S3ErrorCode::kIncompleteBody,
                 "The request body ended before its declared length: " + e.code().message());
