@@ -22,6 +22,7 @@
 
 #include "http/awaitable_io.h"
 #include "moss/http/connection.h"
+#include "moss/util/ascii.h"
 #include "moss/util/metrics.h"
 
 namespace moss::http {
@@ -39,12 +40,9 @@ constexpr uint64_t kInlineFileLimit = 64 * 1024;
 // sent, so the handler can still answer with an error) if one did not.
 void refuse_unsafe_fields(const bhttp::fields& fields) {
   for (const auto& field : fields) {
-    for (char c : field.value()) {
-      auto u = static_cast<unsigned char>(c);
-      if ((u < 0x20 && c != '\t') || u == 0x7f) {
-        throw std::invalid_argument("response header " + std::string(field.name_string()) +
-                                    " holds a control character");
-      }
+    if (has_control_character(field.value())) {
+      throw std::invalid_argument("response header " + std::string(field.name_string()) +
+                                  " holds a control character");
     }
   }
 }
