@@ -22,6 +22,11 @@ constexpr unsigned kFileMode = 0640;
 constexpr int kWriteAttempts = 3;
 constexpr auto kRetryPause = std::chrono::seconds(1);
 
+// The counters the log keeps in Metrics (add_metrics_to).
+constexpr std::string_view kDroppedTotal = "moss_audit_events_dropped_total";
+constexpr std::string_view kWrittenTotal = "moss_audit_events_written_total";
+constexpr std::string_view kBatchesTotal = "moss_audit_batches_total";
+
 std::error_code last_error() { return {errno, std::generic_category()}; }
 
 // Readable too, for end_torn_line's look at the last byte.
@@ -99,6 +104,7 @@ bool AuditLog::append(AuditEvent event) {
     const uint64_t total = dropped_;
     const bool closed = closing_;
     lock.unlock();
+    count_in_metrics(kDroppedTotal, 1);
     if (report) {
       spdlog::error(
           "audit: event dropped ({}); {} dropped in all",
@@ -158,16 +164,19 @@ size_t AuditLog::queued() const {
   return queue_.size();
 }
 
-void AuditLog::add_metrics_to(Metrics& metrics) const {
-  metrics.add_counter("moss_audit_events_dropped_total",
-                    "Audit events that could not be written (queue full, closed, write failed)",
-                    [this] { return static_cast<double>(dropped()); });
-  metrics.add_counter("moss_audit_events_written_total", "Audit events written and synced",
-                    [this] { return static_cast<double>(written()); });
-  metrics.add_counter("moss_audit_batches_total", "Audit batches written and synced",
-                    [this] { return static_cast<double>(batches()); });
+void AuditLog::add_metrics_to(Metrics& metrics) {
+  metrics.declare_counter(std::string(kDroppedTotal),
+                          "Audit events that could not be written (queue full, closed, write "
+                          "failed)");
+  metrics.declare_counter(std::string(kWrittenTotal), "Audit events written and synced");
+  metrics.declare_counter(std::string(kBatchesTotal), "Audit batches written and synced");
   metrics.add_gauge("moss_audit_queue_depth", "Audit events waiting for the writer",
                     [this] { return static_cast<double>(queued()); });
+  metrics_.store(&metrics);
+}
+
+void AuditLog::count_in_metrics(std::string_view counter, uint64_t n) {
+  if (Metrics* metrics = metrics_.load()) metrics->count(counter, n);
 }
 
 bool AuditLog::count_drops(uint64_t count) {
@@ -204,6 +213,10 @@ void AuditLog::write_loop() {
     std::string lines;
     for (const auto& event : batch) lines += audit_event_line(event);
     const bool ok = write_batch(lines, batch.size());
+    if (ok) {
+      count_in_metrics(kWrittenTotal, batch.size());
+      count_in_metrics(kBatchesTotal, 1);
+    }
     // Rotated before the batch counts as done, so a flush() returns to a
     // directory that already shows the rotation.
     if (ok && file_bytes_ >= options_.max_file_bytes) {
@@ -241,6 +254,7 @@ bool AuditLog::write_batch(const std::string& lines, size_t events) {
     count_drops(events);
     const uint64_t total = dropped_;
     lock.unlock();
+    count_in_metrics(kDroppedTotal, events);
     spdlog::error("audit: {} events dropped after failed writes; {} dropped in all", events, total);
     return false;
   }

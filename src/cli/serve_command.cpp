@@ -183,22 +183,33 @@ Result<s3::CredentialStore, std::string> load_configured_keys(const std::string&
 
 // What the credentials reload has done, for /metrics: an operator rotating a
 // Secret sees whether the new file was taken or refused without reading logs.
-struct CredentialReloads {
-  std::atomic<uint64_t> applied{0};
-  std::atomic<uint64_t> refused{0};
-  std::atomic<bool> last_refused{false};
-
-  void add_metrics_to(Metrics& metrics) {
-    metrics.add_counter("moss_credentials_reloads_total",
-                        "Changed credentials files taken (keys replaced)",
-                        [this] { return static_cast<double>(applied.load()); });
-    metrics.add_counter("moss_credentials_reload_failures_total",
-                        "Changed credentials files refused (the previous keys kept)",
-                        [this] { return static_cast<double>(refused.load()); });
-    metrics.add_gauge("moss_credentials_file_invalid",
-                      "1 while the credentials file on disk is refused and older keys serve",
-                      [this] { return last_refused.load() ? 1.0 : 0.0; });
+// `metrics` must outlive this, and this every later render.
+class CredentialReloads {
+ public:
+  explicit CredentialReloads(Metrics& metrics) : metrics_(metrics) {
+    metrics_.declare_counter(std::string(kApplied),
+                             "Changed credentials files taken (keys replaced)");
+    metrics_.declare_counter(std::string(kRefused),
+                             "Changed credentials files refused (the previous keys kept)");
+    metrics_.add_gauge("moss_credentials_file_invalid",
+                       "1 while the credentials file on disk is refused and older keys serve",
+                       [this] { return last_refused_.load() ? 1.0 : 0.0; });
   }
+
+  void applied() {
+    metrics_.count(kApplied);
+    last_refused_.store(false);
+  }
+  void refused() {
+    metrics_.count(kRefused);
+    last_refused_.store(true);
+  }
+
+ private:
+  static constexpr std::string_view kApplied = "moss_credentials_reloads_total";
+  static constexpr std::string_view kRefused = "moss_credentials_reload_failures_total";
+  Metrics& metrics_;
+  std::atomic<bool> last_refused_{false};
 };
 
 // Kubernetes updates a mounted Secret in place; re-reading the file lets keys
@@ -218,14 +229,12 @@ boost::asio::awaitable<void> reload_credentials(s3::Authenticator& auth, std::st
     if (!keys || keys->empty()) {
       spdlog::error("credentials file changed but cannot be used, keeping the old keys: {}",
                     keys ? std::string("no keys") : keys.error());
-      reloads.refused.fetch_add(1);
-      reloads.last_refused.store(true);
+      reloads.refused();
       continue;
     }
     spdlog::info("credentials reloaded from {}: {} key(s)", file, keys->size());
     auth.replace_keys(std::make_shared<const s3::CredentialStore>(std::move(*keys)));
-    reloads.applied.fetch_add(1);
-    reloads.last_refused.store(false);
+    reloads.applied();
   }
 }
 
@@ -433,13 +442,12 @@ int serve(const ServeOptions& options) {
   store::LifecycleWorker lifecycle(**store, *lifecycle_clock_offset);
   auto lifecycle_task = start_lifecycle_task(**store, lifecycle, *lifecycle_interval);
 
+  // Before the audit log, which counts into it until it is closed.
+  Metrics metrics;
   auto audit_log = open_audit_log(options, (*store)->shared());
   if (!audit_log) return audit_log.error();
-
-  Metrics metrics;
   if (*audit_log) (*audit_log)->add_metrics_to(metrics);
-  CredentialReloads credential_reloads;
-  credential_reloads.add_metrics_to(metrics);
+  CredentialReloads credential_reloads(metrics);
   boost::asio::thread_pool blocking(static_cast<size_t>(std::max(1, options.blocking_threads)));
   boost::asio::thread_pool long_work(static_cast<size_t>(std::max(1, options.long_work_threads)));
   s3::Authenticator authenticator(std::make_shared<const s3::CredentialStore>(std::move(*keys)),

@@ -24,6 +24,7 @@
 #include "http/awaitable_io.h"
 #include "http/chunk_line_guard.h"
 #include "moss/http/connection.h"
+#include "moss/util/ascii.h"
 #include "moss/util/metrics.h"
 
 namespace moss::http {
@@ -43,12 +44,9 @@ constexpr size_t kChunkedReadSize = 64 * 1024;
 // sent, so the handler can still answer with an error) if one did not.
 void refuse_unsafe_fields(const bhttp::fields& fields) {
   for (const auto& field : fields) {
-    for (char c : field.value()) {
-      auto u = static_cast<unsigned char>(c);
-      if ((u < 0x20 && c != '\t') || u == 0x7f) {
-        throw std::invalid_argument("response header " + std::string(field.name_string()) +
-                                    " holds a control character");
-      }
+    if (has_control_character(field.value())) {
+      throw std::invalid_argument("response header " + std::string(field.name_string()) +
+                                  " holds a control character");
     }
   }
 }

@@ -63,10 +63,9 @@ class Server::Impl {
 
   Result<void, std::string> listen() {
     if (config_.tls.enabled() && !tls_) {
-      auto tls = TlsContext::load(config_.tls);
+      auto tls = TlsContext::load(config_.tls, metrics_);
       if (!tls) return fail("TLS: " + tls.error());
       tls_ = std::move(*tls);
-      tls_->add_metrics_to(metrics_);
       services_.tls = tls_.get();
     }
     boost::system::error_code ec;

@@ -20,6 +20,11 @@ namespace ssl = boost::asio::ssl;
 
 namespace {
 
+// The counters this context keeps in Metrics.
+constexpr std::string_view kReloads = "moss_tls_reloads_total";
+constexpr std::string_view kReloadFailures = "moss_tls_reload_failures_total";
+constexpr std::string_view kHandshakeFailures = "moss_tls_handshake_failures_total";
+
 // TLS 1.2 suites: forward-secret key exchange (ECDHE) and AEAD ciphers only,
 // as Mozilla's "intermediate" profile minus finite-field DHE. TLS 1.3 keeps
 // OpenSSL's default suites (AES-GCM and ChaCha20-Poly1305).
@@ -148,8 +153,21 @@ void warn_if_expired(const TlsConfig& config, const CertificateSummary& certific
 
 }  // namespace
 
-Result<std::unique_ptr<TlsContext>, std::string> TlsContext::load(const TlsConfig& config) {
-  std::unique_ptr<TlsContext> tls(new TlsContext(config));
+TlsContext::TlsContext(TlsConfig config, Metrics& metrics)
+    : config_(std::move(config)), metrics_(metrics) {
+  metrics_.declare_counter(std::string(kReloads),
+                           "TLS certificate reloads that took effect (files changed, or SIGHUP)");
+  metrics_.declare_counter(std::string(kReloadFailures),
+                           "TLS certificate reloads refused (the current certificate stayed)");
+  metrics_.declare_counter(std::string(kHandshakeFailures), "TLS handshakes that failed");
+  metrics_.add_gauge("moss_tls_certificate_expiry_timestamp_seconds",
+                     "When the served TLS certificate expires (Unix time)",
+                     [this] { return static_cast<double>(not_after_unix_.load()); });
+}
+
+Result<std::unique_ptr<TlsContext>, std::string> TlsContext::load(const TlsConfig& config,
+                                                                  Metrics& metrics) {
+  std::unique_ptr<TlsContext> tls(new TlsContext(config, metrics));
   std::string error;
   if (tls->rebuild(tls->identify_files(), true, &error) != ReloadOutcome::kReloaded) {
     return fail(error);
@@ -204,7 +222,7 @@ TlsContext::ReloadOutcome TlsContext::rebuild(std::vector<FileIdentity> identiti
   if (!built) {
     if (error) *error = built.error();
     if (!initial) {
-      reload_failures_.fetch_add(1, std::memory_order_relaxed);
+      metrics_.count(kReloadFailures);
       CertificateSummary kept = certificate();
       spdlog::error(
           "TLS certificate files changed but cannot be used; keeping the current certificate "
@@ -220,7 +238,7 @@ TlsContext::ReloadOutcome TlsContext::rebuild(std::vector<FileIdentity> identiti
     certificate_ = summary;
   }
   not_after_unix_.store(summary.not_after_unix, std::memory_order_relaxed);
-  if (!initial) reloads_.fetch_add(1, std::memory_order_relaxed);
+  if (!initial) metrics_.count(kReloads);
   spdlog::info("TLS certificate {} {}: subject {}, issuer {}, serial {}, expires {}",
                config_.cert_file, initial ? "loaded" : "reloaded", summary.subject, summary.issuer,
                summary.serial, summary.not_after);
@@ -232,18 +250,6 @@ TlsContext::ReloadOutcome TlsContext::rebuild(std::vector<FileIdentity> identiti
   return ReloadOutcome::kReloaded;
 }
 
-void TlsContext::add_metrics_to(Metrics& metrics) const {
-  metrics.add_counter("moss_tls_reloads_total",
-                      "TLS certificate reloads that took effect (files changed, or SIGHUP)",
-                      [this] { return static_cast<double>(reloads_.load()); });
-  metrics.add_counter("moss_tls_reload_failures_total",
-                      "TLS certificate reloads refused (the current certificate stayed)",
-                      [this] { return static_cast<double>(reload_failures_.load()); });
-  metrics.add_counter("moss_tls_handshake_failures_total", "TLS handshakes that failed",
-                      [this] { return static_cast<double>(handshake_failures_.load()); });
-  metrics.add_gauge("moss_tls_certificate_expiry_timestamp_seconds",
-                    "When the served TLS certificate expires (Unix time)",
-                    [this] { return static_cast<double>(not_after_unix_.load()); });
-}
+void TlsContext::count_handshake_failure() { metrics_.count(kHandshakeFailures); }
 
 }  // namespace moss::http

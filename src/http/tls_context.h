@@ -47,8 +47,13 @@ struct CertificateSummary {
 class TlsContext {
  public:
   // Loads the files and builds the first context; the error names the file
-  // and what is wrong with it.
-  static Result<std::unique_ptr<TlsContext>, std::string> load(const TlsConfig& config);
+  // and what is wrong with it. Reloads, refused reloads and failed handshakes
+  // are counted in `metrics` (moss_tls_reloads_total,
+  // moss_tls_reload_failures_total, moss_tls_handshake_failures_total), beside
+  // moss_tls_certificate_expiry_timestamp_seconds; `metrics` must outlive the
+  // context, and the context every later render.
+  static Result<std::unique_ptr<TlsContext>, std::string> load(const TlsConfig& config,
+                                                               Metrics& metrics);
 
   // The context a new connection handshakes with.
   std::shared_ptr<boost::asio::ssl::context> current() const;
@@ -61,11 +66,7 @@ class TlsContext {
   ReloadOutcome reload();
 
   // A handshake that failed (bad client, expired certificate, plain HTTP).
-  void count_handshake_failure() { handshake_failures_.fetch_add(1, std::memory_order_relaxed); }
-
-  // moss_tls_reloads_total, moss_tls_reload_failures_total,
-  // moss_tls_handshake_failures_total, moss_tls_certificate_expiry_timestamp_seconds.
-  void add_metrics_to(Metrics& metrics) const;
+  void count_handshake_failure();
 
  private:
   struct FileIdentity {
@@ -76,7 +77,7 @@ class TlsContext {
     bool operator==(const FileIdentity&) const = default;
   };
 
-  explicit TlsContext(TlsConfig config) : config_(std::move(config)) {}
+  TlsContext(TlsConfig config, Metrics& metrics);
   std::vector<std::string> watched_files() const;
   // The identities of the watched files; empty when one cannot be stat'ed
   // (mid-swap): the next poll looks again.
@@ -84,14 +85,12 @@ class TlsContext {
   ReloadOutcome rebuild(std::vector<FileIdentity> identities, bool initial, std::string* error);
 
   const TlsConfig config_;
+  Metrics& metrics_;
   mutable Mutex mutex_;
   std::shared_ptr<boost::asio::ssl::context> context_ GUARDED_BY(mutex_);
   CertificateSummary certificate_ GUARDED_BY(mutex_);
   // Only the control thread reloads.
   std::vector<FileIdentity> last_identities_;
-  std::atomic<uint64_t> reloads_{0};
-  std::atomic<uint64_t> reload_failures_{0};
-  std::atomic<uint64_t> handshake_failures_{0};
   std::atomic<int64_t> not_after_unix_{0};
 };
 

@@ -20,4 +20,12 @@ std::string_view trim_ows(std::string_view text) {
   return text;
 }
 
+bool has_control_character(std::string_view value) {
+  for (char c : value) {
+    auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7f) return true;
+  }
+  return false;
+}
+
 }  // namespace moss

@@ -54,6 +54,10 @@ void Metrics::declare_counter(std::string name, std::string label, std::string h
                                std::move(values)});
 }
 
+void Metrics::declare_counter(std::string name, std::string help) {
+  declare_counter(std::move(name), "", std::move(help), {""});
+}
+
 void Metrics::count(std::string_view name, std::string_view label_value, uint64_t n) {
   Shard& shard = local_shard();
   MutexLock lock(shard.mutex);
@@ -62,12 +66,7 @@ void Metrics::count(std::string_view name, std::string_view label_value, uint64_
 
 void Metrics::add_gauge(std::string name, std::string help, std::function<double()> value) {
   MutexLock lock(mutex_);
-  gauges_.push_back({std::move(name), std::move(help), std::move(value), "gauge"});
-}
-
-void Metrics::add_counter(std::string name, std::string help, std::function<double()> value) {
-  MutexLock lock(mutex_);
-  gauges_.push_back({std::move(name), std::move(help), std::move(value), "counter"});
+  gauges_.push_back({std::move(name), std::move(help), std::move(value)});
 }
 
 std::string Metrics::render() const {
@@ -138,13 +137,17 @@ std::string Metrics::render() const {
     for (const auto& value : family.values) counters.try_emplace({family.name, value}, 0);
     for (auto it = counters.lower_bound({family.name, ""});
          it != counters.end() && it->first.first == family.name; ++it) {
-      out += fmt::format("{}{{{}=\"{}\"}} {}\n", family.name, family.label, it->first.second,
-                         it->second);
+      if (family.label.empty()) {
+        out += fmt::format("{} {}\n", family.name, it->second);
+      } else {
+        out += fmt::format("{}{{{}=\"{}\"}} {}\n", family.name, family.label, it->first.second,
+                           it->second);
+      }
     }
   }
   for (const auto& g : gauges_) {
-    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", g.name, g.help, g.name, g.type,
-                       g.name, g.value());
+    out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", g.name, g.help, g.name, g.name,
+                       g.value());
   }
   return out;
 }

@@ -1,3 +1,5 @@
+# CTest labels: large
+# (multi-GiB bodies: the sanitized run in scripts/dev leaves out this label)
 """A 5 GiB object (S3's single-PUT maximum) streams through moss in both
 directions with the server's peak resident memory under 100 MiB, every byte
 verified by SHA-256; a range read at a 4 GiB offset returns the right bytes.

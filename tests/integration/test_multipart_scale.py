@@ -1,3 +1,5 @@
+# CTest labels: large
+# (multi-GiB bodies: the sanitized run in scripts/dev leaves out this label)
 """Multipart uploads at model scale: server memory stays flat while a 10 GiB
 upload arrives as 10 parallel parts, and completing a 20 GiB upload copies
 nothing.

@@ -25,6 +25,7 @@
 // thread; close() from any thread, once or many times.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -90,11 +91,12 @@ class AuditLog {
   size_t queued() const;     // events waiting for the writer
   const std::string& directory() const { return options_.directory; }
 
-  // Exports the counters above to `metrics` (moss_audit_events_dropped_total,
-  // moss_audit_events_written_total, moss_audit_batches_total,
-  // moss_audit_queue_depth). The log must
-  // outlive every later metrics render.
-  void add_metrics_to(Metrics& metrics) const;
+  // Counts in `metrics`, from now on, what the counters above count
+  // (moss_audit_events_dropped_total, moss_audit_events_written_total,
+  // moss_audit_batches_total) and shows moss_audit_queue_depth. Call it before
+  // the first append(); `metrics` must outlive close(), and the log every
+  // later metrics render.
+  void add_metrics_to(Metrics& metrics);
 
  private:
   AuditLog(AuditLogOptions options, UniqueFd file, uint64_t file_bytes, uint64_t next_sequence);
@@ -108,6 +110,9 @@ class AuditLog {
   void apply_retention();
   // Adds to dropped_ (mutex_ held); true when the drop deserves an error line.
   bool count_drops(uint64_t count);
+  // Adds to a counter of add_metrics_to's Metrics, if any; never with mutex_
+  // held (a render holds Metrics' lock while it reads queued()).
+  void count_in_metrics(std::string_view counter, uint64_t n);
 
   const AuditLogOptions options_;
 
@@ -123,6 +128,7 @@ class AuditLog {
   uint64_t batches_ = 0;                  // guarded by mutex_
   bool closing_ = false;                  // guarded by mutex_
   bool closed_ = false;                   // guarded by mutex_
+  std::atomic<Metrics*> metrics_{nullptr};
 
   // Owned by the writer thread alone.
   UniqueFd file_;

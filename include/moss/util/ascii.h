@@ -55,4 +55,10 @@ constexpr bool is_ascii_digits(std::string_view text) {
 std::string_view trim_ascii_space(std::string_view text);
 std::string_view trim_ows(std::string_view text);
 
+// Whether `value` holds what no HTTP field value may (RFC 9110 section 5.5): a
+// control character other than tab, or DEL. CR and LF would end the header line
+// and let the text after them become headers or a body of a response that
+// echoes it.
+bool has_control_character(std::string_view value);
+
 }  // namespace moss

@@ -4,8 +4,9 @@
 //   moss_http_received_bytes_total / moss_http_sent_bytes_total {operation}
 //   moss_http_requests_in_flight
 //   moss_authz_denied_total{action}
-// and counter families other layers declare (declare_counter): the transport's
-// moss_connections_rejected_total{reason}, for one.
+// and the counters other layers declare (declare_counter) and count: the
+// transport's moss_connections_rejected_total{reason}, the TLS context's
+// moss_tls_reloads_total, for two.
 // Thread-safe. Each recording thread writes its own shard (a mutex nobody else
 // takes except a scrape), so network threads never contend; render() merges.
 #pragma once
@@ -40,11 +41,13 @@ class Metrics {
   void declare_counter(std::string name, std::string label, std::string help,
                        std::vector<std::string> values);
   void count(std::string_view name, std::string_view label_value, uint64_t n = 1);
+  // A counter without labels (moss_tls_reloads_total), shown as 0 before
+  // anything is counted, and counting it.
+  void declare_counter(std::string name, std::string help);
+  void count(std::string_view name, uint64_t n = 1) { count(name, std::string_view(), n); }
 
   // Gauges computed at scrape time (e.g. store sizes): name, help, value source.
   void add_gauge(std::string name, std::string help, std::function<double()> value);
-  // Counters kept elsewhere and read at scrape time (the value never decreases).
-  void add_counter(std::string name, std::string help, std::function<double()> value);
 
   std::string render() const;
 
@@ -61,13 +64,12 @@ class Metrics {
     uint64_t bytes_out = 0;
   };
   struct CounterFamily {
-    std::string name, label, help;
+    std::string name, label, help;  // label empty: a counter without labels
     std::vector<std::string> values;
   };
   struct Gauge {
     std::string name, help;
     std::function<double()> value;
-    const char* type;  // "gauge" or "counter"
   };
   using OperationMap = std::map<std::string, OperationStats, std::less<>>;
   struct Shard {

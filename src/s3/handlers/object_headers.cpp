@@ -9,17 +9,6 @@ namespace {
 
 constexpr size_t kMaxUserMetadataBytes = 2048;
 
-// What an HTTP field value may not hold (RFC 9110 section 5.5): control
-// characters other than tab. CR and LF would end the header line and let the
-// text after them become headers or a body of the response that echoes it.
-bool has_control_character(std::string_view value) {
-  for (char c : value) {
-    auto u = static_cast<unsigned char>(c);
-    if ((u < 0x20 && c != '\t') || u == 0x7f) return true;
-  }
-  return false;
-}
-
 // A value a response will carry as a header: InvalidArgument if it could not.
 void check_header_value(std::string_view name, std::string_view value) {
   if (has_control_character(value)) {

@@ -60,6 +60,18 @@ TEST(Ascii, CaseInsensitiveSuffix) {
   EXPECT_FALSE(ascii_iends_with("model.gguf.part", ".gguf"));
 }
 
+TEST(Ascii, ControlCharactersOfAFieldValueAreAllButTabAndIncludeDel) {
+  for (int i = 0; i < 256; ++i) {
+    const bool control = (i < 0x20 && i != '\t') || i == 0x7f;
+    EXPECT_EQ(has_control_character(std::string(1, static_cast<char>(i))), control) << i;
+  }
+  EXPECT_TRUE(has_control_character("value\r\nSet-Cookie: x=1"));
+  EXPECT_TRUE(has_control_character(std::string_view("a\0b", 3)));
+  EXPECT_FALSE(has_control_character("text/plain;\tcharset=utf-8"));
+  EXPECT_FALSE(has_control_character("caf\xC3\xA9"));
+  EXPECT_FALSE(has_control_character(""));
+}
+
 TEST(Ascii, DigitsAreANonEmptyRunOfZeroToNine) {
   EXPECT_TRUE(is_ascii_digits("0123456789"));
   EXPECT_FALSE(is_ascii_digits(""));

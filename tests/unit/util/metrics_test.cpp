@@ -38,6 +38,22 @@ TEST(Metrics, CountsFromEveryThreadAreAddedUp) {
   EXPECT_NE(text.find("moss_test_total{reason=\"c\"} 1\n"), std::string::npos) << text;
 }
 
+TEST(Metrics, ACounterWithoutLabelsIsShownAtZeroThenCounted) {
+  static Metrics metrics;
+  metrics.declare_counter("moss_plain_total", "Plain things.");
+  EXPECT_NE(metrics.render().find("# HELP moss_plain_total Plain things.\n"
+                                  "# TYPE moss_plain_total counter\n"
+                                  "moss_plain_total 0\n"),
+            std::string::npos)
+      << metrics.render();
+  metrics.count("moss_plain_total");
+  std::thread other([&] { metrics.count("moss_plain_total", 2); });
+  other.join();
+  const std::string text = metrics.render();
+  EXPECT_NE(text.find("moss_plain_total 3\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("moss_plain_total{"), std::string::npos) << text;
+}
+
 TEST(Metrics, AnUndeclaredCounterIsNotRendered) {
   static Metrics metrics;
   metrics.count("moss_undeclared_total", "x");
