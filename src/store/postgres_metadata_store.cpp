@@ -83,8 +83,17 @@ StoreResult<std::optional<ObjectVersion>> find_by_version_id(PgConnection& db,
   return find_version(db, sql, bucket_id, key, version_id);
 }
 
-StoreResult<void> add_blob_refs(PgConnection& db, const std::vector<BlobSegment>& segments) {
+StoreResult<void> add_blob_refs(PgConnection& db, const std::vector<BlobSegment>& segments,
+                                bool must_be_referenced) {
   for (const auto& s : segments) {
+    if (must_be_referenced) {
+      auto st = db.prepare("UPDATE blobs SET refs = refs + 1 WHERE sha256 = ?1 AND refs > 0");
+      if (!st) return fail(st.error());
+      st->bind(1, s.sha256);
+      if (auto r = st->run(); !r) return r;
+      if (st->changes() == 0) return store_fail(StoreErrc::kNoSuchKey, "source was removed");
+      continue;
+    }
     auto st = db.prepare(
         "INSERT INTO blobs(sha256, size, refs) VALUES(?1, ?2, 1) "
         "ON CONFLICT(sha256) DO UPDATE SET refs = blobs.refs + 1");
@@ -164,7 +173,9 @@ StoreResult<ObjectVersion> insert_version(PgConnection& db, const Bucket& bucket
   if (!row) return fail(row.error());
   const int64_t row_id = st->column_int(0);
   st->reset();
-  if (auto r = add_blob_refs(db, v.segments); !r) return fail(r.error());
+  if (auto r = add_blob_refs(db, v.segments, v.reuses_referenced_blobs); !r) {
+    return fail(r.error());
+  }
   return ObjectVersion{.row_id = row_id,
                        .bucket_id = bucket.id,
                        .key = v.key,

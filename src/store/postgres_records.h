@@ -134,7 +134,11 @@ auto PostgresMetadataStore::read_in_bucket(std::string_view bucket, Body&& body)
 
 namespace moss::store::postgres_records {
 
-StoreResult<void> add_blob_refs(PgConnection& db, const std::vector<BlobSegment>& segments);
+// Takes one reference per segment. A blob with none yet gets its first (it
+// was just linked), unless `must_be_referenced` (a copy reusing stored blobs:
+// one nothing references may be being collected): then kNoSuchKey.
+StoreResult<void> add_blob_refs(PgConnection& db, const std::vector<BlobSegment>& segments,
+                                bool must_be_referenced = false);
 StoreResult<void> release_blob_refs(PgConnection& db, const std::vector<BlobSegment>& segments,
                                     std::vector<std::string>& released);
 StoreResult<CommitOutcome> commit_new_version(PgConnection& db, const Bucket& bucket,

@@ -102,7 +102,11 @@ ObjectAttributes attributes_from_json(const std::string& text);
 
 // One blob reference per segment, added or dropped; blobs left unreferenced are
 // deleted from the table and appended to `released`.
-StoreResult<void> add_blob_refs(SqliteConnection& db, const std::vector<BlobSegment>& segments);
+// Takes one reference per segment. A blob with none yet gets its first (it
+// was just linked), unless `must_be_referenced` (a copy reusing stored blobs:
+// one nothing references may be being collected): then kNoSuchKey.
+StoreResult<void> add_blob_refs(SqliteConnection& db, const std::vector<BlobSegment>& segments,
+                                bool must_be_referenced = false);
 StoreResult<void> release_blob_refs(SqliteConnection& db, const std::vector<BlobSegment>& segments,
                                     std::vector<std::string>& released);
 
