@@ -255,17 +255,20 @@ StoreResult<std::optional<ObjectVersion>> find_by_version_id(SqliteConnection& d
   return find_version(db, sql, bucket_id, key, version_id);
 }
 
-StoreResult<void> add_blob_refs(SqliteConnection& db, const std::vector<BlobSegment>& segments,
-                                bool must_be_referenced) {
+StoreResult<void> require_referenced(SqliteConnection& db, const std::vector<BlobSegment>& segments) {
   for (const auto& s : segments) {
-    if (must_be_referenced) {
-      auto st = db.prepare("UPDATE blobs SET refs = refs + 1 WHERE sha256 = ?1 AND refs > 0");
-      if (!st) return fail(st.error());
-      st->bind(1, s.sha256);
-      if (auto r = st->run(); !r) return r;
-      if (db.changes() == 0) return store_fail(StoreErrc::kNoSuchKey, "source was removed");
-      continue;
-    }
+    auto st = db.prepare("SELECT 1 FROM blobs WHERE sha256 = ?1 AND refs > 0");
+    if (!st) return fail(st.error());
+    st->bind(1, s.sha256);
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    if (!*row) return store_fail(StoreErrc::kNoSuchKey, "source was removed");
+  }
+  return {};
+}
+
+StoreResult<void> add_blob_refs(SqliteConnection& db, const std::vector<BlobSegment>& segments) {
+  for (const auto& s : segments) {
     auto st = db.prepare(
         "INSERT INTO blobs(sha256, size, refs) VALUES(?1, ?2, 1) "
         "ON CONFLICT(sha256) DO UPDATE SET refs = refs + 1");
@@ -361,9 +364,7 @@ StoreResult<ObjectVersion> insert_version(SqliteConnection& db, const Bucket& bu
                segments_to_json(v.segments).dump(), attributes_to_json(v.attributes).dump(),
                v.model_metadata);
   if (auto r = st->run(); !r) return fail(r.error());
-  if (auto r = add_blob_refs(db, v.segments, v.reuses_referenced_blobs); !r) {
-    return fail(r.error());
-  }
+  if (auto r = add_blob_refs(db, v.segments); !r) return fail(r.error());
   return ObjectVersion{.row_id = row_id,
                        .bucket_id = bucket.id,
                        .key = v.key,
@@ -428,6 +429,9 @@ StoreResult<CommitOutcome> commit_new_version(SqliteConnection& db, const Bucket
   if (!current) return fail(current.error());
   if (auto violated = violated_precondition(pre, current->has_value() ? &**current : nullptr)) {
     return store_fail(*violated, v.key);
+  }
+  if (v.reuses_referenced_blobs) {
+    if (auto r = require_referenced(db, v.segments); !r) return fail(r.error());
   }
 
   CommitOutcome out;

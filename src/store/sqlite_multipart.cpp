@@ -292,9 +292,10 @@ StoreResult<std::vector<std::string>> SqliteMetadataStore::put_part(std::string_
                  part.etag, part.checksum_algorithm, part.checksum, part.last_modified_ns);
     if (auto r = st->run(); !r) return fail(r.error());
     // The new reference first: re-uploading identical bytes never drops the blob.
-    if (auto r = add_blob_refs(db, as_segments({part}), part.reuses_referenced_blob); !r) {
-      return fail(r.error());
+    if (part.reuses_referenced_blob) {
+      if (auto r = require_referenced(db, as_segments({part})); !r) return fail(r.error());
     }
+    if (auto r = add_blob_refs(db, as_segments({part})); !r) return fail(r.error());
     std::vector<std::string> released;
     if (auto r = release_blob_refs(db, as_segments(*previous), released); !r) {
       return fail(r.error());

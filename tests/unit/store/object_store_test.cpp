@@ -204,6 +204,22 @@ TEST_P(ObjectStoreTest, CopyReferencesTheSameBlobWithoutWritingBytes) {
   EXPECT_EQ(get("dst"), "copied bytes");
 }
 
+// The copy's commit releases the version it replaces, and with it the one
+// reference its blob had, before it takes its own: the blob must stay.
+TEST_P(ObjectStoreTest, ACopyOntoItselfKeepsItsBlob) {
+  auto src = put("self", "copied onto itself");
+  ASSERT_TRUE(src.ok());
+  NewVersion copy;
+  copy.key = "self";
+  copy.segments = src->segments;
+  copy.size = src->size;
+  copy.etag = src->etag;
+  auto copied = store_->put_existing_blobs("b", copy, {});
+  ASSERT_TRUE(copied.ok()) << copied.error().message;
+  EXPECT_EQ(blob_files(), 1u);
+  EXPECT_EQ(get("self"), "copied onto itself");
+}
+
 TEST_P(ObjectStoreTest, OpenedObjectStaysReadableAfterConcurrentDelete) {
   ASSERT_TRUE(put("k", "still here").ok());
   auto opened = store_->open_object("b", "k");
