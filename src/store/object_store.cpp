@@ -65,21 +65,30 @@ StoreResult<size_t> ObjectStore::collect_garbage(std::chrono::seconds grace) {
   if (!all) return fail(all.error());
   const int64_t linked_before =
       now_unix_nanos() - std::chrono::duration_cast<std::chrono::nanoseconds>(grace).count();
+  auto linked_long_ago = [&](const std::string& sha) {
+    auto linked = blobs_->linked_at_ns(sha);
+    return linked && *linked < linked_before;
+  };
   size_t removed = 0;
   for (const auto& sha : *all) {
-    auto linked = blobs_->linked_at_ns(sha);
-    if (!linked || *linked >= linked_before) continue;
-    auto referenced = metadata_->blob_referenced(sha);
-    if (!referenced) return fail(referenced.error());
-    if (*referenced) continue;
-    // Looked at again just before the unlink: a replica that linked these
-    // bytes since the first look has refreshed the time, and its commit may
-    // be on the way.
-    auto again = blobs_->linked_at_ns(sha);
-    if (!again || *again >= linked_before) continue;
-    if (blobs_->remove(sha)) ++removed;
+    if (!linked_long_ago(sha)) continue;
+    // The metadata store keeps every writer away while it checks and while
+    // the file is removed (MetadataStore::remove_blob_if_unreferenced): a
+    // writer that links these bytes holds the blob until it has committed.
+    auto collected = metadata_->remove_blob_if_unreferenced(
+        sha, [&] { return linked_long_ago(sha) && blobs_->remove(sha).ok(); });
+    if (!collected) return fail(collected.error());
+    if (*collected) ++removed;
   }
   return removed;
+}
+
+// With other replicas on the data directory: a hold on the blob from before
+// its link until after the commit that references it, so that no replica's
+// garbage collection removes it in between. None on a store of one's own.
+StoreResult<std::unique_ptr<BlobLinkHold>> ObjectStore::hold_for_link(const std::string& sha) {
+  if (!shared_) return std::unique_ptr<BlobLinkHold>();
+  return metadata_->hold_blob_link(sha);
 }
 
 StoreResult<std::unique_ptr<BlobWriter>> ObjectStore::begin_blob(
@@ -90,13 +99,16 @@ StoreResult<std::unique_ptr<BlobWriter>> ObjectStore::begin_blob(
 StoreResult<ObjectVersion> ObjectStore::put_object(std::string_view bucket, const NewVersion& v,
                                                    SealedBlob& blob,
                                                    const WritePreconditions& pre) {
+  auto hold = hold_for_link(blob.sha256_hex());
+  if (!hold) return fail(hold.error());
   MutexLock lock(link_mutex_);
   if (auto r = blobs_->link(blob); !r) return fail(r.error());
+  before_commit();
   auto outcome = metadata_->commit_version(bucket, v, pre);
   if (!outcome) {
     // The blob may now be a file nobody references.
     auto referenced = metadata_->blob_referenced(blob.sha256_hex());
-    if (referenced && !*referenced) (void)blobs_->remove(blob.sha256_hex());
+    if (referenced && !*referenced) (void)remove_released({blob.sha256_hex()});
     return fail(outcome.error());
   }
   (void)remove_released(outcome->released_blobs);
@@ -112,7 +124,12 @@ StoreResult<ObjectVersion> ObjectStore::put_existing_blobs(std::string_view buck
     if (!referenced) return fail(referenced.error());
     if (!*referenced) return store_fail(StoreErrc::kNoSuchKey, "source was removed");
   }
-  auto outcome = metadata_->commit_version(bucket, v, pre);
+  before_commit();
+  // The check above is the single node's; with replicas the commit itself
+  // checks, in its transaction, that each blob is still referenced.
+  NewVersion copy = v;
+  copy.reuses_referenced_blobs = true;
+  auto outcome = metadata_->commit_version(bucket, copy, pre);
   if (!outcome) return fail(outcome.error());
   (void)remove_released(outcome->released_blobs);
   return std::move(outcome->version);
@@ -121,14 +138,17 @@ StoreResult<ObjectVersion> ObjectStore::put_existing_blobs(std::string_view buck
 StoreResult<void> ObjectStore::put_part(std::string_view bucket, std::string_view key,
                                         std::string_view upload_id, const UploadPart& part,
                                         SealedBlob& blob) {
+  auto hold = hold_for_link(blob.sha256_hex());
+  if (!hold) return fail(hold.error());
   MutexLock lock(link_mutex_);
   if (auto r = blobs_->link(blob); !r) return fail(r.error());
+  before_commit();
   auto released = metadata_->put_part(bucket, key, upload_id, part);
   if (!released) {
     // The upload ended meanwhile (or the commit failed): the blob may now be a
     // file nobody references.
     auto referenced = metadata_->blob_referenced(blob.sha256_hex());
-    if (referenced && !*referenced) (void)blobs_->remove(blob.sha256_hex());
+    if (referenced && !*referenced) (void)remove_released({blob.sha256_hex()});
     return fail(released.error());
   }
   return remove_released(*released);
@@ -141,7 +161,10 @@ StoreResult<void> ObjectStore::put_existing_part(std::string_view bucket, std::s
   auto referenced = metadata_->blob_referenced(part.sha256);
   if (!referenced) return fail(referenced.error());
   if (!*referenced) return store_fail(StoreErrc::kNoSuchKey, "source was removed");
-  auto released = metadata_->put_part(bucket, key, upload_id, part);
+  before_commit();
+  UploadPart copy = part;
+  copy.reuses_referenced_blob = true;  // checked again in the commit (put_existing_blobs)
+  auto released = metadata_->put_part(bucket, key, upload_id, copy);
   if (!released) return fail(released.error());
   return remove_released(*released);
 }

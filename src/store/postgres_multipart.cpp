@@ -258,6 +258,9 @@ StoreResult<std::vector<std::string>> PostgresMetadataStore::put_part(std::strin
                  part.etag, part.checksum_algorithm, part.checksum, part.last_modified_ns);
     if (auto r = st->run(); !r) return fail(r.error());
     // The new reference first: re-uploading identical bytes never drops the blob.
+    if (part.reuses_referenced_blob) {
+      if (auto r = require_referenced(db, as_segments({part})); !r) return fail(r.error());
+    }
     if (auto r = add_blob_refs(db, as_segments({part})); !r) return fail(r.error());
     std::vector<std::string> released;
     if (auto r = release_blob_refs(db, as_segments(*previous), released); !r) {

@@ -135,6 +135,11 @@ auto PostgresMetadataStore::read_in_bucket(std::string_view bucket, Body&& body)
 namespace moss::store::postgres_records {
 
 StoreResult<void> add_blob_refs(PgConnection& db, const std::vector<BlobSegment>& segments);
+// kNoSuchKey unless every segment's blob has a reference now: a copy reusing
+// stored blobs (NewVersion::reuses_referenced_blobs) checks so in its commit,
+// before anything it replaces releases them (a copy onto itself), since a
+// blob nothing references may be being collected by another replica.
+StoreResult<void> require_referenced(PgConnection& db, const std::vector<BlobSegment>& segments);
 StoreResult<void> release_blob_refs(PgConnection& db, const std::vector<BlobSegment>& segments,
                                     std::vector<std::string>& released);
 StoreResult<CommitOutcome> commit_new_version(PgConnection& db, const Bucket& bucket,

@@ -255,6 +255,18 @@ StoreResult<std::optional<ObjectVersion>> find_by_version_id(SqliteConnection& d
   return find_version(db, sql, bucket_id, key, version_id);
 }
 
+StoreResult<void> require_referenced(SqliteConnection& db, const std::vector<BlobSegment>& segments) {
+  for (const auto& s : segments) {
+    auto st = db.prepare("SELECT 1 FROM blobs WHERE sha256 = ?1 AND refs > 0");
+    if (!st) return fail(st.error());
+    st->bind(1, s.sha256);
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    if (!*row) return store_fail(StoreErrc::kNoSuchKey, "source was removed");
+  }
+  return {};
+}
+
 StoreResult<void> add_blob_refs(SqliteConnection& db, const std::vector<BlobSegment>& segments) {
   for (const auto& s : segments) {
     auto st = db.prepare(
@@ -417,6 +429,9 @@ StoreResult<CommitOutcome> commit_new_version(SqliteConnection& db, const Bucket
   if (!current) return fail(current.error());
   if (auto violated = violated_precondition(pre, current->has_value() ? &**current : nullptr)) {
     return store_fail(*violated, v.key);
+  }
+  if (v.reuses_referenced_blobs) {
+    if (auto r = require_referenced(db, v.segments); !r) return fail(r.error());
   }
 
   CommitOutcome out;

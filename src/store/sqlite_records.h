@@ -103,6 +103,11 @@ ObjectAttributes attributes_from_json(const std::string& text);
 // One blob reference per segment, added or dropped; blobs left unreferenced are
 // deleted from the table and appended to `released`.
 StoreResult<void> add_blob_refs(SqliteConnection& db, const std::vector<BlobSegment>& segments);
+// kNoSuchKey unless every segment's blob has a reference now: a copy reusing
+// stored blobs (NewVersion::reuses_referenced_blobs) checks so in its commit,
+// before anything it replaces releases them (a copy onto itself), since a
+// blob nothing references may be being collected by another replica.
+StoreResult<void> require_referenced(SqliteConnection& db, const std::vector<BlobSegment>& segments);
 StoreResult<void> release_blob_refs(SqliteConnection& db, const std::vector<BlobSegment>& segments,
                                     std::vector<std::string>& released);
 

@@ -7,6 +7,8 @@
 // can implement it without the callers changing. Thread-safe.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +34,11 @@ struct NewVersion {
   int64_t last_modified_ns = 0;
   ObjectAttributes attributes;
   std::string model_metadata;  // ObjectVersion::model_metadata
+  // Every segment names a blob stored before and still referenced (a copy):
+  // the commit takes its references only if each still has one, in its own
+  // transaction, else kNoSuchKey. A blob nothing references may be
+  // collected by another replica at any time (ObjectStore::collect_garbage).
+  bool reuses_referenced_blobs = false;
 };
 
 // Conditions on the key's current (latest, not deleted) version, checked
@@ -82,6 +89,15 @@ struct ListPage {
   std::vector<std::string> common_prefixes;
   bool truncated = false;
   std::string next_marker;  // the last key or common prefix in this page
+};
+
+// Held by a writer from before it links a blob until the commit that
+// references it: while any process holds one on a blob, no garbage collection
+// removes that blob (MetadataStore::remove_blob_if_unreferenced). Released
+// when destroyed, or when the process holding it dies.
+class BlobLinkHold {
+ public:
+  virtual ~BlobLinkHold() = default;
 };
 
 class MetadataStore {
@@ -245,6 +261,24 @@ class MetadataStore {
                                                     const ExpiryTarget& target) = 0;
 
   // --- Several processes on one store (PostgreSQL; an embedded store has one).
+
+  // A hold on the blob `sha256_hex` (BlobLinkHold), shared with other
+  // writers; waits while a collection is removing that blob. An embedded
+  // store has none: its one process orders linking and removing itself.
+  virtual StoreResult<std::unique_ptr<BlobLinkHold>> hold_blob_link(
+      const std::string& sha256_hex) {
+    (void)sha256_hex;
+    return std::unique_ptr<BlobLinkHold>();
+  }
+  // Garbage collection of one blob: when no writer holds it and no committed
+  // row references it, runs `remove` with writers kept away until it returns
+  // (remove may still decline: false). Whether the blob was removed.
+  virtual StoreResult<bool> remove_blob_if_unreferenced(const std::string& sha256_hex,
+                                                        const std::function<bool()>& remove) {
+    auto referenced = blob_referenced(sha256_hex);
+    if (!referenced) return fail(referenced.error());
+    return !*referenced && remove();
+  }
 
   // Whether this process should run the background work now; one process at a
   // time does, and another takes over when it dies.

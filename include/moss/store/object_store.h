@@ -8,7 +8,8 @@
 // acknowledged only when its blob and its metadata are both durable. Linking a
 // new blob, committing what references it, and removing blobs whose last
 // reference went away happen under one mutex, so a blob being removed can
-// never be the one a concurrent write is relying on. Reads take no lock: blobs
+// never be the one a concurrent write is relying on; across replicas a hold
+// in the shared database does the same (collect_garbage). Reads take no lock: blobs
 // are immutable and an open descriptor survives the file's removal.
 //
 // Writes that touch no blob (buckets, versioning, lifecycle rules, creating an
@@ -17,6 +18,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -62,8 +64,11 @@ class ObjectStore {
   // when it dies.
   bool runs_background_work() { return metadata_->hold_background_lock(); }
   // Removes blob files no committed row references whose file was last linked
-  // more than `grace` ago; returns how many. A file linked within the grace
-  // period may be about to be referenced by a replica's commit.
+  // more than `grace` ago; returns how many. A blob a writer of any replica
+  // holds (linked, its commit not yet returned) is skipped: each writer holds
+  // the blob it links until its commit (MetadataStore::hold_blob_link), and a
+  // copy takes its references only from blobs still referenced. The grace
+  // period is a second line: a hold lost with its database session.
   StoreResult<size_t> collect_garbage(std::chrono::seconds grace);
   // Whether the metadata database answers now (readiness); the reason if not.
   StoreResult<void> check_metadata() { return metadata_->check_available(); }
@@ -185,8 +190,19 @@ class ObjectStore {
   // one is gone: the tag moved since it was read, so read it again.
   StoreResult<OpenedObject> open_pinned(const ObjectVersion& pinned);
 
+  // Tests only: runs `hook` in every write that references blobs, after the
+  // blob is linked (or found stored) and before the metadata commit, the
+  // moment another replica's garbage collection must not take the blob away.
+  void set_before_commit_hook_for_testing(std::function<void()> hook) {
+    before_commit_for_testing_ = std::move(hook);
+  }
+
  private:
+  void before_commit() {
+    if (before_commit_for_testing_) before_commit_for_testing_();
+  }
   StoreResult<void> remove_released(const std::vector<std::string>& released) REQUIRES(link_mutex_);
+  StoreResult<std::unique_ptr<BlobLinkHold>> hold_for_link(const std::string& sha);
   // Runs a metadata change whose outcome names the blobs it released, under
   // the link mutex, then removes those blobs. A removal that fails leaves an
   // orphan for the startup sweep, never a reference to a missing file.
@@ -205,6 +221,7 @@ class ObjectStore {
   // commit that references it, and while released blobs are removed: the order
   // that keeps a referenced blob from being deleted. Reads do not take it.
   Mutex link_mutex_;
+  std::function<void()> before_commit_for_testing_;
 };
 
 }  // namespace moss::store

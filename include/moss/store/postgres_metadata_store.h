@@ -38,6 +38,16 @@ class PostgresMetadataStore final : public MetadataStore {
   // replica dies, the server ends the session and the lock is free for the
   // next replica that asks.
   bool hold_background_lock() override;
+  // Blob garbage collection across replicas (postgres_blob_gc.cpp): a
+  // writer's hold is a shared session-level advisory lock keyed by the
+  // digest, on a pooled connection, from before the link until after the
+  // commit; the collection takes the exclusive side for one transaction and
+  // skips a blob it cannot lock. A replica that dies loses its session, and
+  // with it its holds.
+  StoreResult<std::unique_ptr<BlobLinkHold>> hold_blob_link(
+      const std::string& sha256_hex) override;
+  StoreResult<bool> remove_blob_if_unreferenced(const std::string& sha256_hex,
+                                                const std::function<bool()>& remove) override;
 
   StoreResult<Bucket> create_bucket(const std::string& name, const std::string& owner,
                                     int64_t now_ns) override;
@@ -118,6 +128,7 @@ class PostgresMetadataStore final : public MetadataStore {
 
  private:
   class ConnectionLease;
+  class AdvisoryBlobHold;
   explicit PostgresMetadataStore(std::string dsn) : dsn_(std::move(dsn)) {}
   // A pooled connection, or a new one.
   StoreResult<ConnectionLease> connection();

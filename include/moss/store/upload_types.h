@@ -35,6 +35,9 @@ struct UploadPart {
   std::string checksum_algorithm;
   std::string checksum;
   int64_t last_modified_ns = 0;
+  // Set by a part copy (UploadPartCopy): the blob was stored before and must
+  // still be referenced when the part is recorded (NewVersion says why).
+  bool reuses_referenced_blob = false;
 };
 
 struct PartListQuery {

@@ -8,18 +8,19 @@
 
 #include "moss/store/lifecycle_policy.h"
 #include "moss/util/clock.h"
+#include "unit/store/metadata_backends.h"
 #include "unit/store/store_files.h"
 #include "unit/store/temp_dir.h"
 
 namespace moss::store {
 namespace {
 
-using moss::testing::count_files;
 
-class LifecycleWorkerTest : public ::testing::Test {
+class LifecycleWorkerTest : public ::testing::TestWithParam<moss::testing::MetadataBackend> {
  protected:
   void SetUp() override {
-    auto opened = ObjectStore::open_local(dir_.path());
+    ASSERT_TRUE(metadata_.available());
+    auto opened = ObjectStore::open(dir_.path(), metadata_.location());
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     store_ = std::move(*opened);
     ASSERT_TRUE(store_->create_bucket("b", "owner", 1).ok());
@@ -57,14 +58,20 @@ class LifecycleWorkerTest : public ::testing::Test {
   static int64_t days_from_now(int days) { return now_unix_nanos() + days * kNanosPerDay; }
 
   moss::testing::TempDir dir_;
+  // Released blob files, gone (count_blob_files).
+  size_t blob_files() { return moss::testing::count_blob_files(*store_, dir_.path()); }
+
+  moss::testing::TestMetadataLocation metadata_{GetParam()};
   std::unique_ptr<ObjectStore> store_;
 };
 
-TEST_F(LifecycleWorkerTest, KeepingTwoNoncurrentVersionsLeavesExactlyTwoAndFreesTheRest) {
+MOSS_INSTANTIATE_FOR_EACH_METADATA_BACKEND(LifecycleWorkerTest);
+
+TEST_P(LifecycleWorkerTest, KeepingTwoNoncurrentVersionsLeavesExactlyTwoAndFreesTheRest) {
   for (int i = 1; i <= 6; ++i) put("models/m.gguf", "weights v" + std::to_string(i));
   put("other/x", "untouched");
   put("other/x", "untouched 2");
-  ASSERT_EQ(count_files(blobs_dir()), 8u);
+  ASSERT_EQ(blob_files(), 8u);
   LifecycleRule rule;
   rule.id = "keep-two";
   rule.prefix = "models/";
@@ -83,7 +90,7 @@ TEST_F(LifecycleWorkerTest, KeepingTwoNoncurrentVersionsLeavesExactlyTwoAndFrees
   EXPECT_EQ(stats->buckets, 1u);
   EXPECT_EQ(stats->noncurrent_versions_expired, 3u);
   EXPECT_EQ(stats->blobs_released, 3u);
-  EXPECT_EQ(count_files(blobs_dir()), 5u);
+  EXPECT_EQ(blob_files(), 5u);
   EXPECT_EQ(version_count(), 3u + 2u);
 
   // Running again changes nothing.
@@ -92,11 +99,11 @@ TEST_F(LifecycleWorkerTest, KeepingTwoNoncurrentVersionsLeavesExactlyTwoAndFrees
   EXPECT_EQ(again->noncurrent_versions_expired, 0u);
 }
 
-TEST_F(LifecycleWorkerTest, ABlobSharedWithAKeptVersionStays) {
+TEST_P(LifecycleWorkerTest, ABlobSharedWithAKeptVersionStays) {
   auto v1 = put("k", "same bytes");
   put("k", "other bytes");
   auto v3 = put("k", "same bytes");
-  EXPECT_EQ(count_files(blobs_dir()), 2u);  // identical content stored once
+  EXPECT_EQ(blob_files(), 2u);  // identical content stored once
   LifecycleRule rule;
   rule.id = "all-noncurrent";
   rule.noncurrent_days = 1;
@@ -106,14 +113,14 @@ TEST_F(LifecycleWorkerTest, ABlobSharedWithAKeptVersionStays) {
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(stats->noncurrent_versions_expired, 2u);
   EXPECT_EQ(stats->blobs_released, 1u);  // "other bytes" only
-  EXPECT_EQ(count_files(blobs_dir()), 1u);
+  EXPECT_EQ(blob_files(), 1u);
   auto current = store_->open_object("b", "k");
   ASSERT_TRUE(current.ok());
   EXPECT_EQ(current->version.version_id, v3.version_id);
   EXPECT_EQ(store_->open_object("b", "k", v1.version_id).error().code, StoreErrc::kNoSuchVersion);
 }
 
-TEST_F(LifecycleWorkerTest, ExpirationMarksThenNoncurrentExpiryAndMarkerCleanupEmptyTheKey) {
+TEST_P(LifecycleWorkerTest, ExpirationMarksThenNoncurrentExpiryAndMarkerCleanupEmptyTheKey) {
   put("tmp/scratch", "scratch");
   LifecycleRule rule;
   rule.id = "tmp";
@@ -126,20 +133,20 @@ TEST_F(LifecycleWorkerTest, ExpirationMarksThenNoncurrentExpiryAndMarkerCleanupE
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first->current_versions_expired, 1u);
   EXPECT_TRUE(store_->get_version("b", "tmp/scratch")->is_delete_marker);
-  EXPECT_EQ(count_files(blobs_dir()), 1u);  // the version is noncurrent, not gone
+  EXPECT_EQ(blob_files(), 1u);  // the version is noncurrent, not gone
 
   auto later = worker.run_at(days_from_now(6));
   ASSERT_TRUE(later.ok());
   EXPECT_EQ(later->noncurrent_versions_expired, 1u);
   EXPECT_EQ(later->delete_markers_removed, 1u);
   EXPECT_EQ(version_count(), 0u);
-  EXPECT_EQ(count_files(blobs_dir()), 0u);
+  EXPECT_EQ(blob_files(), 0u);
 }
 
 // In an unversioned or suspended bucket every write is version "null": the
 // worker must tell the version it planned to expire from an overwrite
 // acknowledged after it read the key.
-TEST_F(LifecycleWorkerTest, AnOverwriteMadeWhileARunIsPartWayThroughSurvivesIt) {
+TEST_P(LifecycleWorkerTest, AnOverwriteMadeWhileARunIsPartWayThroughSurvivesIt) {
   for (auto state : {VersioningState::kUnversioned, VersioningState::kSuspended}) {
     const std::string bucket = state == VersioningState::kUnversioned ? "plain" : "suspended";
     ASSERT_TRUE(store_->create_bucket(bucket, "owner", 1).ok());
@@ -171,7 +178,7 @@ TEST_F(LifecycleWorkerTest, AnOverwriteMadeWhileARunIsPartWayThroughSurvivesIt) 
   }
 }
 
-TEST_F(LifecycleWorkerTest, AnExpiryAppliesOnlyToTheRowItWasPlannedOn) {
+TEST_P(LifecycleWorkerTest, AnExpiryAppliesOnlyToTheRowItWasPlannedOn) {
   ASSERT_TRUE(store_->create_bucket("suspended", "owner", 1).ok());
   ASSERT_TRUE(store_->set_versioning("suspended", VersioningState::kSuspended).ok());
   put("k", "bytes", "suspended");
@@ -195,7 +202,7 @@ TEST_F(LifecycleWorkerTest, AnExpiryAppliesOnlyToTheRowItWasPlannedOn) {
   EXPECT_TRUE(versions->versions[0].is_delete_marker);
 }
 
-TEST_F(LifecycleWorkerTest, StaleMultipartUploadsAreAborted) {
+TEST_P(LifecycleWorkerTest, StaleMultipartUploadsAreAborted) {
   MultipartUpload u;
   u.key = "big/model.gguf";
   u.owner = "owner";
@@ -218,7 +225,7 @@ TEST_F(LifecycleWorkerTest, StaleMultipartUploadsAreAborted) {
   EXPECT_EQ(left->uploads[0].key, "keep/model.gguf");
 }
 
-TEST_F(LifecycleWorkerTest, DisabledRulesAndBucketsWithoutRulesAreLeftAlone) {
+TEST_P(LifecycleWorkerTest, DisabledRulesAndBucketsWithoutRulesAreLeftAlone) {
   put("k", "1");
   put("k", "2");
   LifecycleWorker worker(*store_);
@@ -234,7 +241,7 @@ TEST_F(LifecycleWorkerTest, DisabledRulesAndBucketsWithoutRulesAreLeftAlone) {
   EXPECT_EQ(version_count(), 2u);
 }
 
-TEST_F(LifecycleWorkerTest, AStoppedWorkerChangesNothing) {
+TEST_P(LifecycleWorkerTest, AStoppedWorkerChangesNothing) {
   put("k", "1");
   put("k", "2");
   LifecycleRule rule;
@@ -249,7 +256,7 @@ TEST_F(LifecycleWorkerTest, AStoppedWorkerChangesNothing) {
   EXPECT_EQ(version_count(), 2u);
 }
 
-TEST_F(LifecycleWorkerTest, ManyKeysAcrossPagesAreAllVisited) {
+TEST_P(LifecycleWorkerTest, ManyKeysAcrossPagesAreAllVisited) {
   for (int i = 0; i < 1100; ++i) {
     // Cheap versions: the same two bodies for every key.
     put("k" + std::to_string(10000 + i), "a");

@@ -1,4 +1,4 @@
-// Multipart uploads through ObjectStore on SQLite and local blobs: parts are
+// Multipart uploads through ObjectStore on each metadata backend and local blobs: parts are
 // reference-counted blobs, completion links them into a version, and every way
 // an upload ends releases exactly the blobs nothing else uses.
 #include <gtest/gtest.h>
@@ -8,18 +8,18 @@
 
 #include "moss/store/object_store.h"
 #include "moss/util/clock.h"
+#include "unit/store/metadata_backends.h"
 #include "unit/store/store_files.h"
 #include "unit/store/temp_dir.h"
 
 namespace moss::store {
 namespace {
 
-using moss::testing::count_files;
 using moss::testing::read_fd;
 
 namespace fs = std::filesystem;
 
-class MultipartStoreTest : public ::testing::Test {
+class MultipartStoreTest : public ::testing::TestWithParam<moss::testing::MetadataBackend> {
  protected:
   void SetUp() override {
     reopen();
@@ -28,7 +28,8 @@ class MultipartStoreTest : public ::testing::Test {
 
   void reopen() {
     store_.reset();
-    auto opened = ObjectStore::open_local(dir_.path());
+    ASSERT_TRUE(metadata_.available());
+    auto opened = ObjectStore::open(dir_.path(), metadata_.location());
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     store_ = std::move(*opened);
   }
@@ -94,10 +95,16 @@ class MultipartStoreTest : public ::testing::Test {
   std::string blobs_dir() const { return dir_.path() + "/blobs"; }
 
   moss::testing::TempDir dir_;
+  // Released blob files, gone (count_blob_files).
+  size_t blob_files() { return moss::testing::count_blob_files(*store_, dir_.path()); }
+
+  moss::testing::TestMetadataLocation metadata_{GetParam()};
   std::unique_ptr<ObjectStore> store_;
 };
 
-TEST_F(MultipartStoreTest, CompleteLinksPartsInOrderAsSegments) {
+MOSS_INSTANTIATE_FOR_EACH_METADATA_BACKEND(MultipartStoreTest);
+
+TEST_P(MultipartStoreTest, CompleteLinksPartsInOrderAsSegments) {
   auto id = create("model.gguf");
   ASSERT_TRUE(upload_part("model.gguf", id, 2, "world").ok());
   ASSERT_TRUE(upload_part("model.gguf", id, 1, "hello ").ok());
@@ -108,13 +115,13 @@ TEST_F(MultipartStoreTest, CompleteLinksPartsInOrderAsSegments) {
   EXPECT_EQ(v->segments[0].part_number, 1);
   EXPECT_EQ(get("model.gguf"), "hello world");
   // The parts' blobs became the object's: nothing copied, nothing left over.
-  EXPECT_EQ(count_files(blobs_dir()), 2u);
+  EXPECT_EQ(blob_files(), 2u);
   auto gone = store_->get_upload("b", "model.gguf", id);
   ASSERT_FALSE(gone.ok());
   EXPECT_EQ(gone.error().code, StoreErrc::kNoSuchUpload);
 }
 
-TEST_F(MultipartStoreTest, CompleteReleasesPartsItDoesNotUse) {
+TEST_P(MultipartStoreTest, CompleteReleasesPartsItDoesNotUse) {
   auto id = create("k");
   ASSERT_TRUE(upload_part("k", id, 1, "one").ok());
   ASSERT_TRUE(upload_part("k", id, 2, "two").ok());
@@ -122,47 +129,48 @@ TEST_F(MultipartStoreTest, CompleteReleasesPartsItDoesNotUse) {
   auto all = parts("k", id);
   ASSERT_TRUE(complete("k", id, {all[0], all[2]}).ok());
   EXPECT_EQ(get("k"), "onethree");
-  EXPECT_EQ(count_files(blobs_dir()), 2u);
+  EXPECT_EQ(blob_files(), 2u);
 }
 
-TEST_F(MultipartStoreTest, ReuploadingAPartReplacesItAndReleasesTheOldBlob) {
+TEST_P(MultipartStoreTest, ReuploadingAPartReplacesItAndReleasesTheOldBlob) {
   auto id = create("k");
   ASSERT_TRUE(upload_part("k", id, 1, "first try").ok());
   ASSERT_TRUE(upload_part("k", id, 1, "second try").ok());
   auto all = parts("k", id);
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all[0].size, 10u);
-  EXPECT_EQ(count_files(blobs_dir()), 1u);
+  EXPECT_EQ(blob_files(), 1u);
   // Identical bytes again: the blob must survive its own replacement.
   ASSERT_TRUE(upload_part("k", id, 1, "second try").ok());
-  EXPECT_EQ(count_files(blobs_dir()), 1u);
+  EXPECT_EQ(blob_files(), 1u);
   ASSERT_TRUE(complete("k", id, parts("k", id)).ok());
   EXPECT_EQ(get("k"), "second try");
 }
 
-TEST_F(MultipartStoreTest, PartsSurviveARestart) {
+TEST_P(MultipartStoreTest, PartsSurviveARestart) {
   auto id = create("k");
   ASSERT_TRUE(upload_part("k", id, 1, "durable part").ok());
   reopen();  // runs the startup sweep of unreferenced blobs
+  EXPECT_EQ(blob_files(), 1u);  // and, shared, the collection: both see the part
   auto all = parts("k", id);
   ASSERT_EQ(all.size(), 1u);
   ASSERT_TRUE(complete("k", id, all).ok());
   EXPECT_EQ(get("k"), "durable part");
 }
 
-TEST_F(MultipartStoreTest, AbortReleasesEveryPart) {
+TEST_P(MultipartStoreTest, AbortReleasesEveryPart) {
   auto id = create("k");
   ASSERT_TRUE(upload_part("k", id, 1, "a").ok());
   ASSERT_TRUE(upload_part("k", id, 2, "b").ok());
   ASSERT_TRUE(store_->abort_upload("b", "k", id).ok());
-  EXPECT_EQ(count_files(blobs_dir()), 0u);
+  EXPECT_EQ(blob_files(), 0u);
   EXPECT_EQ(get("k"), "<missing>");
   auto again = store_->abort_upload("b", "k", id);
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().code, StoreErrc::kNoSuchUpload);
 }
 
-TEST_F(MultipartStoreTest, PartShareableWithAnObjectKeepsItsBlobOnAbort) {
+TEST_P(MultipartStoreTest, PartShareableWithAnObjectKeepsItsBlobOnAbort) {
   auto writer = store_->begin_blob({});
   const std::string body = "shared bytes";
   ASSERT_TRUE(
@@ -179,15 +187,15 @@ TEST_F(MultipartStoreTest, PartShareableWithAnObjectKeepsItsBlobOnAbort) {
   EXPECT_EQ(get("object"), body);
 }
 
-TEST_F(MultipartStoreTest, UploadIdOfAnotherKeyIsNoSuchUpload) {
+TEST_P(MultipartStoreTest, UploadIdOfAnotherKeyIsNoSuchUpload) {
   auto id = create("k");
   auto r = upload_part("other", id, 1, "x");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, StoreErrc::kNoSuchUpload);
-  EXPECT_EQ(count_files(blobs_dir()), 0u);  // the linked blob went away again
+  EXPECT_EQ(blob_files(), 0u);  // the linked blob went away again
 }
 
-TEST_F(MultipartStoreTest, CompleteWithAPartReplacedMeanwhileIsInvalidPart) {
+TEST_P(MultipartStoreTest, CompleteWithAPartReplacedMeanwhileIsInvalidPart) {
   auto id = create("k");
   ASSERT_TRUE(upload_part("k", id, 1, "old").ok());
   auto seen = parts("k", id);
@@ -198,7 +206,7 @@ TEST_F(MultipartStoreTest, CompleteWithAPartReplacedMeanwhileIsInvalidPart) {
   EXPECT_TRUE(store_->get_upload("b", "k", id).ok());
 }
 
-TEST_F(MultipartStoreTest, CompleteRespectsBucketVersioning) {
+TEST_P(MultipartStoreTest, CompleteRespectsBucketVersioning) {
   ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
   auto first = create("k");
   ASSERT_TRUE(upload_part("k", first, 1, "v1").ok());
@@ -214,7 +222,7 @@ TEST_F(MultipartStoreTest, CompleteRespectsBucketVersioning) {
   EXPECT_EQ(get("k", v1->version_id), "v1");
 }
 
-TEST_F(MultipartStoreTest, CompleteOverAnUnversionedObjectReplacesIt) {
+TEST_P(MultipartStoreTest, CompleteOverAnUnversionedObjectReplacesIt) {
   auto first = create("k");
   ASSERT_TRUE(upload_part("k", first, 1, "v1").ok());
   ASSERT_TRUE(complete("k", first, parts("k", first)).ok());
@@ -224,10 +232,10 @@ TEST_F(MultipartStoreTest, CompleteOverAnUnversionedObjectReplacesIt) {
   ASSERT_TRUE(v2.ok());
   EXPECT_EQ(v2->version_id, "null");
   EXPECT_EQ(get("k"), "v2");
-  EXPECT_EQ(count_files(blobs_dir()), 1u);
+  EXPECT_EQ(blob_files(), 1u);
 }
 
-TEST_F(MultipartStoreTest, ListPartsPaginates) {
+TEST_P(MultipartStoreTest, ListPartsPaginates) {
   auto id = create("k");
   for (int n = 1; n <= 5; ++n) ASSERT_TRUE(upload_part("k", id, n, "p" + std::to_string(n)).ok());
   auto page = store_->list_parts("b", "k", id, PartListQuery{0, 2});
@@ -243,7 +251,7 @@ TEST_F(MultipartStoreTest, ListPartsPaginates) {
   EXPECT_EQ(page->upload.attributes.content_type, "application/x-model");
 }
 
-TEST_F(MultipartStoreTest, ListUploadsOrdersByKeyThenInitiationAndResumesAfterMarkers) {
+TEST_P(MultipartStoreTest, ListUploadsOrdersByKeyThenInitiationAndResumesAfterMarkers) {
   auto a1 = create("a", 100);
   auto a2 = create("a", 200);
   auto b1 = create("b", 50);
@@ -281,7 +289,7 @@ TEST_F(MultipartStoreTest, ListUploadsOrdersByKeyThenInitiationAndResumesAfterMa
   EXPECT_EQ(page->uploads[0].upload_id, a2);
 }
 
-TEST_F(MultipartStoreTest, ListUploadsGroupsCommonPrefixes) {
+TEST_P(MultipartStoreTest, ListUploadsGroupsCommonPrefixes) {
   create("models/llama/a.gguf");
   create("models/llama/b.gguf");
   create("models/mistral/c.gguf");
@@ -309,7 +317,7 @@ TEST_F(MultipartStoreTest, ListUploadsGroupsCommonPrefixes) {
   EXPECT_EQ(page->common_prefixes[0], "models/mistral/");
 }
 
-TEST_F(MultipartStoreTest, IdleUploadsAreAbortedWithTheirParts) {
+TEST_P(MultipartStoreTest, IdleUploadsAreAbortedWithTheirParts) {
   auto idle = create("idle", 100);
   ASSERT_TRUE(upload_part("idle", idle, 1, "stale", 200).ok());
   auto active = create("active", 100);
@@ -319,19 +327,19 @@ TEST_F(MultipartStoreTest, IdleUploadsAreAbortedWithTheirParts) {
   EXPECT_EQ(*aborted, 1u);
   EXPECT_FALSE(store_->get_upload("b", "idle", idle).ok());
   EXPECT_TRUE(store_->get_upload("b", "active", active).ok());
-  EXPECT_EQ(count_files(blobs_dir()), 1u);
+  EXPECT_EQ(blob_files(), 1u);
 }
 
-TEST_F(MultipartStoreTest, DeletingABucketDiscardsItsUploadsAndTheirParts) {
+TEST_P(MultipartStoreTest, DeletingABucketDiscardsItsUploadsAndTheirParts) {
   auto first = create("k");
   auto second = create("other");
   ASSERT_TRUE(upload_part("k", first, 1, "part one").ok());
   ASSERT_TRUE(upload_part("k", first, 2, "part two").ok());
   ASSERT_TRUE(upload_part("other", second, 1, "part three").ok());
-  ASSERT_EQ(count_files(blobs_dir()), 3u);
+  ASSERT_EQ(blob_files(), 3u);
 
   ASSERT_TRUE(store_->delete_bucket("b").ok());
-  EXPECT_EQ(count_files(blobs_dir()), 0u);
+  EXPECT_EQ(blob_files(), 0u);
   auto gone = store_->get_upload("b", "k", first);
   ASSERT_FALSE(gone.ok());
   EXPECT_EQ(gone.error().code, StoreErrc::kNoSuchBucket);
@@ -344,7 +352,7 @@ TEST_F(MultipartStoreTest, DeletingABucketDiscardsItsUploadsAndTheirParts) {
   EXPECT_FALSE(store_->get_upload("b", "k", first).ok());
 }
 
-TEST_F(MultipartStoreTest, ABucketWithObjectsKeepsItsUploads) {
+TEST_P(MultipartStoreTest, ABucketWithObjectsKeepsItsUploads) {
   auto id = create("k");
   ASSERT_TRUE(upload_part("k", id, 1, "part").ok());
   auto done = create("done");
@@ -381,7 +389,9 @@ class CompletedUploadTest : public MultipartStoreTest {
   }
 };
 
-TEST_F(CompletedUploadTest, ACompletedUploadIsFoundWhileItsVersionIsTheLatest) {
+MOSS_INSTANTIATE_FOR_EACH_METADATA_BACKEND(CompletedUploadTest);
+
+TEST_P(CompletedUploadTest, ACompletedUploadIsFoundWhileItsVersionIsTheLatest) {
   auto id = create("k");
   ASSERT_TRUE(upload_part("k", id, 1, "one").ok());
   auto done = complete_now("k", id);
@@ -396,7 +406,7 @@ TEST_F(CompletedUploadTest, ACompletedUploadIsFoundWhileItsVersionIsTheLatest) {
   EXPECT_EQ(store_->find_completed_upload("b", "other", id).error().code, StoreErrc::kNoSuchUpload);
 }
 
-TEST_F(CompletedUploadTest, AnOverwriteOrADeleteForgetsIt) {
+TEST_P(CompletedUploadTest, AnOverwriteOrADeleteForgetsIt) {
   auto id = create("k");
   ASSERT_TRUE(upload_part("k", id, 1, "one").ok());
   ASSERT_TRUE(complete_now("k", id).ok());
@@ -409,7 +419,7 @@ TEST_F(CompletedUploadTest, AnOverwriteOrADeleteForgetsIt) {
   EXPECT_EQ(store_->find_completed_upload("b", "k", second).error().code, StoreErrc::kNoSuchUpload);
 }
 
-TEST_F(CompletedUploadTest, AnUploadNeverCompletedIsNotFound) {
+TEST_P(CompletedUploadTest, AnUploadNeverCompletedIsNotFound) {
   auto id = create("k");
   EXPECT_EQ(store_->find_completed_upload("b", "k", id).error().code, StoreErrc::kNoSuchUpload);
   EXPECT_EQ(store_->find_completed_upload("b", "k", "nope").error().code, StoreErrc::kNoSuchUpload);

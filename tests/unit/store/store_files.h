@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <string>
@@ -42,6 +43,14 @@ inline std::string read_all(const store::OpenedObject& opened) {
   std::string out;
   for (const auto& fd : opened.segments) out += read_fd(fd.get());
   return out;
+}
+
+// The blob files under `data_dir` once every blob `store` released is gone:
+// at once on a store of its own; on one shared with other replicas
+// (PostgreSQL), after a garbage collection with no grace period.
+inline size_t count_blob_files(store::ObjectStore& store, const std::string& data_dir) {
+  if (store.shared()) (void)store.collect_garbage(std::chrono::seconds(0));
+  return count_files(data_dir + "/blobs");
 }
 
 }  // namespace moss::testing

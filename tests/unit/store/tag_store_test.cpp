@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "moss/store/object_store.h"
+#include "unit/store/metadata_backends.h"
 #include "unit/store/store_files.h"
 #include "unit/store/temp_dir.h"
 
@@ -16,21 +17,14 @@ using moss::testing::read_all;
 
 namespace fs = std::filesystem;
 
-size_t count_blobs(const std::string& dir) {
-  size_t n = 0;
-  for (const auto& sub : fs::directory_iterator(dir)) {
-    for (const auto& f : fs::directory_iterator(sub.path())) n += f.is_regular_file() ? 1 : 0;
-  }
-  return n;
-}
-
-class TagStoreTest : public ::testing::Test {
+class TagStoreTest : public ::testing::TestWithParam<moss::testing::MetadataBackend> {
  protected:
   void SetUp() override { reopen(); }
 
   void reopen() {
     store_.reset();
-    auto opened = ObjectStore::open_local(dir_.path());
+    ASSERT_TRUE(metadata_.available());
+    auto opened = ObjectStore::open(dir_.path(), metadata_.location());
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     store_ = std::move(*opened);
     auto b = store_->create_bucket("b", "owner", 1);
@@ -78,19 +72,25 @@ class TagStoreTest : public ::testing::Test {
 
   std::string blobs_dir() const { return dir_.path() + "/blobs"; }
 
+  // Released blob files, gone (count_blob_files).
+  size_t blob_files() { return moss::testing::count_blob_files(*store_, dir_.path()); }
+
   moss::testing::TempDir dir_;
+  moss::testing::TestMetadataLocation metadata_{GetParam()};
   std::unique_ptr<ObjectStore> store_;
   int64_t clock_ = 0;
 };
 
-TEST_F(TagStoreTest, APinnedFileKeepsItsBytesWhenOverwrittenAndAfterARestart) {
+MOSS_INSTANTIATE_FOR_EACH_METADATA_BACKEND(TagStoreTest);
+
+TEST_P(TagStoreTest, APinnedFileKeepsItsBytesWhenOverwrittenAndAfterARestart) {
   auto v1 = put("m/f.gguf", "version one");
   ASSERT_TRUE(set("v1", R"(["f.gguf"])", {{"m/f.gguf", v1.version_id}}, "e1").ok());
   put("m/f.gguf", "version two, longer");
-  EXPECT_EQ(count_blobs(blobs_dir()), 2u);  // the pinned old bytes and the new ones
+  EXPECT_EQ(blob_files(), 2u);  // the pinned old bytes and the new ones
 
-  reopen();  // the startup sweep must see the tag's references
-  EXPECT_EQ(count_blobs(blobs_dir()), 2u);
+  reopen();  // the startup sweep (or the collection) must see the tag's references
+  EXPECT_EQ(blob_files(), 2u);
   auto tag = store_->get_tag("b", "m/tags/v1");
   ASSERT_TRUE(tag.ok()) << tag.error().message;
   ASSERT_EQ(tag->pins.size(), 1u);
@@ -103,11 +103,11 @@ TEST_F(TagStoreTest, APinnedFileKeepsItsBytesWhenOverwrittenAndAfterARestart) {
   EXPECT_EQ(read_all(*opened), "version one");
 }
 
-TEST_F(TagStoreTest, APinnedFileSurvivesTheDeletionOfItsObject) {
+TEST_P(TagStoreTest, APinnedFileSurvivesTheDeletionOfItsObject) {
   auto v = put("m/f.gguf", "bytes");
   ASSERT_TRUE(set("v1", "[]", {{"m/f.gguf", v.version_id}}, "e1").ok());
   ASSERT_TRUE(store_->delete_object("b", "m/f.gguf").ok());
-  EXPECT_EQ(count_blobs(blobs_dir()), 1u);
+  EXPECT_EQ(blob_files(), 1u);
   auto tag = store_->get_tag("b", "m/tags/v1");
   ASSERT_TRUE(tag.ok());
   auto opened = store_->open_pinned(tag->pins[0]);
@@ -115,31 +115,31 @@ TEST_F(TagStoreTest, APinnedFileSurvivesTheDeletionOfItsObject) {
   EXPECT_EQ(read_all(*opened), "bytes");
 }
 
-TEST_F(TagStoreTest, MovingOrDeletingTheTagReleasesBytesNothingElseHolds) {
+TEST_P(TagStoreTest, MovingOrDeletingTheTagReleasesBytesNothingElseHolds) {
   auto v1 = put("m/f.gguf", "old");
   ASSERT_TRUE(set("t", "[]", {{"m/f.gguf", v1.version_id}}, "e1").ok());
   auto v2 = put("m/f.gguf", "new");
   auto g = put("m/g.gguf", "other");
-  EXPECT_EQ(count_blobs(blobs_dir()), 3u);
+  EXPECT_EQ(blob_files(), 3u);
   // Move to the current f: "old" has no reference left.
   auto moved = set("t", "[]", {{"m/f.gguf", v2.version_id}}, "e2");
   ASSERT_TRUE(moved.ok()) << moved.error().message;
-  EXPECT_EQ(count_blobs(blobs_dir()), 2u);
+  EXPECT_EQ(blob_files(), 2u);
   // Two tags on one blob: deleting one keeps it.
   ASSERT_TRUE(set("u", "[]", {{"m/g.gguf", g.version_id}}, "e3").ok());
   ASSERT_TRUE(store_->delete_object("b", "m/g.gguf").ok());
   ASSERT_TRUE(set("w", "[]", {{"m/f.gguf", v2.version_id}}, "e4").ok());
-  EXPECT_EQ(count_blobs(blobs_dir()), 2u);
+  EXPECT_EQ(blob_files(), 2u);
   ASSERT_TRUE(store_->delete_tag("b", "m/tags/u", "AKID", 99, {}).ok());
-  EXPECT_EQ(count_blobs(blobs_dir()), 1u);  // "other" went with its last tag
+  EXPECT_EQ(blob_files(), 1u);  // "other" went with its last tag
   ASSERT_TRUE(store_->delete_object("b", "m/f.gguf").ok());
   ASSERT_TRUE(store_->delete_tag("b", "m/tags/t", "AKID", 100, {}).ok());
-  EXPECT_EQ(count_blobs(blobs_dir()), 1u);  // tag w still holds "new"
+  EXPECT_EQ(blob_files(), 1u);  // tag w still holds "new"
   ASSERT_TRUE(store_->delete_tag("b", "m/tags/w", "AKID", 101, {}).ok());
-  EXPECT_EQ(count_blobs(blobs_dir()), 0u);
+  EXPECT_EQ(blob_files(), 0u);
 }
 
-TEST_F(TagStoreTest, PinningAVersionThatIsGoneFailsAndChangesNothing) {
+TEST_P(TagStoreTest, PinningAVersionThatIsGoneFailsAndChangesNothing) {
   auto v = put("m/f.gguf", "bytes");
   ASSERT_TRUE(set("t", "[]", {{"m/f.gguf", v.version_id}}, "e1").ok());
   auto r = set("t", "[]", {{"m/missing.gguf", "null"}}, "e2");
@@ -153,7 +153,7 @@ TEST_F(TagStoreTest, PinningAVersionThatIsGoneFailsAndChangesNothing) {
   EXPECT_EQ(history->size(), 1u);
 }
 
-TEST_F(TagStoreTest, IfMatchAndIfNoneMatchAreCheckedAgainstTheTag) {
+TEST_P(TagStoreTest, IfMatchAndIfNoneMatchAreCheckedAgainstTheTag) {
   TagPreconditions create_only;
   create_only.if_none_match_any = true;
   ASSERT_TRUE(set("t", "[1]", {}, "e1", create_only).ok());
@@ -172,7 +172,7 @@ TEST_F(TagStoreTest, IfMatchAndIfNoneMatchAreCheckedAgainstTheTag) {
   EXPECT_EQ(set("new", "[5]", {}, "e5", current).error().code, StoreErrc::kPreconditionFailed);
 }
 
-TEST_F(TagStoreTest, HistoryRecordsEveryChangeNewestFirst) {
+TEST_P(TagStoreTest, HistoryRecordsEveryChangeNewestFirst) {
   ASSERT_TRUE(set("t", "[\"a\"]", {}, "e1").ok());
   ASSERT_TRUE(set("t", "[\"b\"]", {}, "e2").ok());
   ASSERT_TRUE(store_->delete_tag("b", "m/tags/t", "AKID2", 50, {}).ok());
@@ -197,7 +197,7 @@ TEST_F(TagStoreTest, HistoryRecordsEveryChangeNewestFirst) {
   EXPECT_EQ((*older)[0].seq, 2);
 }
 
-TEST_F(TagStoreTest, ListingsMergeTagsWithObjectsInKeyOrder) {
+TEST_P(TagStoreTest, ListingsMergeTagsWithObjectsInKeyOrder) {
   put("m/2024/f.gguf", "f");
   put("m/a.txt", "a");
   put("m/zz.txt", "z");
@@ -231,7 +231,7 @@ TEST_F(TagStoreTest, ListingsMergeTagsWithObjectsInKeyOrder) {
                                              "m/tags/v1", "m/zz.txt"}));
 }
 
-TEST_F(TagStoreTest, ATagShadowsAnObjectStoredUnderTheSameKey) {
+TEST_P(TagStoreTest, ATagShadowsAnObjectStoredUnderTheSameKey) {
   put("m/tags/t", "an object from before tags existed");
   ASSERT_TRUE(set("t", "[]", {}, "e1").ok());
   auto page = store_->list_objects("b", ListQuery{"", "", "", 1000});
@@ -240,7 +240,7 @@ TEST_F(TagStoreTest, ATagShadowsAnObjectStoredUnderTheSameKey) {
   EXPECT_TRUE(page->objects[0].is_tag);
 }
 
-TEST_F(TagStoreTest, ABucketWithTagsIsNotEmpty) {
+TEST_P(TagStoreTest, ABucketWithTagsIsNotEmpty) {
   ASSERT_TRUE(set("t", "[]", {}, "e1").ok());
   auto r = store_->delete_bucket("b");
   ASSERT_FALSE(r.ok());
@@ -249,7 +249,7 @@ TEST_F(TagStoreTest, ABucketWithTagsIsNotEmpty) {
   EXPECT_TRUE(store_->delete_bucket("b").ok());
 }
 
-TEST_F(TagStoreTest, ListTagsByModelAndByRange) {
+TEST_P(TagStoreTest, ListTagsByModelAndByRange) {
   ASSERT_TRUE(set("b", "[]", {}, "e1").ok());
   ASSERT_TRUE(set("a", "[]", {}, "e2").ok());
   TagListQuery by_model;
@@ -269,7 +269,7 @@ TEST_F(TagStoreTest, ListTagsByModelAndByRange) {
   EXPECT_EQ((*ranged)[0].key, "m/tags/b");
 }
 
-TEST_F(TagStoreTest, ContentSha256IsRecordedOnlyWhereMissing) {
+TEST_P(TagStoreTest, ContentSha256IsRecordedOnlyWhereMissing) {
   auto v = put("m/f.gguf", "x");
   // put() recorded the blob hash; a different value must not replace it.
   ASSERT_TRUE(store_->set_content_sha256("b", "m/f.gguf", v.row_id, "bogus").ok());
@@ -277,7 +277,7 @@ TEST_F(TagStoreTest, ContentSha256IsRecordedOnlyWhereMissing) {
 }
 
 // Bucket "b" is unversioned: an overwrite is another "null" version.
-TEST_F(TagStoreTest, AHashOfAReplacedNullVersionNeverLandsOnItsSuccessor) {
+TEST_P(TagStoreTest, AHashOfAReplacedNullVersionNeverLandsOnItsSuccessor) {
   auto a = put("m/f.gguf", "file A", false);
   auto b = put("m/f.gguf", "file B", false);
   ASSERT_EQ(a.version_id, "null");
@@ -295,7 +295,7 @@ TEST_F(TagStoreTest, AHashOfAReplacedNullVersionNeverLandsOnItsSuccessor) {
   EXPECT_EQ(store_->get_version("b", "m/f.gguf")->content_sha256, sha_of_b);
 }
 
-TEST_F(TagStoreTest, APinNamesTheRowItValidatedNotALaterWriteWithTheSameVersionId) {
+TEST_P(TagStoreTest, APinNamesTheRowItValidatedNotALaterWriteWithTheSameVersionId) {
   auto a = put("m/f.gguf", "file A");
   auto b = put("m/f.gguf", "file B");  // after the tag write read A, before it commits
   ASSERT_NE(a.row_id, b.row_id);

@@ -1,0 +1,202 @@
+// Blob garbage collection of a data directory two replicas share (PostgreSQL
+// metadata, docs/replicas.md): two ObjectStores over one directory and one
+// database, as two moss processes would be. The collection of one replica is
+// run at the exact moment another is between linking a blob (or finding it
+// stored) and committing its reference to it: the blob must survive.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "moss/store/object_store.h"
+#include "unit/store/metadata_backends.h"
+#include "unit/store/store_files.h"
+#include "unit/store/temp_dir.h"
+
+namespace moss::store {
+namespace {
+
+using moss::testing::count_files;
+using moss::testing::read_fd;
+using namespace std::chrono_literals;
+
+class SharedBlobCollectionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(metadata_.available());
+    for (auto* replica : {&a_, &b_}) {
+      auto opened = ObjectStore::open(dir_.path(), metadata_.location());
+      ASSERT_TRUE(opened.ok()) << opened.error().message;
+      *replica = std::move(*opened);
+    }
+    ASSERT_TRUE(a_->create_bucket("b", "owner", 1).ok());
+  }
+
+  static std::unique_ptr<SealedBlob> seal(ObjectStore& store, const std::string& body) {
+    auto writer = store.begin_blob({});
+    EXPECT_TRUE(writer.ok());
+    EXPECT_TRUE(
+        (*writer)
+            ->write(std::span(reinterpret_cast<const uint8_t*>(body.data()), body.size()))
+            .ok());
+    auto sealed = (*writer)->seal();
+    EXPECT_TRUE(sealed.ok());
+    return std::move(*sealed);
+  }
+
+  static NewVersion version_of(const std::string& key, const SealedBlob& blob) {
+    NewVersion v;
+    v.key = key;
+    v.segments = {BlobSegment{blob.sha256_hex(), blob.size()}};
+    v.size = blob.size();
+    v.etag = blob.md5_hex();
+    v.owner = "owner";
+    return v;
+  }
+
+  static StoreResult<ObjectVersion> put(ObjectStore& store, const std::string& key,
+                                        const std::string& body) {
+    auto sealed = seal(store, body);
+    return store.put_object("b", version_of(key, *sealed), *sealed, {});
+  }
+
+  static std::string get(ObjectStore& store, const std::string& key) {
+    auto opened = store.open_object("b", key);
+    if (!opened.ok()) return "<" + opened.error().message + ">";
+    std::string out;
+    for (auto& fd : opened->segments) out += read_fd(fd.get());
+    return out;
+  }
+
+  // Makes `body` a released blob: stored once, its only reference gone, its
+  // file still there (a shared directory keeps it for the collection).
+  void release(const std::string& body) {
+    ASSERT_TRUE(put(*a_, "released", body).ok());
+    ASSERT_TRUE(a_->delete_object("b", "released").ok());
+    ASSERT_EQ(count_files(blobs_dir()), 1u);
+  }
+
+  // Replica b's collection with no grace period: only what the writers hold
+  // and what is referenced keeps a blob.
+  void collect_on_b() {
+    auto collected = b_->collect_garbage(0s);
+    EXPECT_TRUE(collected.ok()) << collected.error().message;
+  }
+
+  std::string blobs_dir() const { return dir_.path() + "/blobs"; }
+
+  moss::testing::TestMetadataLocation metadata_{moss::testing::MetadataBackend::kPostgres};
+  moss::testing::TempDir dir_;
+  std::unique_ptr<ObjectStore> a_;
+  std::unique_ptr<ObjectStore> b_;
+};
+
+TEST_F(SharedBlobCollectionTest, AReleasedBlobIsCollectedAndAReferencedOneKept) {
+  release("old bytes");
+  ASSERT_TRUE(put(*a_, "kept", "kept bytes").ok());
+  collect_on_b();
+  EXPECT_EQ(count_files(blobs_dir()), 1u);
+  EXPECT_EQ(get(*b_, "kept"), "kept bytes");
+}
+
+TEST_F(SharedBlobCollectionTest, CollectionBetweenAWritersLinkAndCommitKeepsTheBlob) {
+  release("same bytes");
+  a_->set_before_commit_hook_for_testing([&] { collect_on_b(); });
+  ASSERT_TRUE(put(*a_, "k", "same bytes").ok());
+  EXPECT_EQ(get(*b_, "k"), "same bytes");
+}
+
+TEST_F(SharedBlobCollectionTest, CollectionBetweenAPartsLinkAndCommitKeepsTheBlob) {
+  release("part bytes");
+  MultipartUpload u;
+  u.key = "mp";
+  u.owner = "owner";
+  auto upload = a_->create_upload("b", u);
+  ASSERT_TRUE(upload.ok());
+  auto sealed = seal(*a_, "part bytes");
+  UploadPart part;
+  part.part_number = 1;
+  part.sha256 = sealed->sha256_hex();
+  part.size = sealed->size();
+  part.etag = sealed->md5_hex();
+  a_->set_before_commit_hook_for_testing([&] { collect_on_b(); });
+  ASSERT_TRUE(a_->put_part("b", "mp", upload->upload_id, part, *sealed).ok());
+  a_->set_before_commit_hook_for_testing({});
+  NewVersion v;
+  v.key = "mp";
+  v.segments = {BlobSegment{part.sha256, part.size, 1, part.etag}};
+  v.size = part.size;
+  v.etag = "composed";
+  ASSERT_TRUE(a_->complete_upload("b", upload->upload_id, v, {}).ok());
+  EXPECT_EQ(get(*b_, "mp"), "part bytes");
+}
+
+// A copy found its source's blob referenced; before its commit, the source
+// is deleted through another replica and that replica collects. The copy
+// must then fail (the source is gone) rather than reference a removed file.
+TEST_F(SharedBlobCollectionTest, ACopyWhoseSourceIsDeletedAndCollectedBeforeItsCommitFails) {
+  auto source = put(*a_, "src", "copied bytes");
+  ASSERT_TRUE(source.ok());
+  NewVersion copy;
+  copy.key = "dst";
+  copy.segments = source->segments;
+  copy.size = source->size;
+  copy.etag = source->etag;
+  a_->set_before_commit_hook_for_testing([&] {
+    ASSERT_TRUE(b_->delete_object("b", "src").ok());
+    collect_on_b();
+  });
+  auto copied = a_->put_existing_blobs("b", copy, {});
+  if (copied.ok()) {
+    EXPECT_EQ(get(*b_, "dst"), "copied bytes") << "the copy references a removed blob";
+  } else {
+    EXPECT_EQ(copied.error().code, StoreErrc::kNoSuchKey);
+    EXPECT_EQ(get(*b_, "dst").front(), '<');
+  }
+}
+
+TEST_F(SharedBlobCollectionTest, APartCopyWhoseSourceIsDeletedAndCollectedBeforeItsCommitFails) {
+  auto source = put(*a_, "src", "part source");
+  ASSERT_TRUE(source.ok());
+  MultipartUpload u;
+  u.key = "mp";
+  u.owner = "owner";
+  auto upload = a_->create_upload("b", u);
+  ASSERT_TRUE(upload.ok());
+  UploadPart part;
+  part.part_number = 1;
+  part.sha256 = source->segments[0].sha256;
+  part.size = source->size;
+  part.etag = source->etag;
+  a_->set_before_commit_hook_for_testing([&] {
+    ASSERT_TRUE(b_->delete_object("b", "src").ok());
+    collect_on_b();
+  });
+  auto copied = a_->put_existing_part("b", "mp", upload->upload_id, part);
+  a_->set_before_commit_hook_for_testing({});
+  if (!copied.ok()) {
+    EXPECT_EQ(copied.error().code, StoreErrc::kNoSuchKey);
+    return;
+  }
+  auto fds = a_->open_segments({BlobSegment{part.sha256, part.size}});
+  EXPECT_TRUE(fds.ok()) << "the part references a removed blob";
+}
+
+// A writer that linked a blob and died before its commit leaves a file no row
+// references: once its hold is gone, the next collection takes it.
+TEST_F(SharedBlobCollectionTest, AnOrphanOfAWriterThatNeverCommittedIsCollected) {
+  {
+    auto sealed = seal(*a_, "orphan bytes");
+    WritePreconditions impossible;
+    impossible.if_match = "no-such-etag";
+    auto refused = a_->put_object("b", version_of("k", *sealed), *sealed, impossible);
+    ASSERT_FALSE(refused.ok());
+  }
+  collect_on_b();
+  EXPECT_EQ(count_files(blobs_dir()), 0u);
+}
+
+}  // namespace
+}  // namespace moss::store
