@@ -4,7 +4,8 @@ clients as a folder under the tag (aws-cli cp --recursive and sync, rclone,
 boto3 listings, downloads and parallel ranged GETs), pinned across overwrites
 and deletes, moved with If-Match, rolled back, mixed into chains with file
 tags, listed with and without a delimiter across a 2,500-file snapshot, read
-by identity while the tag moves, and pulled and pushed with the moss CLI.
+by identity while the tag moves, and pulled and pushed with the moss CLI (one
+snapshot even when the tag moves mid-pull).
 
 Every byte comparison is by SHA-256 computed here from the source files.
 """
@@ -12,10 +13,13 @@ import concurrent.futures
 import hashlib
 import json
 import os
+import re
 import shutil
+import socket
 import struct
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -84,6 +88,64 @@ def tree_digests(root):
             with open(path, "rb") as f:
                 out[os.path.relpath(path, root)] = sha256(f.read())
     return out
+
+
+class HoldingProxy:
+    """A TCP proxy in front of the server that holds every request whose head
+    matches `pattern` until release(): a pull is stopped mid-way at a known
+    point, without timing anything."""
+
+    def __init__(self, target_port, pattern):
+        self.target_port = target_port
+        self.pattern = re.compile(pattern)
+        self.held = threading.Event()
+        self.released = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def release(self):
+        self.released.set()
+
+    def close(self):
+        self.release()
+        self.listener.close()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+            sink.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def _serve(self, client):
+        with client, socket.create_connection(("127.0.0.1", self.target_port)) as upstream:
+            back = threading.Thread(target=self._pipe, args=(upstream, client), daemon=True)
+            back.start()
+            try:
+                while data := client.recv(65536):
+                    if self.pattern.search(data) and not self.released.is_set():
+                        self.held.set()
+                        self.released.wait(120)
+                    upstream.sendall(data)
+                upstream.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+            back.join(120)
 
 
 class SnapshotTags(MossTestCase):
@@ -589,10 +651,55 @@ class SnapshotTags(MossTestCase):
         proc.kill()
         proc.wait()
         for name, digest in tree_digests(dest).items():
-            if not name.endswith(".part"):
+            if not name.endswith(".part") and name != ".moss-pull-snapshot":
                 self.assertEqual(digest, sha256(big[name]), name)
         self.moss("pull", "killed:latest", dest, "--no-progress")
         self.assertEqual(tree_digests(dest), {p: sha256(d) for p, d in big.items()})
+
+    def test_moss_pull_yields_one_snapshot_when_the_tag_moves_mid_pull(self):
+        old, new = model_files(15), model_files(16)
+        self.upload("midpull", "old/", old)
+        self.upload("midpull", "new/", new)
+        self.set_tag("midpull", "latest", "old/")
+        # Every request for a file of the tag is held at the proxy until the tag has moved.
+        proxy = HoldingProxy(self.server.port,
+                             rb"^(GET|HEAD) /models/midpull/(tags/latest|snapshots)/")
+        self.addCleanup(proxy.close)
+        dest = self.workdir("midpull")
+        env = client_env(self.server, MOSS_ENDPOINT=proxy.endpoint,
+                         AWS_ENDPOINT_URL=proxy.endpoint)
+        proc = subprocess.Popen([MOSS_BINARY, "pull", "midpull:latest", dest, "--no-progress"],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        try:
+            self.assertTrue(proxy.held.wait(120), "the pull never asked for a file")
+            self.set_tag("midpull", "latest", "new/")
+            self.assertEqual(self.tag_document("midpull", "latest")["resolved"]["snapshot"]["id"],
+                             identity(new))
+            proxy.release()
+            out, err = proc.communicate(timeout=300)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertIn(identity(old), out)
+        self.assertEqual(tree_digests(dest), {p: sha256(d) for p, d in old.items()})
+
+        # Run again, the pull notices the tag moved since the snapshot it had
+        # started (an interrupted pull leaves its identity behind) and pulls
+        # the new one; the old shard's partial bytes start over.
+        dest = self.workdir("moved-since")
+        with open(os.path.join(dest, ".moss-pull-snapshot"), "w") as f:
+            f.write(identity(old) + "\n")
+        shard = "model-00001-of-00002.safetensors"
+        with open(os.path.join(dest, shard + ".part"), "wb") as f:
+            f.write(old[shard][:4096])
+        proc = self.moss("pull", "midpull:latest", dest, "--no-progress")
+        self.assertIn(f"moved since the interrupted pull (snapshot {identity(old)} then, "
+                      f"{identity(new)} now)", proc.stderr)
+        self.assertEqual(tree_digests(dest), {p: sha256(d) for p, d in new.items()})
+
 
 
 ADMIN = ("SNAPADMIN0001", "snapadminsecret01")
