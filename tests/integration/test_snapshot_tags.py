@@ -5,7 +5,9 @@ boto3 listings, downloads and parallel ranged GETs), pinned across overwrites
 and deletes, moved with If-Match, rolled back, mixed into chains with file
 tags, listed with and without a delimiter across a 2,500-file snapshot, read
 by identity while the tag moves, and pulled and pushed with the moss CLI (one
-snapshot even when the tag moves mid-pull).
+snapshot even when the tag moves mid-pull). A whole model prefix holding file
+and snapshot tags copies byte-identical with aws-cli sync and cp --recursive
+and rclone copy.
 
 Every byte comparison is by SHA-256 computed here from the source files.
 """
@@ -209,6 +211,21 @@ class SnapshotTags(MossTestCase):
             self.fail(f"moss {' '.join(args)} exited {proc.returncode}:\n"
                       f"stdout: {proc.stdout}\nstderr: {proc.stderr}")
         return proc
+
+    def rclone_copy(self, source, dest):
+        # rclone's AWS SDK reads AWS_* too (a CA bundle breaks its plain-http
+        # transport): the remote is configured by RCLONE_CONFIG_* alone.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update({"RCLONE_CONFIG": os.path.join(self.tmp, "rclone.conf"),
+                    "RCLONE_CONFIG_MOSS_TYPE": "s3", "RCLONE_CONFIG_MOSS_PROVIDER": "Other",
+                    "RCLONE_CONFIG_MOSS_ENDPOINT": self.server.endpoint,
+                    "RCLONE_CONFIG_MOSS_ACCESS_KEY_ID": ACCESS_KEY,
+                    "RCLONE_CONFIG_MOSS_SECRET_ACCESS_KEY": SECRET_KEY,
+                    "RCLONE_CONFIG_MOSS_REGION": "us-east-1",
+                    "RCLONE_CONFIG_MOSS_FORCE_PATH_STYLE": "true"})
+        proc = subprocess.run([self.rclone_path, "--retries", "1", "copy", f"moss:{source}", dest],
+                              env=env, capture_output=True, timeout=300)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
 
     def workdir(self, name):
         path = os.path.join(self.tmp, name)
@@ -449,20 +466,7 @@ class SnapshotTags(MossTestCase):
         self.assertEqual(again.stdout.strip(), b"")
 
         dest = self.workdir("rclone")
-        # rclone's AWS SDK reads AWS_* too (a CA bundle breaks its plain-http
-        # transport): the remote is configured by RCLONE_CONFIG_* alone.
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update({"RCLONE_CONFIG": os.path.join(self.tmp, "rclone.conf"),
-                    "RCLONE_CONFIG_MOSS_TYPE": "s3", "RCLONE_CONFIG_MOSS_PROVIDER": "Other",
-                    "RCLONE_CONFIG_MOSS_ENDPOINT": self.server.endpoint,
-                    "RCLONE_CONFIG_MOSS_ACCESS_KEY_ID": ACCESS_KEY,
-                    "RCLONE_CONFIG_MOSS_SECRET_ACCESS_KEY": SECRET_KEY,
-                    "RCLONE_CONFIG_MOSS_REGION": "us-east-1",
-                    "RCLONE_CONFIG_MOSS_FORCE_PATH_STYLE": "true"})
-        proc = subprocess.run([self.rclone_path, "--retries", "1", "copy",
-                               f"moss:{BUCKET}/copied/tags/latest/", dest],
-                              env=env, capture_output=True, timeout=300)
-        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.rclone_copy(f"{BUCKET}/copied/tags/latest/", dest)
         self.assertEqual(tree_digests(dest), expected)
 
         dest = self.workdir("boto3")
@@ -473,6 +477,49 @@ class SnapshotTags(MossTestCase):
                 local = os.path.join(dest, o["Key"][len("copied/tags/latest/"):])
                 os.makedirs(os.path.dirname(local), exist_ok=True)
                 s3.download_file(BUCKET, o["Key"], local)
+        self.assertEqual(tree_digests(dest), expected)
+
+    def test_a_whole_model_prefix_copies_with_file_and_snapshot_tags(self):
+        # A model with a file tag and a snapshot tag: a listing of the model
+        # shows the files and the file tag (GET of it serves the file it
+        # resolves to), never the snapshot tag's key, which is a folder (GET
+        # of it is 404) and would clash with its own files locally.
+        files = model_files(17)
+        self.upload("whole", "d/", files)
+        self.s3().put_object(Bucket=BUCKET, Key="whole/gguf/x.gguf", Body=b"gguf bytes")
+        self.set_tag("whole", "latest", "d/")
+        self.set_tag("whole", "q4", "gguf/x.gguf")
+        expected = {f"d/{p}": sha256(d) for p, d in files.items()}
+        expected.update({"gguf/x.gguf": sha256(b"gguf bytes"), "tags/q4": sha256(b"gguf bytes")})
+
+        s3 = self.s3()
+        listed = s3.list_objects_v2(Bucket=BUCKET, Prefix="whole/")
+        self.assertEqual({o["Key"][len("whole/"):] for o in listed["Contents"]}, set(expected))
+        for o in listed["Contents"]:  # every key listed is GET-able with its size and ETag
+            got = s3.get_object(Bucket=BUCKET, Key=o["Key"])
+            self.assertEqual((got["ContentLength"], got["ETag"]), (o["Size"], o["ETag"]), o["Key"])
+        # With a delimiter too (rclone's walk): the snapshot's files are
+        # listed only by a prefix inside its folder.
+        tags = s3.list_objects_v2(Bucket=BUCKET, Prefix="whole/tags/", Delimiter="/")
+        self.assertEqual([o["Key"] for o in tags["Contents"]], ["whole/tags/q4"])
+        self.assertNotIn("CommonPrefixes", tags)
+        self.assertEqual(tags["KeyCount"], 1)
+        inside = s3.list_objects_v2(Bucket=BUCKET, Prefix="whole/tags/latest/")
+        self.assertEqual({o["Key"] for o in inside["Contents"]},
+                         {f"whole/tags/latest/{p}" for p in files})
+
+        dest = self.workdir("whole-sync")
+        self.aws("s3", "sync", f"s3://{BUCKET}/whole/", dest)
+        self.assertEqual(tree_digests(dest), expected)
+        again = self.aws("s3", "sync", f"s3://{BUCKET}/whole/", dest)
+        self.assertEqual(again.stdout.strip(), b"")
+
+        dest = self.workdir("whole-cp")
+        self.aws("s3", "cp", "--recursive", f"s3://{BUCKET}/whole/", dest)
+        self.assertEqual(tree_digests(dest), expected)
+
+        dest = self.workdir("whole-rclone")
+        self.rclone_copy(f"{BUCKET}/whole/", dest)
         self.assertEqual(tree_digests(dest), expected)
 
     def test_parallel_8mib_ranged_gets_across_shards_like_an_s3_model_loader(self):
