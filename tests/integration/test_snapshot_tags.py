@@ -7,7 +7,9 @@ tags, listed with and without a delimiter across a 2,500-file snapshot, read
 by identity while the tag moves, and pulled and pushed with the moss CLI (one
 snapshot even when the tag moves mid-pull). A whole model prefix holding file
 and snapshot tags copies byte-identical with aws-cli sync and cp --recursive
-and rclone copy.
+and rclone copy. A snapshot no tag names any more is read by identity through
+--snapshot-retention after every file was overwritten and deleted, then
+released by the lifecycle worker.
 
 Every byte comparison is by SHA-256 computed here from the source files.
 """
@@ -28,7 +30,8 @@ import unittest
 from botocore.exceptions import ClientError
 
 import signed_http
-from moss_harness import ACCESS_KEY, MOSS_BINARY, SECRET_KEY, MossTestCase, client_env, which
+from moss_harness import (ACCESS_KEY, MOSS_BINARY, SECRET_KEY, MossServer, MossTestCase,
+                          boto3_client, client_env, which)
 
 BUCKET = "models"
 MiB = 1 << 20
@@ -747,6 +750,89 @@ class SnapshotTags(MossTestCase):
                       f"{identity(new)} now)", proc.stderr)
         self.assertEqual(tree_digests(dest), {p: sha256(d) for p, d in new.items()})
 
+
+class SnapshotRetention(unittest.TestCase):
+    """A snapshot no tag names any more stays readable by identity for
+    --snapshot-retention, then the lifecycle worker releases its bytes. The
+    worker's clock is moved past the retention by restarting the server on
+    the same data with --lifecycle-clock-offset: nothing waits for time."""
+
+    def setUp(self):
+        self.server = MossServer(extra_args=["--snapshot-retention", "1h"]).start()
+        self.addCleanup(self.server.cleanup)
+
+    def run(self, result=None):
+        before = len(result.failures) + len(result.errors) if result else 0
+        outcome = super().run(result)
+        if result and len(result.failures) + len(result.errors) > before:
+            print(f"\n--- moss log tail ({self.id()}) ---\n{self.server.log_tail()}\n---")
+        return outcome
+
+    def run_lifecycle(self):
+        res = signed_http.request(self.server, "POST", "/_moss/lifecycle/run")
+        self.assertEqual(res.status, 200, res)
+        return json.loads(res.body)
+
+    def blob_exists(self, data):
+        digest = sha256(data)
+        return os.path.exists(os.path.join(self.server.data_dir, "blobs", digest[:2], digest))
+
+    def test_an_untagged_snapshot_is_served_through_the_retention_then_released(self):
+        s3 = boto3_client(self.server)
+        s3.create_bucket(Bucket=BUCKET)
+        old, new = model_files(21), model_files(22)
+        for path, data in old.items():
+            s3.put_object(Bucket=BUCKET, Key=f"kept/d/{path}", Body=data)
+        res = signed_http.request(self.server, "PUT",
+                                  signed_http.object_path(BUCKET, "kept/tags/latest"),
+                                  body=b"d/")
+        self.assertEqual(res.status, 200, res)
+        snapshot = f"kept/snapshots/{identity(old)}/"
+
+        # Every file of the snapshot overwritten, then deleted; the tag moved.
+        for path, data in new.items():
+            s3.put_object(Bucket=BUCKET, Key=f"kept/d/{path}", Body=data)
+        res = signed_http.request(self.server, "PUT",
+                                  signed_http.object_path(BUCKET, "kept/tags/latest"),
+                                  body=b"d/")
+        self.assertEqual(res.status, 200, res)
+        for path in old:
+            s3.delete_object(Bucket=BUCKET, Key=f"kept/d/{path}")
+        self.assertEqual(s3.list_objects_v2(Bucket=BUCKET, Prefix="kept/d/")["KeyCount"], 0)
+
+        def assert_served_by_identity():
+            for path, data in old.items():
+                got = s3.get_object(Bucket=BUCKET, Key=snapshot + path)
+                self.assertEqual(sha256(got["Body"].read()), sha256(data), path)
+                self.assertEqual(got["ResponseMetadata"]["HTTPHeaders"]["x-moss-snapshot"],
+                                 identity(old))
+
+        # No tag names it; by identity it is served, byte for byte.
+        assert_served_by_identity()
+        # A lifecycle run within the retention changes nothing.
+        self.assertEqual(self.run_lifecycle()["snapshots_released"], 0)
+        assert_served_by_identity()
+        self.assertTrue(all(self.blob_exists(data) for data in old.values()))
+
+        # Two hours later for the worker: the retention (1h) has passed.
+        self.server.stop()
+        self.server.extra_args = ["--snapshot-retention", "1h", "--lifecycle-clock-offset", "2h"]
+        self.server.start()
+        s3 = boto3_client(self.server)  # on the new port
+        # The run at start may have released it already (and logged it).
+        if self.run_lifecycle()["snapshots_released"] != 1:
+            self.assertIsNotNone(self.server.wait_for_log_line(
+                lambda line: "ended the retention of 1 snapshot(s)" in line))
+        for path in old:
+            with self.assertRaises(ClientError) as cm:
+                s3.get_object(Bucket=BUCKET, Key=snapshot + path)
+            self.assertEqual(cm.exception.response["Error"]["Code"], "NoSuchKey", path)
+            self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 404)
+        self.assertFalse(any(self.blob_exists(data) for data in old.values()))
+        # The snapshot the tag names now is untouched.
+        for path, data in new.items():
+            got = s3.get_object(Bucket=BUCKET, Key=f"kept/tags/latest/{path}")
+            self.assertEqual(sha256(got["Body"].read()), sha256(data), path)
 
 
 ADMIN = ("SNAPADMIN0001", "snapadminsecret01")
