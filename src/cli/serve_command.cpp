@@ -64,6 +64,7 @@ struct ServeOptions {
   std::string multipart_sweep_interval = "1h";
   std::string lifecycle_interval = "1h";
   std::string lifecycle_clock_offset = "0s";
+  std::string snapshot_retention = "24h";
   std::string audit_log;  // empty: <data>/audit; "off": no audit trail
   std::string audit_retention = "30d";
   std::string audit_max_file_size = "64MiB";
@@ -274,14 +275,15 @@ std::unique_ptr<PeriodicTask> start_lifecycle_task(store::ObjectStore& store,
       return;
     }
     const size_t changes = stats->noncurrent_versions_expired + stats->current_versions_expired +
-                           stats->delete_markers_removed + stats->uploads_aborted;
+                           stats->delete_markers_removed + stats->uploads_aborted +
+                           stats->snapshots_released;
     spdlog::log(changes ? spdlog::level::info : spdlog::level::debug,
                 "lifecycle worker: {} bucket(s) with rules; expired {} noncurrent and {} current "
-                "version(s), removed {} delete marker(s), aborted {} upload(s), released {} "
-                "blob(s)",
-                stats->buckets, stats->noncurrent_versions_expired,
-                stats->current_versions_expired, stats->delete_markers_removed,
-                stats->uploads_aborted, stats->blobs_released);
+                "version(s), removed {} delete marker(s), aborted {} upload(s), ended the "
+                "retention of {} snapshot(s), released {} blob(s)",
+                stats->buckets, stats->noncurrent_versions_expired, stats->current_versions_expired,
+                stats->delete_markers_removed, stats->uploads_aborted, stats->snapshots_released,
+                stats->blobs_released);
   });
 }
 
@@ -439,7 +441,12 @@ int serve(const ServeOptions& options) {
     spdlog::warn("the lifecycle worker's clock runs {} ahead of the wall clock",
                  options.lifecycle_clock_offset);
   }
-  store::LifecycleWorker lifecycle(**store, *lifecycle_clock_offset);
+  auto snapshot_retention = parse_duration(options.snapshot_retention);
+  if (!snapshot_retention) {
+    spdlog::critical("--snapshot-retention takes a duration such as 24h, 30m, 7d, 0s");
+    return 2;
+  }
+  store::LifecycleWorker lifecycle(**store, *lifecycle_clock_offset, *snapshot_retention);
   auto lifecycle_task = start_lifecycle_task(**store, lifecycle, *lifecycle_interval);
 
   // Before the audit log, which counts into it until it is closed.
@@ -620,6 +627,11 @@ void register_serve_command(CLI::App& app) {
                   "Run the lifecycle worker's clock this far ahead of the wall clock (testing, "
                   "rehearsing a policy; e.g. 30d)")
       ->envname("MOSS_LIFECYCLE_CLOCK_OFFSET")
+      ->capture_default_str();
+  cmd->add_option("--snapshot-retention", options->snapshot_retention,
+                  "Keep the files of a snapshot no tag names any more readable by its identity "
+                  "this long, then release them at the next lifecycle run (e.g. 24h, 7d, 0s)")
+      ->envname("MOSS_SNAPSHOT_RETENTION")
       ->capture_default_str();
   cmd->add_option("--audit-log", options->audit_log,
                   "Directory of the audit trail of model reads and tag changes (default "

@@ -1,6 +1,7 @@
 #include "snapshot_pull.h"
 
 #include <filesystem>
+#include <fstream>
 
 #include "moss/cli/byte_units.h"
 #include "moss/cli/progress_bar.h"
@@ -14,6 +15,17 @@ namespace moss::cli {
 namespace {
 
 namespace fs = std::filesystem;
+
+// Left in DEST while a pull is under way: the identity of the snapshot it is
+// pulling, so that a pull resumed after the tag moved can say so.
+constexpr const char* kPullMarker = ".moss-pull-snapshot";
+
+std::string read_marker(const fs::path& path) {
+  std::ifstream in(path);
+  std::string id;
+  std::getline(in, id);
+  return id;
+}
 
 struct WantedFile {
   std::string path;
@@ -58,7 +70,26 @@ void pull_snapshot(const ResolvedClient& client, const SnapshotPull& pull,
   if (ec || !fs::is_directory(pull.dest)) {
     fail_command(command, "DEST " + pull.dest + " is not a directory we can create");
   }
-  const std::string folder = models::tag_folder(pull.model, pull.tag);
+  // The tag was resolved once, above: every file is read by the snapshot's
+  // identity, so a tag moved during the pull cannot mix two snapshots.
+  if (!models::is_snapshot_id(id)) fail_command(command, "the tag names no snapshot identity");
+  const std::string folder = models::snapshot_folder(pull.model, id);
+  // A pull resumed after the tag moved pulls the new snapshot: its files
+  // already there are kept, .part files of changed ones start over (their
+  // ETag no longer matches), files only the old snapshot had are left.
+  const fs::path marker = fs::path(pull.dest) / kPullMarker;
+  if (const std::string before = read_marker(marker); !before.empty() && before != id) {
+    std::fprintf(stderr,
+                 "moss %s: %s:%s moved since the interrupted pull (snapshot %s then, %s now); "
+                 "pulling %s\n",
+                 command.c_str(), pull.model.c_str(), pull.tag.c_str(), before.c_str(), id.c_str(),
+                 id.c_str());
+  }
+  {
+    std::ofstream out(marker, std::ios::trunc);
+    out << id << '\n';
+    if (!out) fail_command(command, "cannot write " + marker.string());
+  }
   client::TransferProgress total;
   total.total = total_size;
   Mutex error_mutex;
@@ -96,7 +127,8 @@ void pull_snapshot(const ResolvedClient& client, const SnapshotPull& pull,
           }
           if (result->sha256_hex != want.sha256) {
             note_error(want.path + ": got sha256 " + result->sha256_hex + " but snapshot " + id +
-                       " lists " + want.sha256 + "; the tag moved during the pull, run it again");
+                       " lists " + want.sha256 +
+                       "; the server served other bytes for this snapshot");
             return false;
           }
           if (result->up_to_date) up_to_date.fetch_add(1);
@@ -105,6 +137,7 @@ void pull_snapshot(const ResolvedClient& client, const SnapshotPull& pull,
   }
   skipped = up_to_date.load();
   if (!ok) fail_command(command, first_error.empty() ? "download failed" : first_error);
+  fs::remove(marker, ec);
   std::printf("pulled %s:%s (snapshot %s, %zu files, %s) to %s%s\n", pull.model.c_str(),
               pull.tag.c_str(), id.c_str(), files.size(), format_bytes(total_size).c_str(),
               pull.dest.c_str(),

@@ -5,6 +5,13 @@
 // SHA-256 and only then renamed; a file already there with those bytes is
 // left alone. So an interrupted pull resumes, and nothing half-written ever
 // carries a final name.
+//
+// The tag is resolved once, at the start: every file is then read at
+// "<model>/snapshots/<identity>/<path>", so the pull yields exactly one
+// snapshot even if the tag moves meanwhile. DEST/.moss-pull-snapshot holds
+// that identity until the pull completes; a pull resumed after the tag moved
+// says so and pulls the snapshot the tag names now (files with the same
+// bytes are kept, partial ones of changed files start over).
 #pragma once
 
 #include <nlohmann/json.hpp>

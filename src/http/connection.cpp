@@ -23,6 +23,9 @@ namespace {
 // client has been quiet this long, or after kLingerLimit in all.
 constexpr std::chrono::seconds kLingerQuiet{2};
 constexpr std::chrono::seconds kLingerLimit{10};
+// A connection turned away over TLS gets this long (at most the header
+// deadline) to complete the handshake its 503 needs: refusing must stay cheap.
+constexpr std::chrono::seconds kRefusalHandshakeLimit{2};
 // The read buffer is never smaller than what the first read of a request asks for.
 constexpr size_t kMinReadBuffer = 8192;
 
@@ -155,6 +158,12 @@ asio::awaitable<void> Connection::turn_away() {
   // keeps the answer from being destroyed by a reset when the request comes.
   auto self = shared_from_this();
   asio::co_spawn(socket_.get_executor(), watchdog(), asio::detached);
+  // Over TLS the answer needs a session: a handshake under a short deadline.
+  if (stream_.is_tls() && !co_await handshake(std::min<std::chrono::steady_clock::duration>(
+                              kRefusalHandshakeLimit, services_.config->header_timeout))) {
+    close();
+    co_return;
+  }
   RejectedHead rejected;
   rejected.reason = RejectedHead::Reason::kTooManyConnections;
   rejected.detail = "too many connections";
@@ -179,8 +188,8 @@ asio::awaitable<void> Connection::linger() {
   }
 }
 
-asio::awaitable<bool> Connection::handshake() {
-  set_deadline(services_.config->header_timeout);
+asio::awaitable<bool> Connection::handshake(std::chrono::steady_clock::duration limit) {
+  set_deadline(limit);
   error_code ec = co_await stream_.handshake();
   clear_deadline();
   if (!ec) co_return true;
@@ -203,7 +212,7 @@ asio::awaitable<void> Connection::run() {
   const auto first_byte_timeout = std::min(config.limits.first_byte_timeout, config.idle_timeout);
   set_deadline(first_byte_timeout);
   asio::co_spawn(socket_.get_executor(), watchdog(), asio::detached);
-  if (stream_.is_tls() && !co_await handshake()) {
+  if (stream_.is_tls() && !co_await handshake(config.header_timeout)) {
     close();
     co_return;
   }

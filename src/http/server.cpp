@@ -24,9 +24,20 @@ namespace moss::http {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
+namespace {
+
+// Answering a connection over --max-connections takes a little time (a TLS
+// handshake, the write, a bounded drain). At most this many are answered at
+// once; beyond them a flood is closed without an answer, so that refusing
+// cannot itself become the drain on descriptors and memory.
+constexpr size_t kMaxConnectionsBeingRefused = 64;
+
+}  // namespace
+
 class Server::Impl {
  public:
-  Impl(ServerConfig config, RequestHandler& handler, Metrics& metrics, std::function<std::string()> not_ready)
+  Impl(ServerConfig config, RequestHandler& handler, Metrics& metrics,
+       std::function<std::string()> not_ready)
       : config_(std::move(config)),
         threads_(config_.io_threads > 0
                      ? config_.io_threads
@@ -37,7 +48,8 @@ class Server::Impl {
         grace_timer_(ioc_),
         drain_timer_(ioc_),
         metrics_(metrics),
-        admission_(config_.limits.max_connections) {
+        admission_(config_.limits.max_connections),
+        refusals_(kMaxConnectionsBeingRefused) {
     // One io_context per network thread: a connection lives on one thread
     // for its whole life, so its handlers never hop threads (no strand, no
     // cross-thread wakeups on the hot path).
@@ -53,8 +65,10 @@ class Server::Impl {
     metrics.add_gauge("moss_connections_open", "Client connections being served.",
                       [this] { return static_cast<double>(admission_.open()); });
     metrics.declare_counter("moss_connections_rejected_total", "reason",
-                            "Connections answered 503 and closed at once, by reason.",
-                            {"max_connections"});
+                            "Connections turned away at once, by reason: max_connections "
+                            "(answered 503 SlowDown), refusals_at_capacity (closed without an "
+                            "answer while as many others were being answered 503).",
+                            {"max_connections", "refusals_at_capacity"});
     metrics.declare_counter(
         "moss_connections_ended_total", "reason",
         "Connections the server ended for what the client did (or did not do), by reason.",
@@ -185,8 +199,15 @@ class Server::Impl {
     untrack(connection.get());
   }
 
-  // A connection over --max-connections gets its 503 and is closed.
+  // A connection over --max-connections gets its 503 and is closed; in a
+  // flood, past kMaxConnectionsBeingRefused, it is closed at once.
   void turn_away(const std::shared_ptr<Connection>& connection) {
+    auto refusal = refusals_.try_admit();
+    if (!refusal) {
+      services_.metrics->count("moss_connections_rejected_total", "refusals_at_capacity");
+      asio::post(connection->executor(), [connection] { connection->shutdown_when_idle(); });
+      return;
+    }
     services_.metrics->count("moss_connections_rejected_total", "max_connections");
     // One warning per burst, not one per connection a flood opens.
     const auto now = std::chrono::steady_clock::now();
@@ -196,10 +217,13 @@ class Server::Impl {
                    "503 SlowDown",
                    admission_.open());
     }
-    asio::co_spawn(connection->executor(), answer_busy(connection), asio::detached);
+    asio::co_spawn(connection->executor(), answer_busy(connection, std::move(*refusal)),
+                   asio::detached);
   }
 
-  static asio::awaitable<void> answer_busy(std::shared_ptr<Connection> connection) {
+  // The refusal ticket holds its place among those being answered until the end.
+  static asio::awaitable<void> answer_busy(std::shared_ptr<Connection> connection,
+                                           [[maybe_unused]] ConnectionAdmission::Ticket refusal) {
     try {
       co_await connection->turn_away();
     } catch (const std::exception& e) {
@@ -295,6 +319,8 @@ class Server::Impl {
   std::atomic<bool> draining_{false};
   std::atomic<bool> stopping_{false};
   ConnectionAdmission admission_;
+  // The turned-away connections being answered (kMaxConnectionsBeingRefused).
+  ConnectionAdmission refusals_;
   // Only the accept loop (the control context) touches it.
   std::chrono::steady_clock::time_point last_limit_warning_;
   Mutex mutex_;

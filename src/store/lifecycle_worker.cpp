@@ -34,8 +34,9 @@ bool has_version_actions(const LifecycleRule& r) {
 
 }  // namespace
 
-LifecycleWorker::LifecycleWorker(ObjectStore& store, std::chrono::milliseconds clock_offset)
-    : store_(store), clock_offset_(clock_offset) {}
+LifecycleWorker::LifecycleWorker(ObjectStore& store, std::chrono::milliseconds clock_offset,
+                                 std::chrono::milliseconds snapshot_retention)
+    : store_(store), clock_offset_(clock_offset), snapshot_retention_(snapshot_retention) {}
 
 int64_t LifecycleWorker::now_ns() const {
   return now_unix_nanos() +
@@ -55,6 +56,13 @@ StoreResult<LifecycleRunStats> LifecycleWorker::run_at(int64_t now_ns) {
     auto r = apply_to_bucket(bucket, now_ns, stats);
     if (!r && r.error().code != StoreErrc::kNoSuchBucket) return fail(r.error());
   }
+  if (stopping_) return stats;
+  const int64_t unheld_before =
+      now_ns - std::chrono::duration_cast<std::chrono::nanoseconds>(snapshot_retention_).count();
+  auto released = store_.release_unheld_snapshots(unheld_before);
+  if (!released) return fail(released.error());
+  stats.snapshots_released = released->snapshots;
+  stats.blobs_released += released->released_blobs.size();
   return stats;
 }
 

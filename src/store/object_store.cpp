@@ -259,6 +259,22 @@ StoreResult<TagWriteOutcome> ObjectStore::delete_tag(std::string_view bucket, st
   return change_and_release([&] { return metadata_->delete_tag(bucket, key, actor, now_ns, pre); });
 }
 
+StoreResult<SnapshotReleases> ObjectStore::release_unheld_snapshots(int64_t unheld_before_ns) {
+  // In batches, each its own transaction: a long backlog never holds the
+  // writer (or the link mutex) for long.
+  constexpr int kBatch = 100;
+  SnapshotReleases total;
+  for (;;) {
+    auto batch = change_and_release(
+        [&] { return metadata_->release_unheld_snapshots(unheld_before_ns, kBatch); });
+    if (!batch) return fail(batch.error());
+    total.snapshots += batch->snapshots;
+    total.released_blobs.insert(total.released_blobs.end(), batch->released_blobs.begin(),
+                                batch->released_blobs.end());
+    if (batch->snapshots < static_cast<size_t>(kBatch)) return total;
+  }
+}
+
 StoreResult<std::vector<SharedFd>> ObjectStore::open_segments(
     const std::vector<BlobSegment>& segments) {
   std::vector<SharedFd> fds;

@@ -396,7 +396,7 @@ StoreResult<std::vector<std::string>> PostgresMetadataStore::delete_bucket(std::
     Released released;
     if (auto r = remove_bucket_uploads(db, b.id, released); !r) return fail(r.error());
     if (auto r = delete_bucket_tag_history(db, b.id); !r) return fail(r.error());
-    if (auto r = delete_bucket_snapshots(db, b.id); !r) return fail(r.error());
+    if (auto r = delete_bucket_snapshots(db, b.id, released); !r) return fail(r.error());
     if (auto r = delete_bucket_lifecycle(db, b.id); !r) return fail(r.error());
     auto completed = db.prepare("DELETE FROM completed_uploads WHERE bucket_id = ?1");
     if (!completed) return fail(completed.error());

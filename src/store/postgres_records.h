@@ -158,12 +158,14 @@ StoreResult<void> remove_bucket_uploads(PgConnection& db, int64_t bucket_id,
 StoreResult<void> hold_snapshots(PgConnection& db, int64_t bucket_id, const std::string& model,
                                  const std::vector<SnapshotWrite>& writes, int64_t now_ns);
 // Drops a tag's hold on each snapshot of `ids`; a snapshot no tag holds any
-// more releases its files' blob references (appended to `released` when last).
+// more keeps its files' blob references until the retention passes
+// (release_unheld_snapshots), from `now_ns`.
 StoreResult<void> release_snapshots(PgConnection& db, int64_t bucket_id, const std::string& model,
-                                    const std::vector<std::string>& ids,
-                                    std::vector<std::string>& released);
-// Removes a deleted bucket's snapshots (none is held: the bucket had no tag).
-StoreResult<void> delete_bucket_snapshots(PgConnection& db, int64_t bucket_id);
+                                    const std::vector<std::string>& ids, int64_t now_ns);
+// Removes a deleted bucket's snapshots (none is held: the bucket had no tag),
+// releasing the references of those still within their retention.
+StoreResult<void> delete_bucket_snapshots(PgConnection& db, int64_t bucket_id,
+                                          std::vector<std::string>& released);
 StoreResult<void> delete_bucket_tag_history(PgConnection& db, int64_t bucket_id);
 
 // The tags of a listing window [lower, upper) in key order, merged with the

@@ -153,6 +153,17 @@ CREATE TABLE snapshot_files(
   model_metadata TEXT NOT NULL,
   PRIMARY KEY(bucket_id, model, snapshot_id, path));
 )sql",
+    // 3: snapshots no tag holds any more keep their blob references for the
+    // retention (--snapshot-retention) from the time they were let go.
+    R"sql(
+CREATE TABLE snapshot_releases(
+  bucket_id BIGINT NOT NULL,
+  model TEXT COLLATE "C" NOT NULL,
+  id TEXT COLLATE "C" NOT NULL,
+  unheld_ns BIGINT NOT NULL,
+  PRIMARY KEY(bucket_id, model, id));
+CREATE INDEX snapshot_releases_by_time ON snapshot_releases(unheld_ns);
+)sql",
 };
 
 constexpr int kLatestVersion = static_cast<int>(std::size(kMigrations));

@@ -1,8 +1,9 @@
 // Snapshots in the PostgreSQL metadata store (snapshot_types.h), as in
 // sqlite_snapshots.cpp: a snapshot row counts the tags that hold it
 // (tag_refs); the first hold pins its files (one blob reference per segment),
-// the last release drops those references and keeps the rows. The tables are
-// made by schema migration 2 (postgres_schema.cpp); paths are BYTEA, so a
+// the last release puts it on snapshot_releases, and release_unheld_snapshots()
+// drops those references once the retention passed, keeping the rows. The
+// tables are made by schema migrations 2 and 3 (postgres_schema.cpp); paths are BYTEA, so a
 // snapshot's files are in byte order whatever the database's collation.
 #include <nlohmann/json.hpp>
 
@@ -121,6 +122,37 @@ StoreResult<void> add_tag_refs(PgConnection& db, int64_t bucket_id, std::string_
   return st->run();
 }
 
+// A snapshot no tag holds, within its retention, taken back by a tag: its
+// references are still held, so it is only taken off snapshot_releases.
+// Whether it was there.
+StoreResult<bool> take_back_from_release(PgConnection& db, int64_t bucket_id,
+                                         std::string_view model, std::string_view id) {
+  auto st =
+      db.prepare("DELETE FROM snapshot_releases WHERE bucket_id = ?1 AND model = ?2 AND id = ?3");
+  if (!st) return fail(st.error());
+  st->bind_all(bucket_id, model, id);
+  if (auto r = st->run(); !r) return fail(r.error());
+  return st->changes() > 0;
+}
+
+// Drops the blob references of a snapshot on snapshot_releases and takes it off.
+StoreResult<void> release_references(PgConnection& db, int64_t bucket_id, std::string_view model,
+                                     std::string_view id, std::vector<std::string>& released) {
+  auto segments = snapshot_segments(db, bucket_id, model, id);
+  if (!segments) return fail(segments.error());
+  if (auto r = release_blob_refs(db, *segments, released); !r) return r;
+  if (auto taken = take_back_from_release(db, bucket_id, model, id); !taken) {
+    return fail(taken.error());
+  }
+  return {};
+}
+
+struct UnheldSnapshot {
+  int64_t bucket_id = 0;
+  std::string model;
+  std::string id;
+};
+
 }  // namespace
 
 namespace postgres_records {
@@ -134,28 +166,48 @@ StoreResult<void> hold_snapshots(PgConnection& db, int64_t bucket_id, const std:
       if (auto r = add_tag_refs(db, bucket_id, model, w.id, 1); !r) return r;
       continue;
     }
+    if (*current) {
+      auto retained = take_back_from_release(db, bucket_id, model, w.id);
+      if (!retained) return fail(retained.error());
+      if (*retained) {
+        if (auto r = add_tag_refs(db, bucket_id, model, w.id, 1); !r) return r;
+        continue;
+      }
+    }
     if (auto r = pin_snapshot(db, bucket_id, model, w, now_ns); !r) return r;
   }
   return {};
 }
 
 StoreResult<void> release_snapshots(PgConnection& db, int64_t bucket_id, const std::string& model,
-                                    const std::vector<std::string>& ids,
-                                    std::vector<std::string>& released) {
+                                    const std::vector<std::string>& ids, int64_t now_ns) {
   for (const auto& id : ids) {
     auto current = find_snapshot(db, bucket_id, model, id);
     if (!current) return fail(current.error());
     if (!*current || (*current)->tag_refs <= 0) continue;  // never held: nothing to release
     if (auto r = add_tag_refs(db, bucket_id, model, id, -1); !r) return r;
     if ((*current)->tag_refs > 1) continue;
-    auto segments = snapshot_segments(db, bucket_id, model, id);
-    if (!segments) return fail(segments.error());
-    if (auto r = release_blob_refs(db, *segments, released); !r) return r;
+    auto st = db.prepare(
+        "INSERT INTO snapshot_releases(bucket_id, model, id, unheld_ns) VALUES(?1, ?2, ?3, ?4) "
+        "ON CONFLICT(bucket_id, model, id) DO UPDATE SET unheld_ns = excluded.unheld_ns");
+    if (!st) return fail(st.error());
+    st->bind_all(bucket_id, model, id, now_ns);
+    if (auto r = st->run(); !r) return r;
   }
   return {};
 }
 
-StoreResult<void> delete_bucket_snapshots(PgConnection& db, int64_t bucket_id) {
+StoreResult<void> delete_bucket_snapshots(PgConnection& db, int64_t bucket_id,
+                                          std::vector<std::string>& released) {
+  auto st = db.prepare("SELECT model, id FROM snapshot_releases WHERE bucket_id = ?1");
+  if (!st) return fail(st.error());
+  st->bind(1, bucket_id);
+  auto retained = st->collect(
+      [](PgStatement& row) { return std::make_pair(row.column_text(0), row.column_text(1)); });
+  if (!retained) return fail(retained.error());
+  for (const auto& [model, id] : *retained) {
+    if (auto r = release_references(db, bucket_id, model, id, released); !r) return r;
+  }
   for (const char* sql : {"DELETE FROM snapshot_files WHERE bucket_id = ?1",
                           "DELETE FROM snapshots WHERE bucket_id = ?1"}) {
     auto st = db.prepare(sql);
@@ -231,6 +283,31 @@ StoreResult<SnapshotFile> PostgresMetadataStore::get_snapshot_file(std::string_v
     if (!row) return fail(row.error());
     if (!*row) return store_fail(StoreErrc::kNoSuchKey, std::string(path));
     return std::move(**row);
+  });
+}
+
+StoreResult<SnapshotReleases> PostgresMetadataStore::release_unheld_snapshots(
+    int64_t unheld_before_ns, int limit) {
+  return write([&](PgConnection& db) -> StoreResult<SnapshotReleases> {
+    auto st = db.prepare(
+        "SELECT bucket_id, model, id FROM snapshot_releases WHERE unheld_ns < ?1 "
+        "ORDER BY unheld_ns LIMIT ?2");
+    if (!st) return fail(st.error());
+    st->bind_all(unheld_before_ns, int64_t{limit});
+    auto due = st->collect([](PgStatement& row) {
+      UnheldSnapshot u;
+      row.read_columns(0, u.bucket_id, u.model, u.id);
+      return u;
+    });
+    if (!due) return fail(due.error());
+    SnapshotReleases out;
+    for (const auto& u : *due) {
+      if (auto r = release_references(db, u.bucket_id, u.model, u.id, out.released_blobs); !r) {
+        return fail(r.error());
+      }
+      ++out.snapshots;
+    }
+    return out;
   });
 }
 

@@ -182,8 +182,8 @@ StoreResult<TagWriteOutcome> write_tag(PgConnection& db, int64_t bucket_id, cons
     if (auto r = release_blob_refs(db, segments_of((*current)->pins), out.released_blobs); !r) {
       return fail(r.error());
     }
-    if (auto r = release_snapshots(db, bucket_id, (*current)->model, (*current)->snapshots,
-                                   out.released_blobs);
+    if (auto r =
+            release_snapshots(db, bucket_id, (*current)->model, (*current)->snapshots, w.now_ns);
         !r) {
       return fail(r.error());
     }
@@ -227,8 +227,7 @@ StoreResult<TagWriteOutcome> remove_tag(PgConnection& db, int64_t bucket_id, std
   if (auto r = release_blob_refs(db, segments_of((*current)->pins), out.released_blobs); !r) {
     return fail(r.error());
   }
-  if (auto r = release_snapshots(db, bucket_id, (*current)->model, (*current)->snapshots,
-                                 out.released_blobs);
+  if (auto r = release_snapshots(db, bucket_id, (*current)->model, (*current)->snapshots, now_ns);
       !r) {
     return fail(r.error());
   }

@@ -546,7 +546,7 @@ StoreResult<std::vector<std::string>> SqliteMetadataStore::delete_bucket(std::st
     Released released;
     if (auto r = remove_bucket_uploads(db, b.id, released); !r) return fail(r.error());
     if (auto r = delete_bucket_tag_history(db, b.id); !r) return fail(r.error());
-    if (auto r = delete_bucket_snapshots(db, b.id); !r) return fail(r.error());
+    if (auto r = delete_bucket_snapshots(db, b.id, released); !r) return fail(r.error());
     if (auto r = delete_bucket_lifecycle(db, b.id); !r) return fail(r.error());
     auto del = db.prepare("DELETE FROM buckets WHERE id = ?1");
     if (!del) return fail(del.error());

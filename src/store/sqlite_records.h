@@ -140,12 +140,15 @@ StoreResult<void> create_snapshot_tables(SqliteConnection& db);
 StoreResult<void> hold_snapshots(SqliteConnection& db, int64_t bucket_id, const std::string& model,
                                  const std::vector<SnapshotWrite>& writes, int64_t now_ns);
 // Drops a tag's hold on each snapshot of `ids`; a snapshot no tag holds any
-// more releases its files' blob references (appended to `released` when last).
+// more keeps its files' blob references until the retention passes
+// (release_unheld_snapshots), from `now_ns`.
 StoreResult<void> release_snapshots(SqliteConnection& db, int64_t bucket_id,
                                     const std::string& model, const std::vector<std::string>& ids,
-                                    std::vector<std::string>& released);
-// Removes a deleted bucket's snapshots (none is held: the bucket had no tag).
-StoreResult<void> delete_bucket_snapshots(SqliteConnection& db, int64_t bucket_id);
+                                    int64_t now_ns);
+// Removes a deleted bucket's snapshots (none is held: the bucket had no tag),
+// releasing the references of those still within their retention.
+StoreResult<void> delete_bucket_snapshots(SqliteConnection& db, int64_t bucket_id,
+                                          std::vector<std::string>& released);
 
 // The tags and tag_history tables (sqlite_tags.cpp), created if missing.
 StoreResult<void> create_tag_tables(SqliteConnection& db);

@@ -227,8 +227,8 @@ StoreResult<TagWriteOutcome> write_tag(SqliteConnection& db, int64_t bucket_id, 
     if (auto r = release_blob_refs(db, segments_of((*current)->pins), out.released_blobs); !r) {
       return fail(r.error());
     }
-    if (auto r = release_snapshots(db, bucket_id, (*current)->model, (*current)->snapshots,
-                                   out.released_blobs);
+    if (auto r =
+            release_snapshots(db, bucket_id, (*current)->model, (*current)->snapshots, w.now_ns);
         !r) {
       return fail(r.error());
     }
@@ -272,8 +272,7 @@ StoreResult<TagWriteOutcome> remove_tag(SqliteConnection& db, int64_t bucket_id,
   if (auto r = release_blob_refs(db, segments_of((*current)->pins), out.released_blobs); !r) {
     return fail(r.error());
   }
-  if (auto r = release_snapshots(db, bucket_id, (*current)->model, (*current)->snapshots,
-                                 out.released_blobs);
+  if (auto r = release_snapshots(db, bucket_id, (*current)->model, (*current)->snapshots, now_ns);
       !r) {
     return fail(r.error());
   }

@@ -4,7 +4,12 @@ clients as a folder under the tag (aws-cli cp --recursive and sync, rclone,
 boto3 listings, downloads and parallel ranged GETs), pinned across overwrites
 and deletes, moved with If-Match, rolled back, mixed into chains with file
 tags, listed with and without a delimiter across a 2,500-file snapshot, read
-by identity while the tag moves, and pulled and pushed with the moss CLI.
+by identity while the tag moves, and pulled and pushed with the moss CLI (one
+snapshot even when the tag moves mid-pull). A whole model prefix holding file
+and snapshot tags copies byte-identical with aws-cli sync and cp --recursive
+and rclone copy. A snapshot no tag names any more is read by identity through
+--snapshot-retention after every file was overwritten and deleted, then
+released by the lifecycle worker (SQLite and PostgreSQL metadata).
 
 Every byte comparison is by SHA-256 computed here from the source files.
 """
@@ -12,17 +17,21 @@ import concurrent.futures
 import hashlib
 import json
 import os
+import re
 import shutil
+import socket
 import struct
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
 from botocore.exceptions import ClientError
 
 import signed_http
-from moss_harness import ACCESS_KEY, MOSS_BINARY, SECRET_KEY, MossTestCase, client_env, which
+from moss_harness import (ACCESS_KEY, MOSS_BINARY, SECRET_KEY, MossServer, MossTestCase,
+                          PostgresCluster, boto3_client, client_env, which)
 
 BUCKET = "models"
 MiB = 1 << 20
@@ -86,6 +95,64 @@ def tree_digests(root):
     return out
 
 
+class HoldingProxy:
+    """A TCP proxy in front of the server that holds every request whose head
+    matches `pattern` until release(): a pull is stopped mid-way at a known
+    point, without timing anything."""
+
+    def __init__(self, target_port, pattern):
+        self.target_port = target_port
+        self.pattern = re.compile(pattern)
+        self.held = threading.Event()
+        self.released = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def release(self):
+        self.released.set()
+
+    def close(self):
+        self.release()
+        self.listener.close()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+            sink.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def _serve(self, client):
+        with client, socket.create_connection(("127.0.0.1", self.target_port)) as upstream:
+            back = threading.Thread(target=self._pipe, args=(upstream, client), daemon=True)
+            back.start()
+            try:
+                while data := client.recv(65536):
+                    if self.pattern.search(data) and not self.released.is_set():
+                        self.held.set()
+                        self.released.wait(120)
+                    upstream.sendall(data)
+                upstream.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+            back.join(120)
+
+
 class SnapshotTags(MossTestCase):
     @classmethod
     def setUpClass(cls):
@@ -147,6 +214,21 @@ class SnapshotTags(MossTestCase):
             self.fail(f"moss {' '.join(args)} exited {proc.returncode}:\n"
                       f"stdout: {proc.stdout}\nstderr: {proc.stderr}")
         return proc
+
+    def rclone_copy(self, source, dest):
+        # rclone's AWS SDK reads AWS_* too (a CA bundle breaks its plain-http
+        # transport): the remote is configured by RCLONE_CONFIG_* alone.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update({"RCLONE_CONFIG": os.path.join(self.tmp, "rclone.conf"),
+                    "RCLONE_CONFIG_MOSS_TYPE": "s3", "RCLONE_CONFIG_MOSS_PROVIDER": "Other",
+                    "RCLONE_CONFIG_MOSS_ENDPOINT": self.server.endpoint,
+                    "RCLONE_CONFIG_MOSS_ACCESS_KEY_ID": ACCESS_KEY,
+                    "RCLONE_CONFIG_MOSS_SECRET_ACCESS_KEY": SECRET_KEY,
+                    "RCLONE_CONFIG_MOSS_REGION": "us-east-1",
+                    "RCLONE_CONFIG_MOSS_FORCE_PATH_STYLE": "true"})
+        proc = subprocess.run([self.rclone_path, "--retries", "1", "copy", f"moss:{source}", dest],
+                              env=env, capture_output=True, timeout=300)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
 
     def workdir(self, name):
         path = os.path.join(self.tmp, name)
@@ -387,20 +469,7 @@ class SnapshotTags(MossTestCase):
         self.assertEqual(again.stdout.strip(), b"")
 
         dest = self.workdir("rclone")
-        # rclone's AWS SDK reads AWS_* too (a CA bundle breaks its plain-http
-        # transport): the remote is configured by RCLONE_CONFIG_* alone.
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update({"RCLONE_CONFIG": os.path.join(self.tmp, "rclone.conf"),
-                    "RCLONE_CONFIG_MOSS_TYPE": "s3", "RCLONE_CONFIG_MOSS_PROVIDER": "Other",
-                    "RCLONE_CONFIG_MOSS_ENDPOINT": self.server.endpoint,
-                    "RCLONE_CONFIG_MOSS_ACCESS_KEY_ID": ACCESS_KEY,
-                    "RCLONE_CONFIG_MOSS_SECRET_ACCESS_KEY": SECRET_KEY,
-                    "RCLONE_CONFIG_MOSS_REGION": "us-east-1",
-                    "RCLONE_CONFIG_MOSS_FORCE_PATH_STYLE": "true"})
-        proc = subprocess.run([self.rclone_path, "--retries", "1", "copy",
-                               f"moss:{BUCKET}/copied/tags/latest/", dest],
-                              env=env, capture_output=True, timeout=300)
-        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.rclone_copy(f"{BUCKET}/copied/tags/latest/", dest)
         self.assertEqual(tree_digests(dest), expected)
 
         dest = self.workdir("boto3")
@@ -411,6 +480,49 @@ class SnapshotTags(MossTestCase):
                 local = os.path.join(dest, o["Key"][len("copied/tags/latest/"):])
                 os.makedirs(os.path.dirname(local), exist_ok=True)
                 s3.download_file(BUCKET, o["Key"], local)
+        self.assertEqual(tree_digests(dest), expected)
+
+    def test_a_whole_model_prefix_copies_with_file_and_snapshot_tags(self):
+        # A model with a file tag and a snapshot tag: a listing of the model
+        # shows the files and the file tag (GET of it serves the file it
+        # resolves to), never the snapshot tag's key, which is a folder (GET
+        # of it is 404) and would clash with its own files locally.
+        files = model_files(17)
+        self.upload("whole", "d/", files)
+        self.s3().put_object(Bucket=BUCKET, Key="whole/gguf/x.gguf", Body=b"gguf bytes")
+        self.set_tag("whole", "latest", "d/")
+        self.set_tag("whole", "q4", "gguf/x.gguf")
+        expected = {f"d/{p}": sha256(d) for p, d in files.items()}
+        expected.update({"gguf/x.gguf": sha256(b"gguf bytes"), "tags/q4": sha256(b"gguf bytes")})
+
+        s3 = self.s3()
+        listed = s3.list_objects_v2(Bucket=BUCKET, Prefix="whole/")
+        self.assertEqual({o["Key"][len("whole/"):] for o in listed["Contents"]}, set(expected))
+        for o in listed["Contents"]:  # every key listed is GET-able with its size and ETag
+            got = s3.get_object(Bucket=BUCKET, Key=o["Key"])
+            self.assertEqual((got["ContentLength"], got["ETag"]), (o["Size"], o["ETag"]), o["Key"])
+        # With a delimiter too (rclone's walk): the snapshot's files are
+        # listed only by a prefix inside its folder.
+        tags = s3.list_objects_v2(Bucket=BUCKET, Prefix="whole/tags/", Delimiter="/")
+        self.assertEqual([o["Key"] for o in tags["Contents"]], ["whole/tags/q4"])
+        self.assertNotIn("CommonPrefixes", tags)
+        self.assertEqual(tags["KeyCount"], 1)
+        inside = s3.list_objects_v2(Bucket=BUCKET, Prefix="whole/tags/latest/")
+        self.assertEqual({o["Key"] for o in inside["Contents"]},
+                         {f"whole/tags/latest/{p}" for p in files})
+
+        dest = self.workdir("whole-sync")
+        self.aws("s3", "sync", f"s3://{BUCKET}/whole/", dest)
+        self.assertEqual(tree_digests(dest), expected)
+        again = self.aws("s3", "sync", f"s3://{BUCKET}/whole/", dest)
+        self.assertEqual(again.stdout.strip(), b"")
+
+        dest = self.workdir("whole-cp")
+        self.aws("s3", "cp", "--recursive", f"s3://{BUCKET}/whole/", dest)
+        self.assertEqual(tree_digests(dest), expected)
+
+        dest = self.workdir("whole-rclone")
+        self.rclone_copy(f"{BUCKET}/whole/", dest)
         self.assertEqual(tree_digests(dest), expected)
 
     def test_parallel_8mib_ranged_gets_across_shards_like_an_s3_model_loader(self):
@@ -589,10 +701,172 @@ class SnapshotTags(MossTestCase):
         proc.kill()
         proc.wait()
         for name, digest in tree_digests(dest).items():
-            if not name.endswith(".part"):
+            if not name.endswith(".part") and name != ".moss-pull-snapshot":
                 self.assertEqual(digest, sha256(big[name]), name)
         self.moss("pull", "killed:latest", dest, "--no-progress")
         self.assertEqual(tree_digests(dest), {p: sha256(d) for p, d in big.items()})
+
+    def test_moss_pull_yields_one_snapshot_when_the_tag_moves_mid_pull(self):
+        old, new = model_files(15), model_files(16)
+        self.upload("midpull", "old/", old)
+        self.upload("midpull", "new/", new)
+        self.set_tag("midpull", "latest", "old/")
+        # Every request for a file of the tag is held at the proxy until the tag has moved.
+        proxy = HoldingProxy(self.server.port,
+                             rb"^(GET|HEAD) /models/midpull/(tags/latest|snapshots)/")
+        self.addCleanup(proxy.close)
+        dest = self.workdir("midpull")
+        env = client_env(self.server, MOSS_ENDPOINT=proxy.endpoint,
+                         AWS_ENDPOINT_URL=proxy.endpoint)
+        proc = subprocess.Popen([MOSS_BINARY, "pull", "midpull:latest", dest, "--no-progress"],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        try:
+            self.assertTrue(proxy.held.wait(120), "the pull never asked for a file")
+            self.set_tag("midpull", "latest", "new/")
+            self.assertEqual(self.tag_document("midpull", "latest")["resolved"]["snapshot"]["id"],
+                             identity(new))
+            proxy.release()
+            out, err = proc.communicate(timeout=300)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertIn(identity(old), out)
+        self.assertEqual(tree_digests(dest), {p: sha256(d) for p, d in old.items()})
+
+        # Run again, the pull notices the tag moved since the snapshot it had
+        # started (an interrupted pull leaves its identity behind) and pulls
+        # the new one; the old shard's partial bytes start over.
+        dest = self.workdir("moved-since")
+        with open(os.path.join(dest, ".moss-pull-snapshot"), "w") as f:
+            f.write(identity(old) + "\n")
+        shard = "model-00001-of-00002.safetensors"
+        with open(os.path.join(dest, shard + ".part"), "wb") as f:
+            f.write(old[shard][:4096])
+        proc = self.moss("pull", "midpull:latest", dest, "--no-progress")
+        self.assertIn(f"moved since the interrupted pull (snapshot {identity(old)} then, "
+                      f"{identity(new)} now)", proc.stderr)
+        self.assertEqual(tree_digests(dest), {p: sha256(d) for p, d in new.items()})
+
+
+class SnapshotRetention(unittest.TestCase):
+    """A snapshot no tag names any more stays readable by identity for
+    --snapshot-retention, then the lifecycle worker releases its bytes. The
+    worker's clock is moved past the retention by restarting the server on
+    the same data with --lifecycle-clock-offset: nothing waits for time."""
+
+    # The PostgreSQL variant below sets these.
+    metadata_args = []
+    # After the release, what removes the blob files: at once on a data
+    # directory of its own; on shared storage the blob GC, here after no grace.
+    release_args = []
+
+    def setUp(self):
+        self.server = MossServer(
+            extra_args=self.metadata_args + ["--snapshot-retention", "1h"]).start()
+        self.addCleanup(self.server.cleanup)
+
+    def releases_pending(self):
+        """Snapshots within their retention, as the metadata store has them."""
+        return None
+
+    def run(self, result=None):
+        before = len(result.failures) + len(result.errors) if result else 0
+        outcome = super().run(result)
+        if result and len(result.failures) + len(result.errors) > before:
+            print(f"\n--- moss log tail ({self.id()}) ---\n{self.server.log_tail()}\n---")
+        return outcome
+
+    def run_lifecycle(self):
+        res = signed_http.request(self.server, "POST", "/_moss/lifecycle/run")
+        self.assertEqual(res.status, 200, res)
+        return json.loads(res.body)
+
+    def blob_exists(self, data):
+        digest = sha256(data)
+        return os.path.exists(os.path.join(self.server.data_dir, "blobs", digest[:2], digest))
+
+    def test_an_untagged_snapshot_is_served_through_the_retention_then_released(self):
+        s3 = boto3_client(self.server)
+        s3.create_bucket(Bucket=BUCKET)
+        old, new = model_files(21), model_files(22)
+        for path, data in old.items():
+            s3.put_object(Bucket=BUCKET, Key=f"kept/d/{path}", Body=data)
+        res = signed_http.request(self.server, "PUT",
+                                  signed_http.object_path(BUCKET, "kept/tags/latest"),
+                                  body=b"d/")
+        self.assertEqual(res.status, 200, res)
+        snapshot = f"kept/snapshots/{identity(old)}/"
+
+        # Every file of the snapshot overwritten, then deleted; the tag moved.
+        for path, data in new.items():
+            s3.put_object(Bucket=BUCKET, Key=f"kept/d/{path}", Body=data)
+        res = signed_http.request(self.server, "PUT",
+                                  signed_http.object_path(BUCKET, "kept/tags/latest"),
+                                  body=b"d/")
+        self.assertEqual(res.status, 200, res)
+        for path in old:
+            s3.delete_object(Bucket=BUCKET, Key=f"kept/d/{path}")
+        self.assertEqual(s3.list_objects_v2(Bucket=BUCKET, Prefix="kept/d/")["KeyCount"], 0)
+
+        def assert_served_by_identity():
+            for path, data in old.items():
+                got = s3.get_object(Bucket=BUCKET, Key=snapshot + path)
+                self.assertEqual(sha256(got["Body"].read()), sha256(data), path)
+                self.assertEqual(got["ResponseMetadata"]["HTTPHeaders"]["x-moss-snapshot"],
+                                 identity(old))
+
+        # No tag names it; by identity it is served, byte for byte.
+        assert_served_by_identity()
+        # A lifecycle run within the retention changes nothing.
+        self.assertEqual(self.run_lifecycle()["snapshots_released"], 0)
+        assert_served_by_identity()
+        self.assertTrue(all(self.blob_exists(data) for data in old.values()))
+
+        self.assertIn(self.releases_pending(), (None, 1))
+
+        # Two hours later for the worker: the retention (1h) has passed.
+        self.server.stop()
+        self.server.extra_args = self.metadata_args + self.release_args + [
+            "--snapshot-retention", "1h", "--lifecycle-clock-offset", "2h"]
+        self.server.start()
+        s3 = boto3_client(self.server)  # on the new port
+        # The run at start may have released it already (and logged it).
+        if self.run_lifecycle()["snapshots_released"] != 1:
+            self.assertIsNotNone(self.server.wait_for_log_line(
+                lambda line: "ended the retention of 1 snapshot(s)" in line))
+        self.assertIn(self.releases_pending(), (None, 0))
+        # The blob GC of shared storage runs on its own interval: wait for it.
+        deadline = time.monotonic() + 60
+        while any(self.blob_exists(data) for data in old.values()):
+            self.assertLess(time.monotonic(), deadline, "the released blobs were never removed")
+            time.sleep(0.2)
+        for path in old:
+            with self.assertRaises(ClientError) as cm:
+                s3.get_object(Bucket=BUCKET, Key=snapshot + path)
+            self.assertEqual(cm.exception.response["Error"]["Code"], "NoSuchKey", path)
+            self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 404)
+        # The snapshot the tag names now is untouched.
+        for path, data in new.items():
+            got = s3.get_object(Bucket=BUCKET, Key=f"kept/tags/latest/{path}")
+            self.assertEqual(sha256(got["Body"].read()), sha256(data), path)
+
+
+class SnapshotRetentionOnPostgres(SnapshotRetention):
+    """The same with PostgreSQL metadata, where blob files are removed by the
+    blob GC of shared storage (here with no grace, after the release only)."""
+
+    def setUp(self):
+        self.postgres = PostgresCluster()
+        self.addCleanup(self.postgres.destroy)
+        self.metadata_args = ["--metadata", self.postgres.dsn]
+        self.release_args = ["--blob-gc-grace", "0s", "--blob-gc-interval", "1s"]
+        super().setUp()
+
+    def releases_pending(self):
+        return int(self.postgres.sql("SELECT count(*) FROM snapshot_releases"))
 
 
 ADMIN = ("SNAPADMIN0001", "snapadminsecret01")

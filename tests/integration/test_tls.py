@@ -8,7 +8,8 @@ rotates it (a symlink swap) reaches new connections while an open one keeps
 working; an expired certificate and one for another name are refused by the
 clients while the server keeps serving; a missing or mismatched key stops the
 start with a clear message; a pair that does not load at reload keeps the old
-one; with --tls-client-ca a client without a certificate, or with one from
+one; a connection over --max-connections is answered 503 SlowDown over TLS
+(curl and Python's ssl see the answer) and counted; with --tls-client-ca a client without a certificate, or with one from
 another CA, cannot talk to the server, and one with a good certificate can.
 """
 
@@ -21,6 +22,7 @@ import socket
 import ssl
 import subprocess
 import tempfile
+import time
 import unittest
 
 from moss_harness import (ACCESS_KEY, REGION, SECRET_KEY, MossServer, client_env, random_file,
@@ -584,6 +586,72 @@ class ClientCertificates(TlsTestCase):
         status, body = https_get(self.server.port, "/healthz",
                                  verified_context(self.pki, self.client))
         self.assertEqual((status, body), (200, b"ok\n"))
+
+
+class ConnectionLimitOverTls(TlsTestCase):
+    """--max-connections over TLS: the excess connection gets its handshake
+    and a 503 SlowDown, like a plain one, instead of a silent close."""
+    MAX_CONNECTIONS = 2
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.cert, cls.key, _ = cls.pki.issue("server", "localhost")
+
+    def setUp(self):
+        self.start_server(self.cert, self.key, "--max-connections", str(self.MAX_CONNECTIONS))
+        self.context = verified_context(self.pki)
+
+    def hold_connection(self):
+        """An admitted keep-alive connection; retried while the readiness
+        check's place is still being given back."""
+        for _ in range(100):
+            conn = http.client.HTTPSConnection("localhost", self.server.port,
+                                               context=self.context, timeout=10)
+            conn.request("GET", "/healthz")
+            response = conn.getresponse()
+            response.read()
+            if response.status == 200:
+                return conn
+            conn.close()
+            time.sleep(0.1)
+        self.fail("no connection was admitted")
+
+    def rejected_count(self):
+        """The counter, once a connection is admitted to read /metrics again."""
+        for _ in range(100):
+            status, body = https_get(self.server.port, "/metrics", self.context)
+            if status == 200:
+                break
+            time.sleep(0.1)
+        for line in body.decode().splitlines():
+            if line.startswith('moss_connections_rejected_total{reason="max_connections"}'):
+                return float(line.split()[1])
+        raise AssertionError("moss_connections_rejected_total not in /metrics")
+
+    def test_an_excess_tls_connection_is_answered_503_slowdown(self):
+        held = [self.hold_connection() for _ in range(self.MAX_CONNECTIONS)]
+        try:
+            status, body = https_get(self.server.port, "/healthz", self.context)
+            self.assertEqual(status, 503)
+            self.assertIn(b"<Code>SlowDown</Code>", body)
+            curl = subprocess.run(
+                ["curl", "-sS", "--cacert", self.pki.ca_cert, "-w", "\n%{http_code}",
+                 f"https://localhost:{self.server.port}/healthz"],
+                capture_output=True, text=True, timeout=30)
+            self.assertEqual(curl.returncode, 0, curl.stderr)
+            self.assertIn("<Code>SlowDown</Code>", curl.stdout)
+            self.assertEqual(curl.stdout.rsplit("\n", 1)[1], "503")
+            for conn in held:  # the admitted connections were not disturbed
+                conn.request("GET", "/healthz")
+                response = conn.getresponse()
+                self.assertEqual((response.status, response.read()), (200, b"ok\n"))
+        finally:
+            for conn in held:
+                conn.close()
+        # Python's and curl's connections; the /metrics reads turned away
+        # while the held places were being given back count too.
+        self.assertGreaterEqual(self.rejected_count(), 2.0)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   boost::asio::awaitable<void> run();
   // Serves nothing: answers a connection over ConnectionLimits::max_connections
-  // with the handler's rejection, drains and closes it.
+  // with the handler's rejection, drains and closes it. Over TLS the answer
+  // follows a handshake that must complete within a couple of seconds.
   boost::asio::awaitable<void> turn_away();
   // The executor of the connection's network thread.
   boost::asio::any_io_executor executor() { return socket_.get_executor(); }
@@ -72,7 +73,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::awaitable<void> reject_head(boost::system::error_code ec);
   boost::asio::awaitable<void> send_rejection(const RejectedHead& rejected);
   boost::asio::awaitable<void> linger();
-  boost::asio::awaitable<bool> handshake();
+  // The TLS handshake, which must complete within `limit`.
+  boost::asio::awaitable<bool> handshake(std::chrono::steady_clock::duration limit);
   void close();
 
   boost::asio::ip::tcp::socket socket_;

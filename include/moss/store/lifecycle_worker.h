@@ -1,5 +1,8 @@
 // Applies every bucket's lifecycle rules (lifecycle_policy.h): expires
-// versions and delete markers and aborts stale multipart uploads. `moss serve`
+// versions and delete markers and aborts stale multipart uploads. It also
+// ends the retention of snapshots no tag holds any more (snapshot_types.h):
+// their blob references are released once they were let go longer ago than
+// `snapshot_retention` (moss serve --snapshot-retention). `moss serve`
 // runs it on a PeriodicTask (--lifecycle-interval) and on demand
 // (POST /_moss/lifecycle/run); see docs/versioning.md.
 //
@@ -31,20 +34,25 @@ struct LifecycleRunStats {
   size_t current_versions_expired = 0;
   size_t delete_markers_removed = 0;
   size_t uploads_aborted = 0;
-  size_t blobs_released = 0;  // blob files removed by the expiries
+  size_t snapshots_released = 0;  // snapshots whose retention ended
+  size_t blobs_released = 0;      // blob files removed by the expiries and those releases
 };
+
+inline constexpr std::chrono::hours kDefaultSnapshotRetention{24};
 
 class LifecycleWorker {
  public:
   // `clock_offset` moves the worker's clock ahead of the wall clock, so a test
   // (or an operator rehearsing a policy) sees what a later run would do.
-  explicit LifecycleWorker(ObjectStore& store,
-                           std::chrono::milliseconds clock_offset = std::chrono::milliseconds(0));
+  explicit LifecycleWorker(
+      ObjectStore& store, std::chrono::milliseconds clock_offset = std::chrono::milliseconds(0),
+      std::chrono::milliseconds snapshot_retention = kDefaultSnapshotRetention);
 
   // Wall clock + offset, in Unix nanoseconds.
   int64_t now_ns() const;
 
-  // One pass over every bucket with a lifecycle configuration as of now_ns().
+  // One pass over every bucket with a lifecycle configuration as of now_ns(),
+  // then the release of snapshots let go before now_ns() - snapshot_retention.
   // A bucket deleted meanwhile is skipped; any other failure ends the run
   // (the next run starts over, and every step it repeats is idempotent).
   StoreResult<LifecycleRunStats> run();
@@ -67,6 +75,7 @@ class LifecycleWorker {
 
   ObjectStore& store_;
   std::chrono::milliseconds clock_offset_;
+  std::chrono::milliseconds snapshot_retention_;
   Mutex run_mutex_;  // one run at a time
   std::atomic<bool> stopping_{false};
   std::function<void(const std::string& key)> before_expiries_;

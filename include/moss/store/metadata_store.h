@@ -228,6 +228,11 @@ class MetadataStore {
   virtual StoreResult<SnapshotFile> get_snapshot_file(std::string_view bucket,
                                                       std::string_view model, std::string_view id,
                                                       std::string_view path) = 0;
+  // Snapshots, in any bucket, that lost their last tag before
+  // `unheld_before_ns` and still hold their files' blob references: drops
+  // those references (snapshot_types.h), at most `limit` snapshots per call.
+  virtual StoreResult<SnapshotReleases> release_unheld_snapshots(int64_t unheld_before_ns,
+                                                                 int limit) = 0;
 
   // Records the SHA-256 of a version whose bytes were hashed after it was
   // stored (a multipart object's), named by its row id (ObjectVersion::row_id,

@@ -186,6 +186,10 @@ class ObjectStore {
                                                              const SnapshotFileQuery& q);
   StoreResult<SnapshotFile> get_snapshot_file(std::string_view bucket, std::string_view model,
                                               std::string_view id, std::string_view path);
+  // Drops the blob references of every snapshot no tag has held since before
+  // `unheld_before_ns` (the retention has passed) and removes the blobs that
+  // nothing else references. Returns how many snapshots and blobs.
+  StoreResult<SnapshotReleases> release_unheld_snapshots(int64_t unheld_before_ns);
   // Opens the blobs of a version a tag pins (TagRecord::pins or a snapshot's file). kNoSuchKey when
   // one is gone: the tag moved since it was read, so read it again.
   StoreResult<OpenedObject> open_pinned(const ObjectVersion& pinned);

@@ -8,9 +8,13 @@
 // (tag_refs > 0) the snapshot holds one blob reference per segment of each of
 // its files, exactly as a version does, so overwriting or deleting a file
 // changes nothing the snapshot serves. When the last tag lets go, the
-// references are released but the rows stay: a rollback can pin the same
-// versions again if they are still stored, and a reader asking by identity
-// keeps being served while the blobs exist.
+// references are kept for a retention period (moss serve
+// --snapshot-retention): a client that started a download by identity keeps
+// being served, byte for byte, even if every file was overwritten or deleted
+// meanwhile, and a tag moved back within it holds the same references again.
+// After it, release_unheld_snapshots() drops them; the rows stay, so a
+// rollback can pin the same versions again if they are still stored, and a
+// reader asking by identity is served while some version still has the bytes.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +32,12 @@ struct SnapshotRecord {
   uint64_t total_size = 0;
   int64_t created_ns = 0;
   int64_t tag_refs = 0;  // tags holding it; its blobs are referenced while > 0
+};
+
+// What release_unheld_snapshots() did.
+struct SnapshotReleases {
+  size_t snapshots = 0;                     // whose references were dropped
+  std::vector<std::string> released_blobs;  // blobs no longer referenced at all
 };
 
 // One file of a snapshot: its path under the directory the tag named, and
@@ -48,7 +58,7 @@ struct SnapshotFileRequest {
 };
 
 // A snapshot a tag write takes a hold on. If the snapshot exists and is held
-// by a tag, `files` is ignored (the identity says they are the same bytes);
+// by a tag or within its retention, `files` is ignored (the identity says they are the same bytes);
 // otherwise the store pins `files` (kNoSuchKey when empty or one is gone).
 struct SnapshotWrite {
   std::string id;

@@ -84,6 +84,8 @@ class SqliteMetadataStore final : public MetadataStore {
                                                              const SnapshotFileQuery& q) override;
   StoreResult<SnapshotFile> get_snapshot_file(std::string_view bucket, std::string_view model,
                                               std::string_view id, std::string_view path) override;
+  StoreResult<SnapshotReleases> release_unheld_snapshots(int64_t unheld_before_ns,
+                                                         int limit) override;
 
   // Versions and lifecycle rules: sqlite_version_listing.cpp, sqlite_lifecycle.cpp.
   StoreResult<VersionListPage> list_versions(std::string_view bucket,

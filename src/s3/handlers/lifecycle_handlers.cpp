@@ -52,6 +52,7 @@ awaitable<void> handle_run_lifecycle(RequestContext& ctx) {
       {"current_versions_expired", stats.current_versions_expired},
       {"delete_markers_removed", stats.delete_markers_removed},
       {"uploads_aborted", stats.uploads_aborted},
+      {"snapshots_released", stats.snapshots_released},
       {"blobs_released", stats.blobs_released},
   };
   http::response<http::string_body> res(ctx.response_head(http::status::ok));

@@ -54,6 +54,30 @@ awaitable<void> handle_list_objects(RequestContext& ctx) {
   auto page = folder_page ? std::move(*folder_page)
                           : value_or_throw(ctx.store().list_objects(ctx.bucket, q));
 
+  const std::string client = client_id(ctx);
+  std::vector<store::ObjectVersion> listed;
+  listed.reserve(page.objects.size());
+  for (auto& object : page.objects) {
+    // A tag lists like a symlink in `ls -L`: with the size and ETag of what
+    // it resolves to (its own ETag and size 0 when it does not resolve).
+    if (auto tag = object.is_tag ? models::parse_tag_key(object.key) : std::nullopt) {
+      if (auto resolved = ctx.registry().resolve(ctx.bucket, tag->model, tag->tag, client)) {
+        // A snapshot tag is a folder, not a file (GET of its key is 404):
+        // listed, it would make a recursive copy of the whole model fail on
+        // it, or write a file where the folder's files go. Nor is it listed
+        // as a folder: a client descending into it would copy the
+        // snapshot's files a second time under tags/, and aws-cli (no
+        // delimiter) and rclone (one) would disagree on what a model holds.
+        // Its files are listed by a prefix inside it (list_snapshot_folder).
+        if (resolved->snapshot) continue;
+        object.size = resolved->file.size;
+        object.etag = resolved->file.etag;
+      }
+    }
+    listed.push_back(std::move(object));
+  }
+  page.objects = std::move(listed);
+
   XmlResponse doc("ListBucketResult");
   auto root = doc.root();
   add_element(root, "Name", ctx.bucket);
@@ -79,17 +103,7 @@ awaitable<void> handle_list_objects(RequestContext& ctx) {
   }
 
   auto keys = ctx.service.authenticator->keys();
-  const std::string client = client_id(ctx);
   for (auto& object : page.objects) {
-    // A tag lists like a symlink in `ls -L`: with the size and ETag of what
-    // it resolves to (its own ETag and size 0 when it does not resolve).
-    if (auto tag = object.is_tag ? models::parse_tag_key(object.key) : std::nullopt) {
-      if (auto resolved = ctx.registry().resolve(ctx.bucket, tag->model, tag->tag, client)) {
-        // A snapshot tag lists with the total size of its files.
-        object.size = resolved->snapshot ? resolved->snapshot->total_size : resolved->file.size;
-        if (!resolved->snapshot) object.etag = resolved->file.etag;
-      }
-    }
     auto node = root.append_child("Contents");
     add_element(node, "Key", encode(object.key));
     add_element(node, "LastModified", format_iso8601(object.last_modified_ns));

@@ -3,6 +3,8 @@
 // refused.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "moss/models/model_registry.h"
 #include "moss/util/digest.h"
 #include "moss/util/hex.h"
@@ -14,6 +16,9 @@ namespace {
 
 using moss::testing::count_files;
 using moss::testing::read_all;
+
+// What the lifecycle worker passes once every retention has passed.
+constexpr int64_t kAfterAnyRetention = std::numeric_limits<int64_t>::max();
 
 std::string sha256_hex(std::string_view s) { return to_hex(digest(DigestAlgorithm::kSha256, s)); }
 
@@ -107,10 +112,12 @@ TEST_F(SnapshotTagTest, PinnedFilesSurviveOverwriteAndDeleteUntilTheTagMoves) {
   EXPECT_EQ(read("latest", "model.bin"), "old weights");
   EXPECT_EQ(blob_files(), pinned_blobs + 1);  // the new config beside the pinned two
 
-  // Moving the tag lets the old bytes go.
+  // Moving the tag lets the old bytes go once the retention has passed.
   ASSERT_TRUE(set("latest", "d/").ok());
   EXPECT_EQ(read("latest", "config.json"), "new config");
   EXPECT_EQ(read("latest", "model.bin").front(), '<');  // deleted before the move
+  EXPECT_EQ(blob_files(), pinned_blobs + 1);
+  ASSERT_TRUE(store_->release_unheld_snapshots(kAfterAnyRetention).ok());
   EXPECT_EQ(blob_files(), 1u);
 }
 
@@ -126,7 +133,15 @@ TEST_F(SnapshotTagTest, TwoTagsShareOneSnapshotThatStaysUntilBothLetGo) {
   EXPECT_EQ(read("two", "a"), "alpha");
   EXPECT_EQ(blob_files(), 2u);
   ASSERT_TRUE(registry_->delete_tag("models", "llama", "two", {"AKID", "client", {}}).ok());
-  EXPECT_EQ(blob_files(), 1u);  // alpha's last holder let go
+  // Alpha's last holder let go: by identity it is served through the retention.
+  auto retained = registry_->open_snapshot_file("models", *first->resolved->snapshot, "a");
+  ASSERT_TRUE(retained.ok());
+  EXPECT_EQ(read_all(retained->opened), "alpha");
+  EXPECT_EQ(blob_files(), 2u);
+  auto released = store_->release_unheld_snapshots(kAfterAnyRetention);
+  ASSERT_TRUE(released.ok()) << released.error().message;
+  EXPECT_EQ(released->snapshots, 1u);
+  EXPECT_EQ(blob_files(), 1u);
   // By identity the rows are still there, but the bytes are gone.
   auto gone = registry_->open_snapshot_file("models", *first->resolved->snapshot, "a");
   ASSERT_FALSE(gone.ok());

@@ -344,7 +344,7 @@ TEST_P(MetadataFeaturesTest, AFortyDigitPrefixNamesASnapshotOnlyWhenItIsUnique) 
   EXPECT_EQ(store_->get_snapshot("b", "m", "not hex \xff").error().code, StoreErrc::kNoSuchKey);
 }
 
-TEST_P(MetadataFeaturesTest, TagsShareASnapshotAndTheLastReleaseDropsItsReferences) {
+TEST_P(MetadataFeaturesTest, TagsShareASnapshotAndItsReferencesGoWhenTheRetentionEnds) {
   ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
   auto v = put("f", "one");
   const std::string id = snapshot_id('b');
@@ -366,10 +366,22 @@ TEST_P(MetadataFeaturesTest, TagsShareASnapshotAndTheLastReleaseDropsItsReferenc
   EXPECT_EQ(store_->get_snapshot("b", "m", id)->tag_refs, 1);
   EXPECT_TRUE(store_->blob_referenced(sha("one")).value());
 
+  // The last tag lets go at 200: the references stay through the retention.
   auto removed = store_->delete_tag("b", "t2", "owner", 200, {});
   ASSERT_TRUE(removed.ok()) << removed.error().message;
-  EXPECT_EQ(removed->released_blobs, std::vector<std::string>{sha("one")});
+  EXPECT_TRUE(removed->released_blobs.empty());
+  EXPECT_TRUE(store_->blob_referenced(sha("one")).value());
+  auto early = store_->release_unheld_snapshots(200, 100);
+  ASSERT_TRUE(early.ok()) << early.error().message;
+  EXPECT_EQ(early->snapshots, 0u);
+  EXPECT_TRUE(store_->blob_referenced(sha("one")).value());
+  // Let go before 201: released, once.
+  auto due = store_->release_unheld_snapshots(201, 100);
+  ASSERT_TRUE(due.ok()) << due.error().message;
+  EXPECT_EQ(due->snapshots, 1u);
+  EXPECT_EQ(due->released_blobs, std::vector<std::string>{sha("one")});
   EXPECT_FALSE(store_->blob_referenced(sha("one")).value());
+  EXPECT_EQ(store_->release_unheld_snapshots(1000, 100)->snapshots, 0u);
   // The rows stay, with no hold.
   auto kept = store_->get_snapshot("b", "m", id);
   ASSERT_TRUE(kept.ok());
@@ -388,6 +400,31 @@ TEST_P(MetadataFeaturesTest, TagsShareASnapshotAndTheLastReleaseDropsItsReferenc
   EXPECT_EQ(store_->get_snapshot("b", "m", id)->tag_refs, 1);
   EXPECT_EQ(store_->get_snapshot_file("b", "m", id, "f")->version.segments.front().sha256,
             sha("two"));
+}
+
+TEST_P(MetadataFeaturesTest, ASnapshotTakenBackWithinItsRetentionKeepsItsReferences) {
+  ASSERT_TRUE(store_->set_versioning("b", VersioningState::kEnabled).ok());
+  auto v = put("f", "one");
+  const std::string id = snapshot_id('f');
+  ASSERT_TRUE(tag("t", {SnapshotWrite{id, {{"f", "f", v.version_id}}}}, 100).ok());
+  ASSERT_TRUE(store_->delete_tag("b", "t", "owner", 200, {}).ok());
+  ASSERT_TRUE(store_->delete_object("b", "f", v.version_id).ok());
+  EXPECT_TRUE(store_->blob_referenced(sha("one")).value());
+  // Within the retention, the version it pinned is gone but its references
+  // are not: a tag takes it back without pinning anything anew.
+  auto back = tag("u", {SnapshotWrite{id, {{"f", "f", v.version_id}}}}, 300);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(store_->get_snapshot("b", "m", id)->tag_refs, 1);
+  // Held again: no retention runs out, however late.
+  EXPECT_EQ(store_->release_unheld_snapshots(1000000, 100)->snapshots, 0u);
+  EXPECT_TRUE(store_->blob_referenced(sha("one")).value());
+  // Let go again at 400: its retention counts from then.
+  ASSERT_TRUE(store_->delete_tag("b", "u", "owner", 400, {}).ok());
+  EXPECT_EQ(store_->release_unheld_snapshots(400, 100)->snapshots, 0u);
+  auto due = store_->release_unheld_snapshots(401, 100);
+  ASSERT_TRUE(due.ok()) << due.error().message;
+  EXPECT_EQ(due->snapshots, 1u);
+  EXPECT_FALSE(store_->blob_referenced(sha("one")).value());
 }
 
 TEST_P(MetadataFeaturesTest, ASnapshotWithNoFilesOrAMissingOneIsRefused) {
@@ -409,7 +446,12 @@ TEST_P(MetadataFeaturesTest, DeletingABucketRemovesItsSnapshots) {
   ASSERT_TRUE(tag("t", {SnapshotWrite{id, {{"f", "f", v.version_id}}}}).ok());
   ASSERT_TRUE(store_->delete_tag("b", "t", "owner", 200, {}).ok());
   ASSERT_TRUE(store_->delete_object("b", "f", "").ok());
-  ASSERT_TRUE(store_->delete_bucket("b").ok());
+  // Still within its retention: the bucket's deletion releases its references.
+  EXPECT_TRUE(store_->blob_referenced(sha("one")).value());
+  auto released = store_->delete_bucket("b");
+  ASSERT_TRUE(released.ok()) << released.error().message;
+  EXPECT_EQ(*released, std::vector<std::string>{sha("one")});
+  EXPECT_FALSE(store_->blob_referenced(sha("one")).value());
   ASSERT_TRUE(store_->create_bucket("b", "owner", 3).ok());
   EXPECT_EQ(store_->get_snapshot("b", "m", id).error().code, StoreErrc::kNoSuchKey);
   EXPECT_TRUE(store_->list_snapshot_files("b", "m", id, SnapshotFileQuery{})->empty());

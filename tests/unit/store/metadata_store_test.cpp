@@ -320,12 +320,12 @@ TEST_P(PostgresMetadataStoreTest, ReopeningKeepsDataAndASchemaNewerThanKnownIsRe
 TEST_P(PostgresMetadataStoreTest, AVersionOneDatabaseIsMigratedOnOpen) {
   put("k", "first", "e1");
   store_.reset();
-  // What migration 2 adds, taken away again: the database a moss from before
+  // What migrations 2 and 3 add, taken away again: the database a moss from before
   // canned ACLs, retried completions and snapshots left.
   ASSERT_TRUE(metadata_.schema()->exec(
       "ALTER TABLE buckets DROP COLUMN public_read; ALTER TABLE tags DROP COLUMN snapshots; "
       "DROP TABLE completed_uploads; DROP TABLE snapshots; DROP TABLE snapshot_files; "
-      "UPDATE moss_schema SET version = 1"));
+      "DROP TABLE snapshot_releases; UPDATE moss_schema SET version = 1"));
   auto reopened = metadata_.open(dir_.path());
   ASSERT_TRUE(reopened.ok()) << reopened.error().message;
   EXPECT_EQ((*reopened)->get_version("b", "k")->etag, "e1");
