@@ -546,12 +546,15 @@ void register_serve_command(CLI::App& app) {
       ->envname("MOSS_DOMAIN");
   cmd->add_option("--hub-bucket", options->hub.bucket,
                   "Bucket whose model paths the Hugging Face Hub API serves as repositories")
+      ->envname("MOSS_HUB_BUCKET")
       ->capture_default_str();
   cmd->add_option("--hub-default-tag", options->hub.default_tag,
                   "Tag the Hub API's \"main\" and \"HEAD\" revisions name")
+      ->envname("MOSS_HUB_DEFAULT_TAG")
       ->capture_default_str();
   cmd->add_option("--hub-page-size", options->hub.tree_page_size,
                   "Entries per page of a Hub API tree listing")
+      ->envname("MOSS_HUB_PAGE_SIZE")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   cmd->add_flag("!--no-hub-api", options->hub.enabled,

@@ -281,6 +281,22 @@ awaitable<void> handle_hub_paths_info(RequestContext& ctx) {
   co_await send_json(ctx, std::move(head), out);
 }
 
+awaitable<void> handle_hub_gguf_manifest(RequestContext& ctx) {
+  authorize_read(ctx, revision_key(ctx, "main"));
+  HubRevision rev = resolve_hub_revision(ctx, "main");
+  const hub::HubFile* file = hub::gguf_for_quant(rev.files, ctx.hub.path);
+  if (!file) {
+    throw S3Error(S3ErrorCode::kEntryNotFound, "No GGUF file for \"" + ctx.hub.path + "\" in " +
+                                                   ctx.hub.repo + " at " + rev.commit + ".");
+  }
+  nlohmann::json doc = {
+      {"ggufFile",
+       {{"rfilename", file->path}, {"size", file->size}, {"blobId", "sha256:" + file->sha256}}}};
+  auto head = ctx.response_head(http::status::ok);
+  head.set("X-Repo-Commit", rev.commit);
+  co_await send_json(ctx, std::move(head), doc);
+}
+
 awaitable<void> handle_hub_refs(RequestContext& ctx) {
   store::TagListQuery q;
   q.model = ctx.hub.repo;

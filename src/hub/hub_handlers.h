@@ -25,5 +25,10 @@ awaitable<void> handle_hub_paths_info(RequestContext& ctx);
 // GET /api/models/{repo}/refs: every tag the key may read as a branch, and
 // "main" for the default tag.
 awaitable<void> handle_hub_refs(RequestContext& ctx);
+// GET /v2/{user}/{model}/manifests/{quant}: llama.cpp's (and node-llama-cpp's)
+// lookup of "user/model:quant", {"ggufFile": {"rfilename", "size", "blobId"}}
+// of the main revision's GGUF file for that quantization; the client then
+// downloads /{user}/{model}/resolve/main/{rfilename}.
+awaitable<void> handle_hub_gguf_manifest(RequestContext& ctx);
 
 }  // namespace moss::s3

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "moss/models/snapshot.h"
+#include "moss/util/ascii.h"
 #include "moss/util/digest.h"
 #include "moss/util/hex.h"
 #include "moss/util/uri.h"
@@ -116,6 +117,14 @@ std::optional<HubPath> parse_hub_path(std::string_view raw_path) {
   auto segments = decoded_segments(raw_path);
   if (!segments || segments->empty()) return std::nullopt;
   const auto& s = *segments;
+  if (s.size() == 5 && s[0] == "v2" && s[3] == "manifests" && !s[1].empty() && !s[2].empty() &&
+      !s[4].empty()) {
+    HubPath manifest;
+    manifest.endpoint = HubEndpoint::kManifest;
+    manifest.repo = s[1] + '/' + s[2];
+    manifest.path = s[4];  // the quantization asked for ("Q4_K_M", "latest")
+    return manifest;
+  }
   if (s[0] == "api" && s.size() >= 2) {
     if (s[1] == "models") return parse_api_models_path(s);
     HubPath unsupported;  // datasets, spaces, whoami, ...
@@ -127,6 +136,25 @@ std::optional<HubPath> parse_hub_path(std::string_view raw_path) {
   }
   if (auto one = parse_file_path(s, 1)) return one;
   return parse_file_path(s, 2);
+}
+
+const HubFile* gguf_for_quant(const std::vector<HubFile>& files, std::string_view quant) {
+  auto is_first_gguf = [](const HubFile& f) {
+    const std::string name = ascii_lowercase(f.path);
+    if (!name.ends_with(".gguf")) return false;
+    const size_t of = name.find("-of-");
+    return of == std::string::npos || name.find("-00001-of-") != std::string::npos;
+  };
+  const std::string wanted = ascii_lowercase(quant);
+  const bool any = wanted.empty() || wanted == "latest";
+  const HubFile* first = nullptr;
+  for (const auto& file : files) {
+    if (!is_first_gguf(file)) continue;
+    if (!first) first = &file;
+    const std::string name = ascii_lowercase(file.path);
+    if (name.find(any ? std::string("q4_k_m") : wanted) != std::string::npos) return &file;
+  }
+  return any ? first : nullptr;
 }
 
 bool is_default_revision_alias(std::string_view revision) {

@@ -278,6 +278,10 @@ constexpr auto kRoutes = std::to_array<Route>({
      .operation = Op::kHubListRefs, .name = "HubListRefs",
      .action = "s3:GetObject", .handler = handle_hub_refs,
      .authorizes_in_handler = true, .hub_api = true},
+    {.method = V::get, .target = Target::kHubPath, .path = "manifest",
+     .operation = Op::kHubGgufManifest, .name = "HubGgufManifest",
+     .action = "s3:GetObject", .handler = handle_hub_gguf_manifest,
+     .authorizes_in_handler = true, .hub_api = true},
 });
 // clang-format on
 
@@ -434,6 +438,8 @@ std::string_view hub_endpoint_name(hub::HubEndpoint endpoint) {
       return "paths-info";
     case hub::HubEndpoint::kRefs:
       return "refs";
+    case hub::HubEndpoint::kManifest:
+      return "manifest";
     case hub::HubEndpoint::kUnsupported:
       break;
   }

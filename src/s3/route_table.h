@@ -75,6 +75,7 @@ enum class Operation {
   kHubListTree,        // GET /api/models/{repo}/tree/{revision}[/{path}]
   kHubPathsInfo,       // POST /api/models/{repo}/paths-info/{revision}
   kHubListRefs,        // GET /api/models/{repo}/refs
+  kHubGgufManifest,    // GET /v2/{user}/{model}/manifests/{quant} (llama.cpp)
   kHubNotImplemented,  // a Hub path moss does not serve (datasets, spaces, writes): 501
   kGetBucketAcl,
   kPutBucketAcl,

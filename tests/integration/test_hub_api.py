@@ -405,5 +405,42 @@ class HubApi(unittest.TestCase):
         self.assertEqual(self.commit_of("latest"), before)
 
 
+    # --- llama.cpp's Hub path: "user/model:quant" through HF_ENDPOINT.
+
+    def test_node_llama_cpp_pulls_a_gguf_by_repo_and_quant(self):
+        llama_dir = os.path.join(SOURCE_DIR, "tests", "llama")
+        if not os.path.isdir(os.path.join(llama_dir, "node_modules", "node-llama-cpp")):
+            self.fail("node-llama-cpp is not installed: run scripts/install-test-clients "
+                      "(npm ci in tests/llama)")
+        source = os.path.join(self.tmp, "gguf-source")
+        os.makedirs(source, exist_ok=True)
+        digests = {}
+        for seed, quant in ((1, "Q4_K_M"), (2, "Q8_0")):
+            path = os.path.join(source, f"tiny.{quant}.gguf")
+            subprocess.run(["python3", os.path.join(SOURCE_DIR, "tests", "tools",
+                                                    "make_tiny_gguf.py"),
+                            "--seed", str(seed), "--out", path], check=True)
+            with open(path, "rb") as f:
+                digests[quant] = sha256(f.read())
+        self.moss("push", "org/tiny-gguf", source + "/", "--date", "2024-08-01", "--tag", "latest",
+                  "--no-progress")
+        directory = os.path.join(self.tmp, "llama-download")
+        spec = {"url": "hf:org/tiny-gguf:Q8_0", "directory": directory, "maxTokens": 3,
+                "headers": {"Authorization": f"Bearer {ADMIN_TOKEN}"}}
+        proc = subprocess.run(["node", "fetch_and_generate.mjs", json.dumps(spec)], cwd=llama_dir,
+                              capture_output=True, text=True, timeout=300,
+                              env=dict(os.environ, HF_ENDPOINT=self.server.endpoint,
+                                       NODE_LLAMA_CPP_SKIP_DOWNLOAD="true"))
+        lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+        self.assertTrue(lines, f"no result: {proc.stdout}\n{proc.stderr}")
+        result = json.loads(lines[-1])
+        self.assertTrue(result["ok"], result)
+        self.assertEqual(result["architecture"], "llama")
+        with open(result["modelPath"], "rb") as f:
+            self.assertEqual(sha256(f.read()), digests["Q8_0"])
+        # A quantization the revision does not hold is the Hub's 404.
+        status, headers, _ = self.http("GET", "/v2/org/tiny-gguf/manifests/Q2_K", token=ADMIN_TOKEN)
+        self.assertEqual((status, headers["X-Error-Code"]), (404, "EntryNotFound"))
+
 if __name__ == "__main__":
     unittest.main()

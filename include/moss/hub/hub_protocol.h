@@ -27,6 +27,7 @@ enum class HubEndpoint {
   kTree,         // /api/models/{repo}/tree/{revision}[/{path}]
   kPathsInfo,    // /api/models/{repo}/paths-info/{revision}
   kRefs,         // /api/models/{repo}/refs
+  kManifest,     // /v2/{user}/{model}/manifests/{tag}: llama.cpp's "repo:quant" lookup
   kUnsupported,  // /api/datasets/..., /api/spaces/..., /datasets/..., other /api/ paths
 };
 
@@ -53,6 +54,11 @@ struct HubFile {
   uint64_t size = 0;
   std::string sha256;  // lowercase hex
 };
+
+// The GGUF file of `files` that llama.cpp's manifest for `quant` names: the
+// first .gguf (first part of a split file) whose name holds `quant`
+// (case-insensitive); for "latest" or "", one holding Q4_K_M, else the first.
+const HubFile* gguf_for_quant(const std::vector<HubFile>& files, std::string_view quant);
 
 // The commit id of a revision holding `files`: the first 40 hex digits of the
 // snapshot identity of its (path, sha256) list.

@@ -164,8 +164,10 @@ AuthResult Authenticator::authenticate(const RequestHead& head, std::string_view
                                        int64_t now_seconds) const {
   auto authorization = head[http::field::authorization];
   if (!authorization.empty()) {
-    if (ascii_lowercase(authorization.substr(0, kBearer.size())) == kBearer) {
-      return authenticate_bearer(trim_ascii_space(authorization.substr(kBearer.size())));
+    // "Bearer <token>"; a bare "Bearer" (its space trimmed) names no token.
+    const std::string scheme = ascii_lowercase(authorization.substr(0, kBearer.size()));
+    if (scheme == kBearer || scheme == kBearer.substr(0, kBearer.size() - 1)) {
+      return authenticate_bearer(trim_ascii_space(authorization.substr(scheme.size())));
     }
     if (!authorization.starts_with(kAlgorithm)) {
       throw S3Error(S3ErrorCode::kInvalidRequest,

@@ -84,6 +84,27 @@ TEST(HubPath, OtherShapesAreNoHubPaths) {
   }
 }
 
+TEST(HubPath, LlamaCppManifests) {
+  auto p = parse_hub_path("/v2/org/tiny-gguf/manifests/Q8_0");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->endpoint, HubEndpoint::kManifest);
+  EXPECT_EQ(p->repo, "org/tiny-gguf");
+  EXPECT_EQ(p->path, "Q8_0");
+}
+
+TEST(GgufForQuant, PicksTheFileOfTheQuantizationOrTheDefault) {
+  const std::vector<HubFile> files = {{"README.md", 1, ""},
+                                      {"m.Q8_0-00002-of-00002.gguf", 1, ""},
+                                      {"m.Q8_0-00001-of-00002.gguf", 1, ""},
+                                      {"m.Q4_K_M.gguf", 1, ""},
+                                      {"m.f16.gguf", 1, ""}};
+  EXPECT_EQ(gguf_for_quant(files, "q8_0")->path, "m.Q8_0-00001-of-00002.gguf");
+  EXPECT_EQ(gguf_for_quant(files, "F16")->path, "m.f16.gguf");
+  EXPECT_EQ(gguf_for_quant(files, "latest")->path, "m.Q4_K_M.gguf");
+  EXPECT_EQ(gguf_for_quant(files, "Q2_K"), nullptr);
+  EXPECT_EQ(gguf_for_quant({{"only.gguf", 1, ""}}, "")->path, "only.gguf");
+}
+
 TEST(HubRevisions, AliasesAndCommitIds) {
   EXPECT_TRUE(is_default_revision_alias("main"));
   EXPECT_TRUE(is_default_revision_alias("HEAD"));

@@ -415,6 +415,8 @@ const std::vector<RouteCase> kCases = {
      "s3:GetObject",
      false,
      true},
+    {"HubGgufManifest", V::get, "/v2/org/m-gguf/manifests/Q4_K_M", {}, "HubGgufManifest",
+     "s3:GetObject", false, true},
     {"HubWrongMethod",
      V::put,
      "/org/m/resolve/main/config.json",
