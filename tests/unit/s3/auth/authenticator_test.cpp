@@ -141,6 +141,33 @@ TEST_F(AuthenticatorTest, SigV2AuthorizationHeaderIsInvalidRequest) {
   EXPECT_EQ(error_of(head), S3ErrorCode::kInvalidRequest);
 }
 
+// --- Bearer tokens (Hugging Face clients).
+
+TEST(BearerTokens, ATokenAuthenticatesAsTheKeyHoldingIt) {
+  auto keys = std::make_shared<CredentialStore>();
+  AccessKey key{"AKIDBEARER01", "bearer-secret", "hub-reader"};
+  key.tokens = {"hf_bearer_token_0000000001"};
+  ASSERT_TRUE(keys->add(key));
+  Authenticator auth(keys, Authenticator::Config{});
+  for (const char* scheme : {"Bearer ", "bearer  "}) {
+    auto head = make_head(bhttp::verb::get, "/org/m/resolve/main/config.json");
+    head.set(bhttp::field::authorization, std::string(scheme) + "hf_bearer_token_0000000001");
+    const AuthResult result = auth.authenticate(head, "/org/m/resolve/main/config.json", "", {}, kNow);
+    EXPECT_TRUE(result.bearer) << scheme;
+    EXPECT_FALSE(result.anonymous);
+    EXPECT_EQ(result.key.access_key_id, "AKIDBEARER01");
+    EXPECT_EQ(result.key.name, "hub-reader");
+  }
+}
+
+TEST_F(AuthenticatorTest, ATokenNoKeyHoldsIsUnauthorized) {
+  auto head = make_head(bhttp::verb::get, "/org/m/resolve/main/config.json");
+  head.set(bhttp::field::authorization, "Bearer hf_nobody_holds_this_token");
+  EXPECT_EQ(error_of(head), S3ErrorCode::kUnauthorized);
+  head.set(bhttp::field::authorization, "Bearer ");
+  EXPECT_EQ(error_of(head), S3ErrorCode::kUnauthorized);
+}
+
 TEST_F(AuthenticatorTest, SignedHeaderChangedAfterSigningIsSignatureDoesNotMatch) {
   auto head = make_head(bhttp::verb::get, "/bucket/key");
   head.set("x-amz-meta-owner", "alice");
