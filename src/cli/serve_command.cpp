@@ -48,6 +48,7 @@ struct ServeOptions {
   std::string credentials_file;
   std::string region = "us-east-1";
   std::string domain;
+  s3::HubConfig hub;
   std::string log_format = "auto";
   std::string log_level = "info";
   std::string port_file;
@@ -493,6 +494,7 @@ int serve(const ServeOptions& options) {
   s3::Authenticator authenticator(std::make_shared<const s3::CredentialStore>(std::move(*keys)),
                                   {options.region});
   s3::ServiceState state;
+  state.config.hub = options.hub;
   state.config.region = options.region;
   state.config.domain = options.domain;
   state.store = store->get();
@@ -593,6 +595,18 @@ void register_serve_command(CLI::App& app) {
   cmd->add_option("--domain", options->domain,
                   "Serve virtual-hosted-style requests for BUCKET.DOMAIN too")
       ->envname("MOSS_DOMAIN");
+  cmd->add_option("--hub-bucket", options->hub.bucket,
+                  "Bucket whose model paths the Hugging Face Hub API serves as repositories")
+      ->capture_default_str();
+  cmd->add_option("--hub-default-tag", options->hub.default_tag,
+                  "Tag the Hub API's \"main\" and \"HEAD\" revisions name")
+      ->capture_default_str();
+  cmd->add_option("--hub-page-size", options->hub.tree_page_size,
+                  "Entries per page of a Hub API tree listing")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  cmd->add_flag("!--no-hub-api", options->hub.enabled,
+                "Do not serve the Hugging Face Hub API (its paths are S3 keys then)");
   cmd->add_option("--threads", options->threads, "Network threads (0: one per core, at least 2)")
       ->envname("MOSS_THREADS");
   cmd->add_option("--blocking-threads", options->blocking_threads,

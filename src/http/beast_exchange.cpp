@@ -220,6 +220,8 @@ awaitable<void> BeastExchange::send_head(ResponseHead head) {
   co_return;
 }
 
+bool BeastExchange::secure() const { return stream_.is_tls(); }
+
 awaitable<void> BeastExchange::flush_head(bool more) {
   if (stream_.is_tls()) {
     connection_.set_deadline(io_timeout_);

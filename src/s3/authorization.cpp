@@ -81,7 +81,11 @@ void authorize_request(RequestContext& ctx) {
   // An unsigned request is refused here whatever its row would do later (a
   // 501, the registry API, DeleteObjects' per-key answers): it may only read
   // what is public-read, which no such row serves.
-  if (ctx.auth.anonymous && (ctx.action.empty() || ctx.route->authorizes_in_handler)) {
+  // The Hub API's handlers authorize anonymous reads themselves, of the key
+  // they read, so that a public-read bucket serves anonymous Hub clients.
+  const bool handler_decides_anonymous = ctx.route->hub_api && !ctx.action.empty();
+  if (ctx.auth.anonymous && !handler_decides_anonymous &&
+      (ctx.action.empty() || ctx.route->authorizes_in_handler)) {
     authorize(ctx, ctx.action.empty() ? ctx.route->name : ctx.action, {}, {}, std::nullopt);
   }
   if (ctx.action.empty() || ctx.route->authorizes_in_handler) return;

@@ -36,7 +36,9 @@ void report_denial(RequestContext& ctx, std::string_view action, std::string_vie
 // `prefix` parameter as s3:prefix. Nothing for rows without an action (they
 // refuse everyone) or rows that authorize in their handler, except that an
 // anonymous request is refused those here (AccessDenied): unsigned requests
-// may only read objects marked public-read (docs/access-control.md).
+// may only read objects marked public-read (docs/access-control.md). The Hub
+// API's rows let anonymous requests through to their handlers, which ask for
+// s3:GetObject on the very key they read.
 void authorize_request(RequestContext& ctx);
 
 }  // namespace moss::s3

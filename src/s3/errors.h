@@ -64,6 +64,10 @@ enum class S3ErrorCode {
   kMetadataTooLarge,
   kBadRequest,        // a CORS preflight without Origin
   kAccessForbidden,   // a CORS preflight to a bucket without CORS
+  kRepoNotFound,      // Hugging Face Hub API (src/hub/): the X-Error-Code clients read
+  kRevisionNotFound,  // Hub API: no such tag (branch) or commit
+  kEntryNotFound,     // Hub API: no such file in the revision
+  kUnauthorized,      // Hub API: a bearer token no key holds, or a private repo asked anonymously
   kInvalidTagTarget,  // moss model layer: missing target, or a chain that loops
   kTagChainTooLong,   // moss model layer: more than 8 hops
   kNoSuchTag,         // moss model layer; stays last (kS3ErrorCodeCount)

@@ -9,6 +9,7 @@ std::string_view audit_kind(Operation op) {
     case Operation::kGetObject:
     case Operation::kGetTag:
     case Operation::kGetSnapshotFile:
+    case Operation::kHubGetFile:
       return kAuditKindRead;
     case Operation::kPutTag:
     case Operation::kDeleteTag:

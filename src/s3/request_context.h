@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "moss/hub/hub_protocol.h"
 #include "moss/s3/authenticator.h"
 #include "moss/s3/exchange.h"
 #include "moss/s3/service_state.h"
@@ -34,6 +35,9 @@ struct RequestContext {
   std::string raw_path;
   std::string raw_query;
   QueryParams query;
+  // A Hugging Face Hub request (route->hub_api): the repository, revision
+  // and path its URL names; `bucket` is then the Hub's bucket.
+  hub::HubPath hub;
   AuthResult auth;
   // Whether the request asked s3/authorization.h anything: a row that
   // authorizes in its handler may not answer before it has.

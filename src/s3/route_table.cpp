@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "hub/hub_handlers.h"
 #include "moss/models/snapshot.h"
 #include "moss/models/tag_key.h"
 #include "registry/hub_mirror_handlers.h"
@@ -265,6 +266,34 @@ constexpr auto kRoutes = std::to_array<Route>({
     {.method = V::post, .target = Target::kMossPath, .path = "lifecycle/run",
      .operation = Op::kRunLifecycle, .name = "RunLifecycle",
      .action = "moss:Admin", .handler = handle_run_lifecycle},
+
+    // The Hugging Face Hub read API (docs/huggingface.md), at the paths the
+    // Hub's clients build. Each handler asks for s3:GetObject on what it reads
+    // (the files under "<model>/tags/<tag>/", or "<model>/snapshots/<id>/").
+    {.method = V::get, .target = Target::kHubPath, .path = "resolve",
+     .operation = Op::kHubGetFile, .name = "HubGetFile",
+     .action = "s3:GetObject", .handler = handle_hub_file,
+     .authorizes_in_handler = true, .hub_api = true},
+    {.method = V::head, .target = Target::kHubPath, .path = "resolve",
+     .operation = Op::kHubHeadFile, .name = "HubHeadFile",
+     .action = "s3:GetObject", .handler = handle_hub_file,
+     .authorizes_in_handler = true, .hub_api = true},
+    {.method = V::get, .target = Target::kHubPath, .path = "model-info",
+     .operation = Op::kHubModelInfo, .name = "HubModelInfo",
+     .action = "s3:GetObject", .handler = handle_hub_model_info,
+     .authorizes_in_handler = true, .hub_api = true},
+    {.method = V::get, .target = Target::kHubPath, .path = "tree",
+     .operation = Op::kHubListTree, .name = "HubListTree",
+     .action = "s3:GetObject", .handler = handle_hub_tree,
+     .authorizes_in_handler = true, .hub_api = true},
+    {.method = V::post, .target = Target::kHubPath, .path = "paths-info",
+     .operation = Op::kHubPathsInfo, .name = "HubPathsInfo",
+     .action = "s3:GetObject", .handler = handle_hub_paths_info,
+     .authorizes_in_handler = true, .hub_api = true},
+    {.method = V::get, .target = Target::kHubPath, .path = "refs",
+     .operation = Op::kHubListRefs, .name = "HubListRefs",
+     .action = "s3:GetObject", .handler = handle_hub_refs,
+     .authorizes_in_handler = true, .hub_api = true},
 });
 // clang-format on
 
@@ -278,6 +307,16 @@ constexpr Route kRegistryMethodNotAllowed{.operation = Op::kRegistryUnknown,
                                           .name = "RegistryUnknown",
                                           .handler = refuse_method_not_allowed,
                                           .answers_in_json = true};
+constexpr Route kHubNotImplemented{.target = Target::kHubPath,
+                                   .operation = Op::kHubNotImplemented,
+                                   .name = "HubNotImplemented",
+                                   .handler = refuse_not_implemented,
+                                   .hub_api = true};
+constexpr Route kHubMethodNotAllowed{.target = Target::kHubPath,
+                                     .operation = Op::kHubNotImplemented,
+                                     .name = "MethodNotAllowed",
+                                     .handler = refuse_method_not_allowed,
+                                     .hub_api = true};
 constexpr Route kNoRegistryPath{.operation = Op::kRegistryUnknown,
                                 .name = "RegistryUnknown",
                                 .handler = refuse_unknown_registry_path,
@@ -396,6 +435,40 @@ RouteMatch find_route(const RequestHead& request, std::string_view bucket, std::
   match.params.upload_id = optional_param(query, "uploadId");
   match.params.part_number = optional_param(query, "partNumber");
   match.params.version_id = optional_param(query, "versionId");
+  return match;
+}
+
+std::string_view hub_endpoint_name(hub::HubEndpoint endpoint) {
+  switch (endpoint) {
+    case hub::HubEndpoint::kResolve:
+      return "resolve";
+    case hub::HubEndpoint::kModelInfo:
+      return "model-info";
+    case hub::HubEndpoint::kTree:
+      return "tree";
+    case hub::HubEndpoint::kPathsInfo:
+      return "paths-info";
+    case hub::HubEndpoint::kRefs:
+      return "refs";
+    case hub::HubEndpoint::kUnsupported:
+      break;
+  }
+  return {};
+}
+
+RouteMatch find_hub_route(http::verb method, hub::HubEndpoint endpoint) {
+  RouteMatch match;
+  match.route = &kHubNotImplemented;
+  const std::string_view name = hub_endpoint_name(endpoint);
+  if (name.empty()) return match;
+  for (const Route& row : kRoutes) {
+    if (row.target != Target::kHubPath || row.path != name) continue;
+    if (row.method == method) {
+      match.route = &row;
+      return match;
+    }
+    match.route = &kHubMethodNotAllowed;
+  }
   return match;
 }
 

@@ -10,6 +10,7 @@
 #include <span>
 #include <string_view>
 
+#include "moss/hub/hub_protocol.h"
 #include "moss/s3/exchange.h"
 #include "moss/util/uri.h"
 
@@ -71,6 +72,13 @@ enum class Operation {
   kHubMirrorTags,
   kRegistryUnknown,  // a path under /_moss/ that names nothing, or a wrong method on one
   kRunLifecycle,
+  kHubGetFile,         // the Hugging Face Hub API (src/hub/): GET /{repo}/resolve/...
+  kHubHeadFile,        // HEAD of the same
+  kHubModelInfo,       // GET /api/models/{repo}[/revision/{revision}]
+  kHubListTree,        // GET /api/models/{repo}/tree/{revision}[/{path}]
+  kHubPathsInfo,       // POST /api/models/{repo}/paths-info/{revision}
+  kHubListRefs,        // GET /api/models/{repo}/refs
+  kHubNotImplemented,  // a Hub path moss does not serve (datasets, spaces, writes): 501
   kGetBucketAcl,
   kPutBucketAcl,
   kGetObjectAcl,
@@ -91,6 +99,7 @@ enum class Target {
   // (models::snapshot_addresses): a file of a snapshot, or else an object.
   kSnapshotFileKey,
   kMossPath,  // "/_moss/<path>": the registry API and admin operations
+  kHubPath,   // a Hugging Face Hub path (hub::parse_hub_path); `path` names the endpoint
 };
 
 // What else a request must carry for a row to take it; an empty field asks
@@ -108,7 +117,9 @@ using Handler = awaitable<void> (*)(RequestContext&);
 struct Route {
   http::verb method;
   Target target;
-  std::string_view path;  // Target::kMossPath only: the path under /_moss/ ("v1/models")
+  // Target::kMossPath: the path under /_moss/ ("v1/models"); Target::kHubPath:
+  // the endpoint (hub_endpoint_name: "resolve", "tree", ...).
+  std::string_view path;
   Selector selector;
   Operation operation;
   std::string_view name;  // in access logs and metrics: "GetObject"
@@ -131,6 +142,11 @@ struct Route {
   // preflight (OPTIONS), which browsers send unsigned. Such a handler must
   // refuse, whatever it is asked; it reveals nothing and touches nothing.
   bool before_authentication = false;
+  // The Hugging Face Hub API: errors are the Hub's (JSON {"error"} with
+  // X-Error-Code and X-Error-Message, hub/hub_errors.h), bearer tokens are
+  // accepted, and an anonymous request reaches the handler, which authorizes
+  // what it reads (public-read buckets serve anonymous Hub clients).
+  bool hub_api = false;
 };
 
 // The query parameters handlers share, found once by the lookup. Views into
@@ -164,6 +180,12 @@ struct RouteMatch {
 //     (RegistryUnknown, "No registry API at ...").
 RouteMatch find_route(const RequestHead& request, std::string_view bucket, std::string_view key,
                       const QueryParams& query);
+
+// The row for a Hugging Face Hub request (hub::parse_hub_path named its
+// endpoint): the endpoint's row for the method; a wrong method 405, an
+// unsupported endpoint 501, both answered as the Hub answers errors.
+RouteMatch find_hub_route(http::verb method, hub::HubEndpoint endpoint);
+std::string_view hub_endpoint_name(hub::HubEndpoint endpoint);
 
 // Every row, in the order the lookup tries them (for tests).
 std::span<const Route> route_table();

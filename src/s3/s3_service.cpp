@@ -6,10 +6,12 @@
 #include <boost/system/system_error.hpp>
 #include <chrono>
 
+#include "hub/hub_errors.h"
 #include "moss/audit/audit_log.h"
 #include "moss/util/clock.h"
 #include "moss/util/logging.h"
 #include "moss/util/random_id.h"
+#include "moss/util/uri.h"
 #include "registry/json_responses.h"
 #include "s3/addressing.h"
 #include "s3/authorization.h"
@@ -59,10 +61,13 @@ awaitable<void> S3Service::handle(Exchange& ex) {
   }
 
   if (error && !ex.head_sent()) {
-    // The registry API answers in JSON, S3 in XML.
-    auto res = ctx.route && ctx.route->answers_in_json
-                   ? json_error_response(*error, ctx.request_id, ex.request().version())
-                   : error_response(*error, ctx.resource(), ctx.request_id, ex.request().version());
+    // The registry API answers in JSON, the Hub API as the Hub does, S3 in XML.
+    auto res =
+        ctx.route && ctx.route->hub_api
+            ? hub_error_response(*error, ctx.request_id, ex.request().version(), ctx.auth.anonymous)
+        : ctx.route && ctx.route->answers_in_json
+            ? json_error_response(*error, ctx.request_id, ex.request().version())
+            : error_response(*error, ctx.resource(), ctx.request_id, ex.request().version());
     if (ex.request().method() == http::verb::head) {
       // HEAD answers carry the status and headers only.
       res.body().clear();
@@ -156,6 +161,21 @@ void check_object_key(std::string_view key) {
 
 }  // namespace
 
+std::optional<hub::HubPath> S3Service::hub_request(std::string_view raw_path,
+                                                   std::string_view path_bucket) {
+  if (!state_.config.hub.enabled || path_bucket.empty()) return std::nullopt;
+  // Path-style only: a virtual-hosted request's first segment is a key.
+  const size_t end = raw_path.find('/', 1);
+  auto first = percent_decode(raw_path.substr(1, end == std::string_view::npos ? end : end - 1));
+  if (!first || *first != path_bucket) return std::nullopt;
+  auto hub = hub::parse_hub_path(raw_path);
+  if (!hub) return std::nullopt;
+  // An existing bucket keeps its keys: "/api/models/x" is an object of a
+  // bucket named "api" if there is one.
+  if (state_.store->get_bucket(path_bucket)) return std::nullopt;
+  return hub;
+}
+
 awaitable<void> S3Service::process(RequestContext& ctx) {
   const auto& req = ctx.ex.request();
   std::string_view target = req.target();
@@ -169,11 +189,18 @@ awaitable<void> S3Service::process(RequestContext& ctx) {
 
   auto address = resolve_address(ctx.raw_path, req[http::field::host], state_.config.domain);
   if (!address) throw S3Error(S3ErrorCode::kInvalidURI);
-  ctx.bucket = std::move(address->bucket);
-  ctx.key = std::move(address->key);
-  if (ctx.bucket != kRegistryBucket) check_object_key(ctx.key);
-
-  const RouteMatch match = find_route(req, ctx.bucket, ctx.key, ctx.query);
+  RouteMatch match;
+  if (auto hub = hub_request(ctx.raw_path, address->bucket)) {
+    // The Hub's paths: the repository is a model path of the Hub's bucket.
+    ctx.hub = std::move(*hub);
+    ctx.bucket = state_.config.hub.bucket;
+    match = find_hub_route(req.method(), ctx.hub.endpoint);
+  } else {
+    ctx.bucket = std::move(address->bucket);
+    ctx.key = std::move(address->key);
+    if (ctx.bucket != kRegistryBucket) check_object_key(ctx.key);
+    match = find_route(req, ctx.bucket, ctx.key, ctx.query);
+  }
   ctx.route = match.route;
   ctx.op = match.route->operation;
   ctx.action = match.action();
@@ -187,6 +214,13 @@ awaitable<void> S3Service::process(RequestContext& ctx) {
 
   ctx.auth = state_.authenticator->authenticate(req, ctx.raw_path, ctx.raw_query, ctx.query,
                                                 ctx.now_seconds);
+  // A bearer token is for the clients that know no other scheme (Hugging
+  // Face's); S3 and the registry API keep to signatures.
+  if (ctx.auth.bearer && !ctx.route->hub_api) {
+    throw S3Error(S3ErrorCode::kInvalidRequest,
+                  "Bearer tokens are accepted by the Hugging Face Hub API only; sign S3 and "
+                  "registry requests with Signature Version 4.");
+  }
 
   // A SigV2 presigned URL signs the path and S3's subresources only, not the
   // registry API's query parameters (bucket, model, tag, to): a URL for one

@@ -30,6 +30,7 @@ class BeastExchange final : public Exchange {
 
   const RequestHead& request() const override;
   std::string_view remote_address() const override { return remote_; }
+  bool secure() const override;
   std::optional<uint64_t> content_length() const override;
   awaitable<size_t> read_body(std::span<uint8_t> buf) override;
   bool body_complete() const override;

@@ -42,6 +42,9 @@ class Exchange {
 
   virtual const RequestHead& request() const = 0;
   virtual std::string_view remote_address() const = 0;
+  // Whether the request came over TLS (for the absolute URLs an answer
+  // builds, such as a Link header's next page).
+  virtual bool secure() const { return false; }
 
   // Content-Length of the request, nullopt for a chunked body.
   virtual std::optional<uint64_t> content_length() const = 0;

@@ -41,6 +41,9 @@ struct AuthResult {
   AccessKey key;
   bool presigned = false;
   bool signature_v2 = false;  // a SigV2 presigned URL (signs fewer query parameters)
+  // `Authorization: Bearer <token>`: one of `key`'s tokens (credentials.h).
+  // The front door accepts it on the Hugging Face Hub API only.
+  bool bearer = false;
   PayloadMode payload = PayloadMode::kUnsigned;
   std::string payload_sha256;                        // kSha256: expected, lowercase hex
   std::optional<ChunkSigningContext> chunk_signing;  // the signed streaming modes
@@ -60,7 +63,8 @@ class Authenticator {
   // Throws S3Error: AccessDenied (expired URL), InvalidAccessKeyId,
   // SignatureDoesNotMatch, RequestTimeTooSkewed, AuthorizationHeaderMalformed,
   // AccessDenied for an x-amz-* header the signature does not cover,
-  // AuthorizationQueryParametersError, InvalidRequest (unsupported scheme).
+  // AuthorizationQueryParametersError, InvalidRequest (unsupported scheme),
+  // Unauthorized (a bearer token no key holds).
   AuthResult authenticate(const RequestHead& head, std::string_view raw_path,
                           std::string_view raw_query, const QueryParams& query,
                           int64_t now_seconds) const;
@@ -71,6 +75,7 @@ class Authenticator {
 
  private:
   SigningKey signing_key(const AccessKey& key, const CredentialScope& scope) const;
+  AuthResult authenticate_bearer(std::string_view token) const;
   AuthResult authenticate_header(const RequestHead& head, std::string_view authorization,
                                  std::string_view raw_path, std::string_view raw_query,
                                  int64_t now_seconds) const;

@@ -8,8 +8,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 
+#include "moss/hub/hub_protocol.h"
 #include "moss/s3/exchange.h"
 #include "moss/util/metrics.h"
 #include "moss/s3/service_state.h"
@@ -33,6 +35,9 @@ class S3Service final : public ::moss::http::RequestHandler {
 
  private:
   awaitable<void> process(RequestContext& ctx);
+  // The Hub request a path-style request is (docs/huggingface.md): a path of
+  // the Hub's shape whose first segment (`path_bucket`) is no existing bucket.
+  std::optional<hub::HubPath> hub_request(std::string_view raw_path, std::string_view path_bucket);
   void log_request(const RequestContext& ctx, std::string_view error_code, double seconds);
   // Appends the request's audit event, if its operation leaves one (s3/request_audit.h).
   void record_audit_event(const RequestContext& ctx);

@@ -25,6 +25,16 @@ namespace moss::s3 {
 
 class Authenticator;
 
+// The Hugging Face Hub read API (docs/huggingface.md): which bucket's model
+// paths are its repositories, which tag "main" and "HEAD" name, and how many
+// entries a page of a tree listing holds.
+struct HubConfig {
+  bool enabled = true;
+  std::string bucket = "models";
+  std::string default_tag = "latest";
+  size_t tree_page_size = 1000;
+};
+
 struct ServiceConfig {
   std::string region = "us-east-1";
   // Virtual-hosted-style addressing (bucket.DOMAIN) when not empty.
@@ -33,6 +43,7 @@ struct ServiceConfig {
   uint64_t max_put_size = 5ull << 30;
   // Bytes moved per read/write on the upload path.
   size_t io_buffer_size = 1 << 20;
+  HubConfig hub;
 };
 
 // Long-lived services shared by all requests.

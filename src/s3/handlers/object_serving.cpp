@@ -55,15 +55,16 @@ Preconditions read_preconditions(const RequestContext& ctx, std::string_view pre
 }
 
 awaitable<void> serve_object(RequestContext& ctx, const store::OpenedObject& opened,
-                             ResponseHead head) {
+                             ResponseHead head, std::string_view entity_tag) {
   const bool head_only = ctx.request().method() == http::verb::head;
   const auto& v = opened.version;
+  const std::string etag(entity_tag.empty() ? std::string_view(v.etag) : entity_tag);
 
-  auto outcome = evaluate_read_preconditions(read_preconditions(ctx, ""), v.etag,
+  auto outcome = evaluate_read_preconditions(read_preconditions(ctx, ""), etag,
                                              v.last_modified_ns / 1'000'000'000);
   if (outcome == PreconditionOutcome::kNotModified) {
     S3Error e(S3ErrorCode::kNotModified);
-    e.header("ETag", "\"" + v.etag + "\"")
+    e.header("ETag", "\"" + etag + "\"")
         .header("Last-Modified", format_http_date(v.last_modified_ns / 1'000'000'000));
     throw e;
   }
@@ -72,6 +73,7 @@ awaitable<void> serve_object(RequestContext& ctx, const store::OpenedObject& ope
   }
 
   add_object_headers(head, v);
+  if (!entity_tag.empty()) head.set(http::field::etag, "\"" + etag + "\"");
 
   ByteRange range{0, v.size ? v.size - 1 : 0};
   bool partial = false;

@@ -15,8 +15,10 @@ namespace moss::s3 {
 // Serves `opened` (not a delete marker). `head` is the response head to use,
 // carrying whatever headers the caller adds (x-amz-version-id, x-moss-*);
 // the object's own headers are added to it. HEAD sends the head only.
+// `entity_tag` (unquoted) replaces the version's ETag, in the answer and in
+// If-Match / If-None-Match: the Hugging Face Hub API names a file by its SHA-256.
 awaitable<void> serve_object(RequestContext& ctx, const store::OpenedObject& opened,
-                             ResponseHead head);
+                             ResponseHead head, std::string_view entity_tag = {});
 
 // The If-* headers of the request, with a prefix ("x-amz-copy-source-") or without.
 Preconditions read_preconditions(const RequestContext& ctx, std::string_view prefix);

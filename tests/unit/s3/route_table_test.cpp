@@ -23,6 +23,7 @@ struct RouteCase {
   const char* operation;  // the name in logs and metrics
   const char* action;     // the permission; "" for refusals
   bool answers_in_json = false;
+  bool hub = false;  // a Hugging Face Hub path (hub::parse_hub_path, find_hub_route)
 };
 
 RouteMatch route_of(const RouteCase& c, QueryParams& query) {
@@ -40,6 +41,11 @@ RouteMatch route_of(const RouteCase& c, QueryParams& query) {
   head.method(c.method);
   head.target(c.target);
   for (const char* name : c.headers) head.set(name, "x");
+  if (c.hub) {
+    auto hub_path = hub::parse_hub_path(path);
+    EXPECT_TRUE(hub_path) << c.target;
+    return find_hub_route(c.method, hub_path ? hub_path->endpoint : hub::HubEndpoint::kUnsupported);
+  }
   return find_route(head, address->bucket, address->key, query);
 }
 
@@ -381,6 +387,72 @@ const std::vector<RouteCase> kCases = {
      "RegistryUnknown",
      "",
      true},
+
+    // The Hugging Face Hub API, at the paths its clients build.
+    {"HubGetFile",
+     V::get,
+     "/org/m/resolve/main/config.json",
+     {},
+     "HubGetFile",
+     "s3:GetObject",
+     false,
+     true},
+    {"HubHeadFile",
+     V::head,
+     "/gpt2/resolve/main/config.json",
+     {},
+     "HubHeadFile",
+     "s3:GetObject",
+     false,
+     true},
+    {"HubModelInfo",
+     V::get,
+     "/api/models/org/m/revision/main",
+     {},
+     "HubModelInfo",
+     "s3:GetObject",
+     false,
+     true},
+    {"HubListTree",
+     V::get,
+     "/api/models/org/m/tree/main?recursive=true",
+     {},
+     "HubListTree",
+     "s3:GetObject",
+     false,
+     true},
+    {"HubPathsInfo",
+     V::post,
+     "/api/models/org/m/paths-info/main",
+     {},
+     "HubPathsInfo",
+     "s3:GetObject",
+     false,
+     true},
+    {"HubListRefs",
+     V::get,
+     "/api/models/org/m/refs",
+     {},
+     "HubListRefs",
+     "s3:GetObject",
+     false,
+     true},
+    {"HubWrongMethod",
+     V::put,
+     "/org/m/resolve/main/config.json",
+     {},
+     "MethodNotAllowed",
+     "",
+     false,
+     true},
+    {"HubDatasetsAreNotImplemented",
+     V::get,
+     "/api/datasets/org/d",
+     {},
+     "HubNotImplemented",
+     "",
+     false,
+     true},
 };
 
 class RouteTableTest : public testing::TestWithParam<RouteCase> {};
@@ -418,7 +490,8 @@ TEST(RouteTable, RowsThatServeHaveAnActionAndRefusalsHaveNone) {
                          row.operation == Operation::kMethodNotAllowed ||
                          row.operation == Operation::kCorsPreflight;
     EXPECT_EQ(row.action.empty(), refuses) << row.name;
-    EXPECT_EQ(row.path.empty(), row.target != Target::kMossPath) << row.name;
+    EXPECT_EQ(row.path.empty(), row.target != Target::kMossPath && row.target != Target::kHubPath)
+        << row.name;
   }
 }
 
