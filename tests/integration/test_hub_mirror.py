@@ -23,15 +23,19 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.request
+
+import http.client
 
 import signed_http
-from moss_harness import MOSS_BINARY, MossServer, client_env
+from moss_harness import MOSS_BINARY, SOURCE_DIR, MossServer, client_env
 
 MiB = 1 << 20
 REPO = "acme/tiny-llm"
 UPSTREAM_TOKEN = "hf_upstream_token_00000000000001"
 READER_KEY = "MIRRORREADER0001"
 READER_SECRET = "mirror-reader-secret-0001"
+READER_TOKEN = "hf_mirror_reader_token_00000001"
 
 
 def sha256(data):
@@ -58,6 +62,7 @@ def credentials_document():
          "name": "upstream-publisher", "tokens": [UPSTREAM_TOKEN],
          "policy": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}},
         {"access_key_id": READER_KEY, "secret_access_key": READER_SECRET, "name": "reader",
+         "tokens": [READER_TOKEN],
          "policy": {"Statement": [{"Effect": "Allow",
                                    "Action": ["s3:GetObject", "s3:ListBucket"],
                                    "Resource": ["arn:aws:s3:::models",
@@ -88,7 +93,9 @@ def file_downloads(server, size):
     return count
 
 
-class HubMirrorTest(unittest.TestCase):
+class MirrorFixture(unittest.TestCase):
+    """An upstream moss holding REPO (token-only) and a mirror of it."""
+
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="moss-hub-mirror-")
@@ -125,6 +132,14 @@ class HubMirrorTest(unittest.TestCase):
                                  f"{proc.stdout}\n{proc.stderr}")
         return proc
 
+    @classmethod
+    def restart_upstream(cls):
+        """The upstream started again (on a new port) and a new mirror of it."""
+        if cls.upstream.process is None or cls.upstream.process.poll() is not None:
+            cls.upstream.start()
+        cls.mirror.cleanup()
+        cls.mirror = cls.start_mirror()
+
     def hub_call(self, server, method, name, **params):
         return signed_http.request(server, method, "/_moss/v1/hub/" + name,
                                    signed_http.query_string(sorted(params.items())), timeout=300)
@@ -135,6 +150,9 @@ class HubMirrorTest(unittest.TestCase):
         self.assertEqual(res.status, 200, res)
         return res.body
 
+
+
+class HubMirrorTest(MirrorFixture):
     def test_1_mirror_with_include_then_resume(self):
         out = self.run_moss(self.mirror, "mirror", f"hf://{REPO}", "--include", "*.json")
         self.assertIn("2 files to fetch", out.stdout)
@@ -167,35 +185,44 @@ class HubMirrorTest(unittest.TestCase):
                 self.assertEqual(res.status, 200, res)
             for n in names:
                 self.assertEqual(file_downloads(self.upstream, len(MODEL[n])) - before[n], 1, n)
-            metrics = signed_http.request(mirror, "GET", "/metrics").body.decode()
+            with urllib.request.urlopen(mirror.endpoint + "/metrics", timeout=30) as r:
+                metrics = r.read().decode()
+            self.assertIn('moss_hub_upstream_fetches_total{result="stored"} 2', metrics)
             self.assertIn("moss_hub_single_flight_joins_total", metrics)
         finally:
             mirror.cleanup()
 
     def test_3_mirrored_revisions_are_served_with_the_upstream_stopped_and_offline(self):
-        self.run_moss(self.mirror, "mirror", f"hf://{REPO}")
-        data_dir = self.mirror.data_dir
-        self.upstream.stop()
+        mirror = self.start_mirror()
+        offline = None
         try:
+            self.run_moss(mirror, "mirror", f"hf://{REPO}")
+            self.upstream.stop()
             for name, data in MODEL.items():
-                self.assertEqual(self.read_tagged(self.mirror, "main", name), data)
-            res = self.hub_call(self.mirror, "GET", "revision", repo="acme/absent")
+                self.assertEqual(self.read_tagged(mirror, "main", name), data)
+                status, _, body = hub_get(mirror, f"/{REPO}/resolve/main/{name}")
+                self.assertEqual((status, sha256(body)), (200, sha256(data)), name)
+            res = self.hub_call(mirror, "GET", "revision", repo="acme/absent")
             self.assertEqual(res.status, 502, res)
+            status, _, _ = hub_get(mirror, "/acme/absent/resolve/main/config.json")
+            self.assertEqual(status, 502)
+            data_dir = mirror.data_dir
+            mirror.stop()
             offline = MossServer(data_dir=data_dir, extra_args=[
-                "--credentials", self.mirror_creds, "--hf-offline"])
-            self.mirror.stop()
-            offline.start()
-            try:
-                for name, data in MODEL.items():
-                    self.assertEqual(self.read_tagged(offline, "main", name), data)
-                res = self.hub_call(offline, "GET", "revision", repo="acme/other")
-                self.assertEqual(res.status, 404, res)
-                self.assertEqual(res.headers.get("X-Error-Code"), "RevisionNotFound")
-            finally:
-                offline.stop()
-                self.mirror.start()
+                "--credentials", self.mirror_creds, "--hf-offline"]).start()
+            for name, data in MODEL.items():
+                status, _, body = hub_get(offline, f"/{REPO}/resolve/main/{name}")
+                self.assertEqual((status, sha256(body)), (200, sha256(data)), name)
+            res = self.hub_call(offline, "GET", "revision", repo="acme/other")
+            self.assertEqual(res.status, 404, res)
+            self.assertEqual(res.headers.get("X-Error-Code"), "RevisionNotFound")
+            status, headers, _ = hub_get(offline, "/acme/other/resolve/main/config.json")
+            self.assertEqual((status, headers.get("X-Error-Code")), (404, "RepoNotFound"))
         finally:
-            self.upstream.start()
+            if offline:
+                offline.stop()
+            mirror.cleanup()
+            self.restart_upstream()
 
     def test_4_upstream_refusals_pass_through(self):
         res = self.hub_call(self.mirror, "GET", "revision", repo="acme/no-such-model")
@@ -240,19 +267,110 @@ class HubMirrorTest(unittest.TestCase):
                 self.upstream.kill()
                 res = pending.result()
             self.assertEqual(res.status, 502, res)
-            tmp = [f for root, _, files in os.walk(os.path.join(mirror.data_dir, "blobs"))
-                   for f in files if "tmp" in f]
-            self.assertEqual(tmp, [])
+            self.assertEqual(partial_files(mirror), [])
             listing = signed_http.request(mirror, "GET", "/models",
                                           signed_http.query_string({"prefix": REPO + "/"}))
             self.assertNotIn(name.encode(), listing.body)
+            # Once the upstream is back, the same mirror's retry succeeds.
             self.upstream.start()
-            res = self.hub_call(mirror, "POST", "file", repo=REPO, revision="main", path=name)
-            self.assertEqual(res.status, 200, res)
-            self.assertEqual(json.loads(res.body)["sha256"], sha256(MODEL[name]))
+            mirror.stop()
+            retry = MossServer(data_dir=mirror.data_dir, extra_args=[
+                "--credentials", self.mirror_creds, "--hf-upstream", self.upstream.endpoint,
+                "--hf-token-file", self.token_file]).start()
+            try:
+                res = self.hub_call(retry, "POST", "file", repo=REPO, revision="main", path=name)
+                self.assertEqual(res.status, 200, res)
+                self.assertEqual(json.loads(res.body)["sha256"], sha256(MODEL[name]))
+            finally:
+                retry.stop()
         finally:
-            if self.upstream.process is None or self.upstream.process.poll() is not None:
-                self.upstream.start()
+            mirror.cleanup()
+            self.restart_upstream()
+
+
+def partial_files(server):
+    """Temporary blob files (an upload or transfer in progress) in the data directory."""
+    return [f for _, _, files in os.walk(server.data_dir) for f in files if f.endswith(".part")]
+
+
+def node_binary():
+    node = shutil.which("node")
+    if not node:
+        raise AssertionError("node is not installed: apt-get install nodejs "
+                             "(scripts/install-deps), then scripts/install-test-clients")
+    if not os.path.isdir(os.path.join(SOURCE_DIR, "tests", "js", "node_modules",
+                                      "@huggingface", "hub")):
+        raise AssertionError("@huggingface/hub is not installed: run scripts/install-test-clients "
+                             "(npm ci in tests/js)")
+    return node
+
+
+def hub_get(server, path, token=READER_TOKEN):
+    """GET through the Hub API with a bearer token; (status, headers, body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=300)
+    try:
+        conn.request("GET", path, headers={"Authorization": "Bearer " + token})
+        res = conn.getresponse()
+        return res.status, res.headers, res.read()
+    finally:
+        conn.close()
+
+
+class HubApiThroughMirrorTest(MirrorFixture):
+    """Hub clients of the mirror: a file request for a repo the mirror does not
+    hold is fetched from the upstream once, whoever asks."""
+
+    def test_7_eight_hub_clients_of_a_cold_mirror_cause_one_download_per_file(self):
+        mirror = self.start_mirror()
+        try:
+            names = list(MODEL)
+            before = {n: file_downloads(self.upstream, len(MODEL[n])) for n in names}
+            with concurrent.futures.ThreadPoolExecutor(16) as pool:
+                futures = {pool.submit(hub_get, mirror, f"/{REPO}/resolve/main/{n}"): n
+                           for n in names for _ in range(8)}
+                for future, n in futures.items():
+                    status, headers, body = future.result()
+                    self.assertEqual(status, 200, (n, body[:300]))
+                    self.assertEqual(sha256(body), sha256(MODEL[n]), n)
+                    self.assertTrue(headers.get("X-Repo-Commit"), n)
+            for n in names:
+                self.assertEqual(file_downloads(self.upstream, len(MODEL[n])) - before[n], 1, n)
+            # The fetches are audited under the reader who caused them.
+            audit = self.run_moss(mirror, "audit", "--kind", "hub-fetch", "--json")
+            events = json.loads(audit.stdout)["events"]
+            self.assertEqual(sorted(e["key"].rsplit("/", 1)[1] for e in events), sorted(names))
+            self.assertEqual({e["key_name"] for e in events}, {"reader"})
+            # A missing file of a held revision, a missing repo: the upstream's codes.
+            status, headers, _ = hub_get(mirror, f"/{REPO}/resolve/main/absent.bin")
+            self.assertEqual((status, headers.get("X-Error-Code")), (404, "EntryNotFound"))
+            status, headers, _ = hub_get(mirror, "/acme/absent/resolve/main/config.json")
+            self.assertEqual((status, headers.get("X-Error-Code")), (404, "RepoNotFound"))
+        finally:
+            mirror.cleanup()
+
+    def test_8_huggingface_hub_js_downloads_through_the_mirror(self):
+        node = node_binary()
+        mirror = self.start_mirror()
+        try:
+            env = dict(os.environ, HF_ENDPOINT=mirror.endpoint, HF_TOKEN=READER_TOKEN)
+            script = os.path.join(SOURCE_DIR, "tests", "js", "hub_client.mjs")
+            name = "model-00002-of-00002.safetensors"
+            proc = subprocess.run([node, script, "download", json.dumps(
+                {"repo": REPO, "path": name, "revision": "main"})], env=env,
+                capture_output=True, text=True, timeout=300)
+            out = json.loads(proc.stdout)
+            self.assertNotIn("error", out, out)
+            self.assertEqual(out["result"]["sha256"], sha256(MODEL[name]))
+            # After moss mirror, a whole snapshot through the library.
+            self.run_moss(mirror, "mirror", f"hf://{REPO}")
+            cache = tempfile.mkdtemp(dir=self.tmp)
+            proc = subprocess.run([node, script, "snapshot", json.dumps(
+                {"repo": REPO, "revision": "main", "cacheDir": cache, "expect": list(MODEL)})],
+                env=env, capture_output=True, text=True, timeout=300)
+            out = json.loads(proc.stdout)
+            self.assertNotIn("error", out, out)
+            self.assertEqual(out["result"]["files"], {n: sha256(d) for n, d in MODEL.items()})
+        finally:
             mirror.cleanup()
 
 
@@ -306,6 +424,7 @@ class HubMirrorVerificationTest(unittest.TestCase):
             blobs = [f for _, _, files in os.walk(os.path.join(mirror.data_dir, "blobs"))
                      for f in files]
             self.assertEqual(blobs, [])
+            self.assertEqual(partial_files(mirror), [])
             tags = signed_http.request(mirror, "GET", "/_moss/v1/model",
                                        "name=acme%2Fbroken")
             self.assertNotEqual(tags.status, 200, tags)
