@@ -10,6 +10,8 @@ what it stored, one upstream download per file for eight concurrent clients
 transfer killed mid-way leaving nothing stored, and the denial of a key that
 may only read. The one test whose upstream is not moss is the SHA-256
 mismatch: a tiny HTTP server that serves bytes other than the ones it states.
+Hub clients of the mirror (@huggingface/hub from tests/js, and raw HTTP with a
+bearer token) read from a cold mirror, which fetches on the first request.
 """
 import concurrent.futures
 import hashlib
