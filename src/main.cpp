@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   moss::cli::register_tag_commands(app);
   moss::cli::register_models_commands(app);
   moss::cli::register_audit_command(app);
+  moss::cli::register_mirror_command(app);
   moss::cli::register_migrate_command(app);
   CLI11_PARSE(app, argc, argv);
   return 0;

@@ -85,7 +85,7 @@ void register_audit_command(CLI::App& app) {
   cmd->add_option("--until", o->until, "Events before this long ago or this time");
   cmd->add_option("--key", o->key, "Only requests signed by this key (name or access key id)");
   cmd->add_option("--kind", o->kind, "Only events of this kind")
-      ->check(CLI::IsMember({"read", "tag-change", "mirror"}));
+      ->check(CLI::IsMember({"read", "tag-change", "mirror", "hub-fetch"}));
   cmd->add_option("--limit", o->limit, "At most this many events (server default 1000)")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--oldest-first", o->oldest_first, "Oldest events first (default newest first)");

@@ -11,11 +11,14 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 
 #include "moss/audit/audit_log.h"
 #include "moss/cli/byte_units.h"
 #include "moss/cli/commands.h"
+#include "moss/client/endpoint.h"
 #include "moss/http/server.h"
+#include "moss/hub_mirror/hub_mirror.h"
 #include "moss/models/content_hasher.h"
 #include "moss/models/model_registry.h"
 #include "moss/s3/authenticator.h"
@@ -23,6 +26,7 @@
 #include "moss/s3/s3_service.h"
 #include "moss/store/lifecycle_worker.h"
 #include "moss/store/object_store.h"
+#include "moss/util/ascii.h"
 #include "moss/util/clock.h"
 #include "moss/util/duration.h"
 #include "moss/util/fs.h"
@@ -73,7 +77,51 @@ struct ServeOptions {
   std::string tls_key;
   std::string tls_client_ca;
   int tls_reload_seconds = 5;
+  // Mirroring a Hugging Face Hub (docs/hub-mirror.md): off unless
+  // --hf-upstream is given (without a URL: the public Hub).
+  bool hf_upstream_given = false;
+  std::string hf_upstream;
+  std::string hf_token_file;  // else HF_TOKEN
+  std::string hf_ca_file;     // else the system's CA bundle
+  bool hf_offline = false;
 };
+
+constexpr std::string_view kPublicHub = "https://huggingface.co";
+
+// The mirror --hf-upstream asks for, or nullptr; 2 for a bad setting.
+Result<std::unique_ptr<hub_mirror::HubMirror>, int> open_hub_mirror(const ServeOptions& options,
+                                                             store::ObjectStore& store,
+                                                             models::ModelRegistry& registry,
+                                                             AuditLog* audit_log,
+                                                             Metrics& metrics) {
+  if (!options.hf_upstream_given && !options.hf_offline) return std::unique_ptr<hub_mirror::HubMirror>();
+  const std::string url = options.hf_upstream.empty() ? std::string(kPublicHub) : options.hf_upstream;
+  std::string why;
+  auto endpoint = client::parse_endpoint(url, &why);
+  if (!endpoint) {
+    spdlog::critical("--hf-upstream {}: {}", url, why);
+    return fail(2);
+  }
+  endpoint->ca_file = options.hf_ca_file;
+  std::string token;
+  if (!options.hf_token_file.empty()) {
+    std::ifstream in(options.hf_token_file);
+    if (!in || !std::getline(in, token)) {
+      spdlog::critical("--hf-token-file {}: cannot read a token from it", options.hf_token_file);
+      return fail(2);
+    }
+    token = std::string(trim_ascii_space(token));
+  } else if (const char* env = std::getenv("HF_TOKEN")) {
+    token = std::string(trim_ascii_space(env));
+  }
+  hub_mirror::HubMirrorSettings settings;
+  settings.offline = options.hf_offline;
+  spdlog::info("mirroring the Hub at {}{}{}", endpoint->url(), token.empty() ? " (no token)" : "",
+               options.hf_offline ? ", offline: serving only what is mirrored" : "");
+  return std::make_unique<hub_mirror::HubMirror>(hub_mirror::HubUpstream({*endpoint, token, {}}),
+                                          std::move(settings), store, registry, audit_log,
+                                          &metrics);
+}
 
 // The default audit directory: <data>/audit, or, when replicas share the
 // data directory, <data>/audit/<host name>: each replica writes its own files.
@@ -474,6 +522,9 @@ int serve(const ServeOptions& options) {
   state.registry = &registry;
   models::ContentHasher content_hasher(registry);
   state.content_hasher = &content_hasher;
+  auto hub_mirror = open_hub_mirror(options, **store, registry, audit_log->get(), metrics);
+  if (!hub_mirror) return hub_mirror.error();
+  state.hub_mirror = hub_mirror->get();
   s3::S3Service service(std::move(state), metrics);
 
   auto* object_store = store->get();
@@ -688,7 +739,19 @@ void register_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--port-file", options->port_file,
                   "Write the port actually bound to this file once listening");
-  cmd->callback([options] {
+  auto* hf_upstream =
+      cmd->add_option("--hf-upstream", options->hf_upstream,
+                      "Mirror this Hugging Face Hub (docs/hub-mirror.md); without a URL " +
+                          std::string(kPublicHub))
+          ->expected(0, 1);
+  cmd->add_option("--hf-token-file", options->hf_token_file,
+                  "File holding the token for --hf-upstream (else HF_TOKEN)");
+  cmd->add_option("--hf-ca-file", options->hf_ca_file,
+                  "PEM CA bundle that verifies an https --hf-upstream (else the system's)");
+  cmd->add_flag("--hf-offline", options->hf_offline,
+                "Serve only what is mirrored; never ask the Hub upstream");
+  cmd->callback([options, hf_upstream] {
+    options->hf_upstream_given = hf_upstream->count() > 0;
     int code = serve(*options);
     if (code != 0) throw CLI::RuntimeError(code);
   });

@@ -93,4 +93,21 @@ Result<nlohmann::json, ClientError> RegistryClient::audit(QueryList filters) {
   return call("GET", "/_moss/v1/audit", std::move(filters));
 }
 
+Result<nlohmann::json, ClientError> RegistryClient::hub_revision(const std::string& repo,
+                                                                 const std::string& revision) {
+  return call("GET", "/_moss/v1/hub/revision", {{"repo", repo}, {"revision", revision}});
+}
+
+Result<nlohmann::json, ClientError> RegistryClient::hub_fetch_file(const std::string& repo,
+                                                                   const std::string& revision,
+                                                                   const std::string& path) {
+  return call("POST", "/_moss/v1/hub/file",
+              {{"path", path}, {"repo", repo}, {"revision", revision}});
+}
+
+Result<nlohmann::json, ClientError> RegistryClient::hub_tag(const std::string& repo,
+                                                            const std::string& revision) {
+  return call("POST", "/_moss/v1/hub/tags", {{"repo", repo}, {"revision", revision}});
+}
+
 }  // namespace moss::client

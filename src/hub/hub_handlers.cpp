@@ -5,6 +5,7 @@
 
 #include "hub/hub_revision.h"
 #include "hub/hub_tree.h"
+#include "hub/hub_upstream_fetch.h"
 #include "moss/models/model_registry.h"
 #include "moss/models/tag_key.h"
 #include "moss/util/ascii.h"
@@ -172,10 +173,28 @@ PathsInfoRequest parse_paths_info(std::string_view content_type, std::string_vie
 }  // namespace
 
 awaitable<void> handle_hub_file(RequestContext& ctx) {
-  const std::string& path = ctx.hub.path;
+  const std::string path = ctx.hub.path;
   authorize_read(ctx, revision_key(ctx, ctx.hub.revision) + "/" + path);
-  for (int attempt = 1; attempt <= kOpenAttempts; ++attempt) {
-    HubRevision rev = resolve_hub_revision(ctx, ctx.hub.revision);
+  // A repo, revision or file this server lacks is fetched once from the Hub
+  // it mirrors (docs/hub-mirror.md), then served from the store.
+  bool fetched = !may_fetch_from_upstream(ctx);
+  for (int attempt = 1; attempt <= kOpenAttempts + 1; ++attempt) {
+    std::optional<HubRevision> resolved;
+    try {
+      resolved = resolve_hub_revision(ctx, ctx.hub.revision);
+    } catch (const S3Error& e) {
+      const bool missing = e.code() == S3ErrorCode::kRepoNotFound ||
+                           e.code() == S3ErrorCode::kRevisionNotFound;
+      if (!missing || fetched) throw;
+    }
+    if (!resolved || !find_file(*resolved, path)) {
+      if (!fetched) {
+        fetched = true;
+        co_await fetch_from_upstream(ctx, path);
+        continue;
+      }
+    }
+    HubRevision& rev = *resolved;
     const hub::HubFile* file = find_file(rev, path);
     if (!file) throw entry_not_found(ctx, rev, path);
     auto opened = open_file(ctx, rev, *file);

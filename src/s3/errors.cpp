@@ -114,6 +114,7 @@ constexpr S3ErrorInfo kErrors[] = {
     {S3ErrorCode::kEntryNotFound, "EntryNotFound", 404, "Entry not found."},
     {S3ErrorCode::kUnauthorized, "Unauthorized", 401,
      "Invalid credentials in Authorization header."},
+    {S3ErrorCode::kBadGateway, "BadGateway", 502, "The upstream Hub could not serve the file."},
     {S3ErrorCode::kInvalidTagTarget, "InvalidTagTarget", 400, "The tag target is not valid."},
     {S3ErrorCode::kTagChainTooLong, "TagChainTooLong", 400, "The tag chain is longer than 8 hops."},
     {S3ErrorCode::kNoSuchTag, "NoSuchTag", 404, "The specified tag does not exist."},

@@ -68,6 +68,7 @@ enum class S3ErrorCode {
   kRevisionNotFound,  // Hub API: no such tag (branch) or commit
   kEntryNotFound,     // Hub API: no such file in the revision
   kUnauthorized,      // Hub API: a bearer token no key holds, or a private repo asked anonymously
+  kBadGateway,        // Hub mirror: the upstream Hub could not be reached, or its bytes did not verify
   kInvalidTagTarget,  // moss model layer: missing target, or a chain that loops
   kTagChainTooLong,   // moss model layer: more than 8 hops
   kNoSuchTag,         // moss model layer; stays last (kS3ErrorCodeCount)

@@ -5,6 +5,7 @@
 #include "hub/hub_handlers.h"
 #include "moss/models/snapshot.h"
 #include "moss/models/tag_key.h"
+#include "registry/hub_mirror_handlers.h"
 #include "registry/registry_handlers.h"
 #include "s3/errors.h"
 #include "s3/handlers/handlers.h"
@@ -242,6 +243,21 @@ constexpr auto kRoutes = std::to_array<Route>({
     {.method = V::get, .target = Target::kMossPath, .path = "v1/audit",
      .operation = Op::kRegistryAudit, .name = "RegistryAudit",
      .action = "moss:ReadAudit", .handler = handle_registry_audit,
+     .authorizes_in_handler = true, .answers_in_json = true},
+
+    // Mirroring a Hugging Face Hub (docs/hub-mirror.md): moss:MirrorModel or
+    // s3:PutObject on the repo's path (the handlers check).
+    {.method = V::get, .target = Target::kMossPath, .path = "v1/hub/revision",
+     .operation = Op::kHubMirrorRevision, .name = "HubMirrorRevision",
+     .action = "moss:MirrorModel", .handler = handle_hub_mirror_revision,
+     .authorizes_in_handler = true, .answers_in_json = true},
+    {.method = V::post, .target = Target::kMossPath, .path = "v1/hub/file",
+     .operation = Op::kHubMirrorFile, .name = "HubMirrorFile",
+     .action = "moss:MirrorModel", .handler = handle_hub_mirror_file,
+     .authorizes_in_handler = true, .answers_in_json = true},
+    {.method = V::post, .target = Target::kMossPath, .path = "v1/hub/tags",
+     .operation = Op::kHubMirrorTags, .name = "HubMirrorTags",
+     .action = "moss:MirrorModel", .handler = handle_hub_mirror_tags,
      .authorizes_in_handler = true, .answers_in_json = true},
 
     // Admin operations under /_moss/ (docs/versioning.md). lifecycle/run runs

@@ -67,6 +67,9 @@ enum class Operation {
   kRegistryTagHistory,
   kRegistryTagRollback,
   kRegistryAudit,
+  kHubMirrorRevision,
+  kHubMirrorFile,
+  kHubMirrorTags,
   kRegistryUnknown,  // a path under /_moss/ that names nothing, or a wrong method on one
   kRunLifecycle,
   kHubGetFile,         // the Hugging Face Hub API (src/hub/): GET /{repo}/resolve/...

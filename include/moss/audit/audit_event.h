@@ -17,6 +17,8 @@ namespace moss {
 inline constexpr std::string_view kAuditKindRead = "read";  // GET of an object or tag, a pull
 inline constexpr std::string_view kAuditKindTagChange = "tag-change";
 inline constexpr std::string_view kAuditKindMirror = "mirror";  // a pull by a mirroring peer
+// A file fetched from a Hugging Face Hub upstream (docs/hub-mirror.md).
+inline constexpr std::string_view kAuditKindHubFetch = "hub-fetch";
 
 struct AuditEvent {
   int64_t time_ns = 0;  // Unix nanoseconds, UTC: when the request arrived

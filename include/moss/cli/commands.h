@@ -21,5 +21,7 @@ void register_tag_commands(CLI::App& app);
 void register_models_commands(CLI::App& app);
 // `moss audit [MODEL[:TAG]]`: the audit trail of model reads and tag changes.
 void register_audit_command(CLI::App& app);
+// `moss mirror hf://REPO[@REV]`: have the server fetch a Hub revision now (docs/hub-mirror.md).
+void register_mirror_command(CLI::App& app);
 
 }  // namespace moss::cli

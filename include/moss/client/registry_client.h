@@ -39,6 +39,19 @@ class RegistryClient {
   // until, limit, order): {"events": [...], "truncated", "malformed_lines"}.
   Result<nlohmann::json, ClientError> audit(QueryList filters);
 
+  // Mirroring a Hugging Face Hub through the server (docs/hub-mirror.md).
+  // The upstream revision's commit and files, each with "stored".
+  Result<nlohmann::json, ClientError> hub_revision(const std::string& repo,
+                                                   const std::string& revision);
+  // Has the server fetch one file of the revision (unless stored); answers
+  // once it is stored: {"key", "size", "sha256", "version_id"}.
+  Result<nlohmann::json, ClientError> hub_fetch_file(const std::string& repo,
+                                                     const std::string& revision,
+                                                     const std::string& path);
+  // Tags the revision's snapshot with its name and commit id.
+  Result<nlohmann::json, ClientError> hub_tag(const std::string& repo,
+                                              const std::string& revision);
+
   const std::string& bucket() const { return bucket_; }
 
  private:

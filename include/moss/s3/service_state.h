@@ -9,6 +9,9 @@
 namespace moss {
 class AuditLog;
 }  // namespace moss
+namespace moss::hub_mirror {
+class HubMirror;
+}  // namespace moss::hub_mirror
 namespace moss::models {
 class ContentHasher;
 class ModelRegistry;
@@ -62,6 +65,9 @@ struct ServiceState {
   store::LifecycleWorker* lifecycle = nullptr;      // POST /_moss/lifecycle/run
   // Model reads and tag changes (docs/audit.md); null when --audit-log off.
   AuditLog* audit_log = nullptr;
+  // The Hugging Face Hub this server mirrors (docs/hub-mirror.md); null
+  // without --hf-upstream.
+  moss::hub_mirror::HubMirror* hub_mirror = nullptr;
 };
 
 }  // namespace moss::s3
