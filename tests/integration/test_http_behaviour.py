@@ -558,8 +558,15 @@ class GracefulShutdown(S3Assertions, unittest.TestCase):
         self.server.start()
         self.assertEqual(boto3_client(self.server).get_object(
             Bucket="draining", Key="late")["Body"].read(), b"served while draining")
-        # The restarted server has the same delay: two signals end it at once.
+        # The restarted server has the same delay, and a second signal ends it
+        # at once. The second is sent once the first has been taken: two sent
+        # back to back can reach the process as one (a pending signal is not
+        # queued twice), which would leave the whole delay to run.
         self.server.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while self.server.log_text().count("draining for 30 s") < 2:
+            self.assertLess(time.monotonic(), deadline, self.server.log_tail())
+            time.sleep(0.1)
         self.server.send_signal(signal.SIGTERM)
         self.assertEqual(self.server.wait_for_exit(timeout=20), 0, self.server.log_tail())
 
