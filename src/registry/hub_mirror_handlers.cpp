@@ -8,21 +8,12 @@
 #include "moss/hub_mirror/hub_mirror.h"
 #include "moss/util/offload.h"
 #include "registry/json_responses.h"
+#include "registry/registry_params.h"
 #include "s3/authorization.h"
 #include "s3/errors.h"
 
 namespace moss::s3 {
 namespace {
-
-std::string required(const RequestContext& ctx, std::string_view name) {
-  const std::string* value = ctx.param(name);
-  if (!value || value->empty()) {
-    throw S3Error(S3ErrorCode::kInvalidArgument,
-                  "The query parameter " + std::string(name) + " is required.")
-        .with("ArgumentName", std::string(name));
-  }
-  return *value;
-}
 
 hub_mirror::HubMirror& mirror(RequestContext& ctx) {
   if (!ctx.service.hub_mirror) {
@@ -39,7 +30,7 @@ struct RepoRevision {
 };
 
 RepoRevision repo_to_mirror(RequestContext& ctx, const hub_mirror::HubMirror& m) {
-  RepoRevision r{required(ctx, "repo"), "main"};
+  RepoRevision r{required_param(ctx, "repo"), "main"};
   if (const std::string* rev = ctx.param("revision"); rev && !rev->empty()) r.revision = *rev;
   if (r.repo.find("..") != std::string::npos || r.repo.front() == '/' || r.repo.back() == '/') {
     throw S3Error(S3ErrorCode::kInvalidArgument, "repo must read ORG/NAME.")
@@ -118,7 +109,7 @@ awaitable<void> handle_hub_mirror_revision(RequestContext& ctx) {
 awaitable<void> handle_hub_mirror_file(RequestContext& ctx) {
   auto& m = mirror(ctx);
   const RepoRevision target = repo_to_mirror(ctx, m);
-  const std::string path = required(ctx, "path");
+  const std::string path = required_param(ctx, "path");
   const hub_mirror::Requester who = requester(ctx);
   auto stored = co_await offload(ctx.service.long_work_pool(), [&]()
                                      -> Result<store::ObjectVersion, hub_mirror::UpstreamError> {

@@ -17,6 +17,7 @@
 #include "moss/util/offload.h"
 #include "moss/util/time_format.h"
 #include "registry/json_responses.h"
+#include "registry/registry_params.h"
 #include "s3/authorization.h"
 #include "s3/handlers/tag_requests.h"
 #include "s3/model_errors.h"
@@ -31,16 +32,6 @@ constexpr int kHistoryLimit = 1000;
 std::string bucket_param(const RequestContext& ctx) {
   const std::string* b = ctx.param("bucket");
   return b && !b->empty() ? *b : std::string(kDefaultBucket);
-}
-
-std::string required_param(const RequestContext& ctx, std::string_view name) {
-  const std::string* value = ctx.param(name);
-  if (!value || value->empty()) {
-    throw S3Error(S3ErrorCode::kInvalidArgument,
-                  "The query parameter " + std::string(name) + " is required.")
-        .with("ArgumentName", std::string(name));
-  }
-  return *value;
 }
 
 // The tag a tag request names: ?bucket= (default "models"), ?model=, ?tag=.
