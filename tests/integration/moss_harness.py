@@ -333,6 +333,19 @@ def sha256_file(path):
     return h.hexdigest()
 
 
+def node_with_package(package):
+    """The node binary, once tests/js has `package` installed; a missing one is
+    a failure that says how to install it, never a skip."""
+    node = shutil.which("node")
+    if not node:
+        raise AssertionError("node is not installed: apt-get install nodejs "
+                             "(scripts/install-deps), then scripts/install-test-clients")
+    if not os.path.isdir(os.path.join(SOURCE_DIR, "tests", "js", "node_modules", package)):
+        raise AssertionError(f"{package} is not installed: run scripts/install-test-clients "
+                             "(npm ci in tests/js)")
+    return node
+
+
 def which(program, *candidates):
     """The first existing path among candidates, else PATH lookup."""
     for c in candidates:

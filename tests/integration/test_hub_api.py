@@ -27,7 +27,8 @@ import boto3
 from botocore.config import Config
 
 import signed_http
-from moss_harness import MOSS_BINARY, REGION, SOURCE_DIR, MossServer, client_env
+from moss_harness import (MOSS_BINARY, REGION, SOURCE_DIR, MossServer, client_env,
+                          node_with_package)
 
 ADMIN = ("HUBADMINKEY0", "hubadminsecret0")
 REPO = "org/tiny-model"
@@ -94,18 +95,6 @@ def model_files(seed):
     }
 
 
-def node_binary():
-    node = shutil.which("node")
-    if not node:
-        raise AssertionError("node is not installed: apt-get install nodejs "
-                             "(scripts/install-deps), then scripts/install-test-clients")
-    if not os.path.isdir(os.path.join(SOURCE_DIR, "tests", "js", "node_modules",
-                                      "@huggingface", "hub")):
-        raise AssertionError("@huggingface/hub is not installed: run scripts/install-test-clients "
-                             "(npm ci in tests/js)")
-    return node
-
-
 class HubApi(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -117,7 +106,7 @@ class HubApi(unittest.TestCase):
         cls.server = MossServer(credentials=False, extra_args=[
             "--credentials", cls.credentials, "--hub-page-size", str(PAGE_SIZE)]).start()
         cls.addClassCleanup(cls.server.cleanup)
-        cls.node = node_binary()
+        cls.node = node_with_package("@huggingface/hub")
         cls.admin().create_bucket(Bucket="models")
         cls.files = model_files(1)
         cls.source = cls.write_model("source", cls.files)

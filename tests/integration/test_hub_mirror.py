@@ -30,7 +30,7 @@ import urllib.request
 import http.client
 
 import signed_http
-from moss_harness import MOSS_BINARY, SOURCE_DIR, MossServer, client_env
+from moss_harness import MOSS_BINARY, SOURCE_DIR, MossServer, client_env, node_with_package
 
 MiB = 1 << 20
 REPO = "acme/tiny-llm"
@@ -295,18 +295,6 @@ def partial_files(server):
     return [f for _, _, files in os.walk(server.data_dir) for f in files if f.endswith(".part")]
 
 
-def node_binary():
-    node = shutil.which("node")
-    if not node:
-        raise AssertionError("node is not installed: apt-get install nodejs "
-                             "(scripts/install-deps), then scripts/install-test-clients")
-    if not os.path.isdir(os.path.join(SOURCE_DIR, "tests", "js", "node_modules",
-                                      "@huggingface", "hub")):
-        raise AssertionError("@huggingface/hub is not installed: run scripts/install-test-clients "
-                             "(npm ci in tests/js)")
-    return node
-
-
 def hub_get(server, path, token=READER_TOKEN):
     """GET through the Hub API with a bearer token; (status, headers, body)."""
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=300)
@@ -351,7 +339,7 @@ class HubApiThroughMirrorTest(MirrorFixture):
             mirror.cleanup()
 
     def test_8_huggingface_hub_js_downloads_through_the_mirror(self):
-        node = node_binary()
+        node = node_with_package("@huggingface/hub")
         mirror = self.start_mirror()
         try:
             env = dict(os.environ, HF_ENDPOINT=mirror.endpoint, HF_TOKEN=READER_TOKEN)
