@@ -566,9 +566,19 @@ int serve(const ServeOptions& options) {
   lifecycle_task->stop();
   long_work.join();
   blocking.join();
-  spdlog::info("moss stopped");
-  spdlog::shutdown();
   return 0;
+}
+
+// The last line a stopped server logs is written after every object of
+// serve() is destroyed, and the loggers stay alive: a destructor or a late
+// worker that logs after spdlog::shutdown() would dereference a dropped
+// default logger and turn a clean stop into a crash (a non-zero exit that
+// Kubernetes reports as an error).
+int serve_then_report(const ServeOptions& options) {
+  int code = serve(options);
+  if (code == 0) spdlog::info("moss stopped");
+  spdlog::default_logger()->flush();
+  return code;
 }
 
 }  // namespace
@@ -752,7 +762,7 @@ void register_serve_command(CLI::App& app) {
                 "Serve only what is mirrored; never ask the Hub upstream");
   cmd->callback([options, hf_upstream] {
     options->hf_upstream_given = hf_upstream->count() > 0;
-    int code = serve(*options);
+    int code = serve_then_report(*options);
     if (code != 0) throw CLI::RuntimeError(code);
   });
 }
