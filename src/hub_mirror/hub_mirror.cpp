@@ -210,18 +210,19 @@ Result<FetchStart, UpstreamError> HubMirror::start_fetch(const UpstreamRevision&
   }
   auto arriving = std::make_shared<ArrivingFile>(*file, revision.commit, std::move(*reader));
   flights_[key] = arriving;
-  std::shared_ptr<store::BlobWriter> shared_writer(std::move(*writer));
-  boost::asio::post(transfers_, [this, revision, key, shared_writer, arriving, requester,
-                                 tag_when_stored] {
-    run_transfer(revision, key, *shared_writer, *arriving, requester, tag_when_stored);
+  boost::asio::post(transfers_, [this, revision, key, writer = std::move(*writer), arriving,
+                                 requester, tag_when_stored]() mutable {
+    run_transfer(revision, key, std::move(writer), *arriving, requester, tag_when_stored);
   });
   return FetchStart{std::nullopt, arriving};
 }
 
 void HubMirror::run_transfer(const UpstreamRevision& revision, const std::string& key,
-                             store::BlobWriter& writer, ArrivingFile& arriving,
+                             std::unique_ptr<store::BlobWriter> writer, ArrivingFile& arriving,
                              const Requester& requester, bool tag_when_stored) {
-  auto outcome = transfer(revision, arriving.file(), key, writer, arriving);
+  auto outcome = transfer(revision, arriving.file(), key, *writer, arriving);
+  // A failed transfer's temporary file goes before anyone learns the outcome.
+  writer.reset();
   audit(revision, key, requester, outcome, outcome ? outcome->size : 0);
   if (outcome && tag_when_stored) {
     auto tagged = tag(revision, requester);

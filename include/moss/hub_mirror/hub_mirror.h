@@ -125,8 +125,8 @@ class HubMirror {
  private:
   // Runs on transfers_: the upstream transfer of `arriving`, then its outcome.
   void run_transfer(const UpstreamRevision& revision, const std::string& key,
-                    store::BlobWriter& writer, ArrivingFile& arriving, const Requester& requester,
-                    bool tag_when_stored);
+                    std::unique_ptr<store::BlobWriter> writer, ArrivingFile& arriving,
+                    const Requester& requester, bool tag_when_stored);
   Result<store::ObjectVersion, UpstreamError> transfer(const UpstreamRevision& revision,
                                                        const UpstreamFile& file,
                                                        const std::string& key,
