@@ -84,6 +84,7 @@ struct ServeOptions {
   std::string hf_token_file;  // else HF_TOKEN
   std::string hf_ca_file;     // else the system's CA bundle
   bool hf_offline = false;
+  std::string hf_revision_ttl = "60s";  // how long a branch name's commit is kept
 };
 
 constexpr std::string_view kPublicHub = "https://huggingface.co";
@@ -116,6 +117,12 @@ Result<std::unique_ptr<hub_mirror::HubMirror>, int> open_hub_mirror(const ServeO
   }
   hub_mirror::HubMirrorSettings settings;
   settings.offline = options.hf_offline;
+  auto ttl = parse_duration(options.hf_revision_ttl);
+  if (!ttl) {
+    spdlog::critical("--hf-revision-ttl takes a duration such as 60s or 5m (0s: ask every time)");
+    return fail(2);
+  }
+  settings.revision_ttl = *ttl;
   spdlog::info("mirroring the Hub at {}{}{}", endpoint->url(), token.empty() ? " (no token)" : "",
                options.hf_offline ? ", offline: serving only what is mirrored" : "");
   return std::make_unique<hub_mirror::HubMirror>(hub_mirror::HubUpstream({*endpoint, token, {}}),
@@ -760,6 +767,10 @@ void register_serve_command(CLI::App& app) {
                   "PEM CA bundle that verifies an https --hf-upstream (else the system's)");
   cmd->add_flag("--hf-offline", options->hf_offline,
                 "Serve only what is mirrored; never ask the Hub upstream");
+  cmd->add_option("--hf-revision-ttl", options->hf_revision_ttl,
+                  "How long the commit a branch name (main) names upstream is kept before "
+                  "asking again (0s: every time; commit ids are kept)")
+      ->capture_default_str();
   cmd->callback([options, hf_upstream] {
     options->hf_upstream_given = hf_upstream->count() > 0;
     int code = serve_then_report(*options);

@@ -198,7 +198,7 @@ std::string read_sized_body(beast::tcp_stream& stream, beast::flat_buffer& buffe
       target = scratch;
     }
     const size_t want = static_cast<size_t>(std::min<uint64_t>(target.size(), left));
-    ssize_t n = ::recv(fd, target.data(), want, MSG_WAITALL);
+    ssize_t n = ::recv(fd, target.data(), want, sink.wants_bytes_as_received() ? 0 : MSG_WAITALL);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       failure = "timed out receiving the response body (no progress for " +
@@ -415,8 +415,13 @@ Result<HttpResponse, ClientError> HttpClient::send(const HttpRequest& request,
       target = target.first(std::min(target.size(), kChunk));
       parser.get().body().data = target.data();
       parser.get().body().size = target.size();
+      const bool as_received = sink && sink->wants_bytes_as_received();
       ec = c.run(timeouts_.io, [&](auto handler) {
-        bhttp::async_read(c.stream, c.buffer, parser, std::move(handler));
+        if (as_received) {
+          bhttp::async_read_some(c.stream, c.buffer, parser, std::move(handler));
+        } else {
+          bhttp::async_read(c.stream, c.buffer, parser, std::move(handler));
+        }
       });
       if (ec == bhttp::error::need_buffer) ec = {};
       const size_t n = target.size() - parser.get().body().size;

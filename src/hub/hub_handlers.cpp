@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "hub/hub_arriving_file_serving.h"
+#include "hub/hub_listed_revision.h"
 #include "hub/hub_revision.h"
 #include "hub/hub_tree.h"
 #include "hub/hub_upstream_fetch.h"
@@ -190,7 +192,14 @@ awaitable<void> handle_hub_file(RequestContext& ctx) {
     if (!resolved || !find_file(*resolved, path)) {
       if (!fetched) {
         fetched = true;
-        co_await fetch_from_upstream(ctx, path);
+        auto arriving = co_await fetch_from_upstream(ctx, path);
+        if (arriving && !arriving->file().lfs_sha256.empty()) {
+          // A large file: its bytes go on to the client as they arrive.
+          co_await serve_arriving_file(ctx, *arriving);
+          co_return;
+        }
+        // A small git file, whose SHA-256 (its ETag) is known once stored.
+        if (arriving) co_await wait_until_stored(*arriving);
         continue;
       }
     }
@@ -217,7 +226,7 @@ awaitable<void> handle_hub_file(RequestContext& ctx) {
 
 awaitable<void> handle_hub_model_info(RequestContext& ctx) {
   authorize_read(ctx, revision_key(ctx, ctx.hub.revision));
-  HubRevision rev = resolve_hub_revision(ctx, ctx.hub.revision);
+  HubRevision rev = co_await listed_hub_revision(ctx, ctx.hub.revision);
   const bool blobs = flag_param(ctx, "blobs");
   nlohmann::json siblings = nlohmann::json::array();
   uint64_t total = 0;
@@ -248,7 +257,7 @@ awaitable<void> handle_hub_model_info(RequestContext& ctx) {
 
 awaitable<void> handle_hub_tree(RequestContext& ctx) {
   authorize_read(ctx, revision_key(ctx, ctx.hub.revision));
-  HubRevision rev = resolve_hub_revision(ctx, ctx.hub.revision);
+  HubRevision rev = co_await listed_hub_revision(ctx, ctx.hub.revision);
   TreeListing listing = list_tree(rev.files, ctx.hub.path, flag_param(ctx, "recursive"));
   if (listing.lookup == TreeLookup::kNotFound) throw entry_not_found(ctx, rev, ctx.hub.path);
   if (listing.lookup == TreeLookup::kIsAFile) {
@@ -283,7 +292,7 @@ awaitable<void> handle_hub_paths_info(RequestContext& ctx) {
   }
   const std::string text = co_await body.read_all(kMaxPathsInfoBodyBytes);
   const PathsInfoRequest request = parse_paths_info(ctx.header("content-type"), text);
-  HubRevision rev = resolve_hub_revision(ctx, ctx.hub.revision);
+  HubRevision rev = co_await listed_hub_revision(ctx, ctx.hub.revision);
   nlohmann::json out = nlohmann::json::array();
   std::set<std::string> seen;
   for (std::string path : request.paths) {

@@ -186,19 +186,30 @@ std::string folder_oid(std::string_view path, const std::vector<HubFile>& files_
   for (const auto& file : files_under) {
     listing += file.path;
     listing += '\0';
-    listing += file.sha256;
+    listing += file.sha256.empty() ? file.blob_id : file.sha256;
     listing += '\n';
   }
   return sha1_hex(listing);
 }
 
+namespace {
+
+// The git object id of the file: the upstream's when given, else that of the
+// LFS pointer moss shows for it.
+std::string git_oid(const HubFile& file) {
+  return file.blob_id.empty() ? lfs_pointer_oid(file) : file.blob_id;
+}
+
+}  // namespace
+
 nlohmann::json file_entry(const HubFile& file) {
-  return {{"type", "file"},
-          {"oid", lfs_pointer_oid(file)},
-          {"size", file.size},
-          {"lfs",
-           {{"oid", file.sha256}, {"size", file.size}, {"pointerSize", lfs_pointer(file).size()}}},
-          {"path", file.path}};
+  nlohmann::json out = {{"type", "file"}, {"oid", git_oid(file)}, {"size", file.size}};
+  if (file.lfs) {
+    out["lfs"] = {
+        {"oid", file.sha256}, {"size", file.size}, {"pointerSize", lfs_pointer(file).size()}};
+  }
+  out["path"] = file.path;
+  return out;
 }
 
 nlohmann::json folder_entry(std::string_view path, std::string_view oid) {
@@ -209,9 +220,11 @@ nlohmann::json sibling(const HubFile& file, bool blobs) {
   nlohmann::json out = {{"rfilename", file.path}};
   if (blobs) {
     out["size"] = file.size;
-    out["blobId"] = lfs_pointer_oid(file);
-    out["lfs"] = {
-        {"sha256", file.sha256}, {"size", file.size}, {"pointerSize", lfs_pointer(file).size()}};
+    out["blobId"] = git_oid(file);
+    if (file.lfs) {
+      out["lfs"] = {
+          {"sha256", file.sha256}, {"size", file.size}, {"pointerSize", lfs_pointer(file).size()}};
+    }
   }
   return out;
 }
@@ -236,7 +249,7 @@ std::optional<HubFile> parse_file_entry(const nlohmann::json& entry) {
   const auto& path_text = path->get_ref<const std::string&>();
   const auto& sha_text = sha->get_ref<const std::string&>();
   if (path_text.empty() || sha_text.size() != 64 || !is_lower_hex(sha_text)) return std::nullopt;
-  return HubFile{path_text, size->get<uint64_t>(), sha_text};
+  return HubFile{path_text, size->get<uint64_t>(), sha_text, true, {}};
 }
 
 }  // namespace moss::hub

@@ -50,6 +50,32 @@ std::vector<hub::HubFile> files_of(RequestContext& ctx, const store::SnapshotRec
   return out;
 }
 
+// A snapshot a Hub mirror tagged with the upstream's commit id has that
+// commit (hub_revision.h), which differs from the snapshot's own identity when
+// the mirror holds only some of the revision's files or the upstream is the
+// Hub (whose commits are git's). Only a mirroring server looks.
+void name_mirrored_commit(RequestContext& ctx, HubRevision& rev) {
+  if (!ctx.service.hub_mirror) return;
+  if (hub::is_commit_id(rev.tag)) {
+    rev.commit = rev.tag;
+    rev.mirrored = true;
+    return;
+  }
+  store::TagListQuery q;
+  q.model = ctx.hub.repo;
+  q.limit = kMaxHubTags;
+  auto tags = ctx.store().list_tags(ctx.bucket, q);
+  if (!tags) return;
+  for (const auto& record : *tags) {
+    if (hub::is_commit_id(record.tag) && record.snapshots.size() == 1 &&
+        record.snapshots[0] == rev.snapshot->id) {
+      rev.commit = record.tag;
+      rev.mirrored = true;
+      return;
+    }
+  }
+}
+
 // A revision from a tag's resolution; nullopt when it pins no SHA-256 (a file
 // tag set before its bytes were hashed), which no commit id can name.
 std::optional<HubRevision> revision_of(RequestContext& ctx, std::string tag,
@@ -68,6 +94,7 @@ std::optional<HubRevision> revision_of(RequestContext& ctx, std::string tag,
         {file_path_in_repo(ctx.hub.repo, rev.file.key), rev.file.size, rev.file.content_sha256});
     rev.commit = hub::commit_id(rev.files);
   }
+  if (rev.snapshot) name_mirrored_commit(ctx, rev);
   auto record = ctx.store().get_tag(ctx.bucket, models::tag_object_key(ctx.hub.repo, rev.tag));
   if (record) rev.modified_ns = record->updated_ns;
   if (rev.modified_ns == 0 && rev.snapshot) rev.modified_ns = rev.snapshot->created_ns;
@@ -129,9 +156,17 @@ HubRevision resolve_hub_revision(RequestContext& ctx, std::string_view revision)
       rev.files = files_of(ctx, *rev.snapshot);
       rev.commit = std::string(revision);
       rev.modified_ns = rev.snapshot->created_ns;
+      // A commit the mirror tagged (the snapshot of a whole upstream revision).
+      const std::string commit_tag = models::tag_object_key(ctx.hub.repo, revision);
+      rev.mirrored = ctx.service.hub_mirror && ctx.store().get_tag(ctx.bucket, commit_tag);
       return rev;
     }
     if (auto rev = find_file_tag_commit(ctx, revision)) return std::move(*rev);
+    if (ctx.service.hub_mirror) {
+      if (auto rev = resolve_tag(ctx, std::string(revision)); rev && rev->snapshot) {
+        return std::move(*rev);
+      }
+    }
     throw revision_not_found(ctx, revision);
   }
   const std::string tag = tag_of(ctx.config().hub, revision);

@@ -4,8 +4,12 @@
 //
 //   - "main" and "HEAD" name the default tag (--hub-default-tag, "latest");
 //   - 40 lowercase hex digits name a commit: the snapshot of that short
-//     identity, or else the one-file revision of a file tag with that commit;
+//     identity, or else the one-file revision of a file tag with that commit,
+//     or else the tag of that name (a Hub mirror tags each upstream commit it
+//     holds files of);
 //   - anything else names a tag (a branch).
+// A snapshot that a tag named by a commit id holds (a mirror's) has that
+// commit, the upstream's, whichever tag it is read through.
 // A tag naming a directory is its snapshot; a tag naming one file (a GGUF) is
 // a revision of that one file, at its path under the model (its base name
 // when it lies elsewhere).
@@ -32,6 +36,9 @@ struct HubRevision {
   std::vector<hub::HubFile> files;                // path order
   std::vector<std::string> chain;                 // the tag chain, for the audit trail
   int64_t modified_ns = 0;                        // the tag's last change, or the snapshot's
+  // Tagged by a Hub mirror: a tag named by a commit id holds the snapshot,
+  // and `commit` is that (the upstream's) commit.
+  bool mirrored = false;
 };
 
 // The key under which policies see what `revision` of `repo` holds, before

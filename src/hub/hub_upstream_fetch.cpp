@@ -1,12 +1,15 @@
 // Fetching a missing Hub file from the upstream (hub_upstream_fetch.h).
 #include "hub/hub_upstream_fetch.h"
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include "hub/hub_arrival_poll.h"
 #include "moss/hub_mirror/hub_mirror.h"
 #include "moss/util/offload.h"
 #include "s3/errors.h"
 
 namespace moss::s3 {
-namespace {
 
 // The upstream's refusal as this server's Hub error: the same status and
 // X-Error-Code, so clients branch as they would on the upstream's answer.
@@ -26,27 +29,40 @@ S3Error upstream_refusal(const hub_mirror::UpstreamError& error) {
   return out;
 }
 
-}  // namespace
-
 bool may_fetch_from_upstream(const RequestContext& ctx) {
   return ctx.service.hub_mirror && !ctx.service.hub_mirror->settings().offline;
 }
 
-awaitable<void> fetch_from_upstream(RequestContext& ctx, const std::string& path) {
+awaitable<std::shared_ptr<hub_mirror::ArrivingFile>> fetch_from_upstream(RequestContext& ctx,
+                                                                         const std::string& path) {
   hub_mirror::HubMirror& mirror = *ctx.service.hub_mirror;
   const hub_mirror::Requester who{ctx.auth.key.name, ctx.auth.key.access_key_id,
                                   std::string(ctx.ex.remote_address()), ctx.request_id};
   const std::string repo = ctx.hub.repo;
   const std::string revision = ctx.hub.revision;
-  auto fetched = co_await offload(ctx.service.long_work_pool(),
-                                  [&]() -> Result<std::string, hub_mirror::UpstreamError> {
-                                    auto info = mirror.revision(repo, revision);
-                                    if (!info) return fail(info.error());
-                                    auto stored = mirror.fetch(*info, path, who);
-                                    if (!stored) return fail(stored.error());
-                                    return mirror.tag(*info, who);
-                                  });
-  if (!fetched) throw upstream_refusal(fetched.error());
+  using Started = Result<std::shared_ptr<hub_mirror::ArrivingFile>, hub_mirror::UpstreamError>;
+  auto started = co_await offload(ctx.service.long_work_pool(), [&]() -> Started {
+    auto info = mirror.revision(repo, revision);
+    if (!info) return fail(info.error());
+    auto start = mirror.start_fetch(*info, path, who, true);
+    if (!start) return fail(start.error());
+    if (start->arriving) return start->arriving;
+    // Stored already (by `moss mirror`, or a request a moment ago): the
+    // revision's tags may not name the snapshot holding it yet.
+    auto tagged = mirror.tag(*info, who);
+    if (!tagged) return fail(tagged.error());
+    return std::shared_ptr<hub_mirror::ArrivingFile>();
+  });
+  if (!started) throw upstream_refusal(started.error());
+  co_return std::move(*started);
+}
+
+awaitable<void> wait_until_stored(const hub_mirror::ArrivingFile& arriving) {
+  ArrivalPoll poll(co_await boost::asio::this_coro::executor);
+  while (arriving.state() == hub_mirror::ArrivingFile::State::kArriving) co_await poll.wait();
+  if (arriving.state() == hub_mirror::ArrivingFile::State::kFailed) {
+    throw upstream_refusal(arriving.outcome().error());
+  }
 }
 
 }  // namespace moss::s3

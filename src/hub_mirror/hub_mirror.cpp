@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
+
 #include "moss/audit/audit_event.h"
 #include "moss/audit/audit_log.h"
 #include "moss/models/model_registry.h"
@@ -20,22 +22,37 @@ constexpr std::string_view kBytes = "moss_hub_upstream_bytes_total";
 constexpr std::string_view kJoins = "moss_hub_single_flight_joins_total";
 
 // Where the bytes of one upstream transfer go: a blob of the store, whose
-// SHA-256 is computed as they arrive.
+// SHA-256 is computed as they arrive, each write published to the readers of
+// the arriving file as soon as it is received (a slow upstream's bytes are
+// not kept back to fill a buffer). A stopping server cuts the transfer.
 class BlobSink : public client::BodySink {
  public:
-  explicit BlobSink(store::BlobWriter& writer) : writer_(writer) {}
+  static constexpr size_t kReceiveBytes = 128 * 1024;
+
+  BlobSink(store::BlobWriter& writer, ArrivingFile& arriving, const std::atomic<bool>& stopping)
+      : writer_(writer), arriving_(arriving), stopping_(stopping), buffer_(kReceiveBytes) {}
+  std::span<uint8_t> receive_buffer() override { return buffer_; }
+  bool wants_bytes_as_received() const override { return true; }
   std::error_code write(std::span<const uint8_t> data) override {
+    if (stopping_.load()) {
+      error = "the server is stopping";
+      return std::make_error_code(std::errc::operation_canceled);
+    }
     auto written = writer_.write(data);
     if (!written) {
       error = written.error().message;
       return std::make_error_code(std::errc::io_error);
     }
+    arriving_.add_arrived(data.size());
     return {};
   }
   std::string error;
 
  private:
   store::BlobWriter& writer_;
+  ArrivingFile& arriving_;
+  const std::atomic<bool>& stopping_;
+  std::vector<uint8_t> buffer_;
 };
 
 bool is_hex(std::string_view text) {
@@ -56,7 +73,8 @@ HubMirror::HubMirror(HubUpstream upstream, HubMirrorSettings settings, store::Ob
       store_(store),
       registry_(registry),
       audit_log_(audit_log),
-      metrics_(metrics) {
+      metrics_(metrics),
+      transfers_(static_cast<size_t>(std::max(1, settings_.transfer_threads))) {
   if (metrics_) {
     metrics_->declare_counter(std::string(kFetches), "result",
                               "Files fetched from the Hub upstream, by outcome",
@@ -69,6 +87,11 @@ HubMirror::HubMirror(HubUpstream upstream, HubMirrorSettings settings, store::Ob
   }
 }
 
+HubMirror::~HubMirror() {
+  stopping_.store(true);
+  transfers_.join();
+}
+
 void HubMirror::count(std::string_view name, std::string_view label, uint64_t n) {
   if (metrics_) metrics_->count(name, label, n);
 }
@@ -76,24 +99,44 @@ void HubMirror::count(std::string_view name, std::string_view label, uint64_t n)
 Result<UpstreamRevision, UpstreamError> HubMirror::revision(const std::string& repo,
                                                             const std::string& revision) {
   const std::string cache_key = repo + "@" + revision;
+  std::shared_ptr<Result<UpstreamRevision, UpstreamError>> answer;
   {
     MutexLock lock(mutex_);
     auto it = revisions_.find(cache_key);
-    if (it != revisions_.end() && (settings_.offline || it->second.commit == revision)) {
-      return it->second;
+    if (it != revisions_.end() &&
+        (settings_.offline || it->second.revision.commit == revision ||
+         std::chrono::steady_clock::now() - it->second.asked < settings_.revision_ttl)) {
+      return it->second.revision;
     }
+    if (settings_.offline) {
+      return fail(UpstreamError{404, "RevisionNotFound",
+                                repo + "@" + revision +
+                                    " is not mirrored and this server is offline (--hf-offline)."});
+    }
+    if (auto asking = asking_.find(cache_key); asking != asking_.end()) {
+      // Another request is asking the upstream this now: take its answer.
+      auto pending = asking->second;
+      while (asking_.count(cache_key) && asking_.at(cache_key) == pending) answered_.wait(mutex_);
+      return *pending;
+    }
+    answer = std::make_shared<Result<UpstreamRevision, UpstreamError>>(fail(UpstreamError{}));
+    asking_[cache_key] = answer;
   }
-  if (settings_.offline) {
-    return fail(UpstreamError{404, "RevisionNotFound",
-                              repo + "@" + revision +
-                                  " is not mirrored and this server is offline (--hf-offline)."});
+  auto asked = upstream_.revision(repo, revision);
+  if (!asked && asked.error().status == 0) {
+    spdlog::warn("hub mirror: asking the upstream for {}@{}: {}", repo, revision,
+                 asked.error().message);
   }
-  auto answer = upstream_.revision(repo, revision);
-  if (!answer) return answer;
   MutexLock lock(mutex_);
-  revisions_[cache_key] = *answer;
-  revisions_[repo + "@" + answer->commit] = *answer;
-  return answer;
+  if (asked) {
+    const auto now = std::chrono::steady_clock::now();
+    revisions_[cache_key] = {*asked, now};
+    revisions_[repo + "@" + asked->commit] = {*asked, now};
+  }
+  *answer = asked;
+  asking_.erase(cache_key);
+  answered_.notify_all();
+  return asked;
 }
 
 std::string HubMirror::file_key(const UpstreamRevision& revision, const std::string& path) const {
@@ -128,6 +171,17 @@ std::vector<MirroredFile> HubMirror::files(const UpstreamRevision& revision) {
 Result<store::ObjectVersion, UpstreamError> HubMirror::fetch(const UpstreamRevision& revision,
                                                              const std::string& path,
                                                              const Requester& requester) {
+  auto started = start_fetch(revision, path, requester, false);
+  if (!started) return fail(started.error());
+  if (started->stored) return *started->stored;
+  started->arriving->wait_finished();
+  return started->arriving->outcome();
+}
+
+Result<FetchStart, UpstreamError> HubMirror::start_fetch(const UpstreamRevision& revision,
+                                                         const std::string& path,
+                                                         const Requester& requester,
+                                                         bool tag_when_stored) {
   const UpstreamFile* file = nullptr;
   for (const auto& f : revision.files) {
     if (f.path == path) file = &f;
@@ -137,53 +191,69 @@ Result<store::ObjectVersion, UpstreamError> HubMirror::fetch(const UpstreamRevis
                               path + " is not a file of " + revision.repo + "@" + revision.commit});
   }
   const std::string key = file_key(revision, path);
-  std::shared_ptr<Flight> flight;
-  {
-    MutexLock lock(mutex_);
-    auto it = flights_.find(key);
-    if (it != flights_.end()) {
-      // Another request is fetching this file: wait for its outcome.
-      flight = it->second;
-      count(kJoins, "joined");
-      while (!flight->done) landed_.wait(mutex_);
-      return flight->outcome;
-    }
-    if (auto stored = stored_version(key, *file)) return *stored;
-    if (settings_.offline) {
-      return fail(UpstreamError{404, "EntryNotFound",
-                                path + " is not mirrored and this server is offline."});
-    }
-    flight = std::make_shared<Flight>();
-    flights_[key] = flight;
-  }
-  uint64_t bytes = 0;
-  auto outcome = transfer(revision, *file, key);
-  if (outcome) bytes = outcome->size;
-  audit(revision, key, requester, outcome, bytes);
   MutexLock lock(mutex_);
-  flight->outcome = outcome;
-  flight->done = true;
+  if (auto it = flights_.find(key); it != flights_.end()) {
+    // Another request is fetching this file: follow its transfer.
+    count(kJoins, "joined");
+    return FetchStart{std::nullopt, it->second};
+  }
+  if (auto stored = stored_version(key, *file)) return FetchStart{*stored, nullptr};
+  if (settings_.offline) {
+    return fail(UpstreamError{404, "EntryNotFound",
+                              path + " is not mirrored and this server is offline."});
+  }
+  auto writer = store_.begin_blob({});
+  if (!writer) return fail(local_failure("a blob for " + key + ": " + writer.error().message));
+  auto reader = (*writer)->open_read();
+  if (!reader) {
+    return fail(local_failure("reading the blob of " + key + ": " + reader.error().message));
+  }
+  auto arriving = std::make_shared<ArrivingFile>(*file, revision.commit, std::move(*reader));
+  flights_[key] = arriving;
+  boost::asio::post(transfers_, [this, revision, key, writer = std::move(*writer), arriving,
+                                 requester, tag_when_stored]() mutable {
+    run_transfer(revision, key, std::move(writer), *arriving, requester, tag_when_stored);
+  });
+  return FetchStart{std::nullopt, arriving};
+}
+
+void HubMirror::run_transfer(const UpstreamRevision& revision, const std::string& key,
+                             std::unique_ptr<store::BlobWriter> writer, ArrivingFile& arriving,
+                             const Requester& requester, bool tag_when_stored) {
+  auto outcome = transfer(revision, arriving.file(), key, *writer, arriving);
+  // A failed transfer's temporary file goes before anyone learns the outcome.
+  writer.reset();
+  audit(revision, key, requester, outcome, outcome ? outcome->size : 0);
+  if (outcome && tag_when_stored) {
+    auto tagged = tag(revision, requester);
+    if (!tagged) {
+      spdlog::warn("hub mirror: tagging {}@{}: {}", revision.repo, revision.commit,
+                   tagged.error().message);
+      outcome = fail(tagged.error());
+    }
+  }
+  MutexLock lock(mutex_);
   flights_.erase(key);
-  landed_.notify_all();
-  return outcome;
+  arriving.finish(std::move(outcome));
 }
 
 Result<store::ObjectVersion, UpstreamError> HubMirror::transfer(const UpstreamRevision& revision,
                                                                 const UpstreamFile& file,
-                                                                const std::string& key) {
+                                                                const std::string& key,
+                                                                store::BlobWriter& writer,
+                                                                ArrivingFile& arriving) {
   if (auto bucket = store_.get_bucket(settings_.bucket); !bucket) {
     auto created = store_.create_bucket(settings_.bucket, "moss-hub-mirror", now_unix_nanos());
     if (!created && created.error().code != store::StoreErrc::kBucketAlreadyOwnedByYou &&
         created.error().code != store::StoreErrc::kBucketAlreadyExists) {
+      count(kFetches, "failed");
       return fail(local_failure("creating bucket " + settings_.bucket + ": " +
                                 created.error().message));
     }
   }
-  auto writer = store_.begin_blob({});
-  if (!writer) return fail(local_failure("a blob for " + key + ": " + writer.error().message));
-  BlobSink sink(**writer);
+  BlobSink sink(writer, arriving, stopping_);
   auto downloaded = upstream_.download(revision.repo, revision.commit, file.path, sink);
-  const uint64_t received = (*writer)->bytes_written();
+  const uint64_t received = writer.bytes_written();
   if (!downloaded) {
     // The writer's temporary file goes with it: nothing is stored.
     count(kFetches, "failed");
@@ -194,7 +264,7 @@ Result<store::ObjectVersion, UpstreamError> HubMirror::transfer(const UpstreamRe
              revision.commit, file.path, received, error.message);
     return fail(error);
   }
-  auto sealed = (*writer)->seal();
+  auto sealed = writer.seal();
   if (!sealed) return fail(local_failure("sealing " + key + ": " + sealed.error().message));
   const std::string& sha256 = (*sealed)->sha256_hex();
   const bool size_ok = (*sealed)->size() == file.size;

@@ -75,6 +75,9 @@ std::optional<UpstreamRevision> parse_revision_document(const std::string& repo,
     UpstreamFile file;
     file.path = s["rfilename"].get<std::string>();
     if (s.contains("size") && s["size"].is_number_unsigned()) file.size = s["size"].get<uint64_t>();
+    if (s.contains("blobId") && s["blobId"].is_string()) {
+      file.blob_id = s["blobId"].get<std::string>();
+    }
     if (s.contains("lfs") && s["lfs"].is_object()) {
       const auto& lfs = s["lfs"];
       if (lfs.contains("sha256") && lfs["sha256"].is_string()) {

@@ -118,6 +118,12 @@ class LocalBlobWriter final : public BlobWriter {
 
   uint64_t bytes_written() const override { return written_; }
 
+  StoreResult<UniqueFd> open_read() const override {
+    UniqueFd fd(::open(tmp_path_.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) return io_fail("open " + tmp_path_);
+    return fd;
+  }
+
  private:
   // Below this, handing MD5 to another thread costs more than it saves.
   static constexpr size_t kSideBySideThreshold = 64 * 1024;

@@ -79,6 +79,24 @@ async function run() {
       for (const path of args.expect ?? []) files[path] = sha256(await readFile(join(folder, path)));
       return { folder, files };
     }
+    case "stream": {
+      // A file read as a stream with the fetch every Hub client uses: stderr
+      // gets a line "FIRST <bytes>" as soon as the first bytes are in, so a
+      // test can see them arrive before the answer is complete.
+      const url = `${hubUrl}/${args.repo}/resolve/${encodeURIComponent(args.revision)}/${args.path}`;
+      const res = await recordingFetch(url, {
+        headers: accessToken ? { Authorization: `Bearer ${accessToken}` } : {},
+      });
+      if (!res.ok) throw new Error(`${url}: ${res.status}`);
+      const hash = createHash("sha256");
+      let size = 0;
+      for await (const chunk of res.body) {
+        if (size === 0) process.stderr.write(`FIRST ${chunk.length}\n`);
+        size += chunk.length;
+        hash.update(chunk);
+      }
+      return { size, sha256: hash.digest("hex"), commit: res.headers.get("x-repo-commit") };
+    }
     default:
       throw new Error(`unknown command ${command}`);
   }

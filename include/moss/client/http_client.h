@@ -63,6 +63,11 @@ class BodySink {
   // a span of it), so a sink can keep them without copying; empty: the
   // client receives into its own buffer.
   virtual std::span<uint8_t> receive_buffer() { return {}; }
+  // Whether write should get the bytes of each receive as they come, rather
+  // than once a whole buffer is full: someone reads behind the sink (a Hub
+  // mirror streaming an upstream transfer to its clients) and a slow sender
+  // must not keep bytes from them.
+  virtual bool wants_bytes_as_received() const { return false; }
 };
 
 struct HttpRequest {

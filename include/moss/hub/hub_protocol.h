@@ -52,7 +52,13 @@ bool is_commit_id(std::string_view revision);
 struct HubFile {
   std::string path;  // "model-00001-of-00002.safetensors", "tokenizer/vocab.json"
   uint64_t size = 0;
-  std::string sha256;  // lowercase hex
+  std::string sha256;  // lowercase hex; empty for a mirrored upstream's git file not yet stored
+  // A mirror lists an upstream revision as the upstream states it
+  // (docs/hub-mirror.md): a small file kept in git rather than LFS has no LFS
+  // fields, and its oid is the git blob id the upstream gives (blob_id).
+  // Files moss holds are shown as LFS files (lfs_pointer_oid).
+  bool lfs = true;
+  std::string blob_id;  // the upstream's git object id, when it gave one
 };
 
 // The GGUF file of `files` that llama.cpp's manifest for `quant` names: the

@@ -27,6 +27,9 @@ struct UpstreamFile {
   // The SHA-256 the upstream states (LFS files); empty for small git files,
   // whose SHA-256 the mirror computes itself.
   std::string lfs_sha256;
+  // The git object id the upstream gives ("blobId"): for an LFS file its
+  // pointer's, for a small git file the file's own (its listing oid).
+  std::string blob_id;
 };
 
 struct UpstreamRevision {

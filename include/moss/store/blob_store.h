@@ -47,6 +47,11 @@ class BlobWriter {
   // Flushes to stable storage and hands the result over; the writer is spent.
   virtual StoreResult<std::unique_ptr<SealedBlob>> seal() = 0;
   virtual uint64_t bytes_written() const = 0;
+  // A read-only descriptor of the file being written, for a reader that
+  // follows the writer (a Hub mirror serving an upstream transfer while it
+  // arrives): bytes [0, bytes_written()) can be read at their offsets. The
+  // descriptor stays valid after seal, link or removal of the file.
+  virtual StoreResult<UniqueFd> open_read() const = 0;
 };
 
 class BlobStore {

@@ -134,6 +134,20 @@ TEST(LfsPointerOid, IsTheGitBlobSha1OfThePointer) {
   EXPECT_EQ(lfs_pointer_oid(file), to_hex(digest(DigestAlgorithm::kSha1, blob)));
 }
 
+TEST(Entries, AnUpstreamGitFileIsListedWithItsBlobIdAndNoLfsFields) {
+  HubFile file{"config.json", 12, "", false, "1111111111111111111111111111111111111111"};
+  const auto entry = file_entry(file);
+  EXPECT_EQ(entry["oid"], file.blob_id);
+  EXPECT_FALSE(entry.contains("lfs"));
+  const auto listed = sibling(file, true);
+  EXPECT_EQ(listed["blobId"], file.blob_id);
+  EXPECT_FALSE(listed.contains("lfs"));
+  // An upstream LFS file keeps the upstream's git oid beside its SHA-256.
+  file = {"m.bin", 5, sha256_hex("hello"), true, "2222222222222222222222222222222222222222"};
+  EXPECT_EQ(file_entry(file)["oid"], file.blob_id);
+  EXPECT_EQ(file_entry(file)["lfs"]["oid"], file.sha256);
+}
+
 TEST(Entries, FileEntriesReadBackAsTheFile) {
   const HubFile file{"dir/m.bin", 1234, sha256_hex("x")};
   const auto entry = file_entry(file);

@@ -10,7 +10,8 @@ TEST(HubUpstreamTest, ARevisionDocumentGivesCommitSizesAndLfsHashes) {
     "id": "org/model", "sha": "0123456789abcdef0123456789abcdef01234567",
     "lastModified": "2026-11-30T10:00:00.000Z",
     "siblings": [
-      {"rfilename": "config.json", "size": 12},
+      {"rfilename": "config.json", "size": 12,
+       "blobId": "1111111111111111111111111111111111111111"},
       {"rfilename": "model.safetensors", "size": 4096,
        "lfs": {"sha256": "ABCDEF0000000000000000000000000000000000000000000000000000000000",
                "size": 4096, "pointerSize": 134}}
@@ -22,6 +23,8 @@ TEST(HubUpstreamTest, ARevisionDocumentGivesCommitSizesAndLfsHashes) {
   EXPECT_EQ(revision->files[0].path, "config.json");
   EXPECT_EQ(revision->files[0].size, 12u);
   EXPECT_TRUE(revision->files[0].lfs_sha256.empty());
+  EXPECT_EQ(revision->files[0].blob_id, "1111111111111111111111111111111111111111");
+  EXPECT_TRUE(revision->files[1].blob_id.empty());
   EXPECT_EQ(revision->files[1].size, 4096u);
   EXPECT_EQ(revision->files[1].lfs_sha256,
             "abcdef0000000000000000000000000000000000000000000000000000000000");
