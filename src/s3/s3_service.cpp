@@ -251,10 +251,11 @@ void S3Service::log_request(const RequestContext& ctx, std::string_view error_co
       "\"request_id\":\"{}\",\"remote\":\"{}\",\"access_key\":\"{}\",\"method\":\"{}\","
       "\"operation\":\"{}\",\"bucket\":\"{}\",\"key\":\"{}\",\"status\":{},\"error\":\"{}\","
       "\"bytes_in\":{},\"bytes_out\":{},\"duration_ms\":{:.3f}",
-      ctx.request_id, json_escape(ctx.ex.remote_address()),
-      ctx.auth.anonymous ? std::string("anonymous") : json_escape(ctx.auth.key.access_key_id),
-      json_escape(req.method_string()), ctx.operation_name(), json_escape(ctx.bucket),
-      json_escape(ctx.key), ctx.ex.response_status(), error_code, ctx.ex.bytes_received(),
+      ctx.request_id, JsonEscaped{ctx.ex.remote_address()},
+      JsonEscaped{ctx.auth.anonymous ? std::string_view("anonymous")
+                                     : std::string_view(ctx.auth.key.access_key_id)},
+      JsonEscaped{req.method_string()}, ctx.operation_name(), JsonEscaped{ctx.bucket},
+      JsonEscaped{ctx.key}, ctx.ex.response_status(), error_code, ctx.ex.bytes_received(),
       ctx.ex.bytes_sent(), seconds * 1000);
 }
 

@@ -57,25 +57,28 @@ std::shared_ptr<spdlog::logger> make_logger(const std::string& name, const std::
 
 }  // namespace
 
-std::string json_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 8);
+void append_json_escaped(fmt::memory_buffer& out, std::string_view text) {
   for (unsigned char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"': out.append(std::string_view("\\\"")); break;
+      case '\\': out.append(std::string_view("\\\\")); break;
+      case '\n': out.append(std::string_view("\\n")); break;
+      case '\r': out.append(std::string_view("\\r")); break;
+      case '\t': out.append(std::string_view("\\t")); break;
       default:
         if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+          fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
         } else {
-          out += static_cast<char>(c);
+          out.push_back(static_cast<char>(c));
         }
     }
   }
-  return out;
+}
+
+std::string json_escape(std::string_view text) {
+  fmt::memory_buffer out;
+  append_json_escaped(out, text);
+  return fmt::to_string(out);
 }
 
 void setup_logging(LogFormat format, const std::string& level) {
