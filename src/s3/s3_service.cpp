@@ -129,10 +129,10 @@ void S3Service::record_audit_event(const RequestContext& ctx) {
                 .with("MaxSizeAllowed", std::to_string(rejected.max_header_bytes));
   } else if (rejected.reason == Reason::kTooManyConnections) {
     // SDKs retry SlowDown with backoff, which is what a full server needs.
-    error = S3Error(S3ErrorCode::kSlowDown,
-                    "The server has as many connections open as it serves (" +
-                        std::to_string(rejected.max_connections) +
-                        "); please reduce your request rate.");
+    error =
+        S3Error(S3ErrorCode::kSlowDown, "The server has as many connections open as it serves (" +
+                                            std::to_string(rejected.max_connections) +
+                                            "); please reduce your request rate.");
     operation = "TooManyConnections";
   }
   const std::string request_id = next_request_id();

@@ -60,11 +60,21 @@ std::shared_ptr<spdlog::logger> make_logger(const std::string& name, const std::
 void append_json_escaped(fmt::memory_buffer& out, std::string_view text) {
   for (unsigned char c : text) {
     switch (c) {
-      case '"': out.append(std::string_view("\\\"")); break;
-      case '\\': out.append(std::string_view("\\\\")); break;
-      case '\n': out.append(std::string_view("\\n")); break;
-      case '\r': out.append(std::string_view("\\r")); break;
-      case '\t': out.append(std::string_view("\\t")); break;
+      case '"':
+        out.append(std::string_view("\\\""));
+        break;
+      case '\\':
+        out.append(std::string_view("\\\\"));
+        break;
+      case '\n':
+        out.append(std::string_view("\\n"));
+        break;
+      case '\r':
+        out.append(std::string_view("\\r"));
+        break;
+      case '\t':
+        out.append(std::string_view("\\t"));
+        break;
       default:
         if (c < 0x20) {
           fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
@@ -93,9 +103,8 @@ void setup_logging(LogFormat format, const std::string& level) {
     app = make_logger("moss",
                       R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","logger":"moss","msg":"%*"})",
                       true);
-    access = make_logger("access",
-                         R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","logger":"access",%v})",
-                         false);
+    access = make_logger(
+        "access", R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","logger":"access",%v})", false);
   } else {
     app = make_logger("moss", "%Y-%m-%dT%H:%M:%S.%eZ %^%-5l%$ %v", false);
     access = make_logger("access", "%Y-%m-%dT%H:%M:%S.%eZ access {%v}", false);

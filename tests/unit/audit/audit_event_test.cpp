@@ -122,10 +122,10 @@ TEST(AuditEvent, LineIsTheJsonObjectDumpedByteForByte) {
   hostile.request_id = "\xed\xa0\x80";  // a UTF-16 surrogate, not UTF-8
   AuditEvent empty;
   for (const AuditEvent& event : {plain, chained, change, hostile, empty}) {
-    EXPECT_EQ(audit_event_line(event),
-              audit_event_to_json(event).dump(-1, ' ', false,
-                                              nlohmann::json::error_handler_t::replace) +
-                  "\n");
+    EXPECT_EQ(
+        audit_event_line(event),
+        audit_event_to_json(event).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+            "\n");
   }
 }
 
