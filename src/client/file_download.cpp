@@ -268,9 +268,8 @@ Result<DownloadResult, ClientError> download_file(S3Client& s3, const DownloadRe
       // write ahead of the hashed prefix and most of their blocks are read
       // back, which must come from the page cache, not the disk. Where the
       // file system has no direct I/O (tmpfs), every write is buffered.
-      UniqueFd direct(plan.connections == 1
-                          ? ::open(part_path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC)
-                          : -1);
+      UniqueFd direct(
+          plan.connections == 1 ? ::open(part_path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC) : -1);
       auto fetched =
           fetch_ranges(s3, plan, fd.get(), direct.get(), follower, progress, record_prefix);
       if (!fetched) return fail(fetched.error());

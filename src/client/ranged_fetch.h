@@ -38,9 +38,9 @@ enum class FetchOutcome { kComplete, kMoved };
 // how far the written prefix reaches; `on_chunk_prefix` (when given) is
 // called with it each time a whole chunk joins the prefix (to record it for a
 // resume). `s3` serves the first connection; the others open their own.
-Result<FetchOutcome, ClientError> fetch_ranges(S3Client& s3, const FetchPlan& plan, int fd,
-                                               int direct_fd, PrefixHasher& hasher, TransferProgress* progress,
-                                               const std::function<void(uint64_t)>& on_chunk_prefix);
+Result<FetchOutcome, ClientError> fetch_ranges(
+    S3Client& s3, const FetchPlan& plan, int fd, int direct_fd, PrefixHasher& hasher,
+    TransferProgress* progress, const std::function<void(uint64_t)>& on_chunk_prefix);
 
 // How many chunks, and so at most how many GETs, plan.[from, size) makes.
 uint64_t chunk_count(const FetchPlan& plan);
