@@ -10,6 +10,9 @@ run, on loopback. Prints each figure and the ratio moss/nginx.
   random 1 MiB Range GETs, 16 connections     (wrk, MB/s)
 
 Usage: bench/core_bench.py [--moss build/moss] [--size-mib 1024] [--seconds 10]
+                           [--only put,get,small,range] [--repeat 1]
+The small GETs also print each server's CPU time per request (user + system
+of moss, of nginx's workers), steadier than ops/s on a shared machine.
 Run from a checkout after `scripts/dev build`. Needs nginx-light, wrk, curl and
 the default python3 with botocore (scripts/install-deps --test installs them).
 """
@@ -149,6 +152,32 @@ class Moss:
         self.proc.wait(timeout=60)
 
 
+def cpu_seconds(pids):
+    """user + system seconds of the given processes, all their threads."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def nginx_workers(master_pid):
+    workers = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            continue
+        if ppid == master_pid:
+            workers.append(int(entry))
+    return workers
+
+
 def curl_get(urls, expected_bytes):
     """Downloads every URL in parallel (one curl each); returns MB/s overall."""
     start = time.perf_counter()
@@ -175,6 +204,19 @@ def curl_put(url, path):
 
 def wrk(url, seconds, connections, script=None):
     """Runs wrk; returns (requests/s, transfer MB/s)."""
+    rps, mbs, _ = wrk_counted(url, seconds, connections, script)
+    return rps, mbs
+
+
+def wrk_server_cpu(url, seconds, connections, server_pids):
+    """Runs wrk; returns (requests/s, server CPU microseconds per request)."""
+    before = cpu_seconds(server_pids)
+    rps, _, requests = wrk_counted(url, seconds, connections)
+    return rps, (cpu_seconds(server_pids) - before) / requests * 1e6
+
+
+def wrk_counted(url, seconds, connections, script=None):
+    """Runs wrk; returns (requests/s, transfer MB/s, requests)."""
     args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if script:
         args += ["-s", script]
@@ -185,7 +227,8 @@ def wrk(url, seconds, connections, script=None):
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if non2xx:
         raise RuntimeError(f"wrk saw {non2xx.group(1)} error responses:\n{out}")
-    return rps, float(m.group(1)) * scale
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    return rps, float(m.group(1)) * scale, requests
 
 
 def range_script(path, object_size, chunk):
@@ -215,7 +258,12 @@ def main():
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--workdir", default=None, help="where files go (default: a temp dir)")
+    parser.add_argument("--only", default="put,get,small,range",
+                        help="comma-separated subset of put,get,small,range")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs of the small GETs, moss and nginx alternating")
     args = parser.parse_args()
+    only = set(args.only.split(","))
 
     workdir = args.workdir or tempfile.mkdtemp(prefix="moss-bench-")
     www = os.path.join(workdir, "www")
@@ -241,33 +289,50 @@ def main():
 
     try:
         moss.s3.create_bucket(Bucket="bench")
-        # PUT first: it also loads the object the GETs read.
-        md5 = md5_speed()
-        put_url = moss.presign("PUT", "bench", "big.bin")
-        moss_put = max(curl_put(put_url, big) for _ in range(2))
-        nginx_put = max(curl_put(nginx.url("upload/big.bin"), big) for _ in range(2))
-        report("PUT 1 GiB (vs nginx WebDAV)", moss_put, nginx_put, "MB/s")
-        report("PUT 1 GiB (vs openssl md5)", moss_put, md5, "MB/s", 0.85)
+        if "put" in only:
+            md5 = md5_speed()
+            put_url = moss.presign("PUT", "bench", "big.bin")
+            moss_put = max(curl_put(put_url, big) for _ in range(2))
+            nginx_put = max(curl_put(nginx.url("upload/big.bin"), big) for _ in range(2))
+            report("PUT 1 GiB (vs nginx WebDAV)", moss_put, nginx_put, "MB/s")
+            report("PUT 1 GiB (vs openssl md5)", moss_put, md5, "MB/s", 0.85)
+        elif only & {"get", "range"}:
+            with open(big, "rb") as f:
+                moss.s3.upload_fileobj(f, "bench", "big.bin")
         with open(small, "rb") as f:
             moss.s3.put_object(Bucket="bench", Key="small.bin", Body=f.read())
 
         get_url = moss.presign("GET", "bench", "big.bin")
-        curl_get([get_url], size)  # warm the page cache for both
-        curl_get([nginx.url("big.bin")], size)
-        report("GET 1 GiB, 1 stream", max(curl_get([get_url], size) for _ in range(3)),
-               max(curl_get([nginx.url("big.bin")], size) for _ in range(3)), "MB/s", 0.9)
-        report("GET 1 GiB, 4 streams", max(curl_get([get_url] * 4, size) for _ in range(2)),
-               max(curl_get([nginx.url("big.bin")] * 4, size) for _ in range(2)), "MB/s", 0.9)
+        if "get" in only:
+            curl_get([get_url], size)  # warm the page cache for both
+            curl_get([nginx.url("big.bin")], size)
+            report("GET 1 GiB, 1 stream", max(curl_get([get_url], size) for _ in range(3)),
+                   max(curl_get([nginx.url("big.bin")], size) for _ in range(3)), "MB/s", 0.9)
+            report("GET 1 GiB, 4 streams", max(curl_get([get_url] * 4, size) for _ in range(2)),
+                   max(curl_get([nginx.url("big.bin")] * 4, size) for _ in range(2)), "MB/s",
+                   0.9)
 
-        small_url = moss.presign("GET", "bench", "small.bin")
-        moss_ops, _ = wrk(small_url, args.seconds, 64)
-        nginx_ops, _ = wrk(nginx.url("small.bin"), args.seconds, 64)
-        report("GET 4 KiB, 64 conns (signed)", moss_ops, nginx_ops, "ops/s", 0.5)
+        if "small" in only:
+            small_url = moss.presign("GET", "bench", "small.bin")
+            workers = nginx_workers(nginx.proc.pid)
+            runs = []
+            for _ in range(args.repeat):
+                moss_ops, moss_us = wrk_server_cpu(small_url, args.seconds, 64, [moss.proc.pid])
+                nginx_ops, nginx_us = wrk_server_cpu(nginx.url("small.bin"), args.seconds, 64,
+                                                     workers)
+                print(f"  4 KiB GETs: moss {moss_ops:.0f} ops/s, {moss_us:.1f} us CPU/request; "
+                      f"nginx {nginx_ops:.0f} ops/s, {nginx_us:.1f} us CPU/request; "
+                      f"ratio {moss_ops / nginx_ops:.2f}", flush=True)
+                runs.append((moss_ops, nginx_ops, moss_us, nginx_us))
+            best = max(runs, key=lambda r: r[0] / r[1])
+            report("GET 4 KiB, 64 conns (signed)", best[0], best[1], "ops/s", 0.9)
+            report("  server CPU per 4 KiB GET", best[2], best[3], "us")
 
-        script = range_script(os.path.join(workdir, "range.lua"), size, 1 << 20)
-        _, moss_mbs = wrk(get_url, args.seconds, 16, script)
-        _, nginx_mbs = wrk(nginx.url("big.bin"), args.seconds, 16, script)
-        report("random 1 MiB Range GET, 16 conns", moss_mbs, nginx_mbs, "MB/s", 0.8)
+        if "range" in only:
+            script = range_script(os.path.join(workdir, "range.lua"), size, 1 << 20)
+            _, moss_mbs = wrk(get_url, args.seconds, 16, script)
+            _, nginx_mbs = wrk(nginx.url("big.bin"), args.seconds, 16, script)
+            report("random 1 MiB Range GET, 16 conns", moss_mbs, nginx_mbs, "MB/s", 0.8)
         print(f"moss peak RSS during the run: {moss.rss_peak_kib() / 1024:.1f} MiB")
     finally:
         moss.stop()

@@ -17,7 +17,10 @@ peak RSS of each client, and the ratios the targets are stated in.
            with and without sync FILE (aggregate MB/s)
 
 Usage: bench/pull_bench.py [--moss build/moss] [--size-mib 1024] [--repeat 3]
-                           [--connections 4] [--fanout 16] [--workdir DIR]
+                           [--connections 4] [--fanout 16] [--fanout-only] [--workdir DIR]
+The fan-out rows also show the serving side's CPU per GB served (moss, or
+nginx's workers), and add 16 x curl from moss, which tells the server's share
+from the clients'.
 Needs nginx-light, curl, aws-cli and python3 with boto3 (as bench/core_bench.py).
 Every run of a row deletes its output first; the best of --repeat runs is shown.
 """
@@ -33,7 +36,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from core_bench import ACCESS_KEY, ROOT, SECRET_KEY, Moss, Nginx, write_random  # noqa: E402
+from core_bench import (ACCESS_KEY, ROOT, SECRET_KEY, Moss, Nginx, cpu_seconds,  # noqa: E402
+                        nginx_workers, write_random)
 
 BUCKET = "models"
 MODEL = "bench"
@@ -42,8 +46,9 @@ MODEL = "bench"
 class Run:
     """One timed run of one or more processes started together."""
 
-    def __init__(self, wall, user, sys_, rss_kib):
+    def __init__(self, wall, user, sys_, rss_kib, server_cpu=None):
         self.wall, self.user, self.sys, self.rss_kib = wall, user, sys_, rss_kib
+        self.server_cpu = server_cpu  # CPU seconds of the serving processes, when asked
 
 
 def peak_rss_kib(pids, peaks):
@@ -64,7 +69,8 @@ def peak_rss_kib(pids, peaks):
         time.sleep(0.02)
 
 
-def timed(commands, env):
+def timed(commands, env, server_pids=None):
+    server_before = cpu_seconds(server_pids) if server_pids else None
     start = time.perf_counter()
     procs = [subprocess.Popen(c, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
              for c in commands]
@@ -83,7 +89,8 @@ def timed(commands, env):
         sys_ += usage.ru_stime
     wall = time.perf_counter() - start
     sampler.join()
-    return Run(wall, user, sys_, max(peaks))
+    server_cpu = cpu_seconds(server_pids) - server_before if server_pids else None
+    return Run(wall, user, sys_, max(peaks), server_cpu)
 
 
 def synced_curl(url, path):
@@ -91,11 +98,11 @@ def synced_curl(url, path):
     return ["sh", "-c", f"curl -sf -o '{path}' '{url}' && sync '{path}'"]
 
 
-def best_of(repeat, prepare, commands, env):
+def best_of(repeat, prepare, commands, env, server_pids=None):
     runs = []
     for _ in range(repeat):
         prepare()
-        runs.append(timed(commands, env))
+        runs.append(timed(commands, env, server_pids))
     return min(runs, key=lambda r: r.wall)
 
 
@@ -107,6 +114,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--fanout", type=int, default=16, help="0 skips the fan-out rows")
+    parser.add_argument("--fanout-only", action="store_true", help="only the fan-out rows")
     parser.add_argument("--workdir", default=None, help="where files go (default: a temp dir)")
     args = parser.parse_args()
 
@@ -138,8 +146,11 @@ def main():
         rows.append((name, run, mbs, cpu_per_gb))
         # A shell-wrapped command's sampled RSS is the shell's, not the client's.
         rss = "    n/a" if "sync" in name else f"{run.rss_kib / 1024:6.1f} MiB"
+        server = ("" if run.server_cpu is None else
+                  f"  server CPU {run.server_cpu / (streams * size / 1e9):5.2f} s/GB")
         print(f"{name:34s} {run.wall:7.2f} s {mbs:8.0f} MB/s  user {run.user:6.2f} s  "
-              f"sys {run.sys:6.2f} s  CPU {cpu_per_gb:5.2f} s/GB  peak RSS {rss}", flush=True)
+              f"sys {run.sys:6.2f} s  CPU {cpu_per_gb:5.2f} s/GB  peak RSS {rss}{server}",
+              flush=True)
         return run
 
     try:
@@ -150,29 +161,30 @@ def main():
         fresh_out()
         timed([["curl", "-sf", "-o", os.path.join(out, "warm"), tag_url]], env)  # page cache
 
-        curl = row("curl -o (moss, presigned tag)", best_of(
-            args.repeat, fresh_out, [["curl", "-sf", "-o", os.path.join(out, "m"), tag_url]],
-            env))
-        row("curl -o (nginx)", best_of(
-            args.repeat, fresh_out,
-            [["curl", "-sf", "-o", os.path.join(out, "m"), nginx.url("model.gguf")]], env))
-        row("curl -o + sync FILE (moss)", best_of(
-            args.repeat, fresh_out, [synced_curl(tag_url, os.path.join(out, "m"))], env))
-        aws = row("aws s3 cp", best_of(
-            args.repeat, fresh_out,
-            [["aws", "--endpoint-url", endpoint, "s3", "cp", "--only-show-errors",
-              f"s3://{BUCKET}/{MODEL}/tags/v1", os.path.join(out, "m")]], env))
-        one = row("moss pull, 1 connection", best_of(
-            args.repeat, fresh_out, [pull + ["--connections", "1"]], env))
-        many = row(f"moss pull, {args.connections} connections", best_of(
-            args.repeat, fresh_out, [pull + ["--connections", str(args.connections)]], env))
-        row("sha256sum (reference)", best_of(args.repeat, lambda: None,
-                                             [["sha256sum", model]], env))
-        print()
-        print(f"moss pull 1 connection:  {curl.wall / one.wall:4.2f}x curl's speed, "
-              f"{aws.wall / one.wall:4.2f}x aws s3 cp's")
-        print(f"moss pull {args.connections} connections: {curl.wall / many.wall:4.2f}x curl's "
-              f"speed, {aws.wall / many.wall:4.2f}x aws s3 cp's")
+        if not args.fanout_only:
+            curl = row("curl -o (moss, presigned tag)", best_of(
+                args.repeat, fresh_out, [["curl", "-sf", "-o", os.path.join(out, "m"), tag_url]],
+                env))
+            row("curl -o (nginx)", best_of(
+                args.repeat, fresh_out,
+                [["curl", "-sf", "-o", os.path.join(out, "m"), nginx.url("model.gguf")]], env))
+            row("curl -o + sync FILE (moss)", best_of(
+                args.repeat, fresh_out, [synced_curl(tag_url, os.path.join(out, "m"))], env))
+            aws = row("aws s3 cp", best_of(
+                args.repeat, fresh_out,
+                [["aws", "--endpoint-url", endpoint, "s3", "cp", "--only-show-errors",
+                  f"s3://{BUCKET}/{MODEL}/tags/v1", os.path.join(out, "m")]], env))
+            one = row("moss pull, 1 connection", best_of(
+                args.repeat, fresh_out, [pull + ["--connections", "1"]], env))
+            many = row(f"moss pull, {args.connections} connections", best_of(
+                args.repeat, fresh_out, [pull + ["--connections", str(args.connections)]], env))
+            row("sha256sum (reference)", best_of(args.repeat, lambda: None,
+                                                 [["sha256sum", model]], env))
+            print()
+            print(f"moss pull 1 connection:  {curl.wall / one.wall:4.2f}x curl's speed, "
+                  f"{aws.wall / one.wall:4.2f}x aws s3 cp's")
+            print(f"moss pull {args.connections} connections: {curl.wall / many.wall:4.2f}x curl's "
+                  f"speed, {aws.wall / many.wall:4.2f}x aws s3 cp's")
 
         if args.fanout:
             def fanout_out():
@@ -180,20 +192,41 @@ def main():
                 for i in range(args.fanout):
                     os.makedirs(os.path.join(out, str(i)))
 
-            moss_fan = row(f"fan-out {args.fanout} x moss pull", best_of(
-                max(1, args.repeat - 1), fanout_out,
-                [[args.moss, "pull", f"{MODEL}:v1", os.path.join(out, str(i)), "--no-progress"]
-                 for i in range(args.fanout)], env), streams=args.fanout)
-            nginx_fan = row(f"fan-out {args.fanout} x curl (nginx)", best_of(
-                max(1, args.repeat - 1), fanout_out,
-                [["curl", "-sf", "-o", os.path.join(out, str(i), "m"), nginx.url("model.gguf")]
-                 for i in range(args.fanout)], env), streams=args.fanout)
+            moss_pids = [moss.proc.pid]
+            workers = nginx_workers(nginx.proc.pid)
+            pulls = [[args.moss, "pull", f"{MODEL}:v1", os.path.join(out, str(i)), "--no-progress"]
+                     for i in range(args.fanout)]
+            curls_nginx = [["curl", "-sf", "-o", os.path.join(out, str(i), "m"),
+                            nginx.url("model.gguf")] for i in range(args.fanout)]
+            curls_moss = [["curl", "-sf", "-o", os.path.join(out, str(i), "m"), tag_url]
+                          for i in range(args.fanout)]
+            # moss and nginx alternate, so a burst of load from elsewhere falls on both.
+            moss_runs, nginx_runs, moss_curl_runs = [], [], []
+            for _ in range(max(1, args.repeat)):
+                fanout_out()
+                moss_runs.append(timed(pulls, env, moss_pids))
+                fanout_out()
+                nginx_runs.append(timed(curls_nginx, env, workers))
+                fanout_out()
+                moss_curl_runs.append(timed(curls_moss, env, moss_pids))
+                print(f"  round: moss pull {moss_runs[-1].wall:.2f} s, curl from nginx "
+                      f"{nginx_runs[-1].wall:.2f} s, curl from moss {moss_curl_runs[-1].wall:.2f} s"
+                      f" -> {nginx_runs[-1].wall / moss_runs[-1].wall:.2f}x", flush=True)
+            fastest = lambda runs: min(runs, key=lambda r: r.wall)  # noqa: E731
+            moss_fan = row(f"fan-out {args.fanout} x moss pull", fastest(moss_runs),
+                           streams=args.fanout)
+            nginx_fan = row(f"fan-out {args.fanout} x curl (nginx)", fastest(nginx_runs),
+                            streams=args.fanout)
+            row(f"fan-out {args.fanout} x curl (moss)", fastest(moss_curl_runs),
+                streams=args.fanout)
             nginx_sync_fan = row(f"fan-out {args.fanout} x curl + sync (nginx)", best_of(
                 max(1, args.repeat - 1), fanout_out,
                 [synced_curl(nginx.url("model.gguf"), os.path.join(out, str(i), "m"))
                  for i in range(args.fanout)], env), streams=args.fanout)
+            ratios = sorted(n.wall / m.wall for m, n in zip(moss_runs, nginx_runs))
             print(f"fan-out: moss pull {nginx_fan.wall / moss_fan.wall:4.2f}x the aggregate "
-                  f"throughput of curl from nginx (target 0.9x), "
+                  f"throughput of curl from nginx, best against best (target 0.9x; per round "
+                  f"{ratios[0]:.2f}-{ratios[-1]:.2f}x), "
                   f"{nginx_sync_fan.wall / moss_fan.wall:4.2f}x that of curl + sync")
     finally:
         fresh_out()

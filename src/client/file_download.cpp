@@ -5,9 +5,9 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <algorithm>
 #include <cstring>
 #include <optional>
 
@@ -263,7 +263,15 @@ Result<DownloadResult, ClientError> download_file(S3Client& s3, const DownloadRe
     if (!record_prefix) remove_done_attribute(fd.get());
     if (offset < served.size) {
       PrefixHasher follower(fd.get(), *hasher, offset, served.size);
-      auto fetched = fetch_ranges(s3, plan, fd.get(), follower, progress, record_prefix);
+      // One connection hands every block to the hasher in order, so nothing is
+      // read back and its writes can skip the page cache (O_DIRECT). Several
+      // write ahead of the hashed prefix and most of their blocks are read
+      // back, which must come from the page cache, not the disk. Where the
+      // file system has no direct I/O (tmpfs), every write is buffered.
+      UniqueFd direct(
+          plan.connections == 1 ? ::open(part_path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC) : -1);
+      auto fetched =
+          fetch_ranges(s3, plan, fd.get(), direct.get(), follower, progress, record_prefix);
       if (!fetched) return fail(fetched.error());
       if (*fetched == FetchOutcome::kMoved) {
         say(request.key + " moved during the download; starting over");

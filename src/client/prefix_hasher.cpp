@@ -16,7 +16,8 @@ constexpr uint64_t kWritebackStep = 32 << 20;
 }  // namespace
 
 PrefixHasher::Block PrefixHasher::new_block() {
-  return std::make_unique_for_overwrite<uint8_t[]>(kBlockSize);
+  return Block(
+      static_cast<uint8_t*>(::operator new[](kBlockSize, std::align_val_t{kBlockAlignment})));
 }
 
 PrefixHasher::PrefixHasher(int fd, Hasher& hasher, uint64_t from, uint64_t to)

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <new>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,7 +34,12 @@ class PrefixHasher {
  public:
   // What a receiving thread receives into, and hands over.
   static constexpr size_t kBlockSize = 1 << 20;
-  using Block = std::unique_ptr<uint8_t[]>;
+  // Aligned for O_DIRECT writes straight from the block (see ranged_fetch).
+  static constexpr size_t kBlockAlignment = 4096;
+  struct BlockDelete {
+    void operator()(uint8_t* p) const { ::operator delete[](p, std::align_val_t{kBlockAlignment}); }
+  };
+  using Block = std::unique_ptr<uint8_t[], BlockDelete>;
   static Block new_block();
 
   // At most this many handed-over blocks are held at once (16 MiB); at most

@@ -31,13 +31,16 @@ struct FetchPlan {
 
 enum class FetchOutcome { kComplete, kMoved };
 
-// Fetches plan.[from, size) into `fd` at the same offsets. `hasher` is told
+// Fetches plan.[from, size) into `fd` at the same offsets. `direct_fd`, when
+// not -1, is the same file opened with O_DIRECT: whole aligned 1 MiB pieces
+// are written through it, straight from the block they were received into,
+// without a copy into the page cache (the rest through `fd`). `hasher` is told
 // how far the written prefix reaches; `on_chunk_prefix` (when given) is
 // called with it each time a whole chunk joins the prefix (to record it for a
 // resume). `s3` serves the first connection; the others open their own.
-Result<FetchOutcome, ClientError> fetch_ranges(S3Client& s3, const FetchPlan& plan, int fd,
-                                               PrefixHasher& hasher, TransferProgress* progress,
-                                               const std::function<void(uint64_t)>& on_chunk_prefix);
+Result<FetchOutcome, ClientError> fetch_ranges(
+    S3Client& s3, const FetchPlan& plan, int fd, int direct_fd, PrefixHasher& hasher,
+    TransferProgress* progress, const std::function<void(uint64_t)>& on_chunk_prefix);
 
 // How many chunks, and so at most how many GETs, plan.[from, size) makes.
 uint64_t chunk_count(const FetchPlan& plan);

@@ -57,25 +57,38 @@ std::shared_ptr<spdlog::logger> make_logger(const std::string& name, const std::
 
 }  // namespace
 
-std::string json_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 8);
+void append_json_escaped(fmt::memory_buffer& out, std::string_view text) {
   for (unsigned char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out.append(std::string_view("\\\""));
+        break;
+      case '\\':
+        out.append(std::string_view("\\\\"));
+        break;
+      case '\n':
+        out.append(std::string_view("\\n"));
+        break;
+      case '\r':
+        out.append(std::string_view("\\r"));
+        break;
+      case '\t':
+        out.append(std::string_view("\\t"));
+        break;
       default:
         if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+          fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
         } else {
-          out += static_cast<char>(c);
+          out.push_back(static_cast<char>(c));
         }
     }
   }
-  return out;
+}
+
+std::string json_escape(std::string_view text) {
+  fmt::memory_buffer out;
+  append_json_escaped(out, text);
+  return fmt::to_string(out);
 }
 
 void setup_logging(LogFormat format, const std::string& level) {
@@ -90,9 +103,8 @@ void setup_logging(LogFormat format, const std::string& level) {
     app = make_logger("moss",
                       R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","logger":"moss","msg":"%*"})",
                       true);
-    access = make_logger("access",
-                         R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","logger":"access",%v})",
-                         false);
+    access = make_logger(
+        "access", R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","logger":"access",%v})", false);
   } else {
     app = make_logger("moss", "%Y-%m-%dT%H:%M:%S.%eZ %^%-5l%$ %v", false);
     access = make_logger("access", "%Y-%m-%dT%H:%M:%S.%eZ access {%v}", false);

@@ -1,5 +1,7 @@
 #include "moss/util/uri.h"
 
+#include <algorithm>
+
 #include "moss/util/hex.h"
 
 namespace moss {
@@ -13,20 +15,24 @@ bool is_unreserved(unsigned char c) {
 std::optional<std::string> decode(std::string_view text, bool plus_is_space) {
   std::string out;
   out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '%') {
-      if (i + 2 >= text.size()) return std::nullopt;
-      const int hi = hex_digit_value(text[i + 1]);
-      const int lo = hex_digit_value(text[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out += static_cast<char>((hi << 4) | lo);
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
+  // Runs of characters that decode to themselves are copied whole: every
+  // signed request's query (credential, date, signature) passes through here.
+  const std::string_view special = plus_is_space ? std::string_view("%+") : std::string_view("%");
+  for (size_t i = 0; i < text.size();) {
+    const size_t next = std::min(text.find_first_of(special, i), text.size());
+    out.append(text.substr(i, next - i));
+    if (next == text.size()) break;
+    if (text[next] == '+') {
       out += ' ';
-    } else {
-      out += c;
+      i = next + 1;
+      continue;
     }
+    if (next + 2 >= text.size()) return std::nullopt;
+    const int hi = hex_digit_value(text[next + 1]);
+    const int lo = hex_digit_value(text[next + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>((hi << 4) | lo);
+    i = next + 3;
   }
   return out;
 }

@@ -113,6 +113,37 @@ class ParallelPull(PullTestCase):
                        env=env, capture_output=True, timeout=300)
         self.assertEqual(self.independent_sha256(dest), self.independent_sha256(self.big))
 
+    def traced_pull(self, name, *options):
+        """Pulls big:v1 under strace; returns (the trace's lines, the pulled file)."""
+        if shutil.which("strace") is None:
+            self.fail("strace is needed: apt-get install strace")
+        dest = os.path.join(self.workdir(name), "model.bin")
+        trace = os.path.join(self.tmp, name + ".strace")
+        subprocess.run(["strace", "-f", "-e", "trace=openat,pwrite64", "-o", trace, MOSS_BINARY,
+                        "pull", "big:v1", dest, "--no-progress", *options], check=True,
+                       env=client_env(self.server), capture_output=True, timeout=300)
+        with open(trace) as f:
+            return f.read().splitlines(), dest
+
+    def test_one_connection_writes_whole_blocks_around_the_page_cache(self):
+        # The default: the .part opened a second time with O_DIRECT, and the
+        # 1 MiB blocks after the first written through that descriptor.
+        lines, dest = self.traced_pull("direct")
+        direct_fds = {line.rsplit("= ", 1)[1] for line in lines
+                      if "openat(" in line and ".part" in line and "|O_DIRECT" in line
+                      and "= -1" not in line}
+        self.assertEqual(len(direct_fds), 1, "\n".join(l for l in lines if ".part" in l))
+        fd = direct_fds.pop()
+        direct_writes = [l for l in lines if f"pwrite64({fd}," in l and f", {MiB}, " in l]
+        self.assertGreaterEqual(len(direct_writes), 3)
+        self.assertEqual(self.independent_sha256(dest), self.independent_sha256(self.big))
+
+    def test_several_connections_write_through_the_page_cache(self):
+        # Their blocks ahead of the hashed prefix are read back: from the cache.
+        lines, dest = self.traced_pull("buffered", "--connections", "2", "--chunk-size", "1MiB")
+        self.assertFalse([l for l in lines if "O_DIRECT|" in l or "O_DIRECT)" in l])
+        self.assertEqual(self.independent_sha256(dest), self.independent_sha256(self.big))
+
     def test_file_smaller_than_one_chunk(self):
         dest = self.workdir("small")
         self.moss("pull", "small:v1", dest, "--connections", "4", "--no-progress")

@@ -33,8 +33,11 @@ namespace moss::client {
 // hashing thread holds (it hashes in-order bytes from memory).
 struct DownloadTuning {
   static constexpr uint64_t kDefaultChunkSize = 64ull << 20;
-  // Ranged GETs in flight at once, each on its own connection.
-  int connections = 4;
+  // Ranged GETs in flight at once, each on its own connection. One by
+  // default: it hashes every block from memory and writes it with O_DIRECT,
+  // the least CPU per GB, which is what sets the pace when many pulls share
+  // machines (a rollout); more help where one TCP stream cannot fill the path.
+  int connections = 1;
   // Bytes per ranged GET; a file (or a remainder) no larger is one GET.
   uint64_t chunk_size = kDefaultChunkSize;
 };

@@ -3,10 +3,13 @@
 // request). In JSON mode every line is one JSON object, for log collectors.
 #pragma once
 
+#include <fmt/format.h>
+#include <spdlog/logger.h>
+
+#include <algorithm>
 #include <memory>
 #include <string>
-
-#include <spdlog/logger.h>
+#include <string_view>
 
 namespace moss {
 
@@ -23,4 +26,22 @@ LogFormat log_format();
 // JSON string escaping for hand-built log fields.
 std::string json_escape(std::string_view text);
 
+// The same escaping as a format argument: `fmt::format("{}", JsonEscaped{text})`
+// writes straight into the line, with no string of its own (the access log
+// formats several per request).
+struct JsonEscaped {
+  std::string_view text;
+};
+void append_json_escaped(fmt::memory_buffer& out, std::string_view text);
+
 }  // namespace moss
+
+template <>
+struct fmt::formatter<moss::JsonEscaped> : fmt::formatter<std::string_view> {
+  template <class FormatContext>
+  auto format(const moss::JsonEscaped& value, FormatContext& ctx) const {
+    fmt::memory_buffer escaped;
+    moss::append_json_escaped(escaped, value.text);
+    return std::copy(escaped.begin(), escaped.end(), ctx.out());
+  }
+};

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 #include "unit/audit/audit_test_files.h"
@@ -102,6 +103,30 @@ TEST(AuditEvent, LinesThatAreNotEventsAreRejected) {
   ASSERT_TRUE(minimal);
   EXPECT_EQ(minimal->time_ns, 42);
   EXPECT_TRUE(minimal->key.empty());
+}
+
+TEST(AuditEvent, LineIsTheJsonObjectDumpedByteForByte) {
+  // The line is written field by field for speed; the JSON object is the
+  // reference it must match exactly, whatever the strings hold.
+  AuditEvent plain = read_event(kTestNow + 7, "llama/x.gguf");
+  AuditEvent chained = read_event(-1, "llama:prod", "");
+  chained.tag_chain = {"prod", "v\"2", ""};
+  chained.bytes_sent = UINT64_MAX;
+  chained.status = 0;
+  AuditEvent change = read_event(kTestNow, "m:t");
+  change.kind = std::string(kAuditKindTagChange);
+  change.old_target = "a\\b";
+  AuditEvent hostile = read_event(kTestNow, std::string("nul\0del\x7f\x01\x1f\b\f/\xff\xc3", 15));
+  hostile.remote = "\xe2\x82";  // a cut three-byte sequence
+  hostile.client_id = "caf\xc3\xa9 \xf0\x9f\xa6\x99 \t" + std::string(300, 'x');
+  hostile.request_id = "\xed\xa0\x80";  // a UTF-16 surrogate, not UTF-8
+  AuditEvent empty;
+  for (const AuditEvent& event : {plain, chained, change, hostile, empty}) {
+    EXPECT_EQ(
+        audit_event_line(event),
+        audit_event_to_json(event).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+            "\n");
+  }
 }
 
 TEST(AuditEvent, AnOverlongClientIdIsCut) {
