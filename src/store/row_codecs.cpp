@@ -1,0 +1,97 @@
+#include "row_codecs.h"
+
+namespace moss::store::metadata_rows {
+
+using json = nlohmann::json;
+
+std::optional<std::string> common_prefix_of(std::string_view key, std::string_view prefix,
+                                            std::string_view delimiter) {
+  if (delimiter.empty()) return std::nullopt;
+  const auto pos = key.find(delimiter, prefix.size());
+  if (pos == std::string_view::npos) return std::nullopt;
+  return std::string(key.substr(0, pos + delimiter.size()));
+}
+
+// 0xFF never occurs in UTF-8.
+std::string prefix_upper_bound(std::string_view prefix) {
+  std::string s(prefix);
+  s.push_back('\xff');
+  return s;
+}
+
+json segments_to_json(const std::vector<BlobSegment>& segments) {
+  json arr = json::array();
+  for (const auto& s : segments) {
+    json o = {{"sha256", s.sha256}, {"size", s.size}};
+    if (s.part_number) o["part"] = s.part_number;
+    if (!s.part_etag.empty()) o["etag"] = s.part_etag;
+    if (!s.part_checksum.empty()) o["checksum"] = s.part_checksum;
+    arr.push_back(std::move(o));
+  }
+  return arr;
+}
+
+std::vector<BlobSegment> segments_from_json(const std::string& text) {
+  std::vector<BlobSegment> out;
+  json arr = json::parse(text, nullptr, false);
+  if (!arr.is_array()) return out;
+  for (const auto& o : arr) {
+    BlobSegment s;
+    s.sha256 = o.value("sha256", "");
+    s.size = o.value("size", uint64_t{0});
+    s.part_number = o.value("part", 0);
+    s.part_etag = o.value("etag", "");
+    s.part_checksum = o.value("checksum", "");
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+json attributes_to_json(const ObjectAttributes& a) {
+  json o = json::object();
+  auto put = [&](const char* name, const std::string& v) {
+    if (!v.empty()) o[name] = v;
+  };
+  put("content_type", a.content_type);
+  put("content_encoding", a.content_encoding);
+  put("content_disposition", a.content_disposition);
+  put("content_language", a.content_language);
+  put("cache_control", a.cache_control);
+  put("expires", a.expires);
+  put("checksum_type", a.checksum_type);
+  if (!a.user_metadata.empty()) {
+    json meta = json::array();
+    for (const auto& [k, v] : a.user_metadata) meta.push_back({k, v});
+    o["user_metadata"] = std::move(meta);
+  }
+  if (!a.checksums.empty()) o["checksums"] = a.checksums;
+  if (a.public_read) o["acl"] = "public-read";
+  return o;
+}
+
+ObjectAttributes attributes_from_json(const std::string& text) {
+  ObjectAttributes a;
+  json o = json::parse(text, nullptr, false);
+  if (!o.is_object()) return a;
+  a.content_type = o.value("content_type", "");
+  a.content_encoding = o.value("content_encoding", "");
+  a.content_disposition = o.value("content_disposition", "");
+  a.content_language = o.value("content_language", "");
+  a.cache_control = o.value("cache_control", "");
+  a.expires = o.value("expires", "");
+  a.checksum_type = o.value("checksum_type", "");
+  if (auto it = o.find("user_metadata"); it != o.end() && it->is_array()) {
+    for (const auto& pair : *it) {
+      if (pair.is_array() && pair.size() == 2) {
+        a.user_metadata.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
+      }
+    }
+  }
+  if (auto it = o.find("checksums"); it != o.end() && it->is_object()) {
+    a.checksums = it->get<std::map<std::string, std::string>>();
+  }
+  a.public_read = o.value("acl", "") == "public-read";
+  return a;
+}
+
+}  // namespace moss::store::metadata_rows
