@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "metadata_rows.h"
+#include "snapshot_rows.h"
 #include "moss/store/metadata_store.h"
 #include "moss/store/postgres_db.h"
 #include "moss/store/postgres_metadata_store.h"
@@ -49,7 +50,8 @@ class PostgresMetadataStore::ConnectionLease {
 
 namespace postgres_records {
 
-// The row logic both stores share (metadata_rows.h, row_codecs.h).
+// The row logic both stores share (metadata_rows.h, row_codecs.h,
+// snapshot_rows.h).
 using namespace metadata_rows;
 
 // How many times a write is run before a serialization failure is reported.
@@ -130,20 +132,6 @@ StoreResult<bool> bucket_has_tags(PgConnection& db, int64_t bucket_id);
 // blobs whose last reference went away (DeleteBucket discards open uploads).
 StoreResult<void> remove_bucket_uploads(PgConnection& db, int64_t bucket_id,
                                         std::vector<std::string>& released);
-// Snapshots (postgres_snapshots.cpp), as sqlite_snapshots.cpp: takes a tag's
-// hold on each snapshot of `writes`, pinning the files of one not held yet
-// (kNoSuchKey when a file to pin is gone).
-StoreResult<void> hold_snapshots(PgConnection& db, int64_t bucket_id, const std::string& model,
-                                 const std::vector<SnapshotWrite>& writes, int64_t now_ns);
-// Drops a tag's hold on each snapshot of `ids`; a snapshot no tag holds any
-// more keeps its files' blob references until the retention passes
-// (release_unheld_snapshots), from `now_ns`.
-StoreResult<void> release_snapshots(PgConnection& db, int64_t bucket_id, const std::string& model,
-                                    const std::vector<std::string>& ids, int64_t now_ns);
-// Removes a deleted bucket's snapshots (none is held: the bucket had no tag),
-// releasing the references of those still within their retention.
-StoreResult<void> delete_bucket_snapshots(PgConnection& db, int64_t bucket_id,
-                                          std::vector<std::string>& released);
 StoreResult<void> delete_bucket_tag_history(PgConnection& db, int64_t bucket_id);
 
 // The tags of a listing window [lower, upper) in key order, merged with the

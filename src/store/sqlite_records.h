@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "metadata_rows.h"
+#include "snapshot_rows.h"
 #include "moss/store/metadata_store.h"
 #include "moss/store/sqlite_db.h"
 #include "moss/store/sqlite_metadata_store.h"
@@ -74,7 +75,8 @@ auto SqliteMetadataStore::read_in_bucket(std::string_view bucket, Body&& body)
 
 namespace moss::store::sqlite_records {
 
-// The row logic both stores share (metadata_rows.h, row_codecs.h).
+// The row logic both stores share (metadata_rows.h, row_codecs.h,
+// snapshot_rows.h).
 using namespace metadata_rows;
 
 // The uploads and upload_parts tables (sqlite_multipart.cpp), created if missing.
@@ -86,20 +88,6 @@ StoreResult<void> remove_bucket_uploads(SqliteConnection& db, int64_t bucket_id,
 
 // The snapshots and snapshot_files tables (sqlite_snapshots.cpp), created if missing.
 StoreResult<void> create_snapshot_tables(SqliteConnection& db);
-// Takes a tag's hold on each snapshot of `writes` (SnapshotWrite), pinning
-// the files of one not held yet; kNoSuchKey when a file to pin is gone.
-StoreResult<void> hold_snapshots(SqliteConnection& db, int64_t bucket_id, const std::string& model,
-                                 const std::vector<SnapshotWrite>& writes, int64_t now_ns);
-// Drops a tag's hold on each snapshot of `ids`; a snapshot no tag holds any
-// more keeps its files' blob references until the retention passes
-// (release_unheld_snapshots), from `now_ns`.
-StoreResult<void> release_snapshots(SqliteConnection& db, int64_t bucket_id,
-                                    const std::string& model, const std::vector<std::string>& ids,
-                                    int64_t now_ns);
-// Removes a deleted bucket's snapshots (none is held: the bucket had no tag),
-// releasing the references of those still within their retention.
-StoreResult<void> delete_bucket_snapshots(SqliteConnection& db, int64_t bucket_id,
-                                          std::vector<std::string>& released);
 
 // The tags and tag_history tables (sqlite_tags.cpp), created if missing.
 StoreResult<void> create_tag_tables(SqliteConnection& db);
