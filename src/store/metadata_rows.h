@@ -18,6 +18,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "moss/store/metadata_store.h"
@@ -39,6 +41,10 @@ concept RowReader = requires(const Row& row, int index) {
   { row.column_text(index) } -> std::same_as<std::string>;
   { row.column_is_null(index) } -> std::same_as<bool>;
 };
+
+// The statement type a connection's prepare() makes.
+template <class Connection>
+using StatementOf = std::remove_cvref_t<decltype(std::declval<Connection&>().prepare("").value())>;
 
 // The columns version_from_row reads, in its order.
 constexpr const char* kVersionColumns =
@@ -333,6 +339,19 @@ StoreResult<DeleteOutcome> delete_version(Connection& db, const Bucket& bucket,
   out.version_id = std::string(version_id);
   out.delete_marker = (*target)->is_delete_marker;
   return out;
+}
+
+// The body of set_content_sha256: records the SHA-256 of version row `row_id`
+// of `key`, unless the row is gone or already has one.
+template <class Connection>
+StoreResult<void> record_content_sha256(Connection& db, int64_t bucket_id, std::string_view key,
+                                        int64_t row_id, const std::string& sha256_hex) {
+  auto st = db.prepare(
+      "UPDATE versions SET content_sha256 = ?4 WHERE id = ?3 AND bucket_id = ?1 AND key = ?2 "
+      "AND content_sha256 = ''");
+  if (!st) return fail(st.error());
+  st->bind(1, bucket_id).bind(2, key).bind(3, row_id).bind(4, sha256_hex);
+  return st->run();
 }
 
 }  // namespace metadata_rows

@@ -16,7 +16,9 @@
 #include <vector>
 
 #include "metadata_rows.h"
+#include "object_listing.h"
 #include "snapshot_rows.h"
+#include "tag_rows.h"
 #include "moss/store/metadata_store.h"
 #include "moss/store/postgres_db.h"
 #include "moss/store/postgres_metadata_store.h"
@@ -51,7 +53,7 @@ class PostgresMetadataStore::ConnectionLease {
 namespace postgres_records {
 
 // The row logic both stores share (metadata_rows.h, row_codecs.h,
-// snapshot_rows.h).
+// snapshot_rows.h, tag_rows.h, object_listing.h).
 using namespace metadata_rows;
 
 // How many times a write is run before a serialization failure is reported.
@@ -127,34 +129,12 @@ auto PostgresMetadataStore::read_in_bucket(std::string_view bucket, Body&& body)
 
 namespace moss::store::postgres_records {
 
-StoreResult<bool> bucket_has_tags(PgConnection& db, int64_t bucket_id);
 // Drops every upload of the bucket with its parts, adding to `released` the
 // blobs whose last reference went away (DeleteBucket discards open uploads).
 StoreResult<void> remove_bucket_uploads(PgConnection& db, int64_t bucket_id,
                                         std::vector<std::string>& released);
-StoreResult<void> delete_bucket_tag_history(PgConnection& db, int64_t bucket_id);
-
-// The tags of a listing window [lower, upper) in key order, merged with the
-// object scan of list_objects (postgres_tags.cpp).
-class TagKeyCursor {
- public:
-  static StoreResult<TagKeyCursor> open(PgConnection& db, int64_t bucket_id,
-                                        const std::string& lower, const std::string& upper,
-                                        int64_t limit);
-  bool valid() const { return valid_; }
-  const ObjectVersion& entry() const { return entry_; }
-  StoreResult<void> next();
-
- private:
-  explicit TagKeyCursor(PgStatement st) : st_(std::move(st)) {}
-  PgStatement st_;
-  bool valid_ = false;
-  ObjectVersion entry_;
-};
 
 StoreResult<void> delete_bucket_lifecycle(PgConnection& db, int64_t bucket_id);
-// The body of list_objects, in the caller's snapshot.
-StoreResult<ListPage> list_live_objects(PgConnection& db, const Bucket& bucket, const ListQuery& q);
 
 // The schema (postgres_schema.cpp): brings the database up to the version this
 // moss knows, under an advisory lock so replicas starting together migrate

@@ -94,4 +94,59 @@ ObjectAttributes attributes_from_json(const std::string& text) {
   return a;
 }
 
+std::string ids_to_json(const std::vector<std::string>& ids) { return json(ids).dump(); }
+
+std::vector<std::string> ids_from_json(const std::string& text) {
+  json arr = json::parse(text, nullptr, false);
+  std::vector<std::string> out;
+  if (!arr.is_array()) return out;
+  for (const auto& id : arr) {
+    if (id.is_string()) out.push_back(id.get<std::string>());
+  }
+  return out;
+}
+
+json pins_to_json(const std::vector<ObjectVersion>& pins) {
+  json arr = json::array();
+  for (const auto& v : pins) {
+    json o = {{"key", v.key},
+              {"version_id", v.version_id},
+              {"size", v.size},
+              {"etag", v.etag},
+              {"last_modified_ns", v.last_modified_ns},
+              {"content_sha256", v.content_sha256},
+              {"owner", v.owner},
+              {"segments", segments_to_json(v.segments)},
+              {"attributes", attributes_to_json(v.attributes)}};
+    if (!v.model_metadata.empty()) o["model_metadata"] = v.model_metadata;
+    arr.push_back(std::move(o));
+  }
+  return arr;
+}
+
+std::vector<ObjectVersion> pins_from_json(const std::string& text, int64_t bucket_id) {
+  std::vector<ObjectVersion> out;
+  json arr = json::parse(text, nullptr, false);
+  if (!arr.is_array()) return out;
+  for (const auto& o : arr) {
+    if (!o.is_object()) continue;
+    ObjectVersion v;
+    v.bucket_id = bucket_id;
+    v.key = o.value("key", "");
+    v.version_id = o.value("version_id", "");
+    v.size = o.value("size", uint64_t{0});
+    v.etag = o.value("etag", "");
+    v.last_modified_ns = o.value("last_modified_ns", int64_t{0});
+    v.content_sha256 = o.value("content_sha256", "");
+    v.owner = o.value("owner", "");
+    if (auto it = o.find("segments"); it != o.end()) v.segments = segments_from_json(it->dump());
+    if (auto it = o.find("attributes"); it != o.end()) {
+      v.attributes = attributes_from_json(it->dump());
+    }
+    v.model_metadata = o.value("model_metadata", "");
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
 }  // namespace moss::store::metadata_rows

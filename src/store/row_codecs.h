@@ -3,6 +3,7 @@
 // and PostgreSQL stores store and list exactly alike (row_codecs.cpp).
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -37,5 +38,13 @@ ObjectAttributes attributes_from_json(const std::string& text);
 
 nlohmann::json segments_to_json(const std::vector<BlobSegment>& segments);
 std::vector<BlobSegment> segments_from_json(const std::string& text);
+
+// A tag's snapshot ids as its `snapshots` column holds them, and back.
+std::string ids_to_json(const std::vector<std::string>& ids);
+std::vector<std::string> ids_from_json(const std::string& text);
+
+// The versions a tag pins as its `pinned` column holds them, and back.
+nlohmann::json pins_to_json(const std::vector<ObjectVersion>& pins);
+std::vector<ObjectVersion> pins_from_json(const std::string& text, int64_t bucket_id);
 
 }  // namespace moss::store::metadata_rows

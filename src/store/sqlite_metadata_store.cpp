@@ -327,76 +327,7 @@ StoreResult<ListPage> SqliteMetadataStore::list_objects(std::string_view bucket,
   auto b = find_bucket(db, bucket);
   if (!b) return fail(b.error());
 
-  ListPage page;
-  if (q.max_keys <= 0) return page;
-
-  // Scan window [lower, upper): keys with the prefix, after the marker.
-  std::string lower = q.prefix;
-  if (!q.marker.empty()) {
-    std::string after_marker = q.marker;
-    after_marker.push_back('\0');  // the smallest string greater than the marker
-    if (after_marker > lower) lower = std::move(after_marker);
-  }
-  const std::string upper = prefix_upper_bound(q.prefix);
-  int count = 0;
-
-  while (lower < upper) {
-    auto st = db.prepare(kListObjectsSql);
-    if (!st) return fail(st.error());
-    const int64_t limit = q.max_keys - count + 1;
-    st->bind(1, b->id).bind(2, lower).bind(3, upper).bind(4, limit);
-    // Model tags live in their own table; a second ordered scan of the same
-    // window is merged with this one.
-    auto tags = TagKeyCursor::open(db, b->id, lower, upper, limit);
-    if (!tags) return fail(tags.error());
-    auto object_row = st->step();
-    if (!object_row) return fail(object_row.error());
-    bool have_object = *object_row;
-    bool seeked = false;  // the scan jumped past a common prefix: query again from there
-    bool any_row = false;
-    while (!seeked) {
-      if (!have_object && !tags->valid()) break;
-      any_row = true;
-      std::string object_key = have_object ? st->column_text(0) : std::string();
-      ObjectVersion v;
-      bool advance_object = have_object;
-      if (tags->valid() && (!have_object || tags->entry().key <= object_key)) {
-        v = tags->entry();
-        if (auto r = tags->next(); !r) return fail(r.error());
-        // A tag key names the tag, even if an object was stored under it.
-        advance_object = have_object && object_key == v.key;
-      } else {
-        v.bucket_id = b->id;
-        v.key = object_key;
-        st->read_columns(1, v.size, v.etag, v.last_modified_ns, v.owner);
-        v.is_latest = true;
-      }
-      if (advance_object) {
-        auto row = st->step();
-        if (!row) return fail(row.error());
-        have_object = *row;
-      }
-      std::string key = v.key;
-      if (auto common = common_prefix_of(key, q.prefix, q.delimiter)) {
-        lower = prefix_upper_bound(*common);
-        seeked = true;
-        if (!q.marker.empty() && *common <= q.marker) continue;
-        if (page_is_full(page, count, q.max_keys)) return page;
-        page.common_prefixes.push_back(*common);
-        page.next_marker = std::move(*common);
-        ++count;
-        continue;
-      }
-      if (page_is_full(page, count, q.max_keys)) return page;
-      page.next_marker = key;
-      lower = std::move(key);
-      lower.push_back('\0');
-      page.objects.push_back(std::move(v));
-      ++count;
-    }
-    if (!any_row) break;
-  }
-  return page;
+  return list_live_objects(db, *b, q, kListObjectsSql);
 }
 
 const char* const SqliteMetadataStore::kListObjectsSql =

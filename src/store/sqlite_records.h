@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "metadata_rows.h"
+#include "object_listing.h"
 #include "snapshot_rows.h"
+#include "tag_rows.h"
 #include "moss/store/metadata_store.h"
 #include "moss/store/sqlite_db.h"
 #include "moss/store/sqlite_metadata_store.h"
@@ -76,7 +78,7 @@ auto SqliteMetadataStore::read_in_bucket(std::string_view bucket, Body&& body)
 namespace moss::store::sqlite_records {
 
 // The row logic both stores share (metadata_rows.h, row_codecs.h,
-// snapshot_rows.h).
+// snapshot_rows.h, tag_rows.h, object_listing.h).
 using namespace metadata_rows;
 
 // The uploads and upload_parts tables (sqlite_multipart.cpp), created if missing.
@@ -91,30 +93,6 @@ StoreResult<void> create_snapshot_tables(SqliteConnection& db);
 
 // The tags and tag_history tables (sqlite_tags.cpp), created if missing.
 StoreResult<void> create_tag_tables(SqliteConnection& db);
-// Whether the bucket has any tag (a bucket with tags is not empty), and
-// removing a deleted bucket's tag history.
-StoreResult<bool> bucket_has_tags(SqliteConnection& db, int64_t bucket_id);
-StoreResult<void> delete_bucket_tag_history(SqliteConnection& db, int64_t bucket_id);
-
-// The tags of a listing window [lower, upper) in key order, read alongside the
-// object index scan of list_objects and merged with it (sqlite_tags.cpp).
-class TagKeyCursor {
- public:
-  // At most `limit` rows from `lower`.
-  static StoreResult<TagKeyCursor> open(SqliteConnection& db, int64_t bucket_id,
-                                        const std::string& lower, const std::string& upper,
-                                        int64_t limit);
-  bool valid() const { return valid_; }
-  // The current tag as a listing entry (is_tag set). Only while valid().
-  const ObjectVersion& entry() const { return entry_; }
-  StoreResult<void> next();
-
- private:
-  explicit TagKeyCursor(SqliteStatement st) : st_(std::move(st)) {}
-  SqliteStatement st_;
-  bool valid_ = false;
-  ObjectVersion entry_;
-};
 
 // The bucket_lifecycle table, created if missing; and removing a deleted
 // bucket's configuration.
