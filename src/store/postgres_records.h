@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "metadata_rows.h"
+#include "multipart_rows.h"
 #include "object_listing.h"
 #include "snapshot_rows.h"
 #include "tag_rows.h"
@@ -53,7 +54,7 @@ class PostgresMetadataStore::ConnectionLease {
 namespace postgres_records {
 
 // The row logic both stores share (metadata_rows.h, row_codecs.h,
-// snapshot_rows.h, tag_rows.h, object_listing.h).
+// multipart_rows.h, snapshot_rows.h, tag_rows.h, object_listing.h).
 using namespace metadata_rows;
 
 // How many times a write is run before a serialization failure is reported.
@@ -129,10 +130,6 @@ auto PostgresMetadataStore::read_in_bucket(std::string_view bucket, Body&& body)
 
 namespace moss::store::postgres_records {
 
-// Drops every upload of the bucket with its parts, adding to `released` the
-// blobs whose last reference went away (DeleteBucket discards open uploads).
-StoreResult<void> remove_bucket_uploads(PgConnection& db, int64_t bucket_id,
-                                        std::vector<std::string>& released);
 
 StoreResult<void> delete_bucket_lifecycle(PgConnection& db, int64_t bucket_id);
 

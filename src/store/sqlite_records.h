@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "metadata_rows.h"
+#include "multipart_rows.h"
 #include "object_listing.h"
 #include "snapshot_rows.h"
 #include "tag_rows.h"
@@ -78,15 +79,11 @@ auto SqliteMetadataStore::read_in_bucket(std::string_view bucket, Body&& body)
 namespace moss::store::sqlite_records {
 
 // The row logic both stores share (metadata_rows.h, row_codecs.h,
-// snapshot_rows.h, tag_rows.h, object_listing.h).
+// multipart_rows.h, snapshot_rows.h, tag_rows.h, object_listing.h).
 using namespace metadata_rows;
 
 // The uploads and upload_parts tables (sqlite_multipart.cpp), created if missing.
 StoreResult<void> create_multipart_tables(SqliteConnection& db);
-// Drops every upload of the bucket with its parts, adding to `released` the
-// blobs whose last reference went away (DeleteBucket discards open uploads).
-StoreResult<void> remove_bucket_uploads(SqliteConnection& db, int64_t bucket_id,
-                                        std::vector<std::string>& released);
 
 // The snapshots and snapshot_files tables (sqlite_snapshots.cpp), created if missing.
 StoreResult<void> create_snapshot_tables(SqliteConnection& db);
