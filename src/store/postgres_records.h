@@ -15,14 +15,15 @@
 #include <thread>
 #include <vector>
 
+#include "lifecycle_rows.h"
 #include "metadata_rows.h"
+#include "moss/store/metadata_store.h"
+#include "moss/store/postgres_db.h"
+#include "moss/store/postgres_metadata_store.h"
 #include "multipart_rows.h"
 #include "object_listing.h"
 #include "snapshot_rows.h"
 #include "tag_rows.h"
-#include "moss/store/metadata_store.h"
-#include "moss/store/postgres_db.h"
-#include "moss/store/postgres_metadata_store.h"
 
 namespace moss::store {
 
@@ -54,7 +55,7 @@ class PostgresMetadataStore::ConnectionLease {
 namespace postgres_records {
 
 // The row logic both stores share (metadata_rows.h, row_codecs.h,
-// multipart_rows.h, snapshot_rows.h, tag_rows.h, object_listing.h).
+// lifecycle_rows.h, multipart_rows.h, snapshot_rows.h, tag_rows.h, object_listing.h).
 using namespace metadata_rows;
 
 // How many times a write is run before a serialization failure is reported.
@@ -129,9 +130,6 @@ auto PostgresMetadataStore::read_in_bucket(std::string_view bucket, Body&& body)
 }  // namespace moss::store
 
 namespace moss::store::postgres_records {
-
-
-StoreResult<void> delete_bucket_lifecycle(PgConnection& db, int64_t bucket_id);
 
 // The schema (postgres_schema.cpp): brings the database up to the version this
 // moss knows, under an advisory lock so replicas starting together migrate

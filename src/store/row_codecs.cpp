@@ -149,4 +149,75 @@ std::vector<ObjectVersion> pins_from_json(const std::string& text, int64_t bucke
   return out;
 }
 
+namespace {
+
+const char* filter_form_name(RuleFilterForm form) {
+  switch (form) {
+    case RuleFilterForm::kEmptyFilter:
+      return "empty";
+    case RuleFilterForm::kRulePrefix:
+      return "rule";
+    case RuleFilterForm::kFilterPrefix:
+      break;
+  }
+  return "prefix";
+}
+
+RuleFilterForm filter_form_from_name(const std::string& name) {
+  if (name == "empty") return RuleFilterForm::kEmptyFilter;
+  if (name == "rule") return RuleFilterForm::kRulePrefix;
+  return RuleFilterForm::kFilterPrefix;
+}
+
+template <class T>
+std::optional<T> optional_field(const json& o, const char* name) {
+  auto it = o.find(name);
+  if (it == o.end() || it->is_null()) return std::nullopt;
+  return it->get<T>();
+}
+
+}  // namespace
+
+json rules_to_json(const std::vector<LifecycleRule>& rules) {
+  json arr = json::array();
+  for (const auto& r : rules) {
+    json o = {{"id", r.id},
+              {"enabled", r.enabled},
+              {"prefix", r.prefix},
+              {"filter", filter_form_name(r.filter_form)}};
+    if (r.expiration_days) o["expiration_days"] = *r.expiration_days;
+    if (r.expiration_date_ns) o["expiration_date_ns"] = *r.expiration_date_ns;
+    if (r.expired_object_delete_marker) {
+      o["expired_object_delete_marker"] = *r.expired_object_delete_marker;
+    }
+    if (r.noncurrent_days) o["noncurrent_days"] = *r.noncurrent_days;
+    if (r.newer_noncurrent_versions) o["newer_noncurrent_versions"] = *r.newer_noncurrent_versions;
+    if (r.abort_upload_days) o["abort_upload_days"] = *r.abort_upload_days;
+    arr.push_back(std::move(o));
+  }
+  return arr;
+}
+
+std::vector<LifecycleRule> rules_from_json(const std::string& text) {
+  std::vector<LifecycleRule> rules;
+  json arr = json::parse(text, nullptr, false);
+  if (!arr.is_array()) return rules;
+  for (const auto& o : arr) {
+    if (!o.is_object()) continue;
+    LifecycleRule r;
+    r.id = o.value("id", "");
+    r.enabled = o.value("enabled", false);
+    r.prefix = o.value("prefix", "");
+    r.filter_form = filter_form_from_name(o.value("filter", ""));
+    r.expiration_days = optional_field<int>(o, "expiration_days");
+    r.expiration_date_ns = optional_field<int64_t>(o, "expiration_date_ns");
+    r.expired_object_delete_marker = optional_field<bool>(o, "expired_object_delete_marker");
+    r.noncurrent_days = optional_field<int>(o, "noncurrent_days");
+    r.newer_noncurrent_versions = optional_field<int>(o, "newer_noncurrent_versions");
+    r.abort_upload_days = optional_field<int>(o, "abort_upload_days");
+    rules.push_back(std::move(r));
+  }
+  return rules;
+}
+
 }  // namespace moss::store::metadata_rows

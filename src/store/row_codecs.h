@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "moss/store/lifecycle_types.h"
 #include "moss/store/object_types.h"
 
 namespace moss::store::metadata_rows {
@@ -46,5 +47,9 @@ std::vector<std::string> ids_from_json(const std::string& text);
 // The versions a tag pins as its `pinned` column holds them, and back.
 nlohmann::json pins_to_json(const std::vector<ObjectVersion>& pins);
 std::vector<ObjectVersion> pins_from_json(const std::string& text, int64_t bucket_id);
+
+// A bucket's lifecycle rules as its bucket_lifecycle row holds them, and back.
+nlohmann::json rules_to_json(const std::vector<LifecycleRule>& rules);
+std::vector<LifecycleRule> rules_from_json(const std::string& text);
 
 }  // namespace moss::store::metadata_rows

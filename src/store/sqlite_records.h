@@ -12,14 +12,15 @@
 #include <string_view>
 #include <vector>
 
+#include "lifecycle_rows.h"
 #include "metadata_rows.h"
+#include "moss/store/metadata_store.h"
+#include "moss/store/sqlite_db.h"
+#include "moss/store/sqlite_metadata_store.h"
 #include "multipart_rows.h"
 #include "object_listing.h"
 #include "snapshot_rows.h"
 #include "tag_rows.h"
-#include "moss/store/metadata_store.h"
-#include "moss/store/sqlite_db.h"
-#include "moss/store/sqlite_metadata_store.h"
 
 namespace moss::store {
 
@@ -79,7 +80,7 @@ auto SqliteMetadataStore::read_in_bucket(std::string_view bucket, Body&& body)
 namespace moss::store::sqlite_records {
 
 // The row logic both stores share (metadata_rows.h, row_codecs.h,
-// multipart_rows.h, snapshot_rows.h, tag_rows.h, object_listing.h).
+// lifecycle_rows.h, multipart_rows.h, snapshot_rows.h, tag_rows.h, object_listing.h).
 using namespace metadata_rows;
 
 // The uploads and upload_parts tables (sqlite_multipart.cpp), created if missing.
@@ -91,9 +92,7 @@ StoreResult<void> create_snapshot_tables(SqliteConnection& db);
 // The tags and tag_history tables (sqlite_tags.cpp), created if missing.
 StoreResult<void> create_tag_tables(SqliteConnection& db);
 
-// The bucket_lifecycle table, created if missing; and removing a deleted
-// bucket's configuration.
+// The bucket_lifecycle table (sqlite_lifecycle.cpp), created if missing.
 StoreResult<void> create_lifecycle_tables(SqliteConnection& db);
-StoreResult<void> delete_bucket_lifecycle(SqliteConnection& db, int64_t bucket_id);
 
 }  // namespace moss::store::sqlite_records
