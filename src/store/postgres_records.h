@@ -1,9 +1,9 @@
 // Internals the PostgreSQL metadata store's source files share: the
-// connection lease, the transaction helpers every operation runs in, and
-// row-level helpers (postgres_metadata_store.cpp defines most). Each row helper
-// runs on the connection it is given, inside the caller's transaction. The
-// row codecs (JSON of segments and attributes, listing roll-ups) are the
-// SQLite store's, so both backends store and list exactly alike.
+// connection lease, the transaction helpers every operation runs in (with
+// their SERIALIZABLE retry), and the row-level helpers only PostgreSQL has.
+// The row logic and codecs both stores share are metadata_rows.h and
+// row_codecs.h, so both backends store and list exactly alike. Each row helper
+// runs on the connection it is given, inside the caller's transaction.
 #pragma once
 
 #include <chrono>
@@ -15,10 +15,15 @@
 #include <thread>
 #include <vector>
 
+#include "lifecycle_rows.h"
+#include "metadata_rows.h"
 #include "moss/store/metadata_store.h"
 #include "moss/store/postgres_db.h"
 #include "moss/store/postgres_metadata_store.h"
-#include "sqlite_records.h"
+#include "multipart_rows.h"
+#include "object_listing.h"
+#include "snapshot_rows.h"
+#include "tag_rows.h"
 
 namespace moss::store {
 
@@ -49,17 +54,9 @@ class PostgresMetadataStore::ConnectionLease {
 
 namespace postgres_records {
 
-// Backend-neutral row codecs and listing helpers, shared with the SQLite store.
-using sqlite_records::attributes_from_json;
-using sqlite_records::attributes_to_json;
-using sqlite_records::common_prefix_of;
-using sqlite_records::page_is_full;
-using sqlite_records::prefix_upper_bound;
-using sqlite_records::segments_from_json;
-using sqlite_records::segments_to_json;
-
-// The bucket called `name`; kNoSuchBucket when there is none.
-StoreResult<Bucket> find_bucket(PgConnection& db, std::string_view name);
+// The row logic both stores share (metadata_rows.h, row_codecs.h,
+// lifecycle_rows.h, multipart_rows.h, snapshot_rows.h, tag_rows.h, object_listing.h).
+using namespace metadata_rows;
 
 // How many times a write is run before a serialization failure is reported.
 constexpr int kMaxWriteAttempts = 30;
@@ -101,7 +98,7 @@ auto PostgresMetadataStore::write_in_bucket(std::string_view bucket, Body&& body
     -> std::invoke_result_t<Body&, PgConnection&, const Bucket&> {
   using Out = std::invoke_result_t<Body&, PgConnection&, const Bucket&>;
   return write([&](PgConnection& db) -> Out {
-    auto b = postgres_records::find_bucket(db, bucket);
+    auto b = metadata_rows::find_bucket(db, bucket);
     if (!b) return fail(b.error());
     return body(db, *b);
   });
@@ -124,7 +121,7 @@ auto PostgresMetadataStore::read_in_bucket(std::string_view bucket, Body&& body)
     -> std::invoke_result_t<Body&, PgConnection&, const Bucket&> {
   using Out = std::invoke_result_t<Body&, PgConnection&, const Bucket&>;
   return read([&](PgConnection& db) -> Out {
-    auto b = postgres_records::find_bucket(db, bucket);
+    auto b = metadata_rows::find_bucket(db, bucket);
     if (!b) return fail(b.error());
     return body(db, *b);
   });
@@ -133,68 +130,6 @@ auto PostgresMetadataStore::read_in_bucket(std::string_view bucket, Body&& body)
 }  // namespace moss::store
 
 namespace moss::store::postgres_records {
-
-StoreResult<void> add_blob_refs(PgConnection& db, const std::vector<BlobSegment>& segments);
-// kNoSuchKey unless every segment's blob has a reference now: a copy reusing
-// stored blobs (NewVersion::reuses_referenced_blobs) checks so in its commit,
-// before anything it replaces releases them (a copy onto itself), since a
-// blob nothing references may be being collected by another replica.
-StoreResult<void> require_referenced(PgConnection& db, const std::vector<BlobSegment>& segments);
-StoreResult<void> release_blob_refs(PgConnection& db, const std::vector<BlobSegment>& segments,
-                                    std::vector<std::string>& released);
-StoreResult<CommitOutcome> commit_new_version(PgConnection& db, const Bucket& bucket,
-                                              const NewVersion& v, const WritePreconditions& pre);
-StoreResult<std::optional<ObjectVersion>> find_by_version_id(PgConnection& db, int64_t bucket_id,
-                                                             std::string_view key,
-                                                             std::string_view version_id);
-StoreResult<bool> bucket_has_tags(PgConnection& db, int64_t bucket_id);
-// Drops every upload of the bucket with its parts, adding to `released` the
-// blobs whose last reference went away (DeleteBucket discards open uploads).
-StoreResult<void> remove_bucket_uploads(PgConnection& db, int64_t bucket_id,
-                                        std::vector<std::string>& released);
-// Snapshots (postgres_snapshots.cpp), as sqlite_snapshots.cpp: takes a tag's
-// hold on each snapshot of `writes`, pinning the files of one not held yet
-// (kNoSuchKey when a file to pin is gone).
-StoreResult<void> hold_snapshots(PgConnection& db, int64_t bucket_id, const std::string& model,
-                                 const std::vector<SnapshotWrite>& writes, int64_t now_ns);
-// Drops a tag's hold on each snapshot of `ids`; a snapshot no tag holds any
-// more keeps its files' blob references until the retention passes
-// (release_unheld_snapshots), from `now_ns`.
-StoreResult<void> release_snapshots(PgConnection& db, int64_t bucket_id, const std::string& model,
-                                    const std::vector<std::string>& ids, int64_t now_ns);
-// Removes a deleted bucket's snapshots (none is held: the bucket had no tag),
-// releasing the references of those still within their retention.
-StoreResult<void> delete_bucket_snapshots(PgConnection& db, int64_t bucket_id,
-                                          std::vector<std::string>& released);
-StoreResult<void> delete_bucket_tag_history(PgConnection& db, int64_t bucket_id);
-
-// The tags of a listing window [lower, upper) in key order, merged with the
-// object scan of list_objects (postgres_tags.cpp).
-class TagKeyCursor {
- public:
-  static StoreResult<TagKeyCursor> open(PgConnection& db, int64_t bucket_id,
-                                        const std::string& lower, const std::string& upper,
-                                        int64_t limit);
-  bool valid() const { return valid_; }
-  const ObjectVersion& entry() const { return entry_; }
-  StoreResult<void> next();
-
- private:
-  explicit TagKeyCursor(PgStatement st) : st_(std::move(st)) {}
-  PgStatement st_;
-  bool valid_ = false;
-  ObjectVersion entry_;
-};
-
-StoreResult<std::optional<ObjectVersion>> find_latest(PgConnection& db, int64_t bucket_id,
-                                                      std::string_view key);
-StoreResult<void> delete_version_row(PgConnection& db, const ObjectVersion& v,
-                                     std::vector<std::string>& released);
-StoreResult<void> delete_current(PgConnection& db, const Bucket& bucket, std::string_view key,
-                                 int64_t now_ns, DeleteOutcome& out);
-StoreResult<void> delete_bucket_lifecycle(PgConnection& db, int64_t bucket_id);
-// The body of list_objects, in the caller's snapshot.
-StoreResult<ListPage> list_live_objects(PgConnection& db, const Bucket& bucket, const ListQuery& q);
 
 // The schema (postgres_schema.cpp): brings the database up to the version this
 // moss knows, under an advisory lock so replicas starting together migrate

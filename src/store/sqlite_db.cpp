@@ -102,7 +102,7 @@ StoreResult<void> SqliteConnection::exec(const char* sql) {
   return {};
 }
 
-int64_t SqliteConnection::changes() const { return sqlite3_changes64(db_); }
+int64_t SqliteStatement::changes() const { return sqlite3_changes64(sqlite3_db_handle(stmt_)); }
 
 std::string SqliteConnection::last_error() const { return sqlite3_errmsg(db_); }
 

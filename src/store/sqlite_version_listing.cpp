@@ -9,8 +9,7 @@ namespace moss::store {
 StoreResult<VersionListPage> SqliteMetadataStore::list_versions(std::string_view bucket,
                                                                 const VersionListQuery& q) {
   return read_in_bucket(bucket, [&](SqliteConnection& db, const Bucket& b) {
-    return version_listing::list_bucket_versions(
-        db, b, q, [](auto&... args) { return sqlite_records::find_by_version_id(args...); });
+    return version_listing::list_bucket_versions(db, b, q);
   });
 }
 

@@ -1,7 +1,8 @@
 // ListObjectVersions, once for both metadata stores (sqlite_version_listing.cpp,
 // postgres_version_listing.cpp): the paging is the same and so is the SQL (the
 // PostgreSQL connection rewrites ?N placeholders); only the connection type
-// differs, a template parameter with the same prepare/bind/step/column API.
+// differs, a template parameter with the same prepare/bind/step/column API
+// (as in metadata_rows.h).
 //
 // The listing walks keys in order with one seek of the versions_by_key index
 // per key (or per common prefix, which is skipped whole), and reads each key's
@@ -14,16 +15,17 @@
 #include <limits>
 #include <string>
 
+#include "metadata_rows.h"
 #include "moss/store/lifecycle_types.h"
 #include "moss/store/object_types.h"
 #include "moss/store/store_error.h"
-#include "sqlite_records.h"
 
 namespace moss::store::version_listing {
 
-using sqlite_records::common_prefix_of;
-using sqlite_records::page_is_full;
-using sqlite_records::prefix_upper_bound;
+using metadata_rows::common_prefix_of;
+using metadata_rows::find_by_version_id;
+using metadata_rows::page_is_full;
+using metadata_rows::prefix_upper_bound;
 
 constexpr const char* kFirstKeySql =
     "SELECT key FROM versions WHERE bucket_id = ?1 AND key >= ?2 AND key < ?3 "
@@ -51,12 +53,10 @@ inline std::string after(std::string s) {
 }
 
 // The body of list_versions, on the caller's connection (in its read
-// snapshot). `find_by_version_id(db, bucket_id, key, version_id)` is the
-// backend's lookup of one version row (an optional ObjectVersion).
-template <class Connection, class FindByVersionId>
+// snapshot).
+template <class Connection>
 StoreResult<VersionListPage> list_bucket_versions(Connection& db, const Bucket& b,
-                                                  const VersionListQuery& q,
-                                                  FindByVersionId find_by_version_id) {
+                                                  const VersionListQuery& q) {
   VersionListPage page;
   if (q.max_keys <= 0) return page;
 

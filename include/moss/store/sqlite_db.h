@@ -71,6 +71,9 @@ class SqliteStatement {
   int64_t column_int(int index) const;
   std::string column_text(int index) const;
   bool column_is_null(int index) const;
+  // Rows the last INSERT, UPDATE or DELETE run on the statement's connection
+  // (this one, right after it ran) touched.
+  int64_t changes() const;
   // Reads columns `first`, `first` + 1, ... into `fields`, each as its type
   // says: integers (bool as 0/1) or text.
   template <class... Fields>
@@ -104,7 +107,6 @@ class SqliteConnection {
   // otherwise outlive the connection: the cache is keyed by its address).
   StoreResult<SqliteStatement> prepare(const char* sql);
   StoreResult<void> exec(const char* sql);  // no rows, not cached
-  int64_t changes() const;
   std::string last_error() const;
 
   // Every transaction committed through this connection increments `counter`
