@@ -1,6 +1,5 @@
 // `moss serve`: opens the store, assembles credentials, and runs the server.
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -14,6 +13,7 @@
 #include <fstream>
 
 #include "moss/audit/audit_log.h"
+#include "cli/descriptor_limit.h"
 #include "moss/cli/byte_units.h"
 #include "moss/cli/commands.h"
 #include "moss/client/endpoint.h"
@@ -167,33 +167,6 @@ Result<std::unique_ptr<AuditLog>, int> open_audit_log(const ServeOptions& option
     return fail(1);
   }
   return std::move(*log);
-}
-
-// Descriptors moss keeps besides its connections: the blob descriptor cache
-// (store/blob_fd_cache.h, 1024), the database and its readers, logs, the
-// audit trail, the listener, with room to spare.
-constexpr uint64_t kReservedDescriptors = 1280;
-
-// Raises the soft limit on open descriptors to the hard limit (a busy server
-// needs more than the usual soft 1024) and returns the limit now in force.
-uint64_t raise_descriptor_limit() {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
-  if (limit.rlim_cur < limit.rlim_max) {
-    rlimit raised = limit;
-    raised.rlim_cur = limit.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
-  }
-  return limit.rlim_cur == RLIM_INFINITY ? uint64_t{1} << 20 : limit.rlim_cur;
-}
-
-// A connection holds its socket and at most one more descriptor (the temp
-// file of an upload, or a blob outside the cache); what is left after the
-// reserve is shared out at two per connection.
-size_t default_max_connections(uint64_t descriptor_limit) {
-  const uint64_t spare =
-      descriptor_limit > kReservedDescriptors ? descriptor_limit - kReservedDescriptors : 0;
-  return static_cast<size_t>(std::max<uint64_t>(64, spare / 2));
 }
 
 bool split_listen(const std::string& listen, std::string& host, uint16_t& port) {
