@@ -621,8 +621,8 @@ void register_serve_command(CLI::App& app) {
                   "Threads for disk syncs and database commits")
       ->capture_default_str();
   cmd->add_option("--long-work-threads", options->long_work_threads,
-                  "Threads for long blocking work (UploadPartCopy, hashing a file for a tag, "
-                  "lifecycle runs), apart from --blocking-threads")
+                  "Threads for long blocking work (UploadPartCopy, hashing a file for a tag set or "
+                  "rollback, lifecycle runs), apart from --blocking-threads")
       ->envname("MOSS_LONG_WORK_THREADS")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

@@ -223,8 +223,11 @@ awaitable<void> handle_registry_tag_rollback(RequestContext& ctx) {
   const auto [bucket, model, tag] = tag_to_change(ctx, "s3:PutObject");
   const auto to = history_entry_param(ctx);
   auto change = tag_change(ctx);
-  auto view = value_or_throw(co_await offload(
-      *ctx.service.blocking, [&] { return registry.rollback(bucket, model, tag, to, change); }));
+  // A rollback scans the tag's history and, like a tag set, hashes a
+  // recorded file that has no SHA-256 yet: long work, off the blocking pool.
+  auto view = value_or_throw(co_await offload(ctx.service.long_work_pool(), [&] {
+    return registry.rollback(bucket, model, tag, to, change);
+  }));
   note_tag_change(ctx, bucket, model, tag, view.record.etag);
   co_await send_json(ctx, tag_head(ctx, view), models::tag_document(view));
 }

@@ -51,10 +51,10 @@ struct ServiceState {
   ServiceConfig config;
   store::ObjectStore* store = nullptr;
   boost::asio::thread_pool* blocking = nullptr;  // fsync, commits
-  // Long blocking work: copying a part's bytes (UploadPartCopy), setting a
-  // tag (may hash a whole file), lifecycle runs. Its own threads, so a flood
-  // of it waits for itself while every request's short steps (fsync,
-  // rename, commit) still find a thread of `blocking`.
+  // Long blocking work: copying a part's bytes (UploadPartCopy), setting or
+  // rolling back a tag (may hash a whole file), lifecycle runs. Its own
+  // threads, so a flood of it waits for itself while every request's short
+  // steps (fsync, rename, commit) still find a thread of `blocking`.
   boost::asio::thread_pool* long_work = nullptr;
 
   // `long_work`, or `blocking` where no separate pool was set up.
