@@ -7,6 +7,7 @@ test files run in parallel without sharing anything.
 """
 
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -33,7 +34,7 @@ class MossServer:
     """One moss process. Use as a context manager or call start()/stop()."""
 
     def __init__(self, data_dir=None, extra_args=(), env=None, credentials=True,
-                 command_prefix=(), tls_context=None):
+                 command_prefix=(), tls_context=None, descriptor_limits=None):
         self.own_data_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="moss-data-")
         self.work_dir = tempfile.mkdtemp(prefix="moss-run-")
@@ -46,6 +47,9 @@ class MossServer:
         # An ssl.SSLContext: the server speaks HTTPS (extra_args name the
         # certificate) and the readiness check connects with this context.
         self.tls_context = tls_context
+        # (soft, hard): the open-file limits the server starts with, as a
+        # shell's `ulimit -Sn`/`-Hn` would give it; None keeps the test's own.
+        self.descriptor_limits = descriptor_limits
         self.process = None
         self.signalled = None  # the signal the test sent the server, if any
         self.port = None
@@ -71,8 +75,10 @@ class MossServer:
                 "--port-file", port_file, "--log-format", "json", "--log-level", "debug",
                 ] + self.extra_args
         self.log_file = open(self.log_path, "ab")
+        limits = self.descriptor_limits
+        set_limits = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, limits)) if limits else None
         self.process = subprocess.Popen(args, stdout=self.log_file, stderr=subprocess.STDOUT,
-                                        env=env, cwd=self.work_dir)
+                                        env=env, cwd=self.work_dir, preexec_fn=set_limits)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.process.poll() is not None:

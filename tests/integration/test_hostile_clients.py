@@ -1,6 +1,7 @@
 """Clients that try to exhaust the server: endless chunk extensions, trailer
 sections and heads (every buffer a client can fill is bounded and answered
-with a 400), more connections than the server serves (503 SlowDown), a
+with a 400), more connections than the server serves (503 SlowDown; by
+default as many as the open-file limit, raised to its hard limit, pays for), a
 connection that never speaks (closed after the first-byte deadline), a body
 trickling in (ended by the body rate floor), a flood of long blocking work
 (other clients' PUTs keep completing), and header values that would split a
@@ -12,10 +13,12 @@ it grew by."""
 import concurrent.futures
 import os
 import re
+import resource
 import select
 import socket
 import threading
 import time
+import unittest
 import urllib.error
 import urllib.request
 
@@ -220,6 +223,74 @@ class ConnectionLimits(S3Assertions, MossTestCase):
             # Longer than the first-byte deadline, far shorter than the idle timeout.
             self.assertFalse(conn.closed_by_server(timeout=3))
             self.assertEqual(self.healthz(conn).status, 200)
+
+
+class DefaultConnectionLimit(unittest.TestCase):
+    """Without --max-connections, moss raises its soft open-file limit to the
+    hard one and serves what is left after 1280 reserved descriptors at two a
+    connection, never fewer than 64 (src/cli/descriptor_limit.h). The server
+    starts with the limits a shell's `ulimit -Sn`/`-Hn` would give it."""
+
+    LIMIT_LINE = re.compile(r"serving at most (\d+) connections \(descriptor limit (\d+)\)")
+
+    def start(self, soft, hard):
+        _, ours = resource.getrlimit(resource.RLIMIT_NOFILE)
+        self.assertGreaterEqual(ours, hard, "this test needs a higher hard open-file limit")
+        server = MossServer(descriptor_limits=(soft, hard))
+        self.addCleanup(server.cleanup)
+        return server.start()
+
+    def logged_limits(self, server):
+        """(connections, descriptor limit) from the startup log line."""
+        line = server.wait_for_log_line(self.LIMIT_LINE.search)
+        self.assertIsNotNone(line, server.log_tail())
+        match = self.LIMIT_LINE.search(line)
+        return int(match.group(1)), int(match.group(2))
+
+    def open_file_limits(self, server):
+        """The running server's (soft, hard) limits, as the kernel has them."""
+        with open(f"/proc/{server.pid()}/limits") as f:
+            for line in f:
+                if line.startswith("Max open files"):
+                    soft, hard = line.split()[3:5]
+                    return int(soft), int(hard)
+        self.fail("no 'Max open files' in /proc/PID/limits")
+
+    def admitted_of(self, server, attempts):
+        """How many of `attempts` connections opened at once get a 200 to
+        /healthz (the rest are answered 503 SlowDown and closed)."""
+        held, admitted = [], 0
+        try:
+            for _ in range(attempts):
+                conn = RawConnection(server.port, timeout=30)
+                held.append(conn)
+                conn.send(b"GET /healthz HTTP/1.1\r\nHost: h\r\n\r\n")
+                response = conn.read_response()
+                if response.status == 200:
+                    admitted += 1
+                else:
+                    self.assertEqual(response.status, 503, response)
+        finally:
+            for conn in held:
+                conn.close()
+        return admitted
+
+    def test_the_soft_limit_is_raised_to_the_hard_one_and_sizes_the_default(self):
+        server = self.start(1024, 4096)
+        self.assertEqual(self.open_file_limits(server), (4096, 4096))
+        self.assertEqual(self.logged_limits(server), ((4096 - 1280) // 2, 4096))
+
+    def test_a_small_limit_gets_the_floor_of_64_connections_and_the_65th_is_refused(self):
+        server = self.start(1300, 1300)
+        self.assertEqual(self.logged_limits(server), (64, 1300))
+        # The readiness check's connection may not be counted out yet: retry
+        # until the 65 attempts meet no stray connection.
+        counts = []
+
+        def exactly_the_floor():
+            counts.append(self.admitted_of(server, 65))
+            return counts[-1] == 64
+        self.assertTrue(wait_for(exactly_the_floor), f"admitted per attempt: {counts}")
 
 
 class SlowBodies(S3Assertions, MossTestCase):
