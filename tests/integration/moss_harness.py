@@ -7,6 +7,7 @@ test files run in parallel without sharing anything.
 """
 
 import os
+import re
 import resource
 import shutil
 import signal
@@ -189,6 +190,15 @@ class MossServer:
 
     def pid(self):
         return self.process.pid if self.process else None
+
+    def requests_in_flight(self):
+        """How many requests the server is handling now: their head read, their
+        answer not yet finished (moss_http_requests_in_flight on /metrics,
+        which does not count itself)."""
+        with urllib.request.urlopen(self.endpoint + "/metrics", timeout=5,
+                                    context=self.tls_context) as r:
+            text = r.read().decode()
+        return int(re.search(r"^moss_http_requests_in_flight (\d+)", text, re.M).group(1))
 
     def rss_kib(self):
         """Current and peak resident set size of the server, in KiB."""

@@ -6,7 +6,6 @@ import base64
 import hashlib
 import json
 import os
-import re
 import signal
 import socket
 import tempfile
@@ -33,12 +32,6 @@ def wait_for(predicate, timeout=15, interval=0.05):
         if value or time.time() > deadline:
             return value
         time.sleep(interval)
-
-
-def requests_in_flight(server):
-    with urllib.request.urlopen(server.endpoint + "/metrics", timeout=5) as r:
-        text = r.read().decode()
-    return int(re.search(r"^moss_http_requests_in_flight (\d+)", text, re.M).group(1))
 
 
 def http_chunked(data, sizes):
@@ -412,7 +405,7 @@ class HttpBehaviour(S3Assertions, MossTestCase):
             conn.send(signed_head_bytes(self.server, "GET", f"/{self.bucket}/unread", {}))
             self.assertEqual(conn.read_response(head_only=True).status, 200)
             # Not reading any further: the request must end on its own.
-            self.assertTrue(wait_for(lambda: requests_in_flight(self.server) == 0, timeout=30),
+            self.assertTrue(wait_for(lambda: self.server.requests_in_flight() == 0, timeout=30),
                             "the stalled GET is still being served")
         self.assertEqual(self.request("GET", f"/{self.bucket}/small").status, 200)
 
@@ -464,7 +457,8 @@ class GracefulShutdown(S3Assertions, unittest.TestCase):
         writer = RawConnection(self.server.port, timeout=30)
         writer.send(signed_head_bytes(self.server, "PUT", "/shutdown/uploaded",
                                 {"Content-Length": str(len(upload))}) + upload[:1 << 20])
-        self.assertTrue(wait_for(lambda: requests_in_flight(self.server) >= 2), "requests not in flight")
+        self.assertTrue(wait_for(lambda: self.server.requests_in_flight() >= 2),
+                        "requests not in flight")
 
         self.server.send_signal(signal.SIGTERM)
 
@@ -514,7 +508,7 @@ class GracefulShutdown(S3Assertions, unittest.TestCase):
         writer = RawConnection(self.server.port, timeout=30)
         writer.send(signed_head_bytes(self.server, "PUT", "/shutdown/slow",
                                       {"Content-Length": str(len(upload))}) + upload[:1 << 20])
-        self.assertTrue(wait_for(lambda: requests_in_flight(self.server) >= 1))
+        self.assertTrue(wait_for(lambda: self.server.requests_in_flight() >= 1))
 
         self.server.send_signal(signal.SIGTERM)
         self.assertTrue(wait_for(lambda: readyz() != 200), "still ready after SIGTERM")
@@ -578,7 +572,7 @@ class GracefulShutdown(S3Assertions, unittest.TestCase):
         writer = RawConnection(self.server.port, timeout=30)
         writer.send(signed_head_bytes(self.server, "PUT", "/shutdown/stalled",
                                       {"Content-Length": str(len(upload))}) + upload[:1 << 20])
-        self.assertTrue(wait_for(lambda: requests_in_flight(self.server) >= 1))
+        self.assertTrue(wait_for(lambda: self.server.requests_in_flight() >= 1))
         # The writer stalls (the server would wait --io-timeout, 120 s, for
         # it); after SIGTERM the grace period of 1 s ends it.
         self.server.send_signal(signal.SIGTERM)

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import random
+import select
 import shutil
 import subprocess
 import tempfile
@@ -26,6 +27,9 @@ from s3_wire import (RawConnection, S3Assertions, blob_files, checksum, signed_h
                      signed_request)
 
 MiB = 1024 * 1024
+# Parts in the upload a crash test completes: enough that Complete (checking
+# and linking each) is still in flight when the server is killed.
+CRASH_PARTS = 1000
 
 
 def md5_etag(parts):
@@ -592,23 +596,30 @@ class MultipartDurability(S3Assertions, unittest.TestCase):
         self.assertEqual(s3.get_object(Bucket="crash", Key="k")["Body"].read(), b"".join(parts))
 
     def test_a_crash_during_complete_leaves_the_object_or_the_upload(self):
-        # Each attempt sends a whole Complete request and kills the server a
-        # moment later. A kill "inside" Complete is one after the request was
-        # sent and before its answer arrived; afterwards there is either the
-        # whole object (and no upload) or the whole upload (and no object).
+        # Each attempt sends a whole Complete request, waits until the server
+        # has it in flight (/metrics), and kills the server `delay` seconds
+        # later. The upload has CRASH_PARTS parts, each an UploadPartCopy of one
+        # stored object (a reference to its blob: no bytes move), so Complete
+        # has enough parts to check and link that the kills land inside it. A
+        # kill counts as inside when the request was in flight and no answer
+        # came; afterwards there is either the whole object (and no upload) or
+        # the whole upload (and no object), never part of one.
         s3 = self.start()
         s3.create_bucket(Bucket="crash")
-        parts = [os.urandom(5 * MiB) for _ in range(3)]
+        source = os.urandom(5 * MiB)
+        s3.put_object(Bucket="crash", Key="source", Body=source)
+        whole_size = CRASH_PARTS * len(source)
+        whole_etag = ('"' + hashlib.md5(hashlib.md5(source).digest() * CRASH_PARTS).hexdigest()
+                      + f'-{CRASH_PARTS}"')
         inside = 0
         outcomes = set()
-        for attempt, delay in enumerate([0.0, 0.0, 0.001, 0.003, 0.01, 0.05]):
+        for attempt, delay in enumerate([0.0, 0.0, 0.005, 0.02, 0.05, 0.1]):
             key = f"k{attempt}"
             upload_id = s3.create_multipart_upload(Bucket="crash", Key=key)["UploadId"]
-            done = [{"PartNumber": n, "ETag": s3.upload_part(
-                Bucket="crash", Key=key, UploadId=upload_id, PartNumber=n, Body=body)["ETag"]}
-                for n, body in enumerate(parts, start=1)]
-            answer = self.complete_then_kill(key, upload_id, done, delay)
+            done = self.copy_parts(s3, key, upload_id, "crash/source", CRASH_PARTS)
+            in_flight, answer = self.complete_then_kill(key, upload_id, done, delay)
             if answer is None:
+                self.assertTrue(in_flight, "the server was killed before it had the request")
                 inside += 1
             else:
                 self.assertEqual(answer.status, 200, answer)  # acknowledged before the kill
@@ -616,48 +627,79 @@ class MultipartDurability(S3Assertions, unittest.TestCase):
             self.server.start()
             s3 = boto3_client(self.server)
             try:
-                body = s3.get_object(Bucket="crash", Key=key)["Body"].read()
+                head = s3.head_object(Bucket="crash", Key=key)
             except ClientError as e:
-                self.assertEqual(e.response["Error"]["Code"], "NoSuchKey")
-                body = None
+                self.assertEqual(e.response["Error"]["Code"], "404")
+                head = None
             uploads = [u["UploadId"] for u in
                        s3.list_multipart_uploads(Bucket="crash", Prefix=key).get("Uploads", [])]
-            if body is None:
+            if head is None:
                 self.assertIsNone(answer, "an acknowledged Complete was lost")
                 # No object: the upload is still whole, its parts listed, and
                 # it can be completed.
                 self.assertEqual(uploads, [upload_id])
-                listed = s3.list_parts(Bucket="crash", Key=key, UploadId=upload_id)["Parts"]
-                self.assertEqual([{"PartNumber": p["PartNumber"], "ETag": p["ETag"]}
-                                  for p in listed], done)
+                listed = [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]}
+                          for page in s3.get_paginator("list_parts").paginate(
+                              Bucket="crash", Key=key, UploadId=upload_id)
+                          for p in page.get("Parts", [])]
+                self.assertEqual(listed, done)
                 s3.complete_multipart_upload(Bucket="crash", Key=key, UploadId=upload_id,
                                              MultipartUpload={"Parts": done})
-                body = s3.get_object(Bucket="crash", Key=key)["Body"].read()
+                head = s3.head_object(Bucket="crash", Key=key)
                 outcomes.add("upload")
             else:
                 self.assertEqual(uploads, [])
                 outcomes.add("object")
-            self.assertEqual(body, b"".join(parts))
-        self.assertGreater(inside, 0, "no kill landed between a Complete's request and answer")
+            # The whole object: every part, in order (a boundary between two
+            # parts and the last part read back).
+            self.assertEqual((head["ContentLength"], head["ETag"]), (whole_size, whole_etag))
+            boundary = random.randrange(1, CRASH_PARTS) * len(source)
+            self.assertEqual(s3.get_object(Bucket="crash", Key=key,
+                                           Range=f"bytes={boundary - 8}-{boundary + 7}")
+                             ["Body"].read(), source[-8:] + source[:8])
+            self.assertEqual(s3.get_object(Bucket="crash", Key=key, PartNumber=CRASH_PARTS)
+                             ["Body"].read(), source)
+        self.assertGreater(inside, 0, "no kill landed while a Complete was in flight")
         print(f"\n{inside} of 6 kills inside Complete; it left: {sorted(outcomes)}")
 
+    @staticmethod
+    def copy_parts(s3, key, upload_id, source, count):
+        """Makes parts 1..count of the upload UploadPartCopy of `source`; returns
+        them as Complete names them."""
+        def copy(number):
+            r = s3.upload_part_copy(Bucket="crash", Key=key, UploadId=upload_id,
+                                    PartNumber=number, CopySource=source)
+            return {"PartNumber": number, "ETag": r["CopyPartResult"]["ETag"]}
+
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            return list(pool.map(copy, range(1, count + 1)))
+
     def complete_then_kill(self, key, upload_id, parts, delay):
-        """Sends the Complete request whole, SIGKILLs the server `delay`
-        seconds later; returns the answer if one came before the kill, else None."""
+        """Sends the Complete request whole and, once the server has it in
+        flight, SIGKILLs the server `delay` seconds later. Returns whether it
+        was seen in flight, and the answer if one came before the kill (else
+        None)."""
         xml = ("<CompleteMultipartUpload>" + "".join(
             f"<Part><PartNumber>{p['PartNumber']}</PartNumber><ETag>{p['ETag']}</ETag></Part>"
             for p in parts) + "</CompleteMultipartUpload>").encode()
-        conn = RawConnection(self.server.port, timeout=10)
+        conn = RawConnection(self.server.port, timeout=30)
         try:
             conn.send(signed_head_bytes(self.server, "POST", f"/crash/{key}",
                                         {"Content-Length": str(len(xml))},
                                         query=[("uploadId", upload_id)]) + xml)
+            # Until it is in flight, or already answered (a Complete quicker
+            # than the look at /metrics).
+            deadline = time.monotonic() + 30
+            while not (in_flight := self.server.requests_in_flight() > 0):
+                if select.select([conn.sock], [], [], 0)[0]:
+                    break
+                self.assertLess(time.monotonic(), deadline, "the Complete never arrived")
             time.sleep(delay)  # spreads the kills over the request's life
             self.server.kill()
             try:
-                return conn.read_response()
+                return in_flight, conn.read_response()
             except ConnectionError:  # closed or reset by the kill
-                return None
+                return in_flight, None
         finally:
             conn.close()
 

@@ -26,6 +26,9 @@ class ModelRegistry;
 
 class ContentHasher {
  public:
+  // The name of its thread, as /proc/PID/task/TID/comm shows it.
+  static constexpr const char* kThreadName = "content-hasher";
+
   ContentHasher(ModelRegistry& registry, size_t max_queued = 64);
   ~ContentHasher();  // stop()
   ContentHasher(const ContentHasher&) = delete;

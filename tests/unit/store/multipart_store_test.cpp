@@ -8,6 +8,7 @@
 
 #include "moss/store/object_store.h"
 #include "moss/util/clock.h"
+#include "unit/store/media_and_backends.h"
 #include "unit/store/metadata_backends.h"
 #include "unit/store/store_files.h"
 #include "unit/store/temp_dir.h"
@@ -19,7 +20,9 @@ using moss::testing::read_fd;
 
 namespace fs = std::filesystem;
 
-class MultipartStoreTest : public ::testing::TestWithParam<moss::testing::MetadataBackend> {
+// On tmpfs and on a disk (parts are blob files, written as objects are), with
+// each metadata backend.
+class MultipartStoreTest : public ::testing::TestWithParam<moss::testing::MediumAndBackend> {
  protected:
   void SetUp() override {
     reopen();
@@ -94,15 +97,15 @@ class MultipartStoreTest : public ::testing::TestWithParam<moss::testing::Metada
 
   std::string blobs_dir() const { return dir_.path() + "/blobs"; }
 
-  moss::testing::TempDir dir_;
+  moss::testing::TempDir dir_{moss::testing::temp_base(std::get<0>(GetParam()))};
   // Released blob files, gone (count_blob_files).
   size_t blob_files() { return moss::testing::count_blob_files(*store_, dir_.path()); }
 
-  moss::testing::TestMetadataLocation metadata_{GetParam()};
+  moss::testing::TestMetadataLocation metadata_{std::get<1>(GetParam())};
   std::unique_ptr<ObjectStore> store_;
 };
 
-MOSS_INSTANTIATE_FOR_EACH_METADATA_BACKEND(MultipartStoreTest);
+MOSS_INSTANTIATE_ON_EACH_MEDIUM_AND_BACKEND(MultipartStoreTest);
 
 TEST_P(MultipartStoreTest, CompleteLinksPartsInOrderAsSegments) {
   auto id = create("model.gguf");
@@ -389,7 +392,7 @@ class CompletedUploadTest : public MultipartStoreTest {
   }
 };
 
-MOSS_INSTANTIATE_FOR_EACH_METADATA_BACKEND(CompletedUploadTest);
+MOSS_INSTANTIATE_ON_EACH_MEDIUM_AND_BACKEND(CompletedUploadTest);
 
 TEST_P(CompletedUploadTest, ACompletedUploadIsFoundWhileItsVersionIsTheLatest) {
   auto id = create("k");

@@ -2,7 +2,9 @@
 // metadata, docs/replicas.md): two ObjectStores over one directory and one
 // database, as two moss processes would be. The collection of one replica is
 // run at the exact moment another is between linking a blob (or finding it
-// stored) and committing its reference to it: the blob must survive.
+// stored) and committing its reference to it: the blob must survive. On
+// tmpfs and on a disk (temp_dir.h). PostgreSQL only: an SQLite store is never
+// shared, and frees a released blob at once.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -22,7 +24,7 @@ using moss::testing::count_files;
 using moss::testing::read_fd;
 using namespace std::chrono_literals;
 
-class SharedBlobCollectionTest : public ::testing::Test {
+class SharedBlobCollectionTest : public ::testing::TestWithParam<moss::testing::Medium> {
  protected:
   void SetUp() override {
     ASSERT_TRUE(metadata_.available());
@@ -88,12 +90,17 @@ class SharedBlobCollectionTest : public ::testing::Test {
   std::string blobs_dir() const { return dir_.path() + "/blobs"; }
 
   moss::testing::TestMetadataLocation metadata_{moss::testing::MetadataBackend::kPostgres};
-  moss::testing::TempDir dir_;
+  moss::testing::TempDir dir_{moss::testing::temp_base(GetParam())};
   std::unique_ptr<ObjectStore> a_;
   std::unique_ptr<ObjectStore> b_;
 };
 
-TEST_F(SharedBlobCollectionTest, AReleasedBlobIsCollectedAndAReferencedOneKept) {
+INSTANTIATE_TEST_SUITE_P(OnMemoryAndDisk, SharedBlobCollectionTest,
+                         ::testing::Values(moss::testing::Medium::kMemory,
+                                           moss::testing::Medium::kDisk),
+                         [](const auto& info) { return moss::testing::medium_name(info.param); });
+
+TEST_P(SharedBlobCollectionTest, AReleasedBlobIsCollectedAndAReferencedOneKept) {
   release("old bytes");
   ASSERT_TRUE(put(*a_, "kept", "kept bytes").ok());
   collect_on_b();
@@ -101,14 +108,14 @@ TEST_F(SharedBlobCollectionTest, AReleasedBlobIsCollectedAndAReferencedOneKept) 
   EXPECT_EQ(get(*b_, "kept"), "kept bytes");
 }
 
-TEST_F(SharedBlobCollectionTest, CollectionBetweenAWritersLinkAndCommitKeepsTheBlob) {
+TEST_P(SharedBlobCollectionTest, CollectionBetweenAWritersLinkAndCommitKeepsTheBlob) {
   release("same bytes");
   a_->set_before_commit_hook_for_testing([&] { collect_on_b(); });
   ASSERT_TRUE(put(*a_, "k", "same bytes").ok());
   EXPECT_EQ(get(*b_, "k"), "same bytes");
 }
 
-TEST_F(SharedBlobCollectionTest, CollectionBetweenAPartsLinkAndCommitKeepsTheBlob) {
+TEST_P(SharedBlobCollectionTest, CollectionBetweenAPartsLinkAndCommitKeepsTheBlob) {
   release("part bytes");
   MultipartUpload u;
   u.key = "mp";
@@ -136,7 +143,7 @@ TEST_F(SharedBlobCollectionTest, CollectionBetweenAPartsLinkAndCommitKeepsTheBlo
 // A copy found its source's blob referenced; before its commit, the source
 // is deleted through another replica and that replica collects. The copy
 // must then fail (the source is gone) rather than reference a removed file.
-TEST_F(SharedBlobCollectionTest, ACopyWhoseSourceIsDeletedAndCollectedBeforeItsCommitFails) {
+TEST_P(SharedBlobCollectionTest, ACopyWhoseSourceIsDeletedAndCollectedBeforeItsCommitFails) {
   auto source = put(*a_, "src", "copied bytes");
   ASSERT_TRUE(source.ok());
   NewVersion copy;
@@ -157,7 +164,7 @@ TEST_F(SharedBlobCollectionTest, ACopyWhoseSourceIsDeletedAndCollectedBeforeItsC
   }
 }
 
-TEST_F(SharedBlobCollectionTest, APartCopyWhoseSourceIsDeletedAndCollectedBeforeItsCommitFails) {
+TEST_P(SharedBlobCollectionTest, APartCopyWhoseSourceIsDeletedAndCollectedBeforeItsCommitFails) {
   auto source = put(*a_, "src", "part source");
   ASSERT_TRUE(source.ok());
   MultipartUpload u;
@@ -186,7 +193,7 @@ TEST_F(SharedBlobCollectionTest, APartCopyWhoseSourceIsDeletedAndCollectedBefore
 
 // A writer that linked a blob and died before its commit leaves a file no row
 // references: once its hold is gone, the next collection takes it.
-TEST_F(SharedBlobCollectionTest, AnOrphanOfAWriterThatNeverCommittedIsCollected) {
+TEST_P(SharedBlobCollectionTest, AnOrphanOfAWriterThatNeverCommittedIsCollected) {
   {
     auto sealed = seal(*a_, "orphan bytes");
     WritePreconditions impossible;

@@ -14,6 +14,7 @@
 #include <ostream>
 
 #include "moss/store/local_blob_store.h"
+#include "unit/store/media_and_backends.h"
 #include "unit/store/metadata_backends.h"
 #include "unit/store/store_files.h"
 #include "unit/store/temp_dir.h"
@@ -31,15 +32,10 @@ namespace fs = std::filesystem;
 // each metadata backend (metadata_backends.h). With PostgreSQL the data
 // directory is shared with other replicas: a released blob stays until a
 // garbage collection removes it, which blob_files() runs first.
-enum class Medium { kMemory, kDisk };
+using moss::testing::Medium;
 using moss::testing::MetadataBackend;
-using Setting = std::tuple<Medium, MetadataBackend>;
 
-std::string base_of(Medium m) {
-  return m == Medium::kDisk ? moss::testing::disk_temp_base() : moss::testing::memory_temp_base();
-}
-
-class ObjectStoreTest : public ::testing::TestWithParam<Setting> {
+class ObjectStoreTest : public ::testing::TestWithParam<moss::testing::MediumAndBackend> {
  protected:
   void SetUp() override {
     ASSERT_TRUE(metadata_.available());
@@ -99,19 +95,12 @@ class ObjectStoreTest : public ::testing::TestWithParam<Setting> {
   std::string blobs_dir() const { return dir_.path() + "/blobs"; }
   std::string tmp_dir() const { return dir_.path() + "/tmp"; }
 
-  moss::testing::TempDir dir_{base_of(medium())};
+  moss::testing::TempDir dir_{moss::testing::temp_base(medium())};
   moss::testing::TestMetadataLocation metadata_{std::get<1>(GetParam())};
   std::unique_ptr<ObjectStore> store_;
 };
 
-INSTANTIATE_TEST_SUITE_P(
-    OnMemoryAndDisk, ObjectStoreTest,
-    ::testing::Combine(::testing::Values(Medium::kMemory, Medium::kDisk),
-                       ::testing::Values(MetadataBackend::kSqlite, MetadataBackend::kPostgres)),
-    [](const auto& info) {
-      return std::string(std::get<0>(info.param) == Medium::kDisk ? "Disk" : "Memory") +
-             (std::get<1>(info.param) == MetadataBackend::kSqlite ? "Sqlite" : "Postgres");
-    });
+MOSS_INSTANTIATE_ON_EACH_MEDIUM_AND_BACKEND(ObjectStoreTest);
 
 TEST_P(ObjectStoreTest, PutThenOpenReturnsTheBytesAndMd5ETag) {
   auto v = put("k", "hello world");

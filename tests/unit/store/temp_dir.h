@@ -22,6 +22,17 @@ inline std::string memory_temp_base() {
   return std::filesystem::exists("/dev/shm") ? "/dev/shm" : "/tmp";
 }
 
+// The two places a store test's directory can be, for suites that run on both.
+enum class Medium { kMemory, kDisk };
+
+inline std::string temp_base(Medium medium) {
+  return medium == Medium::kDisk ? disk_temp_base() : memory_temp_base();
+}
+
+inline std::string medium_name(Medium medium) {
+  return medium == Medium::kDisk ? "Disk" : "Memory";
+}
+
 class TempDir {
  public:
   TempDir() : TempDir(memory_temp_base()) {}
