@@ -4,10 +4,14 @@ servers on loopback sharing one data directory and one PostgreSQL database
 
 What one server guarantees must hold across replicas: a write acknowledged by
 one is read by another at once; conditional writes and tag moves racing
-through different replicas lose no update; a multipart upload may go through
-all three; killing a replica loses nothing acknowledged and shows nothing
-partial, and the background work moves to a survivor; while the database is
-down requests fail with 503 and recover by themselves afterwards.
+through different replicas lose no update, nor do concurrent writes to one
+versioned key; a multipart upload may go through all three, and completing it
+through two at once makes one object; killing a replica loses nothing
+acknowledged and shows nothing partial, and the background work moves to a
+survivor, which does it; while the database is down requests fail with 503
+and recover by themselves afterwards. A replica reaches the database over TCP
+with its password from a file or PGPASSWORD, and one with a wrong password
+does not start.
 """
 
 import hashlib
@@ -26,8 +30,8 @@ import urllib.request
 from botocore.exceptions import ClientError
 
 import signed_http
-from moss_harness import (ACCESS_KEY, REGION, SECRET_KEY, ReplicaSet, boto3_client, client_env,
-                          random_file, sha256_file, which)
+from moss_harness import (ACCESS_KEY, REGION, SECRET_KEY, MossServer, PostgresCluster, ReplicaSet,
+                          boto3_client, client_env, random_file, sha256_file, which)
 
 
 def status_of(error):
@@ -460,6 +464,57 @@ class ReplicaCacheTest(ReplicaTestCase):
         self.a.put_object(Bucket=bucket, Key="third", Body=old)
         self.assertTrue(self.blob_exists(old_sha))
         self.assertEqual(self.b.get_object(Bucket=bucket, Key="third")["Body"].read(), old)
+
+
+class ReplicaPasswordTest(ReplicaTestCase):
+    """A replica reaching the database over TCP, where the test cluster wants
+    a password (tests/tools/pg-cluster), and given it the ways a deployment
+    does: a mounted file (--metadata-password-file) or PGPASSWORD beside
+    MOSS_METADATA. Replica 0 uses the socket, which needs none: what a TCP
+    replica writes, it reads, so both are on the one database."""
+    replicas = 1
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="moss-password-")
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.assertNotIn("password", self.set.postgres.tcp_dsn.split("@")[0].lower())
+
+    def password_file(self, text):
+        path = os.path.join(self.tmp, "password")
+        with open(path, "w") as f:
+            f.write(text + "\n")  # as a mounted secret often ends
+        return path
+
+    def assert_shares_the_database(self, server, bucket):
+        s3 = boto3_client(server)
+        s3.create_bucket(Bucket=bucket)
+        body = os.urandom(2048)
+        s3.put_object(Bucket=bucket, Key="k", Body=body)
+        self.assertEqual(s3.get_object(Bucket=bucket, Key="k")["Body"].read(), body)
+        self.assertEqual(self.s3(0).get_object(Bucket=bucket, Key="k")["Body"].read(), body)
+
+    def test_a_tcp_dsn_with_the_password_in_a_file(self):
+        server = self.set.add(["--metadata", self.set.postgres.tcp_dsn,
+                               "--metadata-password-file",
+                               self.password_file(PostgresCluster.PASSWORD)])
+        self.assert_shares_the_database(server, "password-file")
+
+    def test_moss_metadata_from_the_environment_with_pgpassword(self):
+        server = self.set.add([], env={"MOSS_METADATA": self.set.postgres.tcp_dsn,
+                                       "PGPASSWORD": PostgresCluster.PASSWORD})
+        self.assert_shares_the_database(server, "password-env")
+
+    def test_a_wrong_password_file_stops_the_replica_saying_why(self):
+        server = MossServer(data_dir=self.set.data_dir, extra_args=[
+            "--metadata", self.set.postgres.tcp_dsn,
+            "--metadata-password-file", self.password_file("not-the-password")])
+        self.addCleanup(server.cleanup)
+        with self.assertRaises(RuntimeError) as refused:
+            server.start()
+        self.assertIn("moss exited with", str(refused.exception))
+        line = server.wait_for_log_line(lambda l: "cannot open the store" in l)
+        self.assertIsNotNone(line, server.log_tail())
+        self.assertIn("password authentication failed", line)
 
 
 class ReplicaPairClientsTest(ReplicaTestCase):
