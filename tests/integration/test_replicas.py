@@ -190,6 +190,99 @@ class ReplicaConsistencyTest(ReplicaTestCase):
             self.assertEqual(hashlib.sha256(got).digest(), hashlib.sha256(whole).digest())
 
 
+    def versioned_bucket(self, name):
+        self.bucket(name)
+        self.s3(0).put_bucket_versioning(Bucket=name,
+                                         VersioningConfiguration={"Status": "Enabled"})
+        return name
+
+    def test_one_upload_completed_through_two_replicas_at_once_makes_one_object(self):
+        # The loser of the race either found the upload gone before it began
+        # and is answered as a retried completion (the winner's ETag and
+        # version), or began first and finds it gone as it commits:
+        # NoSuchUpload (complete_multipart_upload.cpp). Never a second object.
+        bucket = self.versioned_bucket("racing-completions")
+        for round_ in range(6):
+            key = f"big{round_}"
+            upload_id = self.s3(0).create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+            parts, whole = [], b""
+            for number in (1, 2):
+                body = os.urandom(5 * 1024 * 1024 if number == 1 else 777 + round_)
+                whole += body
+                res = self.s3(number).upload_part(Bucket=bucket, Key=key, UploadId=upload_id,
+                                                  PartNumber=number, Body=body)
+                parts.append({"PartNumber": number, "ETag": res["ETag"]})
+            start = threading.Barrier(2)
+            outcomes = [None, None]
+            clients = [self.s3(0), self.s3(1)]
+
+            def complete(i):
+                s3 = clients[i]
+                start.wait()
+                try:
+                    res = s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id,
+                                                       MultipartUpload={"Parts": parts})
+                    outcomes[i] = ("ok", res["ETag"], res["VersionId"])
+                except ClientError as e:
+                    outcomes[i] = ("error", status_of(e), e.response["Error"]["Code"])
+
+            threads = [threading.Thread(target=complete, args=(i,)) for i in range(2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            successes = {o for o in outcomes if o[0] == "ok"}
+            self.assertEqual(len(successes), 1, f"round {round_}: {outcomes}")
+            for o in outcomes:
+                if o[0] == "error":
+                    self.assertEqual(o[1:], (404, "NoSuchUpload"), f"round {round_}")
+            (_, etag, version_id), = successes
+            versions = self.s3(2).list_object_versions(Bucket=bucket, Prefix=key)
+            self.assertEqual([(v["Key"], v["VersionId"], v["ETag"])
+                              for v in versions.get("Versions", [])],
+                             [(key, version_id, etag)], f"round {round_}")
+            self.assertNotIn("DeleteMarkers", versions)
+            for reader in range(3):
+                got = self.s3(reader).get_object(Bucket=bucket, Key=key)["Body"].read()
+                self.assertEqual(hashlib.sha256(got).digest(), hashlib.sha256(whole).digest())
+
+    def test_concurrent_puts_to_one_versioned_key_through_three_replicas_keep_every_version(self):
+        bucket = self.versioned_bucket("racing-versions")
+        writes = 24
+        bodies = [os.urandom(1000 + i) for i in range(writes)]
+        start = threading.Barrier(writes)
+        version_of = [None] * writes
+        errors = []
+        clients = [self.s3(i) for i in range(writes)]  # round-robin: write i through replica i % 3
+
+        def put(i):
+            s3 = clients[i]
+            start.wait()
+            try:
+                version_of[i] = s3.put_object(Bucket=bucket, Key="k", Body=bodies[i])["VersionId"]
+            except Exception as e:  # reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=put, args=(i,)) for i in range(writes)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        self.assertEqual(len(set(version_of)), writes, "every write made a version of its own")
+        versions = []
+        for page in self.s3(1).get_paginator("list_object_versions").paginate(Bucket=bucket):
+            versions += page.get("Versions", [])
+        self.assertEqual(sorted(v["VersionId"] for v in versions), sorted(version_of))
+        latest = [v["VersionId"] for v in versions if v["IsLatest"]]
+        self.assertEqual(len(latest), 1, versions)
+        expected = bodies[version_of.index(latest[0])]
+        for reader in range(3):
+            got = self.s3(reader).get_object(Bucket=bucket, Key="k")
+            self.assertEqual(got["VersionId"], latest[0])
+            self.assertEqual(got["Body"].read(), expected)
+
+
 class ReplicaFailureTest(ReplicaTestCase):
     def background_holder(self):
         """The replica whose log says it runs the background work, if one does."""
