@@ -284,6 +284,10 @@ class ReplicaConsistencyTest(ReplicaTestCase):
 
 
 class ReplicaFailureTest(ReplicaTestCase):
+    # A short upload expiry, so that the takeover shows in what a survivor
+    # does: it aborts an idle upload no one else is left to abort.
+    server_args = ("--multipart-sweep-interval", "1s", "--multipart-expiry", "5s")
+
     def background_holder(self):
         """The replica whose log says it runs the background work, if one does."""
         holders = [i for i, s in enumerate(self.set.servers)
@@ -355,6 +359,23 @@ class ReplicaFailureTest(ReplicaTestCase):
             time.sleep(0.2)
         self.assertTrue(any("now runs the background work" in self.set.servers[i].log_text()
                             for i in survivors), "no survivor took over the background work")
+        # And does it: an upload begun after the kill, so only a survivor can
+        # expire it, goes once it has been idle past the expiry.
+        first, second = (boto3_client(self.set.servers[i]) for i in survivors)
+        upload_id = first.create_multipart_upload(Bucket=bucket, Key="idle")["UploadId"]
+
+        def listed_uploads():
+            return [u["UploadId"] for u in second.list_multipart_uploads(Bucket=bucket)
+                    .get("Uploads", [])]
+
+        self.assertEqual(listed_uploads(), [upload_id])
+        deadline = time.time() + 60
+        while listed_uploads() and time.time() < deadline:
+            time.sleep(0.2)
+        self.assertEqual(listed_uploads(), [], "no survivor expired the idle upload")
+        with self.assertRaises(ClientError) as e:
+            first.list_parts(Bucket=bucket, Key="idle", UploadId=upload_id)
+        self.assertEqual(e.exception.response["Error"]["Code"], "NoSuchUpload")
 
     def test_requests_fail_with_503_while_the_database_is_down_and_recover(self):
         # Replicas still running (another test in this class kills one).
