@@ -377,6 +377,9 @@ class PostgresCluster:
     to start: a test that needs PostgreSQL never passes without one."""
 
     SCRIPT = os.path.join(SOURCE_DIR, "tests", "tools", "pg-cluster")
+    # What the TCP DSN (tcp_dsn, password authentication) needs; the socket
+    # DSN (dsn) needs none.
+    PASSWORD = "moss-test-password"
 
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="moss-pg-", dir="/tmp")
@@ -429,9 +432,14 @@ class ReplicaSet:
             self.cleanup()
             raise
 
-    def add(self):
-        server = MossServer(data_dir=self.data_dir,
-                            extra_args=["--metadata", self.postgres.dsn] + self.extra_args)
+    def add(self, metadata_args=None, env=None):
+        """Starts one more replica. `metadata_args` replace how it names the
+        database (by default `--metadata` with the socket DSN); `env` adds to
+        its environment (MOSS_METADATA, PGPASSWORD)."""
+        if metadata_args is None:
+            metadata_args = ["--metadata", self.postgres.dsn]
+        server = MossServer(data_dir=self.data_dir, env=env,
+                            extra_args=list(metadata_args) + self.extra_args)
         self.servers.append(server)
         server.start()
         return server

@@ -4,10 +4,14 @@ servers on loopback sharing one data directory and one PostgreSQL database
 
 What one server guarantees must hold across replicas: a write acknowledged by
 one is read by another at once; conditional writes and tag moves racing
-through different replicas lose no update; a multipart upload may go through
-all three; killing a replica loses nothing acknowledged and shows nothing
-partial, and the background work moves to a survivor; while the database is
-down requests fail with 503 and recover by themselves afterwards.
+through different replicas lose no update, nor do concurrent writes to one
+versioned key; a multipart upload may go through all three, and completing it
+through two at once makes one object; killing a replica loses nothing
+acknowledged and shows nothing partial, and the background work moves to a
+survivor, which does it; while the database is down requests fail with 503
+and recover by themselves afterwards. A replica reaches the database over TCP
+with its password from a file or PGPASSWORD, and one with a wrong password
+does not start.
 """
 
 import hashlib
@@ -26,8 +30,8 @@ import urllib.request
 from botocore.exceptions import ClientError
 
 import signed_http
-from moss_harness import (ACCESS_KEY, REGION, SECRET_KEY, ReplicaSet, boto3_client, client_env,
-                          random_file, sha256_file, which)
+from moss_harness import (ACCESS_KEY, REGION, SECRET_KEY, MossServer, PostgresCluster, ReplicaSet,
+                          boto3_client, client_env, random_file, sha256_file, which)
 
 
 def status_of(error):
@@ -186,7 +190,104 @@ class ReplicaConsistencyTest(ReplicaTestCase):
             self.assertEqual(hashlib.sha256(got).digest(), hashlib.sha256(whole).digest())
 
 
+    def versioned_bucket(self, name):
+        self.bucket(name)
+        self.s3(0).put_bucket_versioning(Bucket=name,
+                                         VersioningConfiguration={"Status": "Enabled"})
+        return name
+
+    def test_one_upload_completed_through_two_replicas_at_once_makes_one_object(self):
+        # The loser of the race either found the upload gone before it began
+        # and is answered as a retried completion (the winner's ETag and
+        # version), or began first and finds it gone as it commits:
+        # NoSuchUpload (complete_multipart_upload.cpp). Never a second object.
+        bucket = self.versioned_bucket("racing-completions")
+        for round_ in range(6):
+            key = f"big{round_}"
+            upload_id = self.s3(0).create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+            parts, whole = [], b""
+            for number in (1, 2):
+                body = os.urandom(5 * 1024 * 1024 if number == 1 else 777 + round_)
+                whole += body
+                res = self.s3(number).upload_part(Bucket=bucket, Key=key, UploadId=upload_id,
+                                                  PartNumber=number, Body=body)
+                parts.append({"PartNumber": number, "ETag": res["ETag"]})
+            start = threading.Barrier(2)
+            outcomes = [None, None]
+            clients = [self.s3(0), self.s3(1)]
+
+            def complete(i):
+                s3 = clients[i]
+                start.wait()
+                try:
+                    res = s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id,
+                                                       MultipartUpload={"Parts": parts})
+                    outcomes[i] = ("ok", res["ETag"], res["VersionId"])
+                except ClientError as e:
+                    outcomes[i] = ("error", status_of(e), e.response["Error"]["Code"])
+
+            threads = [threading.Thread(target=complete, args=(i,)) for i in range(2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            successes = {o for o in outcomes if o[0] == "ok"}
+            self.assertEqual(len(successes), 1, f"round {round_}: {outcomes}")
+            for o in outcomes:
+                if o[0] == "error":
+                    self.assertEqual(o[1:], (404, "NoSuchUpload"), f"round {round_}")
+            (_, etag, version_id), = successes
+            versions = self.s3(2).list_object_versions(Bucket=bucket, Prefix=key)
+            self.assertEqual([(v["Key"], v["VersionId"], v["ETag"])
+                              for v in versions.get("Versions", [])],
+                             [(key, version_id, etag)], f"round {round_}")
+            self.assertNotIn("DeleteMarkers", versions)
+            for reader in range(3):
+                got = self.s3(reader).get_object(Bucket=bucket, Key=key)["Body"].read()
+                self.assertEqual(hashlib.sha256(got).digest(), hashlib.sha256(whole).digest())
+
+    def test_concurrent_puts_to_one_versioned_key_through_three_replicas_keep_every_version(self):
+        bucket = self.versioned_bucket("racing-versions")
+        writes = 24
+        bodies = [os.urandom(1000 + i) for i in range(writes)]
+        start = threading.Barrier(writes)
+        version_of = [None] * writes
+        errors = []
+        clients = [self.s3(i) for i in range(writes)]  # round-robin: write i through replica i % 3
+
+        def put(i):
+            s3 = clients[i]
+            start.wait()
+            try:
+                version_of[i] = s3.put_object(Bucket=bucket, Key="k", Body=bodies[i])["VersionId"]
+            except Exception as e:  # reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=put, args=(i,)) for i in range(writes)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        self.assertEqual(len(set(version_of)), writes, "every write made a version of its own")
+        versions = []
+        for page in self.s3(1).get_paginator("list_object_versions").paginate(Bucket=bucket):
+            versions += page.get("Versions", [])
+        self.assertEqual(sorted(v["VersionId"] for v in versions), sorted(version_of))
+        latest = [v["VersionId"] for v in versions if v["IsLatest"]]
+        self.assertEqual(len(latest), 1, versions)
+        expected = bodies[version_of.index(latest[0])]
+        for reader in range(3):
+            got = self.s3(reader).get_object(Bucket=bucket, Key="k")
+            self.assertEqual(got["VersionId"], latest[0])
+            self.assertEqual(got["Body"].read(), expected)
+
+
 class ReplicaFailureTest(ReplicaTestCase):
+    # A short upload expiry, so that the takeover shows in what a survivor
+    # does: it aborts an idle upload no one else is left to abort.
+    server_args = ("--multipart-sweep-interval", "1s", "--multipart-expiry", "5s")
+
     def background_holder(self):
         """The replica whose log says it runs the background work, if one does."""
         holders = [i for i, s in enumerate(self.set.servers)
@@ -258,6 +359,23 @@ class ReplicaFailureTest(ReplicaTestCase):
             time.sleep(0.2)
         self.assertTrue(any("now runs the background work" in self.set.servers[i].log_text()
                             for i in survivors), "no survivor took over the background work")
+        # And does it: an upload begun after the kill, so only a survivor can
+        # expire it, goes once it has been idle past the expiry.
+        first, second = (boto3_client(self.set.servers[i]) for i in survivors)
+        upload_id = first.create_multipart_upload(Bucket=bucket, Key="idle")["UploadId"]
+
+        def listed_uploads():
+            return [u["UploadId"] for u in second.list_multipart_uploads(Bucket=bucket)
+                    .get("Uploads", [])]
+
+        self.assertEqual(listed_uploads(), [upload_id])
+        deadline = time.time() + 60
+        while listed_uploads() and time.time() < deadline:
+            time.sleep(0.2)
+        self.assertEqual(listed_uploads(), [], "no survivor expired the idle upload")
+        with self.assertRaises(ClientError) as e:
+            first.list_parts(Bucket=bucket, Key="idle", UploadId=upload_id)
+        self.assertEqual(e.exception.response["Error"]["Code"], "NoSuchUpload")
 
     def test_requests_fail_with_503_while_the_database_is_down_and_recover(self):
         # Replicas still running (another test in this class kills one).
@@ -460,6 +578,57 @@ class ReplicaCacheTest(ReplicaTestCase):
         self.a.put_object(Bucket=bucket, Key="third", Body=old)
         self.assertTrue(self.blob_exists(old_sha))
         self.assertEqual(self.b.get_object(Bucket=bucket, Key="third")["Body"].read(), old)
+
+
+class ReplicaPasswordTest(ReplicaTestCase):
+    """A replica reaching the database over TCP, where the test cluster wants
+    a password (tests/tools/pg-cluster), and given it the ways a deployment
+    does: a mounted file (--metadata-password-file) or PGPASSWORD beside
+    MOSS_METADATA. Replica 0 uses the socket, which needs none: what a TCP
+    replica writes, it reads, so both are on the one database."""
+    replicas = 1
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="moss-password-")
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.assertNotIn("password", self.set.postgres.tcp_dsn.split("@")[0].lower())
+
+    def password_file(self, text):
+        path = os.path.join(self.tmp, "password")
+        with open(path, "w") as f:
+            f.write(text + "\n")  # as a mounted secret often ends
+        return path
+
+    def assert_shares_the_database(self, server, bucket):
+        s3 = boto3_client(server)
+        s3.create_bucket(Bucket=bucket)
+        body = os.urandom(2048)
+        s3.put_object(Bucket=bucket, Key="k", Body=body)
+        self.assertEqual(s3.get_object(Bucket=bucket, Key="k")["Body"].read(), body)
+        self.assertEqual(self.s3(0).get_object(Bucket=bucket, Key="k")["Body"].read(), body)
+
+    def test_a_tcp_dsn_with_the_password_in_a_file(self):
+        server = self.set.add(["--metadata", self.set.postgres.tcp_dsn,
+                               "--metadata-password-file",
+                               self.password_file(PostgresCluster.PASSWORD)])
+        self.assert_shares_the_database(server, "password-file")
+
+    def test_moss_metadata_from_the_environment_with_pgpassword(self):
+        server = self.set.add([], env={"MOSS_METADATA": self.set.postgres.tcp_dsn,
+                                       "PGPASSWORD": PostgresCluster.PASSWORD})
+        self.assert_shares_the_database(server, "password-env")
+
+    def test_a_wrong_password_file_stops_the_replica_saying_why(self):
+        server = MossServer(data_dir=self.set.data_dir, extra_args=[
+            "--metadata", self.set.postgres.tcp_dsn,
+            "--metadata-password-file", self.password_file("not-the-password")])
+        self.addCleanup(server.cleanup)
+        with self.assertRaises(RuntimeError) as refused:
+            server.start()
+        self.assertIn("moss exited with", str(refused.exception))
+        line = server.wait_for_log_line(lambda l: "cannot open the store" in l)
+        self.assertIsNotNone(line, server.log_tail())
+        self.assertIn("password authentication failed", line)
 
 
 class ReplicaPairClientsTest(ReplicaTestCase):

@@ -4,12 +4,16 @@
 // run at the exact moment another is between linking a blob (or finding it
 // stored) and committing its reference to it: the blob must survive. On
 // tmpfs and on a disk (temp_dir.h). PostgreSQL only: an SQLite store is never
-// shared, and frees a released blob at once.
+// shared, and frees a released blob at once. And, on both metadata backends,
+// the grace period: an unreferenced blob younger than it stays, one older goes.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <memory>
 #include <span>
+#include <stdexcept>
 #include <string>
 
 #include "moss/store/object_store.h"
@@ -39,10 +43,9 @@ class SharedBlobCollectionTest : public ::testing::TestWithParam<moss::testing::
   static std::unique_ptr<SealedBlob> seal(ObjectStore& store, const std::string& body) {
     auto writer = store.begin_blob({});
     EXPECT_TRUE(writer.ok());
-    EXPECT_TRUE(
-        (*writer)
-            ->write(std::span(reinterpret_cast<const uint8_t*>(body.data()), body.size()))
-            .ok());
+    EXPECT_TRUE((*writer)
+                    ->write(std::span(reinterpret_cast<const uint8_t*>(body.data()), body.size()))
+                    .ok());
     auto sealed = (*writer)->seal();
     EXPECT_TRUE(sealed.ok());
     return std::move(*sealed);
@@ -204,6 +207,107 @@ TEST_P(SharedBlobCollectionTest, AnOrphanOfAWriterThatNeverCommittedIsCollected)
   collect_on_b();
   EXPECT_EQ(count_files(blobs_dir()), 0u);
 }
+
+// collect_garbage's grace period, on each metadata backend: a blob file that
+// no row references is left alone until it was linked `grace` ago, since a
+// writer on another replica may have just linked it and be about to commit.
+class BlobCollectionGraceTest : public ::testing::TestWithParam<moss::testing::MetadataBackend> {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(metadata_.available());
+    auto opened = ObjectStore::open(dir_.path(), metadata_.location());
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    store_ = std::move(*opened);
+    ASSERT_TRUE(store_->create_bucket("b", "owner", 1).ok());
+  }
+
+  // A new version of `key` holding `body`, sealed and ready to commit.
+  struct PendingWrite {
+    std::unique_ptr<SealedBlob> blob;
+    NewVersion version;
+  };
+  PendingWrite prepare(const std::string& key, const std::string& body) {
+    auto writer = store_->begin_blob({});
+    EXPECT_TRUE(writer.ok());
+    EXPECT_TRUE((*writer)
+                    ->write(std::span(reinterpret_cast<const uint8_t*>(body.data()), body.size()))
+                    .ok());
+    auto sealed = (*writer)->seal();
+    EXPECT_TRUE(sealed.ok());
+    PendingWrite w{std::move(*sealed), {}};
+    w.version.key = key;
+    w.version.segments = {BlobSegment{w.blob->sha256_hex(), w.blob->size()}};
+    w.version.size = w.blob->size();
+    w.version.etag = w.blob->md5_hex();
+    w.version.owner = "owner";
+    return w;
+  }
+
+  // Stores `body` under `key`; returns its blob's SHA-256.
+  std::string commit(const std::string& key, const std::string& body) {
+    auto w = prepare(key, body);
+    EXPECT_TRUE(store_->put_object("b", w.version, *w.blob, {}).ok());
+    return w.blob->sha256_hex();
+  }
+
+  // A blob file as a writer leaves it when it dies after linking the blob and
+  // before committing the version that references it: the hook between the
+  // two throws. Returns the blob's SHA-256.
+  std::string link_without_commit(const std::string& body) {
+    auto w = prepare("k", body);
+    store_->set_before_commit_hook_for_testing(
+        [] { throw std::runtime_error("the writer died before its commit"); });
+    EXPECT_THROW((void)store_->put_object("b", w.version, *w.blob, {}), std::runtime_error);
+    store_->set_before_commit_hook_for_testing({});
+    return w.blob->sha256_hex();
+  }
+
+  std::string blob_path(const std::string& sha) const {
+    return dir_.path() + "/blobs/" + sha.substr(0, 2) + "/" + sha;
+  }
+
+  bool blob_exists(const std::string& sha) const {
+    struct stat st {};
+    return ::stat(blob_path(sha).c_str(), &st) == 0;
+  }
+
+  size_t collect(std::chrono::seconds grace) {
+    auto removed = store_->collect_garbage(grace);
+    EXPECT_TRUE(removed.ok()) << removed.error().message;
+    return removed.ok() ? *removed : 0;
+  }
+
+  moss::testing::TestMetadataLocation metadata_{GetParam()};
+  moss::testing::TempDir dir_;
+  std::unique_ptr<ObjectStore> store_;
+};
+
+TEST_P(BlobCollectionGraceTest, AJustLinkedUnreferencedBlobOutlivesTheGraceAndGoesWithoutOne) {
+  const std::string sha = link_without_commit("just linked");
+  ASSERT_TRUE(blob_exists(sha));
+  EXPECT_EQ(collect(1h), 0u);
+  EXPECT_TRUE(blob_exists(sha)) << "removed within the grace period";
+  EXPECT_EQ(collect(0s), 1u);
+  EXPECT_FALSE(blob_exists(sha));
+}
+
+// And the grace measures from the link: older than it, an unreferenced blob
+// goes, while a referenced one as old stays.
+TEST_P(BlobCollectionGraceTest, AnUnreferencedBlobLinkedLongerAgoThanTheGraceGoes) {
+  const std::string orphan = link_without_commit("linked two hours ago");
+  const std::string referenced = commit("kept", "referenced two hours ago");
+  const auto two_hours_ago =
+      std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() - 2h);
+  const timespec link_time[2] = {{two_hours_ago, 0}, {two_hours_ago, 0}};  // atime, mtime
+  for (const auto& sha : {orphan, referenced}) {
+    ASSERT_EQ(::utimensat(AT_FDCWD, blob_path(sha).c_str(), link_time, 0), 0);
+  }
+  EXPECT_EQ(collect(1h), 1u);
+  EXPECT_FALSE(blob_exists(orphan));
+  EXPECT_TRUE(blob_exists(referenced));
+}
+
+MOSS_INSTANTIATE_FOR_EACH_METADATA_BACKEND(BlobCollectionGraceTest);
 
 }  // namespace
 }  // namespace moss::store
