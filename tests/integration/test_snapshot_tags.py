@@ -658,6 +658,18 @@ class SnapshotTags(MossTestCase):
         self.assertIn(f"pins an older version (sha256 {sha256(b'first')[:12]})", shown)
         self.assertIn(f"current one is sha256 {sha256(b'second')[:12]}", shown)
 
+        # So does a snapshot tag, for each of its files overwritten since.
+        overwritten = b'{"overwritten": true}'
+        self.s3().put_object(Bucket=BUCKET, Key="cli-model/2024-08-01/config.json",
+                             Body=overwritten)
+        shown = self.moss("models", "show", "cli-model").stdout
+        self.assertIn("1 file pins an older version than the current one", shown)
+        marked = [line for line in shown.splitlines()
+                  if line.strip().startswith("config.json") and "! pins an older version" in line]
+        self.assertEqual(len(marked), 2, shown)  # under v1 and under latest
+        self.assertIn(f"(sha256 {sha256(files['config.json'])[:12]}); the file's current one is "
+                      f"sha256 {sha256(overwritten)[:12]}", marked[0])
+
         # An empty directory is refused before anything is sent.
         empty = self.workdir("empty")
         proc = self.moss("push", "cli-empty", empty + "/", "--tag", "latest", check=False)
