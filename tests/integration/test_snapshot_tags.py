@@ -710,8 +710,16 @@ class SnapshotTags(MossTestCase):
             if parts or proc.poll() is not None:
                 break
             time.sleep(0.05)
+        # The pull is killed mid-way, not after it finished: else what follows
+        # proves nothing about resuming.
+        self.assertIsNone(proc.poll(), "the pull ended before it could be interrupted")
+        self.assertTrue(parts, "the pull never started writing a file")
         proc.kill()
-        proc.wait()
+        self.assertNotEqual(proc.wait(), 0)
+        left = os.listdir(dest)
+        self.assertIn(".moss-pull-snapshot", left)  # removed only by a pull that completes
+        self.assertNotEqual({n for n in left if not n.endswith(".part")} - {".moss-pull-snapshot"},
+                            set(big), "every file was already in place")
         for name, digest in tree_digests(dest).items():
             if not name.endswith(".part") and name != ".moss-pull-snapshot":
                 self.assertEqual(digest, sha256(big[name]), name)
