@@ -15,6 +15,7 @@ Every byte comparison is by SHA-256 computed here from the source files.
 """
 import concurrent.futures
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -374,6 +375,49 @@ class SnapshotTags(MossTestCase):
         self.assertIn(b"no longer stored", res.body)
         self.assertServes("mixed/tags/latest/", old)
         self.assertTrue(history["resolved"])
+
+    def test_a_weighted_snapshot_tag_gives_each_client_one_whole_snapshot(self):
+        old, new = model_files(23), model_files(24)
+        self.upload("split", "2024-01-15/", old)
+        self.upload("split", "2024-03-20/", new)
+        res = signed_http.request(
+            self.server, "PUT", "/_moss/v1/tag",
+            signed_http.query_string({"bucket": BUCKET, "model": "split", "tag": "canary"}),
+            body=json.dumps({"targets": [{"target": "2024-01-15/", "weight": 1},
+                                         {"target": "2024-03-20/", "weight": 1}]}).encode())
+        self.assertEqual(res.status, 200, res)
+        sides = {identity(old): ("2024-01-15/", old), identity(new): ("2024-03-20/", new)}
+
+        def snapshot_read_by(client):
+            """Every file of the tag as `client` reads it: the one snapshot it got."""
+            conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30)
+            seen = set()
+            try:
+                for path in sorted(old):
+                    key = signed_http.object_path(BUCKET, f"split/tags/canary/{path}")
+                    headers = signed_http.sign(self.server, "GET", key,
+                                               headers={"x-moss-client-id": client})
+                    conn.request("GET", key, headers=headers)
+                    r = conn.getresponse()
+                    body = r.read()
+                    self.assertEqual(r.status, 200, (client, path))
+                    snapshot = r.getheader("x-moss-snapshot")
+                    self.assertIn(snapshot, sides, (client, path))
+                    target, files = sides[snapshot]
+                    self.assertEqual(r.getheader("x-moss-tag-target"), target, (client, path))
+                    self.assertEqual(sha256(body), sha256(files[path]), (client, path))
+                    seen.add(snapshot)
+            finally:
+                conn.close()
+            self.assertEqual(len(seen), 1, f"{client} was served files of two snapshots")
+            return seen.pop()
+
+        clients = [f"pod-{i:03d}" for i in range(40)]
+        first = {client: snapshot_read_by(client) for client in clients}
+        # Both snapshots are reached (all 40 on one side of 1:1 is 2 in 2^40),
+        # and each client keeps its side when it asks again.
+        self.assertEqual(set(first.values()), set(sides))
+        self.assertEqual({client: snapshot_read_by(client) for client in clients}, first)
 
     # --- listing
 
