@@ -666,7 +666,8 @@ class SnapshotTags(MossTestCase):
         self.assertEqual(shard["metadata"]["dtypes"], {"F16": 1})
 
     def test_moss_push_of_a_directory_then_pull_and_show(self):
-        files = model_files(12)
+        # The shards are over the multipart threshold given: uploaded in 5 MiB parts.
+        files = model_files(12, shard_size=6 * MiB)
         source = self.workdir("push-source")
         for path, data in files.items():
             os.makedirs(os.path.dirname(os.path.join(source, path)), exist_ok=True)
@@ -674,8 +675,13 @@ class SnapshotTags(MossTestCase):
                 f.write(data)
         out = self.moss("push", "cli-model", source + "/", "--date", "2024-08-01",
                         "--tag", "v1", "--tag", "latest", "--multipart-threshold", "5MiB",
-                        "--no-progress").stdout
+                        "--part-size", "5MiB", "--no-progress").stdout
         self.assertIn(f"snapshot {identity(files)}", out)
+        shard = self.s3().head_object(Bucket=BUCKET,
+                                      Key="cli-model/2024-08-01/model-00001-of-00002.safetensors")
+        self.assertTrue(shard["ETag"].endswith('-2"'), shard["ETag"])  # two parts
+        config = self.s3().head_object(Bucket=BUCKET, Key="cli-model/2024-08-01/config.json")
+        self.assertNotIn("-", config["ETag"])  # a single PUT
         doc = self.tag_document("cli-model", "latest")
         self.assertEqual(doc["resolved"]["snapshot"]["id"], identity(files))
         self.assertEqual(doc["targets"][0]["target"], "2024-08-01/")
@@ -936,6 +942,7 @@ class SnapshotRetentionOnPostgres(SnapshotRetention):
 ADMIN = ("SNAPADMIN0001", "snapadminsecret01")
 TAG_READER = ("SNAPREADER001", "snapreadersecret1")
 FILE_READER = ("SNAPFILES0001", "snapfilessecret01")
+PUSHER = ("SNAPPUSHER001", "snappushersecret1")
 
 
 class SnapshotTagPolicies(unittest.TestCase):
@@ -962,6 +969,12 @@ class SnapshotTagPolicies(unittest.TestCase):
                  "name": "file-reader", "policy": {"Statement": [
                      {"Effect": "Allow", "Action": ["s3:GetObject"],
                       "Resource": ["arn:aws:s3:::models/pol/2024-10-01/*"]}]}},
+                # May do anything but upload a file named blocked.bin.
+                {"access_key_id": PUSHER[0], "secret_access_key": PUSHER[1],
+                 "name": "pusher", "policy": {"Statement": [
+                     {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                     {"Effect": "Deny", "Action": "s3:PutObject",
+                      "Resource": ["arn:aws:s3:::models/pushed/*/blocked.bin"]}]}},
             ]}, f)
         cls.server = MossServer(credentials=False,
                                 extra_args=["--credentials", cls.credentials]).start()
@@ -1005,6 +1018,52 @@ class SnapshotTagPolicies(unittest.TestCase):
         self.assertEqual(files.get_object(Bucket=BUCKET, Key="pol/2024-10-01/config.json")
                          ["Body"].read(), self.files["config.json"])
         self.assertDenied(files.get_object, Bucket=BUCKET, Key="pol/tags/latest/config.json")
+
+    def test_a_push_with_a_file_that_fails_to_upload_sets_no_tag(self):
+        tmp = tempfile.mkdtemp(prefix="moss-push-denied-")
+        self.addCleanup(shutil.rmtree, tmp, ignore_errors=True)
+        env = client_env(self.server, AWS_ACCESS_KEY_ID=PUSHER[0],
+                         AWS_SECRET_ACCESS_KEY=PUSHER[1])
+
+        def push(directory, date, *tags):
+            args = [MOSS_BINARY, "push", "pushed", directory + "/", "--date", date,
+                    "--no-progress"]
+            for tag in tags:
+                args += ["--tag", tag]
+            return subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+
+        def write(directory, files):
+            for path, data in files.items():
+                os.makedirs(os.path.dirname(os.path.join(directory, path)), exist_ok=True)
+                with open(os.path.join(directory, path), "wb") as f:
+                    f.write(data)
+
+        first = model_files(26)
+        write(os.path.join(tmp, "first"), first)
+        proc = push(os.path.join(tmp, "first"), "2024-11-01", "latest")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+
+        # The next version holds a file the server refuses: the other files
+        # may be stored, but neither tag is set or moved.
+        second = dict(model_files(27), **{"blocked.bin": b"refused by policy"})
+        write(os.path.join(tmp, "second"), second)
+        proc = push(os.path.join(tmp, "second"), "2024-11-02", "latest", "next")
+        self.assertEqual(proc.returncode, 1, proc.stdout)
+        self.assertIn("blocked.bin", proc.stderr)
+        self.assertIn("access denied", proc.stderr.lower())
+        self.assertNotIn("tagged", proc.stdout)
+        admin = self.client(ADMIN)
+        latest = admin.head_object(Bucket=BUCKET, Key="pushed/tags/latest/config.json")
+        self.assertEqual(latest["ResponseMetadata"]["HTTPHeaders"]["x-moss-snapshot"],
+                         identity(first))
+        with self.assertRaises(ClientError) as cm:
+            admin.head_object(Bucket=BUCKET, Key="pushed/tags/next/config.json")
+        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 404)
+        res = signed_http.request(self.server, "GET", "/_moss/v1/tag",
+                                  signed_http.query_string({"bucket": BUCKET, "model": "pushed",
+                                                            "tag": "next"}),
+                                  access_key=ADMIN[0], secret_key=ADMIN[1])
+        self.assertEqual(res.status, 404, res)
 
 
 if __name__ == "__main__":
