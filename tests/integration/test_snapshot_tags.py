@@ -4,8 +4,12 @@ clients as a folder under the tag (aws-cli cp --recursive and sync, rclone,
 boto3 listings, downloads and parallel ranged GETs), pinned across overwrites
 and deletes, moved with If-Match, rolled back, mixed into chains with file
 tags, listed with and without a delimiter across a 2,500-file snapshot, read
-by identity while the tag moves, and pulled and pushed with the moss CLI (one
-snapshot even when the tag moves mid-pull). A whole model prefix holding file
+by identity while the tag moves, split between clients by weight (one whole
+snapshot per client), and pulled and pushed with the moss CLI (one snapshot
+even when the tag moves mid-pull; multipart files; no tag when a file fails
+to upload; `models show` marking files overwritten since tagging). Tagging
+files already hashed reads none of their bytes, and a tag over a file not
+hashed yet hashes it while other requests are answered. A whole model prefix holding file
 and snapshot tags copies byte-identical with aws-cli sync and cp --recursive
 and rclone copy. A snapshot no tag names any more is read by identity through
 --snapshot-retention after every file was overwritten and deleted, then
@@ -27,6 +31,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.request
 
 from botocore.exceptions import ClientError
 
@@ -605,6 +610,98 @@ class SnapshotTags(MossTestCase):
             whole = b"".join(body for (p, _, _), body, _ in sorted(results) if p == path)
             if whole:
                 self.assertEqual(sha256(whole), sha256(files[path]))
+
+    # --- hashing: what a tag reads
+
+    def hashed_by_tags(self):
+        """Bytes tag writes have read to hash files, as /metrics counts them."""
+        with urllib.request.urlopen(self.server.endpoint + "/metrics", timeout=10) as r:
+            text = r.read().decode()
+        found = re.search(r'^moss_content_sha256_read_bytes_total\{by="tag"\} (\d+)$', text,
+                          re.M)
+        self.assertIsNotNone(found, "no moss_content_sha256_read_bytes_total on /metrics")
+        return int(found.group(1))
+
+    def upload_multipart(self, key, local, part_size):
+        from boto3.s3.transfer import TransferConfig
+        self.s3().upload_file(local, BUCKET, key,
+                              Config=TransferConfig(multipart_threshold=part_size,
+                                                    multipart_chunksize=part_size))
+
+    def test_tagging_files_already_hashed_reads_none_of_their_bytes(self):
+        files = model_files(28, shard_size=2 * MiB)
+        multipart = "model-00002-of-00002.safetensors"
+        self.upload("hashed", "d/", {p: d for p, d in files.items() if p != multipart})
+        local = os.path.join(self.tmp, "hashed-shard")
+        with open(local, "wb") as f:
+            f.write(files[multipart] * 3)  # 6 MiB: over the 5 MiB part size
+        files[multipart] *= 3
+        self.upload_multipart(f"hashed/d/{multipart}", local, 5 * MiB)
+        # Single PUTs are hashed on arrival; the multipart file by the first
+        # tag or the background hasher, whichever comes first.
+        self.set_tag("hashed", "first", "d/")
+        before = self.hashed_by_tags()
+        self.set_tag("hashed", "latest", "d/")
+        self.set_tag("hashed", "latest", "first")
+        self.set_tag("hashed", "again", "d/")
+        self.assertEqual(self.hashed_by_tags(), before)
+        self.assertEqual(self.tag_document("hashed", "again")["resolved"]["snapshot"]["id"],
+                         identity(files))
+        self.assertServes("hashed/tags/again/", files)
+
+    def test_a_tag_over_a_file_not_hashed_yet_hashes_it_while_other_requests_go_on(self):
+        # A multipart file big enough that hashing it outlasts a few small
+        # requests by far; the order of the answers is what is asserted.
+        size = 512 * MiB
+        local = os.path.join(self.tmp, "unhashed.bin")
+        digest = hashlib.sha256()
+        with open(local, "wb") as f:
+            block = hashlib.sha256(b"unhashed").digest() * (MiB // 32)
+            for i in range(size // MiB):
+                chunk = struct.pack("<Q", i) + block[8:]
+                digest.update(chunk)
+                f.write(chunk)
+        self.addCleanup(os.unlink, local)
+        # Clients for the small requests, one connection pool each, made
+        # beforehand: the tag is sent as soon as the upload completes, before
+        # the background hasher can be done with the file.
+        others = [self.s3() for _ in range(4)]
+        self.upload("unhashed", "d/", {"config.json": b'{"model_type": "llama"}'})
+        before = self.hashed_by_tags()
+        self.upload_multipart("unhashed/d/weights.bin", local, 64 * MiB)
+
+        answered, lock = [], threading.Lock()
+        tagged = {}
+
+        def tag():
+            tagged["response"] = self.put_tag("unhashed", "latest", "d/")
+            with lock:
+                answered.append("tag")
+        tagging = threading.Thread(target=tag)
+        tagging.start()
+        # Until the tag write is seen reading the file (or has answered).
+        while self.hashed_by_tags() == before and tagging.is_alive():
+            time.sleep(0.005)
+
+        def small(i):
+            s3 = others[i]
+            s3.put_object(Bucket=BUCKET, Key=f"unhashed-other/{i}.txt", Body=b"x" * (i + 1))
+            got = s3.get_object(Bucket=BUCKET, Key=f"unhashed-other/{i}.txt")["Body"].read()
+            self.assertEqual(got, b"x" * (i + 1))
+            with lock:
+                answered.append(f"request {i}")
+        with concurrent.futures.ThreadPoolExecutor(len(others)) as pool:
+            list(pool.map(small, range(len(others))))
+        tagging.join(600)
+        self.assertFalse(tagging.is_alive())
+        self.assertEqual(tagged["response"].status, 200, tagged["response"])
+        # Every small request was answered while the tag was still hashing.
+        self.assertEqual(answered[-1], "tag", answered)
+        self.assertEqual(len(answered), len(others) + 1)
+        self.assertGreater(self.hashed_by_tags(), before)
+        pinned = {f["path"]: f["sha256"] for f in
+                  self.tag_document("unhashed", "latest")["resolved"]["snapshot"]["files"]}
+        self.assertEqual(pinned["weights.bin"], digest.hexdigest())
 
     def test_conditional_requests_and_presigned_urls_on_snapshot_files(self):
         import urllib.request
