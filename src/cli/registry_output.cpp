@@ -104,10 +104,27 @@ bool is_weight_file(const json& file) {
   return format == "safetensors" || format == "gguf";
 }
 
+// The model's current files, to compare what a tag pins with: a pinned file
+// whose current version differs was overwritten or deleted after tagging.
+struct CurrentFiles {
+  const json& files;
+  bool complete;  // the list is not cut short, so a file missing from it is gone
+};
+
+// How many of a snapshot's files pin another version than the file's current one.
+size_t older_pins(const json& snapshot, const CurrentFiles& current) {
+  size_t n = 0;
+  for (const auto& file : array_field(snapshot, "files")) {
+    if (!pin_note(file, current.files, current.complete).empty()) ++n;
+  }
+  return n;
+}
+
 // A snapshot's files and what its weight files say: dtypes, parameters, shards,
 // and the architecture config.json names (when the caller fetched it into
-// "config").
-std::string format_snapshot(const json& snapshot) {
+// "config"). With `current`, each file pinning an older version than the
+// model's current one is marked.
+std::string format_snapshot(const json& snapshot, const CurrentFiles* current = nullptr) {
   std::string out;
   uint64_t parameters_total = 0;
   size_t shards = 0;
@@ -118,6 +135,11 @@ std::string format_snapshot(const json& snapshot) {
     rows.push_back({"    " + text_of(file, "path"), format_bytes(number_of(file, "size")),
                     sha.empty() ? "sha256 -" : "sha256 " + sha.substr(0, 12),
                     format_metadata(field(file, "metadata"))});
+    if (current) {
+      if (auto note = pin_note(file, current->files, current->complete); !note.empty()) {
+        rows.back().push_back("! " + note);
+      }
+    }
     if (!is_weight_file(file)) continue;
     ++shards;
     const json& metadata = field(file, "metadata");
@@ -302,19 +324,28 @@ std::string format_model(const json& doc) {
   std::string out = model + " (bucket " + or_dash(text_of(doc, "bucket")) + ")\n\ntags:\n";
   std::vector<std::vector<std::string>> tags;
   std::string snapshots;
+  const CurrentFiles current{
+      array_field(doc, "files"),
+      !(field(doc, "files_truncated").is_boolean() && field(doc, "files_truncated").get<bool>())};
   for (const auto& tag : array_field(doc, "tags")) {
     const json& resolved = field(tag, "resolved");
-    const bool files_complete = !(field(doc, "files_truncated").is_boolean() &&
-                                  field(doc, "files_truncated").get<bool>());
-    std::string note = resolved.is_object()
-                           ? pin_note(resolved, array_field(doc, "files"), files_complete)
-                           : "";
+    const json& snapshot = field(resolved, "snapshot");
+    std::string note;
+    if (snapshot.is_object()) {
+      if (size_t n = older_pins(snapshot, current)) {
+        note = std::to_string(n) + (n == 1 ? " file pins" : " files pin") +
+               " an older version than the current one (marked below)";
+      }
+    } else if (resolved.is_object()) {
+      note = pin_note(resolved, current.files, current.complete);
+    }
     tags.push_back({"  " + text_of(tag, "tag"), "-> " + format_targets(field(tag, "targets")),
                     resolved.is_object() ? serves_text(resolved, model)
                                          : "(" + or_dash(text_of(tag, "error")) + ")"});
     if (!note.empty()) tags.back().push_back("! " + note);
-    if (const json& snapshot = field(resolved, "snapshot"); snapshot.is_object()) {
-      snapshots += "\n" + text_of(tag, "tag") + " (snapshot):\n" + format_snapshot(snapshot);
+    if (snapshot.is_object()) {
+      snapshots +=
+          "\n" + text_of(tag, "tag") + " (snapshot):\n" + format_snapshot(snapshot, &current);
     }
   }
   out += tags.empty() ? "  (none)\n" : format_text_table(tags);

@@ -499,6 +499,7 @@ int serve(const ServeOptions& options) {
   state.lifecycle = &lifecycle;
   state.audit_log = audit_log->get();
   models::ModelRegistry registry(**store);
+  registry.add_metrics_to(metrics);
   state.registry = &registry;
   models::ContentHasher content_hasher(registry);
   state.content_hasher = &content_hasher;

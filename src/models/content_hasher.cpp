@@ -52,7 +52,8 @@ void ContentHasher::run(std::stop_token stop) {
       queue_.pop_front();
     }
     const auto started = std::chrono::steady_clock::now();
-    auto hashed = registry_.ensure_content_sha256(job.bucket, job.version, stop);
+    auto hashed =
+        registry_.ensure_content_sha256(job.bucket, job.version, stop, HashedBy::kBackground);
     if (stop.stop_requested()) return;
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

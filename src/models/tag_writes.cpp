@@ -11,15 +11,17 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "model_tag_set.h"
-#include "snapshot_plan.h"
 #include "moss/models/model_registry.h"
 #include "moss/models/tag_key.h"
 #include "moss/util/clock.h"
 #include "moss/util/digest.h"
 #include "moss/util/hex.h"
+#include "moss/util/metrics.h"
+#include "snapshot_plan.h"
 
 namespace moss::models {
 
@@ -154,8 +156,16 @@ std::string resolved_summary(ModelTagSet& tags, const std::string& tag,
   return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-// Reads the version's bytes through SHA-256.
-ModelResult<std::string> sha256_of(const store::OpenedObject& opened, std::stop_token stop) {
+constexpr std::string_view kHashReadBytes = "moss_content_sha256_read_bytes_total";
+
+std::string_view hashed_by_label(HashedBy by) {
+  return by == HashedBy::kBackground ? "background" : "tag";
+}
+
+// Reads the version's bytes through SHA-256, telling `on_read` of each read
+// as it happens (a hash of a large file is seen progressing on /metrics).
+ModelResult<std::string> sha256_of(const store::OpenedObject& opened, std::stop_token stop,
+                                   const std::function<void(uint64_t)>& on_read) {
   auto hasher = make_hasher(DigestAlgorithm::kSha256);
   std::vector<uint8_t> buffer(kHashBufferBytes);
   for (size_t i = 0; i < opened.segments.size(); ++i) {
@@ -172,6 +182,7 @@ ModelResult<std::string> sha256_of(const store::OpenedObject& opened, std::stop_
       }
       hasher->update(std::span<const uint8_t>(buffer.data(), static_cast<size_t>(n)));
       at += static_cast<uint64_t>(n);
+      on_read(static_cast<uint64_t>(n));
     }
   }
   return to_hex(hasher->final());
@@ -179,9 +190,17 @@ ModelResult<std::string> sha256_of(const store::OpenedObject& opened, std::stop_
 
 }  // namespace
 
+void ModelRegistry::add_metrics_to(Metrics& metrics) {
+  metrics.declare_counter(std::string(kHashReadBytes), "by",
+                          "Bytes of stored objects read to record their SHA-256, by a tag write "
+                          "or the background hasher",
+                          {"tag", "background"});
+  metrics_.store(&metrics);
+}
+
 ModelResult<void> ModelRegistry::ensure_content_sha256(std::string_view bucket,
                                                        const store::ObjectVersion& version,
-                                                       std::stop_token stop) {
+                                                       std::stop_token stop, HashedBy by) {
   auto opened = store_.open_object(bucket, version.key, version.version_id);
   if (!opened) {
     // Replaced meanwhile: the next plan finds the new version.
@@ -197,7 +216,10 @@ ModelResult<void> ModelRegistry::ensure_content_sha256(std::string_view bucket,
   if (opened->version.row_id != version.row_id || !opened->version.content_sha256.empty()) {
     return {};
   }
-  auto sha = sha256_of(*opened, stop);
+  Metrics* metrics = metrics_.load();
+  auto sha = sha256_of(*opened, stop, [&](uint64_t n) {
+    if (metrics) metrics->count(kHashReadBytes, hashed_by_label(by), n);
+  });
   if (!sha) return fail(sha.error());
   auto r = store_.set_content_sha256(bucket, version.key, version.row_id, *sha);
   if (!r) return fail(from_store_error(r.error()));

@@ -4,8 +4,12 @@ clients as a folder under the tag (aws-cli cp --recursive and sync, rclone,
 boto3 listings, downloads and parallel ranged GETs), pinned across overwrites
 and deletes, moved with If-Match, rolled back, mixed into chains with file
 tags, listed with and without a delimiter across a 2,500-file snapshot, read
-by identity while the tag moves, and pulled and pushed with the moss CLI (one
-snapshot even when the tag moves mid-pull). A whole model prefix holding file
+by identity while the tag moves, split between clients by weight (one whole
+snapshot per client), and pulled and pushed with the moss CLI (one snapshot
+even when the tag moves mid-pull; multipart files; no tag when a file fails
+to upload; `models show` marking files overwritten since tagging). Tagging
+files already hashed reads none of their bytes, and a tag over a file not
+hashed yet hashes it while other requests are answered. A whole model prefix holding file
 and snapshot tags copies byte-identical with aws-cli sync and cp --recursive
 and rclone copy. A snapshot no tag names any more is read by identity through
 --snapshot-retention after every file was overwritten and deleted, then
@@ -15,6 +19,7 @@ Every byte comparison is by SHA-256 computed here from the source files.
 """
 import concurrent.futures
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -26,6 +31,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.request
 
 from botocore.exceptions import ClientError
 
@@ -375,6 +381,49 @@ class SnapshotTags(MossTestCase):
         self.assertServes("mixed/tags/latest/", old)
         self.assertTrue(history["resolved"])
 
+    def test_a_weighted_snapshot_tag_gives_each_client_one_whole_snapshot(self):
+        old, new = model_files(23), model_files(24)
+        self.upload("split", "2024-01-15/", old)
+        self.upload("split", "2024-03-20/", new)
+        res = signed_http.request(
+            self.server, "PUT", "/_moss/v1/tag",
+            signed_http.query_string({"bucket": BUCKET, "model": "split", "tag": "canary"}),
+            body=json.dumps({"targets": [{"target": "2024-01-15/", "weight": 1},
+                                         {"target": "2024-03-20/", "weight": 1}]}).encode())
+        self.assertEqual(res.status, 200, res)
+        sides = {identity(old): ("2024-01-15/", old), identity(new): ("2024-03-20/", new)}
+
+        def snapshot_read_by(client):
+            """Every file of the tag as `client` reads it: the one snapshot it got."""
+            conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30)
+            seen = set()
+            try:
+                for path in sorted(old):
+                    key = signed_http.object_path(BUCKET, f"split/tags/canary/{path}")
+                    headers = signed_http.sign(self.server, "GET", key,
+                                               headers={"x-moss-client-id": client})
+                    conn.request("GET", key, headers=headers)
+                    r = conn.getresponse()
+                    body = r.read()
+                    self.assertEqual(r.status, 200, (client, path))
+                    snapshot = r.getheader("x-moss-snapshot")
+                    self.assertIn(snapshot, sides, (client, path))
+                    target, files = sides[snapshot]
+                    self.assertEqual(r.getheader("x-moss-tag-target"), target, (client, path))
+                    self.assertEqual(sha256(body), sha256(files[path]), (client, path))
+                    seen.add(snapshot)
+            finally:
+                conn.close()
+            self.assertEqual(len(seen), 1, f"{client} was served files of two snapshots")
+            return seen.pop()
+
+        clients = [f"pod-{i:03d}" for i in range(40)]
+        first = {client: snapshot_read_by(client) for client in clients}
+        # Both snapshots are reached (all 40 on one side of 1:1 is 2 in 2^40),
+        # and each client keeps its side when it asks again.
+        self.assertEqual(set(first.values()), set(sides))
+        self.assertEqual({client: snapshot_read_by(client) for client in clients}, first)
+
     # --- listing
 
     def test_listing_the_folder_with_and_without_delimiter_and_pagination(self):
@@ -562,6 +611,98 @@ class SnapshotTags(MossTestCase):
             if whole:
                 self.assertEqual(sha256(whole), sha256(files[path]))
 
+    # --- hashing: what a tag reads
+
+    def hashed_by_tags(self):
+        """Bytes tag writes have read to hash files, as /metrics counts them."""
+        with urllib.request.urlopen(self.server.endpoint + "/metrics", timeout=10) as r:
+            text = r.read().decode()
+        found = re.search(r'^moss_content_sha256_read_bytes_total\{by="tag"\} (\d+)$', text,
+                          re.M)
+        self.assertIsNotNone(found, "no moss_content_sha256_read_bytes_total on /metrics")
+        return int(found.group(1))
+
+    def upload_multipart(self, key, local, part_size):
+        from boto3.s3.transfer import TransferConfig
+        self.s3().upload_file(local, BUCKET, key,
+                              Config=TransferConfig(multipart_threshold=part_size,
+                                                    multipart_chunksize=part_size))
+
+    def test_tagging_files_already_hashed_reads_none_of_their_bytes(self):
+        files = model_files(28, shard_size=2 * MiB)
+        multipart = "model-00002-of-00002.safetensors"
+        self.upload("hashed", "d/", {p: d for p, d in files.items() if p != multipart})
+        local = os.path.join(self.tmp, "hashed-shard")
+        with open(local, "wb") as f:
+            f.write(files[multipart] * 3)  # 6 MiB: over the 5 MiB part size
+        files[multipart] *= 3
+        self.upload_multipart(f"hashed/d/{multipart}", local, 5 * MiB)
+        # Single PUTs are hashed on arrival; the multipart file by the first
+        # tag or the background hasher, whichever comes first.
+        self.set_tag("hashed", "first", "d/")
+        before = self.hashed_by_tags()
+        self.set_tag("hashed", "latest", "d/")
+        self.set_tag("hashed", "latest", "first")
+        self.set_tag("hashed", "again", "d/")
+        self.assertEqual(self.hashed_by_tags(), before)
+        self.assertEqual(self.tag_document("hashed", "again")["resolved"]["snapshot"]["id"],
+                         identity(files))
+        self.assertServes("hashed/tags/again/", files)
+
+    def test_a_tag_over_a_file_not_hashed_yet_hashes_it_while_other_requests_go_on(self):
+        # A multipart file big enough that hashing it outlasts a few small
+        # requests by far; the order of the answers is what is asserted.
+        size = 512 * MiB
+        local = os.path.join(self.tmp, "unhashed.bin")
+        digest = hashlib.sha256()
+        with open(local, "wb") as f:
+            block = hashlib.sha256(b"unhashed").digest() * (MiB // 32)
+            for i in range(size // MiB):
+                chunk = struct.pack("<Q", i) + block[8:]
+                digest.update(chunk)
+                f.write(chunk)
+        self.addCleanup(os.unlink, local)
+        # Clients for the small requests, one connection pool each, made
+        # beforehand: the tag is sent as soon as the upload completes, before
+        # the background hasher can be done with the file.
+        others = [self.s3() for _ in range(4)]
+        self.upload("unhashed", "d/", {"config.json": b'{"model_type": "llama"}'})
+        before = self.hashed_by_tags()
+        self.upload_multipart("unhashed/d/weights.bin", local, 64 * MiB)
+
+        answered, lock = [], threading.Lock()
+        tagged = {}
+
+        def tag():
+            tagged["response"] = self.put_tag("unhashed", "latest", "d/")
+            with lock:
+                answered.append("tag")
+        tagging = threading.Thread(target=tag)
+        tagging.start()
+        # Until the tag write is seen reading the file (or has answered).
+        while self.hashed_by_tags() == before and tagging.is_alive():
+            time.sleep(0.005)
+
+        def small(i):
+            s3 = others[i]
+            s3.put_object(Bucket=BUCKET, Key=f"unhashed-other/{i}.txt", Body=b"x" * (i + 1))
+            got = s3.get_object(Bucket=BUCKET, Key=f"unhashed-other/{i}.txt")["Body"].read()
+            self.assertEqual(got, b"x" * (i + 1))
+            with lock:
+                answered.append(f"request {i}")
+        with concurrent.futures.ThreadPoolExecutor(len(others)) as pool:
+            list(pool.map(small, range(len(others))))
+        tagging.join(600)
+        self.assertFalse(tagging.is_alive())
+        self.assertEqual(tagged["response"].status, 200, tagged["response"])
+        # Every small request was answered while the tag was still hashing.
+        self.assertEqual(answered[-1], "tag", answered)
+        self.assertEqual(len(answered), len(others) + 1)
+        self.assertGreater(self.hashed_by_tags(), before)
+        pinned = {f["path"]: f["sha256"] for f in
+                  self.tag_document("unhashed", "latest")["resolved"]["snapshot"]["files"]}
+        self.assertEqual(pinned["weights.bin"], digest.hexdigest())
+
     def test_conditional_requests_and_presigned_urls_on_snapshot_files(self):
         import urllib.request
         files = model_files(8)
@@ -622,7 +763,8 @@ class SnapshotTags(MossTestCase):
         self.assertEqual(shard["metadata"]["dtypes"], {"F16": 1})
 
     def test_moss_push_of_a_directory_then_pull_and_show(self):
-        files = model_files(12)
+        # The shards are over the multipart threshold given: uploaded in 5 MiB parts.
+        files = model_files(12, shard_size=6 * MiB)
         source = self.workdir("push-source")
         for path, data in files.items():
             os.makedirs(os.path.dirname(os.path.join(source, path)), exist_ok=True)
@@ -630,8 +772,13 @@ class SnapshotTags(MossTestCase):
                 f.write(data)
         out = self.moss("push", "cli-model", source + "/", "--date", "2024-08-01",
                         "--tag", "v1", "--tag", "latest", "--multipart-threshold", "5MiB",
-                        "--no-progress").stdout
+                        "--part-size", "5MiB", "--no-progress").stdout
         self.assertIn(f"snapshot {identity(files)}", out)
+        shard = self.s3().head_object(Bucket=BUCKET,
+                                      Key="cli-model/2024-08-01/model-00001-of-00002.safetensors")
+        self.assertTrue(shard["ETag"].endswith('-2"'), shard["ETag"])  # two parts
+        config = self.s3().head_object(Bucket=BUCKET, Key="cli-model/2024-08-01/config.json")
+        self.assertNotIn("-", config["ETag"])  # a single PUT
         doc = self.tag_document("cli-model", "latest")
         self.assertEqual(doc["resolved"]["snapshot"]["id"], identity(files))
         self.assertEqual(doc["targets"][0]["target"], "2024-08-01/")
@@ -657,6 +804,18 @@ class SnapshotTags(MossTestCase):
         shown = self.moss("models", "show", "cli-model").stdout
         self.assertIn(f"pins an older version (sha256 {sha256(b'first')[:12]})", shown)
         self.assertIn(f"current one is sha256 {sha256(b'second')[:12]}", shown)
+
+        # So does a snapshot tag, for each of its files overwritten since.
+        overwritten = b'{"overwritten": true}'
+        self.s3().put_object(Bucket=BUCKET, Key="cli-model/2024-08-01/config.json",
+                             Body=overwritten)
+        shown = self.moss("models", "show", "cli-model").stdout
+        self.assertIn("1 file pins an older version than the current one", shown)
+        marked = [line for line in shown.splitlines()
+                  if line.strip().startswith("config.json") and "! pins an older version" in line]
+        self.assertEqual(len(marked), 2, shown)  # under v1 and under latest
+        self.assertIn(f"(sha256 {sha256(files['config.json'])[:12]}); the file's current one is "
+                      f"sha256 {sha256(overwritten)[:12]}", marked[0])
 
         # An empty directory is refused before anything is sent.
         empty = self.workdir("empty")
@@ -698,8 +857,16 @@ class SnapshotTags(MossTestCase):
             if parts or proc.poll() is not None:
                 break
             time.sleep(0.05)
+        # The pull is killed mid-way, not after it finished: else what follows
+        # proves nothing about resuming.
+        self.assertIsNone(proc.poll(), "the pull ended before it could be interrupted")
+        self.assertTrue(parts, "the pull never started writing a file")
         proc.kill()
-        proc.wait()
+        self.assertNotEqual(proc.wait(), 0)
+        left = os.listdir(dest)
+        self.assertIn(".moss-pull-snapshot", left)  # removed only by a pull that completes
+        self.assertNotEqual({n for n in left if not n.endswith(".part")} - {".moss-pull-snapshot"},
+                            set(big), "every file was already in place")
         for name, digest in tree_digests(dest).items():
             if not name.endswith(".part") and name != ".moss-pull-snapshot":
                 self.assertEqual(digest, sha256(big[name]), name)
@@ -872,6 +1039,7 @@ class SnapshotRetentionOnPostgres(SnapshotRetention):
 ADMIN = ("SNAPADMIN0001", "snapadminsecret01")
 TAG_READER = ("SNAPREADER001", "snapreadersecret1")
 FILE_READER = ("SNAPFILES0001", "snapfilessecret01")
+PUSHER = ("SNAPPUSHER001", "snappushersecret1")
 
 
 class SnapshotTagPolicies(unittest.TestCase):
@@ -898,6 +1066,12 @@ class SnapshotTagPolicies(unittest.TestCase):
                  "name": "file-reader", "policy": {"Statement": [
                      {"Effect": "Allow", "Action": ["s3:GetObject"],
                       "Resource": ["arn:aws:s3:::models/pol/2024-10-01/*"]}]}},
+                # May do anything but upload a file named blocked.bin.
+                {"access_key_id": PUSHER[0], "secret_access_key": PUSHER[1],
+                 "name": "pusher", "policy": {"Statement": [
+                     {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                     {"Effect": "Deny", "Action": "s3:PutObject",
+                      "Resource": ["arn:aws:s3:::models/pushed/*/blocked.bin"]}]}},
             ]}, f)
         cls.server = MossServer(credentials=False,
                                 extra_args=["--credentials", cls.credentials]).start()
@@ -941,6 +1115,52 @@ class SnapshotTagPolicies(unittest.TestCase):
         self.assertEqual(files.get_object(Bucket=BUCKET, Key="pol/2024-10-01/config.json")
                          ["Body"].read(), self.files["config.json"])
         self.assertDenied(files.get_object, Bucket=BUCKET, Key="pol/tags/latest/config.json")
+
+    def test_a_push_with_a_file_that_fails_to_upload_sets_no_tag(self):
+        tmp = tempfile.mkdtemp(prefix="moss-push-denied-")
+        self.addCleanup(shutil.rmtree, tmp, ignore_errors=True)
+        env = client_env(self.server, AWS_ACCESS_KEY_ID=PUSHER[0],
+                         AWS_SECRET_ACCESS_KEY=PUSHER[1])
+
+        def push(directory, date, *tags):
+            args = [MOSS_BINARY, "push", "pushed", directory + "/", "--date", date,
+                    "--no-progress"]
+            for tag in tags:
+                args += ["--tag", tag]
+            return subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+
+        def write(directory, files):
+            for path, data in files.items():
+                os.makedirs(os.path.dirname(os.path.join(directory, path)), exist_ok=True)
+                with open(os.path.join(directory, path), "wb") as f:
+                    f.write(data)
+
+        first = model_files(26)
+        write(os.path.join(tmp, "first"), first)
+        proc = push(os.path.join(tmp, "first"), "2024-11-01", "latest")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+
+        # The next version holds a file the server refuses: the other files
+        # may be stored, but neither tag is set or moved.
+        second = dict(model_files(27), **{"blocked.bin": b"refused by policy"})
+        write(os.path.join(tmp, "second"), second)
+        proc = push(os.path.join(tmp, "second"), "2024-11-02", "latest", "next")
+        self.assertEqual(proc.returncode, 1, proc.stdout)
+        self.assertIn("blocked.bin", proc.stderr)
+        self.assertIn("access denied", proc.stderr.lower())
+        self.assertNotIn("tagged", proc.stdout)
+        admin = self.client(ADMIN)
+        latest = admin.head_object(Bucket=BUCKET, Key="pushed/tags/latest/config.json")
+        self.assertEqual(latest["ResponseMetadata"]["HTTPHeaders"]["x-moss-snapshot"],
+                         identity(first))
+        with self.assertRaises(ClientError) as cm:
+            admin.head_object(Bucket=BUCKET, Key="pushed/tags/next/config.json")
+        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 404)
+        res = signed_http.request(self.server, "GET", "/_moss/v1/tag",
+                                  signed_http.query_string({"bucket": BUCKET, "model": "pushed",
+                                                            "tag": "next"}),
+                                  access_key=ADMIN[0], secret_key=ADMIN[1])
+        self.assertEqual(res.status, 404, res)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@
 // object that has none yet. Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -23,6 +24,10 @@
 #include "moss/models/tag_target.h"
 #include "moss/store/object_store.h"
 #include "moss/util/mutex.h"
+
+namespace moss {
+class Metrics;
+}  // namespace moss
 
 namespace moss::models {
 
@@ -90,6 +95,10 @@ struct TagChange {
 
 struct PlannedTarget;  // tag_writes.cpp
 
+// Who reads an object's bytes to record its SHA-256: a tag write naming a
+// file not hashed yet, or the background hasher (models/content_hasher.h).
+enum class HashedBy { kTagWrite, kBackground };
+
 class ModelRegistry {
  public:
   explicit ModelRegistry(store::ObjectStore& store);
@@ -146,10 +155,18 @@ class ModelRegistry {
   // Records the SHA-256 of `version`'s bytes unless it has one (objects
   // completed from multipart uploads are stored without). Nothing is recorded
   // when the version was replaced meanwhile, or when `stop` is requested
-  // before the last byte is read (then the result is an error).
+  // before the last byte is read (then the result is an error). The bytes
+  // read count in moss_content_sha256_read_bytes_total{by} (add_metrics_to).
   ModelResult<void> ensure_content_sha256(std::string_view bucket,
                                           const store::ObjectVersion& version,
-                                          std::stop_token stop = {});
+                                          std::stop_token stop = {},
+                                          HashedBy by = HashedBy::kTagWrite);
+
+  // Declares moss_content_sha256_read_bytes_total{by="tag"|"background"} in
+  // `metrics` and counts into it from then on: how much stored data was read
+  // to hash it, so an operator (and a test) sees that tagging files already
+  // hashed reads none. `metrics` must outlive this registry.
+  void add_metrics_to(Metrics& metrics);
 
   // --- Models: the model paths that have tags, or (get_model) objects.
   ModelResult<std::vector<ModelView>> list_models(std::string_view bucket,
@@ -168,6 +185,7 @@ class ModelRegistry {
                                          std::string_view client_id);
 
   store::ObjectStore& store_;
+  std::atomic<Metrics*> metrics_{nullptr};
   Mutex write_mutex_;  // one tag write at a time: plan, check and commit as one step
 };
 

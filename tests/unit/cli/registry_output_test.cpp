@@ -129,6 +129,40 @@ TEST(FormatModel, ShowsASnapshotTagsFilesAndWeights) {
   EXPECT_NE(text.find("model-00002-of-00002.safetensors"), std::string::npos) << text;
 }
 
+TEST(FormatModel, MarksTheSnapshotFilesOverwrittenOrDeletedSinceTagging) {
+  json doc = json::parse(R"({"bucket": "models", "name": "m",
+    "tags": [{"tag": "latest", "targets": [{"target": "d/", "weight": 1}],
+              "resolved": {"snapshot": {"id": "0123456789abcdef0123", "short_id": "0123456789ab",
+                "file_count": 3, "size": 3,
+                "files": [
+                  {"path": "config.json", "key": "m/d/config.json", "size": 1,
+                   "version_id": "null", "sha256": "aaaaaaaaaaaaaaaa"},
+                  {"path": "kept.json", "key": "m/d/kept.json", "size": 1,
+                   "version_id": "null", "sha256": "cccccccccccccccc"},
+                  {"path": "gone.json", "key": "m/d/gone.json", "size": 1,
+                   "version_id": "null", "sha256": "dddddddddddddddd"}]}}}],
+    "files": [{"key": "m/d/config.json", "path": "d/config.json", "size": 1,
+               "version_id": "null", "sha256": "bbbbbbbbbbbbbbbb"},
+              {"key": "m/d/kept.json", "path": "d/kept.json", "size": 1,
+               "version_id": "null", "sha256": "cccccccccccccccc"}]})");
+  const std::string text = format_model(doc);
+  EXPECT_NE(text.find("latest  -> d/  snapshot 0123456789ab (3 files, 3 B)  ! 2 files pin an "
+                      "older version than the current one (marked below)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("config.json  1 B  sha256 aaaaaaaaaaaa    ! pins an older version (sha256 "
+                      "aaaaaaaaaaaa); the file's current one is sha256 bbbbbbbbbbbb"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("gone.json    1 B  sha256 dddddddddddd    ! pins a version of a file "
+                      "deleted since"),
+            std::string::npos)
+      << text;
+  const size_t kept = text.find("    kept.json");
+  ASSERT_NE(kept, std::string::npos) << text;
+  EXPECT_EQ(text.substr(kept, text.find('\n', kept) - kept).find('!'), std::string::npos) << text;
+}
+
 TEST(FormatModel, TagsAndFilesWithMetadata) {
   json doc = json::parse(R"({"bucket": "models", "name": "m",
     "tags": [{"tag": "latest", "targets": [{"target": "v1", "weight": 1}],
