@@ -249,6 +249,9 @@ void S3Service::log_request(const RequestContext& ctx, std::string_view error_co
   auto logger = access_logger();
   if (!logger->should_log(spdlog::level::info)) return;
   const auto& req = ctx.ex.request();
+  // fmt copies a string_view with memcpy, and an empty view may hold a null
+  // pointer, which memcpy must not get (UBSan reports it).
+  auto non_null = [](std::string_view s) { return s.data() ? s : std::string_view(""); };
   // Formatted with a format string compiled once (not parsed per request),
   // then handed to the logger as the finished message.
   fmt::memory_buffer line;
@@ -261,8 +264,8 @@ void S3Service::log_request(const RequestContext& ctx, std::string_view error_co
       ctx.request_id, JsonEscaped{ctx.ex.remote_address()},
       JsonEscaped{ctx.auth.anonymous ? std::string_view("anonymous")
                                      : std::string_view(ctx.auth.key.access_key_id)},
-      JsonEscaped{req.method_string()}, ctx.operation_name(), JsonEscaped{ctx.bucket},
-      JsonEscaped{ctx.key}, ctx.ex.response_status(), error_code, ctx.ex.bytes_received(),
+      JsonEscaped{req.method_string()}, non_null(ctx.operation_name()), JsonEscaped{ctx.bucket},
+      JsonEscaped{ctx.key}, ctx.ex.response_status(), non_null(error_code), ctx.ex.bytes_received(),
       ctx.ex.bytes_sent(), seconds * 1000);
   logger->info(std::string_view(line.data(), line.size()));
 }
