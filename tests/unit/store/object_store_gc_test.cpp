@@ -28,6 +28,28 @@ using moss::testing::count_files;
 using moss::testing::read_fd;
 using namespace std::chrono_literals;
 
+// `body` written and sealed as a new blob of `store`.
+std::unique_ptr<SealedBlob> seal(ObjectStore& store, const std::string& body) {
+  auto writer = store.begin_blob({});
+  EXPECT_TRUE(writer.ok());
+  EXPECT_TRUE(
+      (*writer)->write(std::span(reinterpret_cast<const uint8_t*>(body.data()), body.size())).ok());
+  auto sealed = (*writer)->seal();
+  EXPECT_TRUE(sealed.ok());
+  return std::move(*sealed);
+}
+
+// A version of `key` whose bytes are `blob`.
+NewVersion version_of(const std::string& key, const SealedBlob& blob) {
+  NewVersion v;
+  v.key = key;
+  v.segments = {BlobSegment{blob.sha256_hex(), blob.size()}};
+  v.size = blob.size();
+  v.etag = blob.md5_hex();
+  v.owner = "owner";
+  return v;
+}
+
 class SharedBlobCollectionTest : public ::testing::TestWithParam<moss::testing::Medium> {
  protected:
   void SetUp() override {
@@ -38,27 +60,6 @@ class SharedBlobCollectionTest : public ::testing::TestWithParam<moss::testing::
       *replica = std::move(*opened);
     }
     ASSERT_TRUE(a_->create_bucket("b", "owner", 1).ok());
-  }
-
-  static std::unique_ptr<SealedBlob> seal(ObjectStore& store, const std::string& body) {
-    auto writer = store.begin_blob({});
-    EXPECT_TRUE(writer.ok());
-    EXPECT_TRUE((*writer)
-                    ->write(std::span(reinterpret_cast<const uint8_t*>(body.data()), body.size()))
-                    .ok());
-    auto sealed = (*writer)->seal();
-    EXPECT_TRUE(sealed.ok());
-    return std::move(*sealed);
-  }
-
-  static NewVersion version_of(const std::string& key, const SealedBlob& blob) {
-    NewVersion v;
-    v.key = key;
-    v.segments = {BlobSegment{blob.sha256_hex(), blob.size()}};
-    v.size = blob.size();
-    v.etag = blob.md5_hex();
-    v.owner = "owner";
-    return v;
   }
 
   static StoreResult<ObjectVersion> put(ObjectStore& store, const std::string& key,
@@ -227,20 +228,9 @@ class BlobCollectionGraceTest : public ::testing::TestWithParam<moss::testing::M
     NewVersion version;
   };
   PendingWrite prepare(const std::string& key, const std::string& body) {
-    auto writer = store_->begin_blob({});
-    EXPECT_TRUE(writer.ok());
-    EXPECT_TRUE((*writer)
-                    ->write(std::span(reinterpret_cast<const uint8_t*>(body.data()), body.size()))
-                    .ok());
-    auto sealed = (*writer)->seal();
-    EXPECT_TRUE(sealed.ok());
-    PendingWrite w{std::move(*sealed), {}};
-    w.version.key = key;
-    w.version.segments = {BlobSegment{w.blob->sha256_hex(), w.blob->size()}};
-    w.version.size = w.blob->size();
-    w.version.etag = w.blob->md5_hex();
-    w.version.owner = "owner";
-    return w;
+    auto blob = seal(*store_, body);
+    auto version = version_of(key, *blob);
+    return {std::move(blob), std::move(version)};
   }
 
   // Stores `body` under `key`; returns its blob's SHA-256.
