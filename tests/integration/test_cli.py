@@ -16,73 +16,38 @@ import os
 import pty
 import select
 import shutil
-import socket
 import subprocess
 import tempfile
-import threading
 import unittest
 
 from moss_harness import (MOSS_BINARY, SECRET_KEY, MossTestCase, client_env, random_file,
                           sha256_file)
+from tcp_relay import TcpRelay
 
 MiB = 1024 * 1024
 # Flags that make a 12 MiB file a 3-part multipart upload.
 MULTIPART = ["--multipart-threshold", "5MiB", "--part-size", "5MiB", "--parallel", "3"]
 
 
-class FaultyProxy:
+class FaultyProxy(TcpRelay):
     """Forwards TCP connections to `port`; in the server-to-client direction,
     after `after` bytes of a connection it either closes both sides
     (mode "cut") or flips the next byte (mode "flip")."""
 
     def __init__(self, port, mode, after):
-        self.port, self.mode, self.after = port, mode, after
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(8)
-        self.endpoint = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
-        self.sockets = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.mode, self.after = mode, after
+        super().__init__(port, backlog=8)
 
-    def _accept(self):
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.port))
-            self.sockets += [client, upstream]
-            threading.Thread(target=self._pump, args=(client, upstream, False), daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, client, True), daemon=True).start()
-
-    def _pump(self, source, sink, downstream):
-        seen = 0
-        try:
-            while True:
-                data = source.recv(65536)
-                if not data:
-                    break
-                if downstream and seen + len(data) > self.after:
-                    cut = self.after - seen
-                    if self.mode == "cut":
-                        sink.sendall(data[:cut])
-                        break
-                    if 0 <= cut < len(data):
-                        data = data[:cut] + bytes([data[cut] ^ 0xFF]) + data[cut + 1:]
-                seen += len(data)
-                sink.sendall(data)
-        except OSError:
-            pass
-        for s in (source, sink):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def close(self):
-        self.listener.close()
-        for s in self.sockets:
-            s.close()
+    def to_client(self, data, seen, sink):
+        if seen + len(data) > self.after:
+            cut = self.after - seen
+            if self.mode == "cut":
+                sink.sendall(data[:cut])
+                return False
+            if 0 <= cut < len(data):
+                data = data[:cut] + bytes([data[cut] ^ 0xFF]) + data[cut + 1:]
+        sink.sendall(data)
+        return True
 
 
 class CliTestCase(MossTestCase):

@@ -13,7 +13,6 @@ import http.server
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -22,6 +21,7 @@ import unittest
 import urllib.request
 
 from moss_harness import SOURCE_DIR, MossServer, node_with_package
+from tcp_relay import TcpRelay
 from test_hub_mirror import (MODEL, READER_TOKEN, REPO, MirrorFixture, credentials_document,
                              file_downloads, hub_get, partial_files, pattern, sha256,
                              write_json)
@@ -29,66 +29,35 @@ from test_hub_mirror import (MODEL, READER_TOKEN, REPO, MirrorFixture, credentia
 MiB = 1 << 20
 
 
-class HoldingProxy:
+class HoldingProxy(TcpRelay):
     """Forwards TCP connections to `port`. In the server-to-client direction a
     connection stops after `hold_after` bytes until release() (the listings,
     smaller, pass whole)."""
 
     def __init__(self, port, hold_after):
-        self.port, self.hold_after = port, hold_after
+        self.hold_after = hold_after
         self.released = threading.Event()
         self.lock = threading.Lock()
         self.holding = 0
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(16)
-        self.endpoint = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
-        self.sockets = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(port)
 
-    def _accept(self):
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.port))
-            self.sockets += [client, upstream]
-            threading.Thread(target=self._pump, args=(client, upstream, False), daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, client, True), daemon=True).start()
-
-    def _pump(self, source, sink, downstream):
-        seen = 0
-        try:
-            while True:
-                data = source.recv(65536)
-                if not data:
-                    break
-                if downstream and not self.released.is_set() and seen + len(data) > self.hold_after:
-                    cut = self.hold_after - seen
-                    sink.sendall(data[:cut])
-                    seen, data = seen + cut, data[cut:]
-                    with self.lock:
-                        self.holding += 1
-                    self.released.wait(120)
-                seen += len(data)
-                sink.sendall(data)
-        except OSError:
-            pass
-        for s in (source, sink):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+    def to_client(self, data, seen, sink):
+        if not self.released.is_set() and seen + len(data) > self.hold_after:
+            cut = self.hold_after - seen
+            sink.sendall(data[:cut])
+            data = data[cut:]
+            with self.lock:
+                self.holding += 1
+            self.released.wait(120)
+        sink.sendall(data)
+        return True
 
     def release(self):
         self.released.set()
 
     def close(self):
         self.release()
-        self.listener.close()
-        for s in self.sockets:
-            s.close()
+        super().close()
 
 
 def wait_until(condition, what, timeout=60):

@@ -24,7 +24,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import struct
 import subprocess
 import tempfile
@@ -38,6 +37,7 @@ from botocore.exceptions import ClientError
 import signed_http
 from moss_harness import (ACCESS_KEY, MOSS_BINARY, SECRET_KEY, MossServer, MossTestCase,
                           PostgresCluster, boto3_client, client_env, which)
+from tcp_relay import TcpRelay
 
 BUCKET = "models"
 MiB = 1 << 20
@@ -101,62 +101,30 @@ def tree_digests(root):
     return out
 
 
-class HoldingProxy:
+class HoldingProxy(TcpRelay):
     """A TCP proxy in front of the server that holds every request whose head
     matches `pattern` until release(): a pull is stopped mid-way at a known
     point, without timing anything."""
 
     def __init__(self, target_port, pattern):
-        self.target_port = target_port
         self.pattern = re.compile(pattern)
         self.held = threading.Event()
         self.released = threading.Event()
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(target_port)
 
-    @property
-    def endpoint(self):
-        return f"http://127.0.0.1:{self.port}"
+    def to_server(self, data, seen, sink):
+        if self.pattern.search(data) and not self.released.is_set():
+            self.held.set()
+            self.released.wait(120)
+        sink.sendall(data)
+        return True
 
     def release(self):
         self.released.set()
 
     def close(self):
         self.release()
-        self.listener.close()
-
-    def _accept(self):
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source, sink):
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-            sink.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
-
-    def _serve(self, client):
-        with client, socket.create_connection(("127.0.0.1", self.target_port)) as upstream:
-            back = threading.Thread(target=self._pipe, args=(upstream, client), daemon=True)
-            back.start()
-            try:
-                while data := client.recv(65536):
-                    if self.pattern.search(data) and not self.released.is_set():
-                        self.held.set()
-                        self.released.wait(120)
-                    upstream.sendall(data)
-                upstream.shutdown(socket.SHUT_WR)
-            except OSError:
-                pass
-            back.join(120)
+        super().close()
 
 
 class SnapshotTags(MossTestCase):
