@@ -33,7 +33,7 @@ import shutil
 import unittest
 import uuid
 
-from moss_harness import MossServer
+from moss_harness import MossServer, asan_options_under_ptrace
 import signed_http
 
 TRACED = ("fdatasync,fsync,rename,renameat,renameat2,openat,write,pwrite64,sendto,sendmsg,"
@@ -109,11 +109,8 @@ class FsyncOrder(unittest.TestCase):
     def setUpClass(cls):
         if not shutil.which("strace"):
             raise RuntimeError("strace is required (scripts/install-deps --test installs it)")
-        # LeakSanitizer cannot run under ptrace (a sanitized build exits 1 at
-        # the end); the other sanitizers still check this run.
-        asan = os.environ.get("ASAN_OPTIONS", "")
         server = MossServer(extra_args=("--lifecycle-clock-offset", "3d"),
-                            env={"ASAN_OPTIONS": (asan + ":detect_leaks=0").lstrip(":")})
+                            env={"ASAN_OPTIONS": asan_options_under_ptrace()})
         cls.trace_path = os.path.join(server.work_dir, "strace.txt")
         server.command_prefix = ["strace", "-f", "-ttt", "-yy", "-s", "300",
                                  "-e", "trace=" + TRACED, "-o", cls.trace_path]

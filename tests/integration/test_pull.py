@@ -17,7 +17,8 @@ import tempfile
 import time
 import unittest
 
-from moss_harness import MOSS_BINARY, MossTestCase, client_env, random_file, sha256_file
+from moss_harness import (MOSS_BINARY, MossTestCase, asan_options_under_ptrace, client_env,
+                          random_file, sha256_file)
 from test_cli import FaultyProxy
 
 MiB = 1024 * 1024
@@ -121,7 +122,8 @@ class ParallelPull(PullTestCase):
         trace = os.path.join(self.tmp, name + ".strace")
         subprocess.run(["strace", "-f", "-e", "trace=openat,pwrite64", "-o", trace, MOSS_BINARY,
                         "pull", "big:v1", dest, "--no-progress", *options], check=True,
-                       env=client_env(self.server), capture_output=True, timeout=300)
+                       env=client_env(self.server, ASAN_OPTIONS=asan_options_under_ptrace()),
+                       capture_output=True, timeout=300)
         with open(trace) as f:
             return f.read().splitlines(), dest
 
