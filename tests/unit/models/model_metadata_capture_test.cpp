@@ -11,6 +11,7 @@
 
 #include "moss/models/model_metadata.h"
 #include "unit/models/gguf_builder.h"
+#include "unit/store/sealed_writes.h"
 #include "unit/store/temp_dir.h"
 
 namespace moss::models {
@@ -38,13 +39,7 @@ class ModelMetadataCaptureTest : public ::testing::Test {
   }
 
   std::unique_ptr<store::SealedBlob> seal(const std::string& bytes) {
-    auto writer = store_->begin_blob({});
-    EXPECT_TRUE(writer.ok());
-    auto data = std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
-    EXPECT_TRUE((*writer)->write(data).ok());
-    auto sealed = (*writer)->seal();
-    EXPECT_TRUE(sealed.ok());
-    return std::move(*sealed);
+    return moss::testing::seal_body(*store_, bytes);
   }
 
   // The bytes stored as the parts of a multipart upload, one blob each.

@@ -8,6 +8,7 @@
 #include "moss/models/model_registry.h"
 #include "moss/util/digest.h"
 #include "moss/util/hex.h"
+#include "unit/store/sealed_writes.h"
 #include "unit/store/store_files.h"
 #include "unit/store/temp_dir.h"
 
@@ -34,21 +35,10 @@ class SnapshotTagTest : public ::testing::Test {
 
   store::ObjectVersion put(const std::string& key, const std::string& body,
                            bool with_sha256 = true) {
-    auto writer = store_->begin_blob({});
-    EXPECT_TRUE(writer.ok());
-    EXPECT_TRUE((*writer)
-                    ->write(std::span(reinterpret_cast<const uint8_t*>(body.data()), body.size()))
-                    .ok());
-    auto sealed = (*writer)->seal();
-    EXPECT_TRUE(sealed.ok());
-    store::NewVersion v;
-    v.key = key;
-    v.segments = {store::BlobSegment{(*sealed)->sha256_hex(), (*sealed)->size()}};
-    v.size = (*sealed)->size();
-    v.etag = (*sealed)->md5_hex();
-    if (with_sha256) v.content_sha256 = (*sealed)->sha256_hex();
-    v.owner = "owner";
-    auto committed = store_->put_object("models", v, **sealed, {});
+    auto sealed = moss::testing::seal_body(*store_, body);
+    store::NewVersion v = moss::testing::version_of(key, *sealed);
+    if (with_sha256) v.content_sha256 = sealed->sha256_hex();
+    auto committed = store_->put_object("models", v, *sealed, {});
     EXPECT_TRUE(committed.ok());
     return *committed;
   }

@@ -9,12 +9,12 @@
 #include "moss/store/lifecycle_policy.h"
 #include "moss/util/clock.h"
 #include "unit/store/metadata_backends.h"
+#include "unit/store/sealed_writes.h"
 #include "unit/store/store_files.h"
 #include "unit/store/temp_dir.h"
 
 namespace moss::store {
 namespace {
-
 
 class LifecycleWorkerTest : public ::testing::TestWithParam<moss::testing::MetadataBackend> {
  protected:
@@ -29,20 +29,10 @@ class LifecycleWorkerTest : public ::testing::TestWithParam<moss::testing::Metad
 
   ObjectVersion put(const std::string& key, const std::string& body,
                     const std::string& bucket = "b") {
-    auto writer = store_->begin_blob({});
-    EXPECT_TRUE(writer.ok());
-    EXPECT_TRUE(
-        (*writer)->write({reinterpret_cast<const uint8_t*>(body.data()), body.size()}).ok());
-    auto sealed = (*writer)->seal();
-    EXPECT_TRUE(sealed.ok());
-    NewVersion v;
-    v.key = key;
-    v.segments = {BlobSegment{(*sealed)->sha256_hex(), (*sealed)->size()}};
-    v.size = (*sealed)->size();
-    v.etag = (*sealed)->md5_hex();
-    v.owner = "owner";
+    auto sealed = moss::testing::seal_body(*store_, body);
+    NewVersion v = moss::testing::version_of(key, *sealed);
     v.last_modified_ns = now_unix_nanos();
-    auto r = store_->put_object(bucket, v, **sealed, {});
+    auto r = store_->put_object(bucket, v, *sealed, {});
     EXPECT_TRUE(r.ok()) << r.error().message;
     return r.ok() ? *r : ObjectVersion{};
   }

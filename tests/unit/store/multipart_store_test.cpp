@@ -10,6 +10,7 @@
 #include "moss/util/clock.h"
 #include "unit/store/media_and_backends.h"
 #include "unit/store/metadata_backends.h"
+#include "unit/store/sealed_writes.h"
 #include "unit/store/store_files.h"
 #include "unit/store/temp_dir.h"
 
@@ -50,20 +51,14 @@ class MultipartStoreTest : public ::testing::TestWithParam<moss::testing::Medium
 
   StoreResult<UploadPart> upload_part(const std::string& key, const std::string& upload_id,
                                       int number, const std::string& body, int64_t now_ns = 2000) {
-    auto writer = store_->begin_blob({});
-    EXPECT_TRUE(writer.ok());
-    EXPECT_TRUE((*writer)
-                    ->write(std::span(reinterpret_cast<const uint8_t*>(body.data()), body.size()))
-                    .ok());
-    auto sealed = (*writer)->seal();
-    EXPECT_TRUE(sealed.ok());
+    auto sealed = moss::testing::seal_body(*store_, body);
     UploadPart part;
     part.part_number = number;
-    part.sha256 = (*sealed)->sha256_hex();
-    part.size = (*sealed)->size();
-    part.etag = (*sealed)->md5_hex();
+    part.sha256 = sealed->sha256_hex();
+    part.size = sealed->size();
+    part.etag = sealed->md5_hex();
     part.last_modified_ns = now_ns;
-    auto r = store_->put_part("b", key, upload_id, part, **sealed);
+    auto r = store_->put_part("b", key, upload_id, part, *sealed);
     if (!r) return fail(r.error());
     return part;
   }
@@ -153,7 +148,7 @@ TEST_P(MultipartStoreTest, ReuploadingAPartReplacesItAndReleasesTheOldBlob) {
 TEST_P(MultipartStoreTest, PartsSurviveARestart) {
   auto id = create("k");
   ASSERT_TRUE(upload_part("k", id, 1, "durable part").ok());
-  reopen();  // runs the startup sweep of unreferenced blobs
+  reopen();                     // runs the startup sweep of unreferenced blobs
   EXPECT_EQ(blob_files(), 1u);  // and, shared, the collection: both see the part
   auto all = parts("k", id);
   ASSERT_EQ(all.size(), 1u);
@@ -174,16 +169,11 @@ TEST_P(MultipartStoreTest, AbortReleasesEveryPart) {
 }
 
 TEST_P(MultipartStoreTest, PartShareableWithAnObjectKeepsItsBlobOnAbort) {
-  auto writer = store_->begin_blob({});
   const std::string body = "shared bytes";
+  auto sealed = moss::testing::seal_body(*store_, body);
+  ASSERT_TRUE(sealed);
   ASSERT_TRUE(
-      (*writer)->write(std::span(reinterpret_cast<const uint8_t*>(body.data()), body.size())).ok());
-  auto sealed = (*writer)->seal();
-  NewVersion v;
-  v.key = "object";
-  v.segments = {BlobSegment{(*sealed)->sha256_hex(), (*sealed)->size()}};
-  v.size = body.size();
-  ASSERT_TRUE(store_->put_object("b", v, **sealed, {}).ok());
+      store_->put_object("b", moss::testing::version_of("object", *sealed), *sealed, {}).ok());
   auto id = create("k");
   ASSERT_TRUE(upload_part("k", id, 1, body).ok());
   ASSERT_TRUE(store_->abort_upload("b", "k", id).ok());

@@ -18,6 +18,7 @@
 
 #include "moss/store/object_store.h"
 #include "unit/store/metadata_backends.h"
+#include "unit/store/sealed_writes.h"
 #include "unit/store/store_files.h"
 #include "unit/store/temp_dir.h"
 
@@ -26,29 +27,8 @@ namespace {
 
 using moss::testing::count_files;
 using moss::testing::read_fd;
+using moss::testing::version_of;
 using namespace std::chrono_literals;
-
-// `body` written and sealed as a new blob of `store`.
-std::unique_ptr<SealedBlob> seal(ObjectStore& store, const std::string& body) {
-  auto writer = store.begin_blob({});
-  EXPECT_TRUE(writer.ok());
-  EXPECT_TRUE(
-      (*writer)->write(std::span(reinterpret_cast<const uint8_t*>(body.data()), body.size())).ok());
-  auto sealed = (*writer)->seal();
-  EXPECT_TRUE(sealed.ok());
-  return std::move(*sealed);
-}
-
-// A version of `key` whose bytes are `blob`.
-NewVersion version_of(const std::string& key, const SealedBlob& blob) {
-  NewVersion v;
-  v.key = key;
-  v.segments = {BlobSegment{blob.sha256_hex(), blob.size()}};
-  v.size = blob.size();
-  v.etag = blob.md5_hex();
-  v.owner = "owner";
-  return v;
-}
 
 class SharedBlobCollectionTest : public ::testing::TestWithParam<moss::testing::Medium> {
  protected:
@@ -64,7 +44,7 @@ class SharedBlobCollectionTest : public ::testing::TestWithParam<moss::testing::
 
   static StoreResult<ObjectVersion> put(ObjectStore& store, const std::string& key,
                                         const std::string& body) {
-    auto sealed = seal(store, body);
+    auto sealed = moss::testing::seal_body(store, body);
     return store.put_object("b", version_of(key, *sealed), *sealed, {});
   }
 
@@ -126,7 +106,7 @@ TEST_P(SharedBlobCollectionTest, CollectionBetweenAPartsLinkAndCommitKeepsTheBlo
   u.owner = "owner";
   auto upload = a_->create_upload("b", u);
   ASSERT_TRUE(upload.ok());
-  auto sealed = seal(*a_, "part bytes");
+  auto sealed = moss::testing::seal_body(*a_, "part bytes");
   UploadPart part;
   part.part_number = 1;
   part.sha256 = sealed->sha256_hex();
@@ -199,7 +179,7 @@ TEST_P(SharedBlobCollectionTest, APartCopyWhoseSourceIsDeletedAndCollectedBefore
 // references: once its hold is gone, the next collection takes it.
 TEST_P(SharedBlobCollectionTest, AnOrphanOfAWriterThatNeverCommittedIsCollected) {
   {
-    auto sealed = seal(*a_, "orphan bytes");
+    auto sealed = moss::testing::seal_body(*a_, "orphan bytes");
     WritePreconditions impossible;
     impossible.if_match = "no-such-etag";
     auto refused = a_->put_object("b", version_of("k", *sealed), *sealed, impossible);
@@ -228,7 +208,7 @@ class BlobCollectionGraceTest : public ::testing::TestWithParam<moss::testing::M
     NewVersion version;
   };
   PendingWrite prepare(const std::string& key, const std::string& body) {
-    auto blob = seal(*store_, body);
+    auto blob = moss::testing::seal_body(*store_, body);
     auto version = version_of(key, *blob);
     return {std::move(blob), std::move(version)};
   }

@@ -10,12 +10,13 @@
 #include <fstream>
 #include <memory>
 #include <optional>
-#include <tuple>
 #include <ostream>
+#include <tuple>
 
 #include "moss/store/local_blob_store.h"
 #include "unit/store/media_and_backends.h"
 #include "unit/store/metadata_backends.h"
+#include "unit/store/sealed_writes.h"
 #include "unit/store/store_files.h"
 #include "unit/store/temp_dir.h"
 
@@ -57,21 +58,10 @@ class ObjectStoreTest : public ::testing::TestWithParam<moss::testing::MediumAnd
 
   StoreResult<ObjectVersion> put(const std::string& key, const std::string& body,
                                  const WritePreconditions& pre = {}) {
-    auto writer = store_->begin_blob({});
-    EXPECT_TRUE(writer.ok());
-    EXPECT_TRUE((*writer)->write(std::span(reinterpret_cast<const uint8_t*>(body.data()),
-                                           body.size()))
-                    .ok());
-    auto sealed = (*writer)->seal();
-    EXPECT_TRUE(sealed.ok());
-    NewVersion v;
-    v.key = key;
-    v.segments = {BlobSegment{(*sealed)->sha256_hex(), (*sealed)->size()}};
-    v.size = (*sealed)->size();
-    v.etag = (*sealed)->md5_hex();
-    v.content_sha256 = (*sealed)->sha256_hex();
-    v.owner = "owner";
-    return store_->put_object("b", v, **sealed, pre);
+    auto sealed = moss::testing::seal_body(*store_, body);
+    NewVersion v = moss::testing::version_of(key, *sealed);
+    v.content_sha256 = sealed->sha256_hex();
+    return store_->put_object("b", v, *sealed, pre);
   }
 
   std::string get(const std::string& key) {
@@ -106,8 +96,7 @@ TEST_P(ObjectStoreTest, PutThenOpenReturnsTheBytesAndMd5ETag) {
   auto v = put("k", "hello world");
   ASSERT_TRUE(v.ok()) << v.error().message;
   EXPECT_EQ(v->etag, "5eb63bbbe01eeed093cb22bb8f5acdc3");
-  EXPECT_EQ(v->content_sha256,
-            "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9");
+  EXPECT_EQ(v->content_sha256, "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9");
   EXPECT_EQ(get("k"), "hello world");
   EXPECT_EQ(count_files(tmp_dir()), 0u);
 }
@@ -148,8 +137,8 @@ TEST_P(ObjectStoreTest, AbandonedWriterRemovesItsTemporaryFile) {
     auto writer = store_->begin_blob({});
     ASSERT_TRUE(writer.ok());
     const std::string data = "partial";
-    ASSERT_TRUE((*writer)->write(std::span(reinterpret_cast<const uint8_t*>(data.data()),
-                                           data.size()))
+    ASSERT_TRUE((*writer)
+                    ->write(std::span(reinterpret_cast<const uint8_t*>(data.data()), data.size()))
                     .ok());
     EXPECT_EQ(count_files(tmp_dir()), 1u);
   }

@@ -7,6 +7,7 @@
 
 #include "moss/store/object_store.h"
 #include "unit/store/metadata_backends.h"
+#include "unit/store/sealed_writes.h"
 #include "unit/store/store_files.h"
 #include "unit/store/temp_dir.h"
 
@@ -34,22 +35,11 @@ class TagStoreTest : public ::testing::TestWithParam<moss::testing::MetadataBack
   // `hashed`: the SHA-256 is known at commit, as for a single PUT; else it is
   // left for the content hasher, as for a completed multipart upload.
   ObjectVersion put(const std::string& key, const std::string& body, bool hashed = true) {
-    auto writer = store_->begin_blob({});
-    EXPECT_TRUE(writer.ok());
-    EXPECT_TRUE((*writer)
-                    ->write(std::span(reinterpret_cast<const uint8_t*>(body.data()), body.size()))
-                    .ok());
-    auto sealed = (*writer)->seal();
-    EXPECT_TRUE(sealed.ok());
-    NewVersion v;
-    v.key = key;
-    v.segments = {BlobSegment{(*sealed)->sha256_hex(), (*sealed)->size()}};
-    v.size = (*sealed)->size();
-    v.etag = (*sealed)->md5_hex();
-    if (hashed) v.content_sha256 = (*sealed)->sha256_hex();
-    v.owner = "owner";
+    auto sealed = moss::testing::seal_body(*store_, body);
+    NewVersion v = moss::testing::version_of(key, *sealed);
+    if (hashed) v.content_sha256 = sealed->sha256_hex();
     v.model_metadata = R"({"format":"gguf","parsed":false,"error":"test"})";
-    auto committed = store_->put_object("b", v, **sealed, {});
+    auto committed = store_->put_object("b", v, *sealed, {});
     EXPECT_TRUE(committed.ok());
     return *committed;
   }
