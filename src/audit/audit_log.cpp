@@ -114,8 +114,9 @@ bool AuditLog::append(AuditEvent event) {
   }
   queue_.push_back(std::move(event));
   ++appended_;
-  // The writer sleeps only on an empty queue; otherwise it will look again.
-  const bool writer_may_sleep = queue_.size() == 1;
+  // The writer sleeps on an empty queue, or lingers on a batch not yet full;
+  // otherwise it will look again.
+  const bool writer_may_sleep = queue_.size() == 1 || queue_.size() == full_batch();
   lock.unlock();
   if (writer_may_sleep) work_ready_.notify_one();
   return true;
@@ -125,7 +126,10 @@ bool AuditLog::flush() {
   std::unique_lock lock(mutex_);
   const uint64_t target = appended_;
   const uint64_t failures_before = failed_batches_;
+  ++flushers_;  // the writer stops lingering
+  work_ready_.notify_one();
   room_or_done_.wait(lock, [&] { return finished_ >= target; });
+  --flushers_;
   return failed_batches_ == failures_before;
 }
 
@@ -198,6 +202,11 @@ void AuditLog::write_loop() {
       lock.lock();
       next_retention = std::chrono::steady_clock::now() + options_.retention_check_interval;
       continue;
+    }
+    if (options_.batch_linger.count() > 0) {
+      work_ready_.wait_for(lock, options_.batch_linger, [&] {
+        return closing_ || flushers_ > 0 || queue_.size() >= full_batch();
+      });
     }
     std::vector<AuditEvent> batch;
     const size_t take = std::min(queue_.size(), options_.max_batch_events);

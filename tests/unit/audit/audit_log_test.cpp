@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <future>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "audit/audit_files.h"
 #include "moss/audit/audit_query.h"
@@ -227,6 +228,53 @@ TEST(AuditLog, EventsQueuedWhileTheWriterIsBusyShareOneBatch) {
   ASSERT_TRUE(log->flush());
   EXPECT_EQ(log->written(), 101u);
   EXPECT_EQ(log->batches(), 4u);  // the first event alone, then 40 + 40 + 20
+}
+
+// Group commit: a writer lingering on a batch (here far longer than any test
+// runs) writes it the moment a flush asks, the batch fills, or the log closes.
+TEST(AuditLog, EventsArrivingWhileTheWriterLingersShareOneSyncAndFlushEndsTheLinger) {
+  testing::TempDir dir;
+  AuditLogOptions options = options_for(dir.path());
+  options.batch_linger = std::chrono::hours(1);
+  auto log = open_log(options);
+  ASSERT_TRUE(log);
+  ASSERT_TRUE(log->append(read_event(kTestNow, "m/lingered")));
+  // Time for a writer that does not linger to write the first event alone.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (int i = 1; i < 25; ++i) ASSERT_TRUE(log->append(read_event(kTestNow + i, "m/lingered")));
+  ASSERT_TRUE(log->flush());
+  EXPECT_EQ(log->written(), 25u);
+  EXPECT_EQ(log->batches(), 1u);
+  EXPECT_EQ(events_in(audit_files::current_file_path(dir.path())).size(), 25u);
+}
+
+TEST(AuditLog, AFullBatchEndsTheLingerWithoutAFlush) {
+  testing::TempDir dir;
+  AuditLogOptions options = options_for(dir.path());
+  options.batch_linger = std::chrono::hours(1);
+  options.max_batch_events = 4;
+  auto log = open_log(options);
+  ASSERT_TRUE(log);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(log->append(read_event(kTestNow + i, "m/waiting")));
+  ASSERT_TRUE(log->append(read_event(kTestNow + 3, "m/fourth")));
+  // No flush: only the full batch can wake the writer before the hour is up.
+  for (int i = 0; i < 6000 && log->written() < 4; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(log->written(), 4u);
+  EXPECT_EQ(log->batches(), 1u);
+}
+
+TEST(AuditLog, CloseEndsTheLingerAndWritesTheBatch) {
+  testing::TempDir dir;
+  AuditLogOptions options = options_for(dir.path());
+  options.batch_linger = std::chrono::hours(1);
+  auto log = open_log(options);
+  ASSERT_TRUE(log);
+  ASSERT_TRUE(log->append(read_event(kTestNow, "m/closing")));
+  log->close();
+  EXPECT_EQ(log->written(), 1u);
+  EXPECT_EQ(events_in(audit_files::current_file_path(dir.path())).size(), 1u);
 }
 
 // The file size limit (RLIMIT_FSIZE) lets the write start and then fails it
