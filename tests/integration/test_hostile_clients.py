@@ -173,27 +173,37 @@ class ConnectionLimits(S3Assertions, MossTestCase):
     MAX_CONNECTIONS = 4
     server_args = ("--max-connections", str(MAX_CONNECTIONS), "--first-byte-timeout", "1")
 
-    def setUp(self):
-        super().setUp()
-        # The server counts a connection until it has finished with it, a
-        # moment after the client saw it closed (longer under ASan): those of
-        # the test before, its /metrics scrapes included, could still take
-        # places of the limit this test counts on.
-        self.assertTrue(wait_for(self.only_this_scrape_is_open),
-                        "connections of an earlier test are still counted as open")
-
-    def only_this_scrape_is_open(self):
-        try:
-            return metric(self.server, "moss_connections_open") == 1
-        except OSError:  # 503 SlowDown while the limit is still taken
-            return False
+    def open_only_connections(self, count):
+        """`count` connections, each admitted and kept open, and none other
+        counted by the server. It counts a connection until it has finished
+        with it, a moment after the client saw it closed (longer under ASan):
+        connections of the test before, /metrics scrapes included, could
+        still take places. So the first asks /metrics over itself until it
+        is the only one counted (a 503 while they are still there: again)."""
+        deadline = time.time() + 30
+        while True:
+            first = RawConnection(self.server.port, timeout=30)
+            first.send(b"GET /metrics HTTP/1.1\r\nHost: h\r\n\r\n")
+            response = first.read_response()
+            if response.status == 200:
+                break
+            first.close()
+            self.assertLess(time.time(), deadline, f"never admitted: {response.status}")
+            time.sleep(0.05)
+        while not re.search(rb"^moss_connections_open 1$", response.body, re.M):
+            self.assertLess(time.time(), deadline, "connections of an earlier test stay counted")
+            time.sleep(0.05)
+            first.send(b"GET /metrics HTTP/1.1\r\nHost: h\r\n\r\n")
+            response = first.read_response()
+            self.assertEqual(response.status, 200)
+        return [first] + [RawConnection(self.server.port, timeout=30) for _ in range(count - 1)]
 
     def healthz(self, conn):
         conn.send(b"GET /healthz HTTP/1.1\r\nHost: h\r\n\r\n")
         return conn.read_response()
 
     def test_connections_over_the_limit_get_503_slowdown_and_others_keep_working(self):
-        held = [RawConnection(self.server.port, timeout=30) for _ in range(self.MAX_CONNECTIONS)]
+        held = self.open_only_connections(self.MAX_CONNECTIONS)
         try:
             for conn in held:  # each admitted and kept open (keep-alive)
                 self.assertEqual(self.healthz(conn).status, 200)
