@@ -232,11 +232,15 @@ TEST(AuditLog, EventsQueuedWhileTheWriterIsBusyShareOneBatch) {
 
 // Group commit: a writer lingering on a batch (here far longer than any test
 // runs) writes it the moment a flush asks, the batch fills, or the log closes.
+AuditLogOptions lingering_an_hour(const std::string& directory) {
+  AuditLogOptions options = options_for(directory);
+  options.batch_linger = std::chrono::hours(1);
+  return options;
+}
+
 TEST(AuditLog, EventsArrivingWhileTheWriterLingersShareOneSyncAndFlushEndsTheLinger) {
   testing::TempDir dir;
-  AuditLogOptions options = options_for(dir.path());
-  options.batch_linger = std::chrono::hours(1);
-  auto log = open_log(options);
+  auto log = open_log(lingering_an_hour(dir.path()));
   ASSERT_TRUE(log);
   ASSERT_TRUE(log->append(read_event(kTestNow, "m/lingered")));
   // Time for a writer that does not linger to write the first event alone.
@@ -250,8 +254,7 @@ TEST(AuditLog, EventsArrivingWhileTheWriterLingersShareOneSyncAndFlushEndsTheLin
 
 TEST(AuditLog, AFullBatchEndsTheLingerWithoutAFlush) {
   testing::TempDir dir;
-  AuditLogOptions options = options_for(dir.path());
-  options.batch_linger = std::chrono::hours(1);
+  AuditLogOptions options = lingering_an_hour(dir.path());
   options.max_batch_events = 4;
   auto log = open_log(options);
   ASSERT_TRUE(log);
@@ -267,9 +270,7 @@ TEST(AuditLog, AFullBatchEndsTheLingerWithoutAFlush) {
 
 TEST(AuditLog, CloseEndsTheLingerAndWritesTheBatch) {
   testing::TempDir dir;
-  AuditLogOptions options = options_for(dir.path());
-  options.batch_linger = std::chrono::hours(1);
-  auto log = open_log(options);
+  auto log = open_log(lingering_an_hour(dir.path()));
   ASSERT_TRUE(log);
   ASSERT_TRUE(log->append(read_event(kTestNow, "m/closing")));
   log->close();
