@@ -200,6 +200,17 @@ class MossServer:
             text = r.read().decode()
         return int(re.search(r"^moss_http_requests_in_flight (\d+)", text, re.M).group(1))
 
+    def wait_until_idle(self, timeout=10.0):
+        """Waits until no request is in flight. A request is counted on /metrics
+        when its answer has been written, which can be just after the client
+        has read the answer and moved on; tests that read request counters wait
+        here first."""
+        deadline = time.monotonic() + timeout
+        while self.requests_in_flight() != 0:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"requests still in flight after {timeout} s")
+            time.sleep(0.02)
+
     def rss_kib(self):
         """Current and peak resident set size of the server, in KiB."""
         current = peak = 0

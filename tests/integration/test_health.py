@@ -24,6 +24,7 @@ class HealthEndpoints(MossTestCase):
         s3 = self.s3()
         s3.create_bucket(Bucket="metrics-check")
         s3.put_object(Bucket="metrics-check", Key="k", Body=b"12345")
+        self.server.wait_until_idle()
         status, headers, body = self.get("/metrics")
         self.assertEqual(status, 200)
         self.assertIn("text/plain", headers["Content-Type"])
