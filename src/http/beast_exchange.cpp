@@ -53,7 +53,7 @@ void refuse_unsafe_fields(const bhttp::fields& fields) {
 }  // namespace
 
 BeastExchange::BeastExchange(Connection& connection, ConnectionStream& stream,
-                             beast::flat_buffer& buffer,
+                             beast::flat_buffer& buffer, std::string& head_buffer,
                              bhttp::request_parser<bhttp::buffer_body>& parser,
                              std::string_view remote, std::chrono::seconds io_timeout,
                              bool keep_alive)
@@ -62,6 +62,7 @@ BeastExchange::BeastExchange(Connection& connection, ConnectionStream& stream,
       socket_(stream.socket()),
       buffer_(buffer),
       parser_(parser),
+      pending_head_(head_buffer),
       remote_(remote),
       io_timeout_(io_timeout),
       keep_alive_(keep_alive),

@@ -267,7 +267,8 @@ asio::awaitable<void> Connection::run() {
       continue;
     }
 
-    BeastExchange exchange(*this, stream_, buffer_, parser, remote_, config.io_timeout,
+    head_buffer_.clear();
+    BeastExchange exchange(*this, stream_, buffer_, head_buffer_, parser, remote_, config.io_timeout,
                            keep_alive && !closing_ && !services_.stopping());
     co_await services_.handler->handle(exchange);
     try {
@@ -276,6 +277,9 @@ asio::awaitable<void> Connection::run() {
       break;
     }
     clear_deadline();
+    // Kept for the next request up to a size a small object's answer needs;
+    // a larger one (up to a 64 KiB body sent inline) is not held while idle.
+    if (head_buffer_.capacity() > kKeptHeadBufferBytes) std::string().swap(head_buffer_);
     // An unread body would be parsed as the next request.
     unread_input = !exchange.body_complete();
     if (!exchange.keep_alive() || !exchange.head_sent() || closed_ || unread_input) break;

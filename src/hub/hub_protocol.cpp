@@ -41,6 +41,31 @@ std::optional<std::vector<std::string>> decoded_segments(std::string_view raw_pa
   return out;
 }
 
+// False when `raw_path` cannot have a Hub shape, decided on the bytes as sent
+// without allocating: every request to the Hub's bucket asks, S3 reads of its
+// objects included. True only means "parse it": a segment with a '%' escape
+// is left to the parser, which compares it decoded.
+bool may_have_hub_shape(std::string_view raw_path) {
+  if (!raw_path.starts_with('/')) return false;
+  raw_path.remove_prefix(1);
+  std::array<std::string_view, 3> first;
+  size_t count = 0;
+  while (count < first.size()) {
+    const size_t slash = raw_path.find('/');
+    first[count++] = raw_path.substr(0, slash);
+    if (slash == std::string_view::npos) break;
+    raw_path.remove_prefix(slash + 1);
+  }
+  for (size_t i = 0; i < count; ++i) {
+    if (first[i].find('%') != std::string_view::npos) return true;
+  }
+  if (first[0] == "api" || first[0] == "v2" || first[0] == "datasets" || first[0] == "spaces") {
+    return true;
+  }
+  // A file: the endpoint word after a one- or two-segment repository id.
+  return (count > 1 && is_file_endpoint(first[1])) || (count > 2 && is_file_endpoint(first[2]));
+}
+
 std::string join(const std::vector<std::string>& segments, size_t from) {
   std::string out;
   for (size_t i = from; i < segments.size(); ++i) {
@@ -114,6 +139,7 @@ std::string lfs_pointer(const HubFile& file) {
 }  // namespace
 
 std::optional<HubPath> parse_hub_path(std::string_view raw_path) {
+  if (!may_have_hub_shape(raw_path)) return std::nullopt;
   auto segments = decoded_segments(raw_path);
   if (!segments || segments->empty()) return std::nullopt;
   const auto& s = *segments;

@@ -55,7 +55,8 @@ std::string_view audit_kind(Operation op);
 
 // The event `request` leaves, nullopt when its operation leaves none. Failed
 // requests leave one too, with their status; bytes_sent counts only the bytes
-// of a served object (an error document is not model bytes).
-std::optional<AuditEvent> audit_event_for(const AuditedRequest& request);
+// of a served object (an error document is not model bytes). Taken by value:
+// its strings move into the event (one event per model read).
+std::optional<AuditEvent> audit_event_for(AuditedRequest request);
 
 }  // namespace moss::s3

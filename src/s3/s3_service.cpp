@@ -33,7 +33,7 @@ std::string S3Service::next_request_id() {
   // Unique per process and cheap: a random prefix and a counter, 16 characters
   // like S3's request ids.
   uint64_t n = request_counter_.fetch_add(1, std::memory_order_relaxed);
-  return fmt::format("{}{:012X}", request_id_prefix_, n & 0xFFFFFFFFFFFFull);
+  return fmt::format(FMT_COMPILE("{}{:012X}"), request_id_prefix_, n & 0xFFFFFFFFFFFFull);
 }
 
 awaitable<void> S3Service::handle(Exchange& ex) {
@@ -100,7 +100,7 @@ awaitable<void> S3Service::handle(Exchange& ex) {
   record_audit_event(ctx);
 }
 
-void S3Service::record_audit_event(const RequestContext& ctx) {
+void S3Service::record_audit_event(RequestContext& ctx) {
   if (!state_.audit_log || audit_kind(ctx.op).empty()) return;
   AuditedRequest request;
   request.op = ctx.op;
@@ -114,9 +114,11 @@ void S3Service::record_audit_event(const RequestContext& ctx) {
   request.status = ctx.ex.response_status();
   request.bytes_sent = ctx.ex.bytes_sent();
   request.request_id = ctx.request_id;
-  request.notes = ctx.audit;
+  request.notes = std::move(ctx.audit);  // the request's last use of its notes
   // Never waits for the disk: the log's writer thread batches and syncs.
-  if (auto event = audit_event_for(request)) state_.audit_log->append(std::move(*event));
+  if (auto event = audit_event_for(std::move(request))) {
+    state_.audit_log->append(std::move(*event));
+  }
 }
 
 ::moss::http::StringResponse S3Service::reject(const ::moss::http::RejectedHead& rejected) {

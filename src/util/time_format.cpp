@@ -4,6 +4,9 @@
 #include "moss/util/time_format.h"
 
 #include <array>
+#include <fmt/compile.h>
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <ctime>
 
@@ -179,12 +182,11 @@ std::string_view trim_ows(std::string_view text) {
 std::string format_http_date(int64_t unix_seconds) {
   std::tm tm{};
   if (!broken_down(unix_seconds, tm)) return {};
-  char buf[64];
-  const int n =
-      std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT",
-                    kDayNames[tm.tm_wday].data(), tm.tm_mday, kMonthNames[tm.tm_mon].data(),
-                    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return std::string(buf, static_cast<size_t>(n));
+  // Compiled once (not snprintf's format parsed per call): every response
+  // carries a Date, every object a Last-Modified.
+  return fmt::format(FMT_COMPILE("{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT"),
+                     kDayNames[tm.tm_wday], tm.tm_mday, kMonthNames[tm.tm_mon], tm.tm_year + 1900,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 std::optional<int64_t> parse_http_date(std::string_view text) {

@@ -24,7 +24,10 @@ class Connection;
 
 class BeastExchange final : public Exchange {
  public:
+  // `head_buffer`: the connection's buffer for response heads, reused by each
+  // of its requests (it arrives empty).
   BeastExchange(Connection& connection, ConnectionStream& stream, boost::beast::flat_buffer& buffer,
+                std::string& head_buffer,
                 boost::beast::http::request_parser<boost::beast::http::buffer_body>& parser,
                 std::string_view remote, std::chrono::seconds io_timeout, bool keep_alive);
 
@@ -82,6 +85,10 @@ class BeastExchange final : public Exchange {
   boost::asio::ip::tcp::socket& socket_;  // the stream's, for sendfile(2) and options
   boost::beast::flat_buffer& buffer_;
   boost::beast::http::request_parser<boost::beast::http::buffer_body>& parser_;
+  // A head from send_head() not yet on the wire: it goes out with the first
+  // body bytes (small files in the same send(2)), or in finish(). The
+  // connection's buffer, so a small GET allocates no head buffer of its own.
+  std::string& pending_head_;
   std::string remote_;
   std::chrono::seconds io_timeout_;
   bool keep_alive_;
@@ -90,9 +97,6 @@ class BeastExchange final : public Exchange {
   bool read_limited_by_rate_ = false;  // the pending read's deadline is the floor's
   bool continue_sent_ = false;         // "100 Continue" went out
   bool head_sent_ = false;
-  // A head from send_head() not yet on the wire: it goes out with the first
-  // body bytes (small files in the same send(2)), or in finish().
-  std::string pending_head_;
   int status_ = 0;
   uint64_t bytes_received_ = 0;
   uint64_t bytes_sent_ = 0;

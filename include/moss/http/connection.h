@@ -18,6 +18,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "moss/http/connection_stream.h"
 #include "moss/http/server.h"
@@ -82,6 +83,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // what only TCP does (shutdown, close, cancel, lingering).
   ConnectionStream stream_;
   boost::beast::flat_buffer buffer_;
+  // Response heads (and small bodies sent with them), one request at a time.
+  std::string head_buffer_;
+  static constexpr size_t kKeptHeadBufferBytes = 16 * 1024;
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   OnExpiry on_expiry_ = OnExpiry::kClose;

@@ -39,8 +39,9 @@ class S3Service final : public ::moss::http::RequestHandler {
   // the Hub's shape whose first segment (`path_bucket`) is no existing bucket.
   std::optional<hub::HubPath> hub_request(std::string_view raw_path, std::string_view path_bucket);
   void log_request(const RequestContext& ctx, std::string_view error_code, double seconds);
-  // Appends the request's audit event, if its operation leaves one (s3/request_audit.h).
-  void record_audit_event(const RequestContext& ctx);
+  // Appends the request's audit event, if its operation leaves one
+  // (s3/request_audit.h). The request's last step: its audit notes move out.
+  void record_audit_event(RequestContext& ctx);
 
   ServiceState state_;
   Metrics& metrics_;

@@ -34,7 +34,9 @@ struct AccessQuestion {
 struct AccessDecision {
   bool allowed = false;
   std::string resource;  // the ARN asked about: "arn:aws:s3:::models/llama-3-8b/config.json"
-  std::string reason;    // for the log: "denied by Statement[1] (NoInternal)", "not the owner"
+  // For the log of a denial: "denied by Statement[1] (NoInternal)", "not the
+  // owner". A key with a policy leaves it empty when allowed.
+  std::string reason;
 };
 
 // `bucket_owner`: the access key id that created `question.bucket`, nullopt

@@ -40,6 +40,27 @@ TEST(HubPath, SegmentsArePercentDecoded) {
   EXPECT_FALSE(parse_hub_path("/org/m/resolve/main/%zz"));
 }
 
+// parse_hub_path first rejects, on the raw bytes, paths that cannot be the
+// Hub's; an escaped endpoint word must still reach the decoding parser.
+TEST(HubPath, EscapedEndpointWordsAreDecodedBeforeTheShapeIsJudged) {
+  auto resolve = parse_hub_path("/org/m/%72esolve/main/config.json");
+  ASSERT_TRUE(resolve);
+  EXPECT_EQ(resolve->endpoint, HubEndpoint::kResolve);
+  EXPECT_EQ(resolve->path, "config.json");
+  auto api = parse_hub_path("/%61pi/models/org/m");
+  ASSERT_TRUE(api);
+  EXPECT_EQ(api->endpoint, HubEndpoint::kModelInfo);
+  EXPECT_EQ(api->repo, "org/m");
+}
+
+TEST(HubPath, ObjectKeysWithoutAnEndpointWordAreNotHubPaths) {
+  EXPECT_FALSE(parse_hub_path("/bench/small.bin"));
+  EXPECT_FALSE(parse_hub_path("/models/llama/2024-03-20/model.gguf"));
+  EXPECT_FALSE(parse_hub_path("/org/m/x/resolve/main/f"));  // the word is third or later
+  EXPECT_FALSE(parse_hub_path("/"));
+  EXPECT_FALSE(parse_hub_path("no-leading-slash/resolve/main/f"));
+}
+
 TEST(HubPath, ApiModelsEndpoints) {
   auto info = parse_hub_path("/api/models/org/m");
   ASSERT_TRUE(info);
