@@ -31,6 +31,16 @@ SECRET_KEY = "moss-test-secret-key-0000000000000000001"
 REGION = "us-east-1"
 
 
+def wait_for(predicate, timeout=15, interval=0.05):
+    """Polls until predicate() is true; returns its last value."""
+    deadline = time.time() + timeout
+    while True:
+        value = predicate()
+        if value or time.time() > deadline:
+            return value
+        time.sleep(interval)
+
+
 class MossServer:
     """One moss process. Use as a context manager or call start()/stop()."""
 
@@ -205,11 +215,8 @@ class MossServer:
         when its answer has been written, which can be just after the client
         has read the answer and moved on; tests that read request counters wait
         here first."""
-        deadline = time.monotonic() + timeout
-        while self.requests_in_flight() != 0:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"requests still in flight after {timeout} s")
-            time.sleep(0.02)
+        if not wait_for(lambda: self.requests_in_flight() == 0, timeout, interval=0.02):
+            raise AssertionError(f"requests still in flight after {timeout} s")
 
     def rss_kib(self):
         """Current and peak resident set size of the server, in KiB."""

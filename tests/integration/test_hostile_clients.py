@@ -22,21 +22,11 @@ import unittest
 import urllib.error
 import urllib.request
 
-from moss_harness import MossServer, MossTestCase, boto3_client
+from moss_harness import MossServer, MossTestCase, boto3_client, wait_for
 from s3_wire import (RawConnection, S3Assertions, signed_head_bytes, signed_request,
                      temp_files)
 
 MIB = 1 << 20
-
-
-def wait_for(predicate, timeout=15, interval=0.05):
-    """Polls until predicate() is true; returns its last value."""
-    deadline = time.time() + timeout
-    while True:
-        value = predicate()
-        if value or time.time() > deadline:
-            return value
-        time.sleep(interval)
 
 
 def metric(server, name, labels=""):

@@ -16,22 +16,13 @@ import urllib.request
 
 from botocore.exceptions import ClientError
 
-from moss_harness import ACCESS_KEY, SECRET_KEY, MossServer, MossTestCase, boto3_client
+from moss_harness import (ACCESS_KEY, SECRET_KEY, MossServer, MossTestCase, boto3_client,
+                          wait_for)
 from s3_wire import (UNSIGNED, RawConnection, S3Assertions, Signer, request_bytes,
                      signed_head_bytes, signed_request, temp_files)
 
 TIMEOUT_FLAGS = ("--idle-timeout", "2", "--header-timeout", "2", "--io-timeout", "2")
 IDLE_TIMEOUT = HEADER_TIMEOUT = 2.0
-
-
-def wait_for(predicate, timeout=15, interval=0.05):
-    """Polls until predicate() is true; returns its last value."""
-    deadline = time.time() + timeout
-    while True:
-        value = predicate()
-        if value or time.time() > deadline:
-            return value
-        time.sleep(interval)
 
 
 def http_chunked(data, sizes):
