@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "blob_fd_cache.h"
+#include "early_sync.h"
 #include "moss/util/fs.h"
 #include "moss/util/hex.h"
 #include "moss/util/random_id.h"
@@ -67,6 +68,7 @@ class LocalBlobWriter final : public BlobWriter {
       : tmp_path_(std::move(tmp_path)),
         fd_(std::move(fd)),
         direct_(direct),
+        early_sync_(fd_.get(), kEarlySyncStep),
         sha256_(make_hasher(DigestAlgorithm::kSha256)),
         md5_(make_hasher(DigestAlgorithm::kMd5)) {
     for (auto a : extra) {
@@ -76,6 +78,7 @@ class LocalBlobWriter final : public BlobWriter {
     }
   }
   ~LocalBlobWriter() override {
+    early_sync_.finish();
     if (fd_.valid()) {
       fd_.reset();
       ::unlink(tmp_path_.c_str());
@@ -83,28 +86,48 @@ class LocalBlobWriter final : public BlobWriter {
   }
 
   StoreResult<void> write(std::span<const uint8_t> data) override {
-    int write_errno = 0;
-    auto hash_and_write = [&] {
-      sha256_->update(data);
-      for (auto& h : extra_) h->update(data);
-      if (!write_all(data)) write_errno = errno;
-    };
-    if (data.size() >= kSideBySideThreshold) {
-      run_side_by_side([&] { md5_->update(data); }, hash_and_write);
-    } else {
-      md5_->update(data);
-      hash_and_write();
+    if (data.size() < kSideBySideThreshold) {
+      for (size_t lane = 0; lane < kLaneCount; ++lane) {
+        if (auto r = write_lane(lane, data); !r) return r;
+      }
+      return {};
     }
-    if (write_errno) {
-      errno = write_errno;
-      return io_fail("write " + tmp_path_);
+    StoreResult<void> written;
+    run_side_by_side([&] { (void)write_lane(kMd5Lane, data); },
+                     [&] {
+                       (void)write_lane(kDigestLane, data);
+                       written = write_lane(kFileLane, data);
+                     });
+    return written;
+  }
+
+  size_t lane_count() const override { return kLaneCount; }
+
+  StoreResult<void> write_lane(size_t lane, std::span<const uint8_t> data) override {
+    switch (lane) {
+      case kMd5Lane:
+        md5_->update(data);
+        return {};
+      case kDigestLane:
+        sha256_->update(data);
+        for (auto& h : extra_) h->update(data);
+        return {};
+      case kFileLane:
+        if (!write_all(data)) return io_fail("write " + tmp_path_);
+        written_ += data.size();
+        if (!direct_) start_writeback();
+        early_sync_.wrote(written_);
+        return {};
+      default:
+        return store_fail(StoreErrc::kIo, "no write lane " + std::to_string(lane));
     }
-    written_ += data.size();
-    if (!direct_) start_writeback();
-    return {};
   }
 
   StoreResult<std::unique_ptr<SealedBlob>> seal() override {
+    if (int e = early_sync_.finish()) {
+      errno = e;
+      return io_fail("fdatasync " + tmp_path_);
+    }
     if (::fdatasync(fd_.get()) != 0) return io_fail("fdatasync " + tmp_path_);
     fd_.reset();
     std::map<DigestAlgorithm, std::string> digests;
@@ -125,9 +148,14 @@ class LocalBlobWriter final : public BlobWriter {
   }
 
  private:
+  // MD5 (the ETag, the slowest digest and inherently serial) has a lane of its
+  // own, so that it never waits for SHA-256 or the disk; the disk's lane
+  // waits for the device without holding up either digest.
+  enum Lane : size_t { kMd5Lane, kDigestLane, kFileLane, kLaneCount };
   // Below this, handing MD5 to another thread costs more than it saves.
   static constexpr size_t kSideBySideThreshold = 64 * 1024;
   static constexpr uint64_t kWritebackStep = 8 << 20;
+  static constexpr uint64_t kEarlySyncStep = 64 << 20;
   static constexpr size_t kDirectIoAlignment = 4096;
 
   // Starts writing the bytes received so far to the disk in the background.
@@ -172,6 +200,7 @@ class LocalBlobWriter final : public BlobWriter {
   // more CPU than SHA-256 does. Needs aligned buffers and sizes; see
   // kDirectIoAlignment.
   bool direct_;
+  EarlySync early_sync_;  // of fd_, in the file's lane
   std::unique_ptr<Hasher> sha256_;
   std::unique_ptr<Hasher> md5_;
   std::vector<std::unique_ptr<Hasher>> extra_;

@@ -44,6 +44,14 @@ class BlobWriter {
 
   virtual ~BlobWriter() = default;  // an unsealed writer removes its temp file
   virtual StoreResult<void> write(std::span<const uint8_t> data) = 0;
+  // write() is the work of lanes with no state in common (a digest each, the
+  // file): write(data) runs every lane on data. A caller holding several
+  // chunks may instead run the lanes at the same time, each at its own pace,
+  // provided every lane is given every chunk in order and no chunk changes
+  // until every lane has had it (s3/payload/blob_lanes.h does). Lanes are
+  // numbered from 0 to lane_count() - 1.
+  virtual size_t lane_count() const = 0;
+  virtual StoreResult<void> write_lane(size_t lane, std::span<const uint8_t> data) = 0;
   // Flushes to stable storage and hands the result over; the writer is spent.
   virtual StoreResult<std::unique_ptr<SealedBlob>> seal() = 0;
   virtual uint64_t bytes_written() const = 0;

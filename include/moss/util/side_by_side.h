@@ -1,8 +1,9 @@
 // Runs two pieces of work at once: one on a small process-wide pool, one on
-// the calling thread, returning when both are done. The upload path uses it to
-// compute MD5 (the ETag, the slowest hash and inherently serial) on another
-// core while this one computes SHA-256 and writes the bytes, so a single-stream
-// PUT runs at the speed of its slowest stage rather than the sum of them.
+// the calling thread, returning when both are done. BlobWriter::write uses it
+// to compute MD5 (the ETag, the slowest hash and inherently serial) on another
+// core while this one computes SHA-256 and writes the bytes, for writers fed
+// one chunk at a time (UploadPartCopy, the Hub mirror); request bodies run the
+// writer's lanes apart instead (s3/payload/blob_lanes.h).
 #pragma once
 
 #include <functional>

@@ -1,8 +1,8 @@
 // A request payload into a blob, verified, for PutObject and UploadPart. It
-// streams through two buffers: while one is hashed and written on the blocking
-// pool (MD5 on yet another core, see util/side_by_side.h), the next is read
-// from the network, so a single-stream upload runs at the speed of its slowest
-// stage, not the sum of them.
+// streams through a few buffers: while one is read from the network, the ones
+// before it are hashed and written on the blocking pool, MD5, SHA-256 and the
+// disk each at its own pace (s3/payload/blob_lanes.h), so a single-stream
+// upload runs at the speed of its slowest stage, not the sum of them.
 #pragma once
 
 #include <cstdint>

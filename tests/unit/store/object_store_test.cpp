@@ -12,6 +12,7 @@
 #include <optional>
 #include <ostream>
 #include <tuple>
+#include <vector>
 
 #include "moss/store/local_blob_store.h"
 #include "unit/store/media_and_backends.h"
@@ -130,6 +131,55 @@ TEST_P(ObjectStoreTest, FailedPreconditionLeavesNoBlobBehind) {
   EXPECT_EQ(blob_files(), 1u);
   EXPECT_EQ(count_files(tmp_dir()), 0u);
   EXPECT_EQ(get("k"), "body");
+}
+
+// The upload path runs a writer's lanes (MD5; SHA-256 and the extra digests;
+// the file) at their own pace. Given every chunk lane after lane, a writer
+// must seal the same blob as one given the chunks through write(): aligned
+// 1 MiB chunks (direct I/O on a disk) and an unaligned tail.
+TEST_P(ObjectStoreTest, LanesRunOneAfterAnotherSealTheSameBlobAsWrite) {
+  constexpr size_t kChunk = 1 << 20;
+  const std::vector<size_t> sizes = {kChunk, kChunk, kChunk, 1000};
+  std::unique_ptr<uint8_t, decltype(&std::free)> bytes(
+      static_cast<uint8_t*>(std::aligned_alloc(BlobWriter::kPreferredAlignment, 4 * kChunk)),
+      &std::free);
+  ASSERT_NE(bytes, nullptr);
+  for (size_t i = 0; i < 4 * kChunk; ++i) bytes.get()[i] = static_cast<uint8_t>(i * 7 + i / 4096);
+
+  auto through_write = store_->begin_blob({DigestAlgorithm::kCrc32c});
+  auto through_lanes = store_->begin_blob({DigestAlgorithm::kCrc32c});
+  ASSERT_TRUE(through_write.ok() && through_lanes.ok());
+  ASSERT_EQ((*through_lanes)->lane_count(), 3u);
+  size_t offset = 0;
+  for (size_t size : sizes) {
+    ASSERT_TRUE((*through_write)->write({bytes.get() + offset, size}).ok());
+    offset += size;
+  }
+  for (size_t lane = (*through_lanes)->lane_count(); lane-- > 0;) {
+    offset = 0;
+    for (size_t size : sizes) {
+      ASSERT_TRUE((*through_lanes)->write_lane(lane, {bytes.get() + offset, size}).ok());
+      offset += size;
+    }
+  }
+  EXPECT_EQ((*through_lanes)->bytes_written(), offset);
+  auto a = (*through_write)->seal();
+  auto b = (*through_lanes)->seal();
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ((*b)->size(), offset);
+  EXPECT_EQ((*b)->sha256_hex(), (*a)->sha256_hex());
+  EXPECT_EQ((*b)->md5_hex(), (*a)->md5_hex());
+  EXPECT_EQ((*b)->digests(), (*a)->digests());
+  auto fd = (*b)->open_read();
+  ASSERT_TRUE(fd.ok());
+  EXPECT_EQ(read_fd(fd->get()), std::string(reinterpret_cast<const char*>(bytes.get()), offset));
+}
+
+TEST_P(ObjectStoreTest, AnUnknownLaneIsAnError) {
+  auto writer = store_->begin_blob({});
+  ASSERT_TRUE(writer.ok());
+  const uint8_t byte = 1;
+  EXPECT_FALSE((*writer)->write_lane((*writer)->lane_count(), {&byte, 1}).ok());
 }
 
 TEST_P(ObjectStoreTest, AbandonedWriterRemovesItsTemporaryFile) {
