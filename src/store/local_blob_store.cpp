@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "background_unlink.h"
 #include "blob_fd_cache.h"
 #include "early_sync.h"
 #include "moss/util/fs.h"
@@ -26,6 +27,10 @@ Unexpected<StoreError> io_fail(const std::string& what) {
 }
 
 bool is_sha256_hex(std::string_view s) { return s.size() == 64 && is_lower_hex(s); }
+
+// An unneeded copy this large is removed on a thread of its own
+// (background_unlink.h); a smaller one costs less to remove than to hand over.
+constexpr uint64_t kDiscardInBackgroundFrom = 8 << 20;
 
 class LocalSealedBlob final : public SealedBlob {
  public:
@@ -226,7 +231,8 @@ LocalBlobStore::LocalBlobStore(std::string data_dir)
     : blobs_dir_(data_dir + "/blobs"),
       tmp_dir_(data_dir + "/tmp"),
       tmp_prefix_(temp_name_prefix()),
-      fd_cache_(std::make_unique<BlobFdCache>()) {}
+      fd_cache_(std::make_unique<BlobFdCache>()),
+      discards_(std::make_unique<BackgroundUnlink>()) {}
 
 LocalBlobStore::~LocalBlobStore() = default;
 
@@ -287,7 +293,11 @@ StoreResult<void> LocalBlobStore::link(SealedBlob& blob) {
     // file's time says it was linked now, so garbage collection on shared
     // storage spares it until the reference this link is for is committed.
     (void)::utimensat(AT_FDCWD, target.c_str(), nullptr, 0);
-    ::unlink(sealed.tmp_path().c_str());
+    if (sealed.size() >= kDiscardInBackgroundFrom) {
+      discards_->remove(sealed.tmp_path());
+    } else {
+      ::unlink(sealed.tmp_path().c_str());
+    }
     sealed.mark_linked();
     return {};
   }
@@ -298,6 +308,8 @@ StoreResult<void> LocalBlobStore::link(SealedBlob& blob) {
   }
   return {};
 }
+
+void LocalBlobStore::wait_for_discards() { discards_->wait_idle(); }
 
 StoreResult<SharedFd> LocalBlobStore::open_blob(const std::string& sha256_hex) const {
   if (!is_sha256_hex(sha256_hex)) return store_fail(StoreErrc::kIo, "bad blob name");

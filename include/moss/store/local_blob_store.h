@@ -16,6 +16,7 @@
 #include "moss/store/blob_store.h"
 
 namespace moss::store {
+class BackgroundUnlink;
 class BlobFdCache;
 }
 
@@ -39,6 +40,9 @@ class LocalBlobStore final : public BlobStore {
   // Where a blob lives (tests and diagnostics only).
   std::string blob_path(const std::string& sha256_hex) const;
   const std::string& tmp_dir() const { return tmp_dir_; }
+  // Returns once the unneeded copies link() handed to a background thread are
+  // removed (tests).
+  void wait_for_discards();
 
  private:
   explicit LocalBlobStore(std::string data_dir);
@@ -46,6 +50,8 @@ class LocalBlobStore final : public BlobStore {
   std::string tmp_dir_;
   std::string tmp_prefix_;  // <host>-<pid>-
   std::unique_ptr<BlobFdCache> fd_cache_;
+  // Last: its destructor removes what is still queued while the rest is whole.
+  std::unique_ptr<BackgroundUnlink> discards_;
 };
 
 }  // namespace moss::store
