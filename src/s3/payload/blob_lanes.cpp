@@ -7,44 +7,19 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <cstdlib>
 #include <exception>
 #include <mutex>
-#include <new>
 #include <optional>
 #include <span>
 #include <vector>
 
 #include "moss/util/offload.h"
 #include "s3/errors.h"
+#include "s3/payload/upload_buffers.h"
 #include "s3/store_errors.h"
 
 namespace moss::s3 {
 namespace {
-
-// A buffer aligned for direct I/O (BlobWriter::kPreferredAlignment).
-class AlignedBuffer {
- public:
-  explicit AlignedBuffer(size_t size)
-      : size_(round_up(size)),
-        data_(static_cast<uint8_t*>(
-            std::aligned_alloc(store::BlobWriter::kPreferredAlignment, size_))) {
-    if (!data_) throw std::bad_alloc();
-  }
-  ~AlignedBuffer() { std::free(data_); }
-  AlignedBuffer(const AlignedBuffer&) = delete;
-  AlignedBuffer& operator=(const AlignedBuffer&) = delete;
-  std::span<uint8_t> span() { return {data_, size_}; }
-  uint8_t* data() { return data_; }
-
- private:
-  static size_t round_up(size_t n) {
-    constexpr size_t a = store::BlobWriter::kPreferredAlignment;
-    return std::max(a, (n + a - 1) / a * a);
-  }
-  size_t size_;
-  uint8_t* data_;
-};
 
 // A buffer's number, sent back when the last lane is done with it.
 using FreedBuffers =
@@ -93,7 +68,7 @@ struct LaneRun {
   std::optional<size_t> grow() {
     if (buffers.size() >= max_buffers) return std::nullopt;
     if (buffers.size() >= kOwnBuffers && !take_spare(buffer_size)) return std::nullopt;
-    buffers.push_back(std::make_unique<AlignedBuffer>(buffer_size));
+    buffers.emplace_back(buffer_size);
     return buffers.size() - 1;
   }
 
@@ -108,7 +83,7 @@ struct LaneRun {
   static void submit(const std::shared_ptr<LaneRun>& run, size_t buffer, size_t size) {
     run->lanes_left[buffer].store(run->lanes.size(), std::memory_order_relaxed);
     // The lanes get the bytes' address: `buffers` itself is the coroutine's.
-    const uint8_t* data = run->buffers[buffer]->data();
+    const uint8_t* data = run->buffers[buffer].data();
     for (size_t lane = 0; lane < run->lanes.size(); ++lane) {
       boost::asio::post(run->lanes[lane], [run, buffer, data, size, lane] {
         if (!run->failed.load(std::memory_order_acquire)) {
@@ -130,7 +105,7 @@ struct LaneRun {
   std::unique_ptr<store::BlobWriter> writer;
   const size_t buffer_size;
   const size_t max_buffers;
-  std::vector<std::unique_ptr<AlignedBuffer>> buffers;  // the coroutine's; grows, never shrinks
+  std::vector<UploadBuffer> buffers;  // the coroutine's; grows, never shrinks
   std::vector<LaneStrand> lanes;
   std::unique_ptr<std::atomic<size_t>[]> lanes_left;  // per buffer
   FreedBuffers freed;
@@ -169,14 +144,14 @@ awaitable<std::unique_ptr<store::BlobWriter>> copy_through_lanes(
       }
       // The buffer freed last: its pages are the likeliest still in the cache.
       size_t buffer = free_buffers.back();
-      size_t n = co_await body.read_full(run->buffers[buffer]->span());
+      size_t n = co_await body.read_full(run->buffers[buffer].span());
       if (n == 0) break;
       total += n;
       if (total > limit) throw S3Error(S3ErrorCode::kEntityTooLarge);
       if (in_lanes == 0 && n < kOneJobBytes) {
         // A small body, whole in one buffer: one job runs every lane on it.
         auto written = co_await offload(pool, [&] {
-          return run->writer->write({run->buffers[buffer]->data(), n});
+          return run->writer->write({run->buffers[buffer].data(), n});
         });
         if (!written) run->fail(std::move(written.error()));
         continue;
