@@ -91,7 +91,7 @@ class LocalBlobWriter final : public BlobWriter {
   }
 
   StoreResult<void> write(std::span<const uint8_t> data) override {
-    if (data.size() < kSideBySideThreshold) {
+    if (data.size() < kLanesApartFrom) {
       for (size_t lane = 0; lane < kLaneCount; ++lane) {
         if (auto r = write_lane(lane, data); !r) return r;
       }
@@ -157,8 +157,6 @@ class LocalBlobWriter final : public BlobWriter {
   // own, so that it never waits for SHA-256 or the disk; the disk's lane
   // waits for the device without holding up either digest.
   enum Lane : size_t { kMd5Lane, kDigestLane, kFileLane, kLaneCount };
-  // Below this, handing MD5 to another thread costs more than it saves.
-  static constexpr size_t kSideBySideThreshold = 64 * 1024;
   static constexpr uint64_t kWritebackStep = 8 << 20;
   static constexpr uint64_t kEarlySyncStep = 64 << 20;
   static constexpr size_t kDirectIoAlignment = 4096;

@@ -41,6 +41,9 @@ class BlobWriter {
   // Buffers aligned to this (and full chunks of a multiple of it) let a
   // writer skip the page cache; anything else still works, more slowly.
   static constexpr size_t kPreferredAlignment = 4096;
+  // Below this many bytes a chunk costs less to hash and write on one thread
+  // than to hand its lanes to others (write() and s3/payload/blob_lanes.h).
+  static constexpr size_t kLanesApartFrom = 64 * 1024;
 
   virtual ~BlobWriter() = default;  // an unsealed writer removes its temp file
   virtual StoreResult<void> write(std::span<const uint8_t> data) = 0;

@@ -32,8 +32,6 @@ using LaneStrand = boost::asio::strand<boost::asio::thread_pool::executor_type>;
 constexpr int64_t kSpareBufferBytes = 32 << 20;
 std::atomic<int64_t> spare_buffer_bytes_left{kSpareBufferBytes};
 constexpr size_t kOwnBuffers = 2;
-// Below this a chunk costs less to hash and write than waking three threads.
-constexpr size_t kOneJobBytes = 64 << 10;
 
 bool take_spare(size_t bytes) {
   int64_t left = spare_buffer_bytes_left.load(std::memory_order_relaxed);
@@ -148,7 +146,7 @@ awaitable<std::unique_ptr<store::BlobWriter>> copy_through_lanes(
       if (n == 0) break;
       total += n;
       if (total > limit) throw S3Error(S3ErrorCode::kEntityTooLarge);
-      if (in_lanes == 0 && n < kOneJobBytes) {
+      if (in_lanes == 0 && n < store::BlobWriter::kLanesApartFrom) {
         // A small body, whole in one buffer: one job runs every lane on it.
         auto written = co_await offload(pool, [&] {
           return run->writer->write({run->buffers[buffer].data(), n});

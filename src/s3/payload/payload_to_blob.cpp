@@ -4,8 +4,8 @@
 
 #include "moss/util/hex.h"
 #include "moss/util/offload.h"
-#include "s3/payload/blob_lanes.h"
 #include "s3/errors.h"
+#include "s3/payload/blob_lanes.h"
 #include "s3/store_errors.h"
 
 namespace moss::s3 {
@@ -37,9 +37,9 @@ awaitable<ReceivedPayload> receive_payload(RequestContext& ctx, PayloadReader& b
   body.caller_verifies_sha256();
 
   auto& pool = *ctx.service.blocking;
-  auto writer = co_await copy_through_lanes(
-      body, value_or_throw(ctx.store().begin_blob(std::move(digests))),
-      ctx.config().io_buffer_size, kMaxUploadBuffers, limit, pool);
+  auto writer =
+      co_await copy_through_lanes(body, value_or_throw(ctx.store().begin_blob(std::move(digests))),
+                                  ctx.config().io_buffer_size, kMaxUploadBuffers, limit, pool);
   ReceivedPayload received;
   received.blob = value_or_throw(co_await offload(pool, [&] { return writer->seal(); }));
 

@@ -14,7 +14,9 @@ namespace {
 
 constexpr size_t kAlignment = store::BlobWriter::kPreferredAlignment;
 
-size_t round_up(size_t n) { return std::max(kAlignment, (n + kAlignment - 1) / kAlignment * kAlignment); }
+size_t round_up(size_t n) {
+  return std::max(kAlignment, (n + kAlignment - 1) / kAlignment * kAlignment);
+}
 
 struct Pool {
   std::mutex mutex;
