@@ -4,16 +4,21 @@
 
 namespace moss {
 
+uint64_t Metrics::next_instance() {
+  static std::atomic<uint64_t> made{0};
+  return ++made;
+}
+
 Metrics::Shard& Metrics::local_shard() {
   // One shard per thread and Metrics object, found without locking after the
   // first use on a thread.
-  thread_local const Metrics* owner = nullptr;
+  thread_local uint64_t owner = 0;
   thread_local Shard* shard = nullptr;
-  if (owner != this) {
+  if (owner != instance_) {
     MutexLock lock(mutex_);
     shards_.push_back(std::make_unique<Shard>());
     shard = shards_.back().get();
-    owner = this;
+    owner = instance_;
   }
   return *shard;
 }

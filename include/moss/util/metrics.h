@@ -82,6 +82,10 @@ class Metrics {
   };
   Shard& local_shard();
 
+  // Names this object to the per-thread shard cache: an address would not do,
+  // since a new Metrics may be built where a destroyed one was (tests do).
+  static uint64_t next_instance();
+  const uint64_t instance_ = next_instance();
   mutable Mutex mutex_;
   std::vector<std::unique_ptr<Shard>> shards_ GUARDED_BY(mutex_);
   std::vector<Gauge> gauges_ GUARDED_BY(mutex_);

@@ -2,15 +2,28 @@
 
 #include <gtest/gtest.h>
 
+#include <new>
 #include <string>
 #include <thread>
 
 namespace moss {
 namespace {
 
-// Each test's Metrics lives for the whole run, at an address of its own: a
-// thread finds its shard by the Metrics' address, so an object created where
-// a destroyed one was would find the destroyed one's shard.
+TEST(Metrics, AMetricsBuiltWhereADestroyedOneWasCountsInItsOwnShard) {
+  // The same storage twice, so the second object has the first one's address:
+  // a thread that counted into the first must not find the first's shard.
+  alignas(Metrics) unsigned char storage[sizeof(Metrics)];
+  auto* first = new (storage) Metrics;
+  first->declare_counter("moss_test_total", "reason", "Things.", {});
+  first->count("moss_test_total", "a", 5);
+  first->~Metrics();
+  auto* second = new (storage) Metrics;
+  second->declare_counter("moss_test_total", "reason", "Things.", {});
+  second->count("moss_test_total", "a");
+  const std::string text = second->render();
+  second->~Metrics();
+  EXPECT_NE(text.find("moss_test_total{reason=\"a\"} 1\n"), std::string::npos) << text;
+}
 
 TEST(Metrics, ADeclaredCounterFamilyShowsItsValuesAtZeroBeforeAnythingIsCounted) {
   static Metrics metrics;
