@@ -16,6 +16,8 @@ ModelError from_store_error(const store::StoreError& error) {
       return {ModelErrc::kInvalidArgument, error.message};
     case StoreErrc::kUnavailable:
       return {ModelErrc::kUnavailable, error.message};
+    case StoreErrc::kNoSpace:
+      return {ModelErrc::kNoSpace, error.message};
     default:
       return {ModelErrc::kIo, error.message};
   }

@@ -35,6 +35,8 @@ constexpr S3ErrorInfo kErrors[] = {
     {S3ErrorCode::kIncompleteBody, "IncompleteBody", 400,
      "You did not provide the number of bytes specified by the Content-Length HTTP "
      "header."},
+    {S3ErrorCode::kInsufficientStorage, "InsufficientStorage", 507,
+     "The server has no space left to store this request's data; nothing was stored."},
     {S3ErrorCode::kInternalError, "InternalError", 500,
      "We encountered an internal error. Please try again."},
     {S3ErrorCode::kInvalidAccessKeyId, "InvalidAccessKeyId", 403,
@@ -138,6 +140,11 @@ const S3ErrorInfo& error_info(S3ErrorCode code) { return kErrors[static_cast<siz
 S3Error internal_error(std::string_view source, std::string_view detail) {
   spdlog::error("{} failure: {}", source, detail);
   return S3Error(S3ErrorCode::kInternalError);
+}
+
+S3Error no_space_error(std::string_view detail) {
+  spdlog::error("storage full: {}", detail);
+  return S3Error(S3ErrorCode::kInsufficientStorage);
 }
 
 }  // namespace moss::s3

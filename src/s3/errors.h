@@ -25,6 +25,7 @@ enum class S3ErrorCode {
   kEntityTooSmall,
   kExpiredToken,
   kIncompleteBody,
+  kInsufficientStorage,  // 507: a full disk or database (MinIO: XMinioStorageFull)
   kInternalError,
   kInvalidAccessKeyId,
   kInvalidArgument,
@@ -122,5 +123,10 @@ class S3Error : public std::exception {
 // (a disk or database error): logged as "<source> failure: <detail>", answered
 // as InternalError.
 S3Error internal_error(std::string_view source, std::string_view detail);
+
+// 507 InsufficientStorage for a full disk or database: logged with the store's
+// detail (which file, which errno), which the client is not shown. Clients do
+// not retry a 507, so a 100 GB upload is not sent again into a full disk.
+S3Error no_space_error(std::string_view detail);
 
 }  // namespace moss::s3

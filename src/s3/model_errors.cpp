@@ -25,6 +25,8 @@ S3Error to_s3_error(const models::ModelError& error, bool tag_as_key) {
       return S3Error(S3ErrorCode::kConditionalRequestConflict, error.message);
     case ModelErrc::kUnavailable:
       return S3Error(S3ErrorCode::kServiceUnavailable, error.message);
+    case ModelErrc::kNoSpace:
+      return no_space_error(error.message);
     case ModelErrc::kIo:
       break;
   }

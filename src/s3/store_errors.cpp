@@ -31,6 +31,8 @@ S3Error to_s3_error(const store::StoreError& error) {
       return S3Error(S3ErrorCode::kInvalidArgument, error.message);
     case StoreErrc::kUnavailable:
       return S3Error(S3ErrorCode::kServiceUnavailable, error.message);
+    case StoreErrc::kNoSpace:
+      return no_space_error(error.message);
     case StoreErrc::kIo:
       break;
   }

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -22,8 +23,12 @@
 namespace moss::store {
 namespace {
 
+// The failure errno describes; a full filesystem (or quota) is kNoSpace, which
+// clients see as 507 and do not retry, rather than a 500 they would.
 Unexpected<StoreError> io_fail(const std::string& what) {
-  return store_fail(StoreErrc::kIo, what + ": " + std::strerror(errno));
+  const int error = errno;
+  return store_fail(error == ENOSPC || error == EDQUOT ? StoreErrc::kNoSpace : StoreErrc::kIo,
+                    what + ": " + std::strerror(error));
 }
 
 bool is_sha256_hex(std::string_view s) { return s.size() == 64 && is_lower_hex(s); }
@@ -159,7 +164,7 @@ class LocalBlobWriter final : public BlobWriter {
   enum Lane : size_t { kMd5Lane, kDigestLane, kFileLane, kLaneCount };
   static constexpr uint64_t kWritebackStep = 8 << 20;
   static constexpr uint64_t kEarlySyncStep = 64 << 20;
-  static constexpr size_t kDirectIoAlignment = 4096;
+  static constexpr size_t kDirectIoAlignment = kPreferredAlignment;
 
   // Starts writing the bytes received so far to the disk in the background.
   // Without it the kernel would hold a large upload in the page cache until
@@ -308,6 +313,14 @@ StoreResult<void> LocalBlobStore::link(SealedBlob& blob) {
 }
 
 void LocalBlobStore::wait_for_discards() { discards_->wait_idle(); }
+
+std::optional<uint64_t> LocalBlobStore::available_bytes() const {
+  // f_bavail, not f_bfree: a server run as root would otherwise count the
+  // filesystem's reserve for root, which is there to keep the system going.
+  struct statvfs fs {};
+  if (::statvfs(tmp_dir_.c_str(), &fs) != 0) return std::nullopt;
+  return static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+}
 
 StoreResult<SharedFd> LocalBlobStore::open_blob(const std::string& sha256_hex) const {
   if (!is_sha256_hex(sha256_hex)) return store_fail(StoreErrc::kIo, "bad blob name");

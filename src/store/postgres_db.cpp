@@ -159,7 +159,11 @@ Unexpected<StoreError> PgConnection::failure(std::string_view what, const PGresu
   // restarting) mean "not now", as does a connection that is gone.
   const bool unavailable = broken() || last_sqlstate_.rfind("08", 0) == 0 ||
                            last_sqlstate_.rfind("57P0", 0) == 0;
-  return store_fail(unavailable ? StoreErrc::kUnavailable : StoreErrc::kIo,
+  // 53100 is disk_full: the database server's disk, the same answer for the client.
+  const bool full = last_sqlstate_ == "53100";
+  return store_fail(unavailable ? StoreErrc::kUnavailable
+                    : full      ? StoreErrc::kNoSpace
+                                : StoreErrc::kIo,
                     std::string(what) + ": " + msg);
 }
 

@@ -4,7 +4,9 @@ namespace moss::store {
 namespace {
 
 Unexpected<StoreError> sqlite_fail(sqlite3* db, std::string_view what) {
-  return store_fail(StoreErrc::kIo, std::string(what) + ": " + sqlite3_errmsg(db));
+  const bool full = (sqlite3_extended_errcode(db) & 0xff) == SQLITE_FULL;
+  return store_fail(full ? StoreErrc::kNoSpace : StoreErrc::kIo,
+                    std::string(what) + ": " + sqlite3_errmsg(db));
 }
 
 }  // namespace
@@ -94,10 +96,10 @@ StoreResult<SqliteStatement> SqliteConnection::prepare(const char* sql) {
 
 StoreResult<void> SqliteConnection::exec(const char* sql) {
   char* err = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+  if (int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err); rc != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    return store_fail(StoreErrc::kIo, msg);
+    return store_fail((rc & 0xff) == SQLITE_FULL ? StoreErrc::kNoSpace : StoreErrc::kIo, msg);
   }
   return {};
 }

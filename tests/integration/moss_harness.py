@@ -45,7 +45,8 @@ class MossServer:
     """One moss process. Use as a context manager or call start()/stop()."""
 
     def __init__(self, data_dir=None, extra_args=(), env=None, credentials=True,
-                 command_prefix=(), tls_context=None, descriptor_limits=None):
+                 command_prefix=(), tls_context=None, descriptor_limits=None,
+                 data_filesystem_bytes=None):
         self.own_data_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="moss-data-")
         self.work_dir = tempfile.mkdtemp(prefix="moss-run-")
@@ -61,6 +62,10 @@ class MossServer:
         # (soft, hard): the open-file limits the server starts with, as a
         # shell's `ulimit -Sn`/`-Hn` would give it; None keeps the test's own.
         self.descriptor_limits = descriptor_limits
+        # A size in bytes: the data directory is a tmpfs of that size, mounted
+        # in a mount namespace of the server's own (unshare; no root needed),
+        # so a test can fill the disk. The test sees it through data_view().
+        self.data_filesystem_bytes = data_filesystem_bytes
         self.process = None
         self.signalled = None  # the signal the test sent the server, if any
         self.port = None
@@ -85,6 +90,11 @@ class MossServer:
         args = self.command_prefix + [MOSS_BINARY, "serve", "--listen", "127.0.0.1:0", "--data", self.data_dir,
                 "--port-file", port_file, "--log-format", "json", "--log-level", "debug",
                 ] + self.extra_args
+        if self.data_filesystem_bytes:
+            # unshare and sh exec: the process started is the server itself.
+            args = ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
+                    'mount -t tmpfs -o size="$1" tmpfs "$2" && shift 2 && exec "$@"', "sh",
+                    str(self.data_filesystem_bytes), self.data_dir] + args
         self.log_file = open(self.log_path, "ab")
         limits = self.descriptor_limits
         set_limits = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, limits)) if limits else None
@@ -160,6 +170,13 @@ class MossServer:
             os.kill(self.server_pid(), sig)
         else:
             self.process.send_signal(sig)
+
+    def data_view(self, *parts):
+        """A path into the data directory as the server sees it: through its
+        own mount namespace when the data is on a tmpfs of its own."""
+        if self.data_filesystem_bytes:
+            return os.path.join(f"/proc/{self.server_pid()}/root" + self.data_dir, *parts)
+        return os.path.join(self.data_dir, *parts)
 
     def server_pid(self):
         """The moss process: the one started, or the prefix program's child."""

@@ -19,6 +19,7 @@ enum class ModelErrc {
   kPreconditionFailed,  // If-Match / If-None-Match on a tag did not hold
   kConflict,            // the store kept changing under a write; retrying may succeed
   kUnavailable,         // the store's database cannot be reached now
+  kNoSpace,             // the store's disk or database is full
   kIo,                  // the store failed; details in message
 };
 

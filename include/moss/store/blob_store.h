@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -82,6 +83,10 @@ class BlobStore {
   // garbage collection of shared storage spares blobs linked recently.
   // kNoSuchKey when it is not there.
   virtual StoreResult<int64_t> linked_at_ns(const std::string& sha256_hex) const = 0;
+  // Bytes a new blob may still take (what an unprivileged writer may use), or
+  // nullopt when the store cannot tell: an upload whose declared size is
+  // larger is refused before its first byte.
+  virtual std::optional<uint64_t> available_bytes() const { return std::nullopt; }
 };
 
 }  // namespace moss::store

@@ -36,6 +36,7 @@ class LocalBlobStore final : public BlobStore {
   StoreResult<void> remove(const std::string& sha256_hex) override;
   StoreResult<std::vector<std::string>> list_all() const override;
   StoreResult<int64_t> linked_at_ns(const std::string& sha256_hex) const override;
+  std::optional<uint64_t> available_bytes() const override;
 
   // Where a blob lives (tests and diagnostics only).
   std::string blob_path(const std::string& sha256_hex) const;

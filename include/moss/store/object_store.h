@@ -105,6 +105,9 @@ class ObjectStore {
   // A blob to write a new object's or part's bytes into, before put_object or
   // put_part links it.
   StoreResult<std::unique_ptr<BlobWriter>> begin_blob(std::vector<DigestAlgorithm> extra_digests);
+  // What begin_blob's writer may still write before the disk is full (nullopt:
+  // unknown); see BlobStore::available_bytes.
+  std::optional<uint64_t> blob_bytes_available() const { return blobs_->available_bytes(); }
 
   // Links `blob` and commits `v` (whose segments must name it) as one step.
   StoreResult<ObjectVersion> put_object(std::string_view bucket, const NewVersion& v,

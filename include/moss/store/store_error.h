@@ -15,14 +15,15 @@ enum class StoreErrc {
   kBucketNotEmpty,
   kNoSuchKey,
   kNoSuchVersion,
-  kPreconditionFailed,       // a write precondition (If-Match / If-None-Match) did not hold
+  kPreconditionFailed,  // a write precondition (If-Match / If-None-Match) did not hold
   kNoSuchUpload,
   kInvalidPart,
   kInvalidPartOrder,
   kEntityTooSmall,
   kInvalidArgument,
-  kIo,                       // the disk or the database failed; details in message
-  kUnavailable,              // the metadata database cannot be reached now; retrying may succeed
+  kIo,           // the disk or the database failed; details in message
+  kUnavailable,  // the metadata database cannot be reached now; retrying may succeed
+  kNoSpace,      // the disk or the database is full (ENOSPC, EDQUOT, SQLITE_FULL)
 };
 
 struct StoreError {

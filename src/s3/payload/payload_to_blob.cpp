@@ -33,6 +33,16 @@ awaitable<ReceivedPayload> receive_payload(RequestContext& ctx, PayloadReader& b
         .with("ProposedSize", std::to_string(*body.declared_size()))
         .with("MaxSizeAllowed", std::to_string(limit));
   }
+  // A declared size the disk cannot hold is refused before the first byte: a
+  // client sending 100 GB learns at once, not when the disk fills.
+  if (body.declared_size()) {
+    auto available = ctx.store().blob_bytes_available();
+    if (available && *body.declared_size() > *available) {
+      throw no_space_error("an upload of " + std::to_string(*body.declared_size()) +
+                           " bytes, " + std::to_string(*available) + " available")
+          .with("ProposedSize", std::to_string(*body.declared_size()));
+    }
+  }
   // The blob is named by its SHA-256; that is the x-amz-content-sha256 check too.
   body.caller_verifies_sha256();
 

@@ -17,6 +17,7 @@ TEST(S3ErrorTable, KnownCodesHaveTheirStatusAndName) {
            Expected{S3ErrorCode::kAccessDenied, "AccessDenied", 403},
            Expected{S3ErrorCode::kBucketNotEmpty, "BucketNotEmpty", 409},
            Expected{S3ErrorCode::kInternalError, "InternalError", 500},
+           Expected{S3ErrorCode::kInsufficientStorage, "InsufficientStorage", 507},
            Expected{S3ErrorCode::kInvalidRange, "InvalidRange", 416},
            Expected{S3ErrorCode::kMethodNotAllowed, "MethodNotAllowed", 405},
            Expected{S3ErrorCode::kMissingContentLength, "MissingContentLength", 411},
@@ -58,6 +59,13 @@ TEST(S3Error, InternalErrorKeepsTheDetailOutOfTheAnswer) {
   const S3Error error = internal_error("storage", "disk on fire");
   EXPECT_EQ(error.code(), S3ErrorCode::kInternalError);
   EXPECT_EQ(error.message(), "We encountered an internal error. Please try again.");
+  EXPECT_TRUE(error.details().empty());
+}
+
+TEST(S3Error, AFullDiskIs507WithTheDetailOnlyInTheLog) {
+  const S3Error error = no_space_error("write tmp/x: No space left on device");
+  EXPECT_EQ(error.code(), S3ErrorCode::kInsufficientStorage);
+  EXPECT_EQ(error_info(error.code()).http_status, 507);
   EXPECT_TRUE(error.details().empty());
 }
 

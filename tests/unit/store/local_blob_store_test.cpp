@@ -1,7 +1,9 @@
 #include "moss/store/local_blob_store.h"
 
 #include <gtest/gtest.h>
+#include <sys/statvfs.h>
 
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -76,6 +78,19 @@ TEST_F(LocalBlobStoreTest, ClosingTheStoreRemovesTheCopiesStillQueued) {
   }
   blobs_.reset();
   EXPECT_EQ(count_files(tmp_dir), 0u);
+}
+
+TEST_F(LocalBlobStoreTest, AvailableBytesAreWhatTheDataFilesystemHasLeftForAnUnprivilegedWriter) {
+  auto available = blobs_->available_bytes();
+  ASSERT_TRUE(available.has_value());
+  struct statvfs fs {};
+  ASSERT_EQ(::statvfs(dir_.path().c_str(), &fs), 0);
+  const uint64_t expected = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  // Other processes write to the same filesystem between the two calls.
+  const uint64_t slack = 256u << 20;
+  EXPECT_LE(*available, expected + slack);
+  EXPECT_GE(*available + slack, expected);
+  EXPECT_LE(*available, static_cast<uint64_t>(fs.f_bfree) * fs.f_frsize + slack);
 }
 
 }  // namespace

@@ -61,5 +61,22 @@ TEST(SqliteStatement, FirstRowIsTheRowMadeAValueOrNulloptWhenThereIsNone) {
   EXPECT_FALSE(none->has_value());
 }
 
+TEST(SqliteConnection, ADatabaseThatCannotGrowFailsAsNoSpaceNotAsAnIoError) {
+  testing::TempDir dir;
+  auto db = SqliteConnection::open(dir.path() + "/t.db", false);
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  ASSERT_TRUE((*db)->exec("CREATE TABLE t (v BLOB)").ok());
+  // max_page_count is how SQLite reports SQLITE_FULL without filling a disk.
+  ASSERT_TRUE((*db)->exec("PRAGMA max_page_count = 8").ok());
+  auto insert = (*db)->prepare("INSERT INTO t VALUES (zeroblob(65536))");
+  ASSERT_TRUE(insert.ok());
+  auto stepped = insert->step();
+  ASSERT_FALSE(stepped.ok());
+  EXPECT_EQ(stepped.error().code, StoreErrc::kNoSpace) << stepped.error().message;
+  auto executed = (*db)->exec("INSERT INTO t VALUES (zeroblob(65536))");
+  ASSERT_FALSE(executed.ok());
+  EXPECT_EQ(executed.error().code, StoreErrc::kNoSpace) << executed.error().message;
+}
+
 }  // namespace
 }  // namespace moss::store
