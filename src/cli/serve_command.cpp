@@ -484,6 +484,13 @@ int serve(const ServeOptions& options) {
   if (!audit_log) return audit_log.error();
   if (*audit_log) (*audit_log)->add_metrics_to(metrics);
   CredentialReloads credential_reloads(metrics);
+  // To alert on before uploads start answering 507 InsufficientStorage.
+  metrics.add_gauge("moss_data_available_bytes",
+                    "Bytes the data directory's filesystem has left for new uploads (-1: unknown)",
+                    [&store = **store] {
+                      auto available = store.blob_bytes_available();
+                      return available ? static_cast<double>(*available) : -1.0;
+                    });
   boost::asio::thread_pool blocking(static_cast<size_t>(std::max(1, options.blocking_threads)));
   boost::asio::thread_pool long_work(static_cast<size_t>(std::max(1, options.long_work_threads)));
   s3::Authenticator authenticator(std::make_shared<const s3::CredentialStore>(std::move(*keys)),

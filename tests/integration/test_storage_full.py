@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.request
 
 from botocore.exceptions import ClientError
 
@@ -33,6 +34,14 @@ class StorageFullTest(unittest.TestCase):
 
     def temp_files(self):
         return os.listdir(self.server.data_view("tmp"))
+
+    def available_bytes(self):
+        """moss_data_available_bytes from /metrics."""
+        with urllib.request.urlopen(self.server.endpoint + "/metrics", timeout=10) as r:
+            for line in r.read().decode().splitlines():
+                if line.startswith("moss_data_available_bytes "):
+                    return float(line.split()[1])
+        raise AssertionError("no moss_data_available_bytes on /metrics")
 
     def keys(self):
         listed = self.s3.list_objects_v2(Bucket="full")
@@ -54,8 +63,12 @@ class StorageFullTest(unittest.TestCase):
         self.assertEqual(self.temp_files(), [])
         self.assert_logged_full()
         # The disk is as empty as before: an object of most of it still fits.
+        before = self.available_bytes()
+        self.assertLessEqual(before, DISK)
+        self.assertGreater(before, 40 * MIB)
         fits = os.urandom(40 * MIB)
         self.s3.put_object(Bucket="full", Key="fits", Body=fits)
+        self.assertLessEqual(self.available_bytes(), before - 40 * MIB)
         got = self.s3.get_object(Bucket="full", Key="fits")["Body"].read()
         self.assertEqual(hashlib.sha256(got).digest(), hashlib.sha256(fits).digest())
 
