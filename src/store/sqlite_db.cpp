@@ -3,9 +3,13 @@
 namespace moss::store {
 namespace {
 
+// A full database (or the disk under it) is kNoSpace; any other failure kIo.
+StoreErrc store_errc(int sqlite_result) {
+  return (sqlite_result & 0xff) == SQLITE_FULL ? StoreErrc::kNoSpace : StoreErrc::kIo;
+}
+
 Unexpected<StoreError> sqlite_fail(sqlite3* db, std::string_view what) {
-  const bool full = (sqlite3_extended_errcode(db) & 0xff) == SQLITE_FULL;
-  return store_fail(full ? StoreErrc::kNoSpace : StoreErrc::kIo,
+  return store_fail(store_errc(sqlite3_extended_errcode(db)),
                     std::string(what) + ": " + sqlite3_errmsg(db));
 }
 
@@ -99,7 +103,7 @@ StoreResult<void> SqliteConnection::exec(const char* sql) {
   if (int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err); rc != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    return store_fail((rc & 0xff) == SQLITE_FULL ? StoreErrc::kNoSpace : StoreErrc::kIo, msg);
+    return store_fail(store_errc(rc), msg);
   }
   return {};
 }
