@@ -14,6 +14,7 @@
 #include "audit/audit_files.h"
 #include "audit/bounded_line_reader.h"
 #include "moss/util/text_table.h"
+#include "moss/util/time_format.h"
 #include "moss/util/unique_fd.h"
 
 namespace moss {

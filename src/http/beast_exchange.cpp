@@ -7,11 +7,9 @@
 #include <unistd.h>
 
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 #include <cerrno>
 #include <cstring>
@@ -23,8 +21,8 @@
 
 #include "http/awaitable_io.h"
 #include "http/chunk_line_guard.h"
+#include "http/response_head_writer.h"
 #include "moss/http/connection.h"
-#include "moss/util/ascii.h"
 #include "moss/util/metrics.h"
 
 namespace moss::http {
@@ -38,18 +36,6 @@ constexpr uint64_t kInlineFileLimit = 64 * 1024;
 // What one read of a chunked body asks for (as Beast's own read loop does).
 constexpr size_t kChunkedReadSize = 64 * 1024;
 
-// The last line of defence against response splitting: a head whose field
-// holds CR, LF or another control character (RFC 9110 section 5.5) is never
-// written. Callers validate what they echo; this throws (before anything is
-// sent, so the handler can still answer with an error) if one did not.
-void refuse_unsafe_fields(const bhttp::fields& fields) {
-  for (const auto& field : fields) {
-    if (has_control_character(field.value())) {
-      throw std::invalid_argument("response header " + std::string(field.name_string()) +
-                                  " holds a control character");
-    }
-  }
-}
 }  // namespace
 
 BeastExchange::BeastExchange(Connection& connection, ConnectionStream& stream,
@@ -234,23 +220,11 @@ awaitable<void> BeastExchange::send(bhttp::response<bhttp::string_body> response
 }
 
 awaitable<void> BeastExchange::send_head(ResponseHead head) {
-  refuse_unsafe_fields(head);
   bhttp::response<bhttp::empty_body> response(std::move(head));
   response.keep_alive(keep_alive());
+  append_response_head(pending_head_, response.base());
   status_ = static_cast<int>(response.result_int());
   head_sent_ = true;
-  bhttp::response_serializer<bhttp::empty_body> serializer(response);
-  serializer.split(true);
-  error_code ec;
-  while (!ec && !serializer.is_header_done()) {
-    serializer.next(ec, [&](error_code&, const auto& buffers) {
-      for (auto buffer : beast::buffers_range_ref(buffers)) {
-        pending_head_.append(static_cast<const char*>(buffer.data()), buffer.size());
-      }
-      serializer.consume(beast::buffer_bytes(buffers));
-    });
-  }
-  if (ec) throw_io_error(ec);
   co_return;
 }
 

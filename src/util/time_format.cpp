@@ -4,10 +4,7 @@
 #include "moss/util/time_format.h"
 
 #include <array>
-#include <fmt/compile.h>
-#include <fmt/format.h>
-
-#include <cstdio>
+#include <charconv>
 #include <ctime>
 
 namespace moss {
@@ -25,6 +22,48 @@ constexpr int64_t kNanosPerSecond = 1'000'000'000;
 bool broken_down(int64_t unix_seconds, std::tm& tm) {
   const auto t = static_cast<std::time_t>(unix_seconds);
   return gmtime_r(&t, &tm) != nullptr;
+}
+
+// Appends `value` in decimal, zero-padded to `width` characters (a sign
+// counts, as printf's %0Nd counts it). By hand, not through fmt or printf:
+// every small GET formats a Last-Modified and an audit time, and fmt's
+// compiled format into a std::string cost about 2,000 instructions each.
+void append_padded(std::string& out, int64_t value, int width) {
+  char digits[20];
+  const uint64_t magnitude =
+      value < 0 ? uint64_t{0} - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
+  const char* end = std::to_chars(digits, digits + sizeof digits, magnitude).ptr;
+  if (value < 0) {
+    out += '-';
+    --width;
+  }
+  for (auto n = end - digits; n < width; ++n) out += '0';
+  out.append(digits, static_cast<size_t>(end - digits));
+}
+
+// "1994-11-06T08:49:37", the date and time of the ISO 8601 forms.
+void append_iso_date_time(std::string& out, const std::tm& tm) {
+  append_padded(out, tm.tm_year + 1900LL, 4);
+  out += '-';
+  append_padded(out, tm.tm_mon + 1, 2);
+  out += '-';
+  append_padded(out, tm.tm_mday, 2);
+  out += 'T';
+  append_padded(out, tm.tm_hour, 2);
+  out += ':';
+  append_padded(out, tm.tm_min, 2);
+  out += ':';
+  append_padded(out, tm.tm_sec, 2);
+}
+
+// Floor division, so times before 1970 keep a non-negative fraction.
+void split_nanos(int64_t unix_nanos, int64_t& seconds, int64_t& nanos) {
+  seconds = unix_nanos / kNanosPerSecond;
+  nanos = unix_nanos % kNanosPerSecond;
+  if (nanos < 0) {
+    nanos += kNanosPerSecond;
+    seconds -= 1;
+  }
 }
 
 struct DateTime {
@@ -182,11 +221,23 @@ std::string_view trim_ows(std::string_view text) {
 std::string format_http_date(int64_t unix_seconds) {
   std::tm tm{};
   if (!broken_down(unix_seconds, tm)) return {};
-  // Compiled once (not snprintf's format parsed per call): every response
-  // carries a Date, every object a Last-Modified.
-  return fmt::format(FMT_COMPILE("{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT"),
-                     kDayNames[tm.tm_wday], tm.tm_mday, kMonthNames[tm.tm_mon], tm.tm_year + 1900,
-                     tm.tm_hour, tm.tm_min, tm.tm_sec);
+  std::string out;
+  out.reserve(32);
+  out += kDayNames[tm.tm_wday];
+  out += ", ";
+  append_padded(out, tm.tm_mday, 2);
+  out += ' ';
+  out += kMonthNames[tm.tm_mon];
+  out += ' ';
+  append_padded(out, tm.tm_year + 1900LL, 4);
+  out += ' ';
+  append_padded(out, tm.tm_hour, 2);
+  out += ':';
+  append_padded(out, tm.tm_min, 2);
+  out += ':';
+  append_padded(out, tm.tm_sec, 2);
+  out += " GMT";
+  return out;
 }
 
 std::optional<int64_t> parse_http_date(std::string_view text) {
@@ -199,10 +250,17 @@ std::optional<int64_t> parse_http_date(std::string_view text) {
 std::string format_amz_date(int64_t unix_seconds) {
   std::tm tm{};
   if (!broken_down(unix_seconds, tm)) return {};
-  char buf[64];
-  const int n = std::snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900,
-                              tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return std::string(buf, static_cast<size_t>(n));
+  std::string out;
+  out.reserve(24);
+  append_padded(out, tm.tm_year + 1900LL, 4);
+  append_padded(out, tm.tm_mon + 1, 2);
+  append_padded(out, tm.tm_mday, 2);
+  out += 'T';
+  append_padded(out, tm.tm_hour, 2);
+  append_padded(out, tm.tm_min, 2);
+  append_padded(out, tm.tm_sec, 2);
+  out += 'Z';
+  return out;
 }
 
 std::optional<int64_t> parse_amz_date(std::string_view text) {
@@ -217,20 +275,33 @@ std::optional<int64_t> parse_amz_date(std::string_view text) {
 }
 
 std::string format_iso8601(int64_t unix_nanos) {
-  // Floor division, so times before 1970 keep a non-negative fraction.
-  int64_t seconds = unix_nanos / kNanosPerSecond;
-  int64_t nanos = unix_nanos % kNanosPerSecond;
-  if (nanos < 0) {
-    nanos += kNanosPerSecond;
-    seconds -= 1;
-  }
+  int64_t seconds = 0;
+  int64_t nanos = 0;
+  split_nanos(unix_nanos, seconds, nanos);
   std::tm tm{};
   if (!broken_down(seconds, tm)) return {};
-  char buf[64];
-  const int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                              tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                              tm.tm_sec, static_cast<int>(nanos / 1'000'000));
-  return std::string(buf, static_cast<size_t>(n));
+  std::string out;
+  out.reserve(32);
+  append_iso_date_time(out, tm);
+  out += '.';
+  append_padded(out, nanos / 1'000'000, 3);
+  out += 'Z';
+  return out;
+}
+
+std::string format_rfc3339_nanos(int64_t unix_nanos) {
+  int64_t seconds = 0;
+  int64_t nanos = 0;
+  split_nanos(unix_nanos, seconds, nanos);
+  std::tm tm{};
+  if (!broken_down(seconds, tm)) return "invalid-time";
+  std::string out;
+  out.reserve(32);
+  append_iso_date_time(out, tm);
+  out += '.';
+  append_padded(out, nanos, 9);
+  out += 'Z';
+  return out;
 }
 
 std::optional<int64_t> parse_iso8601(std::string_view text) {

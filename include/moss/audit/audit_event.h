@@ -54,7 +54,4 @@ std::string audit_event_line(const AuditEvent& event);
 // (not JSON, not an object, no integer "time_ns", or a field of the wrong type).
 std::optional<AuditEvent> parse_audit_event(std::string_view line);
 
-// "2026-12-05T19:39:58.123456789Z": UTC with nanoseconds, as "time" shows it.
-std::string format_rfc3339_nanos(int64_t unix_nanos);
-
 }  // namespace moss

@@ -22,4 +22,7 @@ std::string format_iso8601(int64_t unix_nanos);
 // Accepts the extended form with or without fractional seconds, 'Z' only.
 std::optional<int64_t> parse_iso8601(std::string_view text);  // unix seconds
 
+// "2026-12-05T19:39:58.123456789Z" (the audit trail's "time"; nanoseconds).
+std::string format_rfc3339_nanos(int64_t unix_nanos);
+
 }  // namespace moss

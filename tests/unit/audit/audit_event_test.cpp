@@ -65,9 +65,6 @@ TEST(AuditEvent, EveryFieldRoundTrips) {
 }
 
 TEST(AuditEvent, TimeIsRenderedAsRfc3339WithNanoseconds) {
-  EXPECT_EQ(format_rfc3339_nanos(kTestNow + 123456789), "2024-12-05T19:39:58.123456789Z");
-  EXPECT_EQ(format_rfc3339_nanos(0), "1970-01-01T00:00:00.000000000Z");
-  EXPECT_EQ(format_rfc3339_nanos(-1), "1969-12-31T23:59:59.999999999Z");
   auto json = audit_event_to_json(read_event(kTestNow + 5, "m/f"));
   EXPECT_EQ(json["time"], "2024-12-05T19:39:58.000000005Z");
   EXPECT_EQ(json["time_ns"], kTestNow + 5);

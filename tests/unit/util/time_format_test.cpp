@@ -20,6 +20,13 @@ TEST(FormatHttpDate, ProducesImfFixdate) {
   EXPECT_EQ(format_http_date(2147483648), "Tue, 19 Jan 2038 03:14:08 GMT");
 }
 
+TEST(FormatHttpDate, PadsAsPrintfDoesPastFourDigitYears) {
+  EXPECT_EQ(format_http_date(253402300799), "Fri, 31 Dec 9999 23:59:59 GMT");
+  EXPECT_EQ(format_http_date(253402300800), "Sat, 01 Jan 10000 00:00:00 GMT");
+  EXPECT_EQ(format_http_date(-62135596800), "Mon, 01 Jan 0001 00:00:00 GMT");
+  EXPECT_EQ(format_amz_date(253402300800), "100000101T000000Z");
+}
+
 TEST(FormatHttpDate, IgnoresTheProcessLocale) {
   // Whatever locale the process runs in, names stay English.
   const char* previous = std::setlocale(LC_ALL, nullptr);
@@ -132,6 +139,13 @@ TEST(FormatIso8601, HasMillisecondPrecision) {
   EXPECT_EQ(format_iso8601(kS3XmlExample * 1'000'000'000 + 123'999'999),
             "2009-10-12T17:50:30.123Z");  // truncated, not rounded
   EXPECT_EQ(format_iso8601(0), "1970-01-01T00:00:00.000Z");
+}
+
+TEST(FormatRfc3339Nanos, KeepsAllNineDigits) {
+  EXPECT_EQ(format_rfc3339_nanos(1733427598'123456789), "2024-12-05T19:39:58.123456789Z");
+  EXPECT_EQ(format_rfc3339_nanos(1733427598'000000005), "2024-12-05T19:39:58.000000005Z");
+  EXPECT_EQ(format_rfc3339_nanos(0), "1970-01-01T00:00:00.000000000Z");
+  EXPECT_EQ(format_rfc3339_nanos(-1), "1969-12-31T23:59:59.999999999Z");
 }
 
 TEST(FormatIso8601, HandlesTimesBeforeTheEpoch) {
