@@ -72,6 +72,23 @@ TEST(Ascii, ControlCharactersOfAFieldValueAreAllButTabAndIncludeDel) {
   EXPECT_FALSE(has_control_character(""));
 }
 
+TEST(Ascii, AControlCharacterIsFoundAtEveryPositionOfALongValue) {
+  // Long values are checked a word at a time: every offset in and around a
+  // word, beside tabs (which may trigger the word test) and high bytes.
+  const std::string clean = "llama\t3 \xC3\xA9\x80\xFF ~ Q4_K_M.gguf;\tq=1 \x7e\x20";
+  ASSERT_FALSE(has_control_character(clean));
+  for (char control : {'\0', '\n', '\r', '\x1f', '\x7f', '\x01'}) {
+    for (size_t at = 0; at <= clean.size(); ++at) {
+      std::string value = clean;
+      value.insert(at, 1, control);
+      EXPECT_TRUE(has_control_character(value)) << at << " " << static_cast<int>(control);
+    }
+  }
+  EXPECT_FALSE(has_control_character(std::string(40, '\t')));
+  EXPECT_FALSE(has_control_character(std::string(40, ' ')));
+  EXPECT_FALSE(has_control_character(std::string(40, '\x80')));
+}
+
 TEST(Ascii, DigitsAreANonEmptyRunOfZeroToNine) {
   EXPECT_TRUE(is_ascii_digits("0123456789"));
   EXPECT_FALSE(is_ascii_digits(""));
