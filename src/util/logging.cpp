@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <mutex>
 
+#include "util/access_line_formatter.h"
+
 namespace moss {
 namespace {
 
@@ -43,16 +45,20 @@ class BufferedStdoutSink final : public spdlog::sinks::base_sink<std::mutex> {
   void flush_() override { std::fflush(stdout); }
 };
 
-std::shared_ptr<spdlog::logger> make_logger(const std::string& name, const std::string& pattern,
-                                            bool escape_message) {
+std::shared_ptr<spdlog::logger> make_logger(const std::string& name,
+                                            std::unique_ptr<spdlog::formatter> formatter) {
   auto sink = std::make_shared<BufferedStdoutSink>();
   auto logger = std::make_shared<spdlog::logger>(name, std::move(sink));
-  auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
-  if (escape_message) formatter->add_flag<JsonMessageFlag>('*');
-  formatter->set_pattern(pattern);
   logger->set_formatter(std::move(formatter));
   logger->flush_on(isatty(STDOUT_FILENO) ? spdlog::level::trace : spdlog::level::warn);
   return logger;
+}
+
+std::unique_ptr<spdlog::formatter> pattern(const std::string& pattern, bool escape_message) {
+  auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+  if (escape_message) formatter->add_flag<JsonMessageFlag>('*');
+  formatter->set_pattern(pattern);
+  return formatter;
 }
 
 }  // namespace
@@ -98,17 +104,15 @@ void setup_logging(LogFormat format, const std::string& level) {
     if (!isatty(STDOUT_FILENO)) std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
   });
   std::shared_ptr<spdlog::logger> app;
-  std::shared_ptr<spdlog::logger> access;
   if (format == LogFormat::kJson) {
-    app = make_logger("moss",
-                      R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","logger":"moss","msg":"%*"})",
-                      true);
-    access = make_logger(
-        "access", R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","logger":"access",%v})", false);
+    app = make_logger(
+        "moss",
+        pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","logger":"moss","msg":"%*"})",
+                true));
   } else {
-    app = make_logger("moss", "%Y-%m-%dT%H:%M:%S.%eZ %^%-5l%$ %v", false);
-    access = make_logger("access", "%Y-%m-%dT%H:%M:%S.%eZ access {%v}", false);
+    app = make_logger("moss", pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%-5l%$ %v", false));
   }
+  auto access = make_logger("access", make_access_line_formatter(format));
   app->set_level(spdlog::level::from_str(level));
   access->set_level(spdlog::level::info);
   spdlog::drop("moss");
