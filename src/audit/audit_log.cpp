@@ -220,7 +220,7 @@ void AuditLog::write_loop() {
 
     // Serialised here, on the writer thread, so the network threads only copy.
     std::string lines;
-    for (const auto& event : batch) lines += audit_event_line(event);
+    for (const auto& event : batch) append_audit_event_line(lines, event);
     const bool ok = write_batch(lines, batch.size());
     if (ok) {
       count_in_metrics(kWrittenTotal, batch.size());

@@ -38,11 +38,16 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
 class BufferedStdoutSink final : public spdlog::sinks::base_sink<std::mutex> {
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
-    spdlog::memory_buf_t formatted;
-    formatter_->format(msg, formatted);
-    std::fwrite(formatted.data(), 1, formatted.size(), stdout);
+    // One buffer kept across lines (the sink's lock guards it): a fresh one
+    // holds 250 bytes inline and an access line is longer, a malloc per line.
+    formatted_.clear();
+    formatter_->format(msg, formatted_);
+    std::fwrite(formatted_.data(), 1, formatted_.size(), stdout);
   }
   void flush_() override { std::fflush(stdout); }
+
+ private:
+  spdlog::memory_buf_t formatted_;
 };
 
 std::shared_ptr<spdlog::logger> make_logger(const std::string& name,

@@ -50,6 +50,8 @@ inline constexpr size_t kMaxAuditClientIdBytes = 256;
 nlohmann::json audit_event_to_json(const AuditEvent& event);
 // The stored form: the JSON object on one line, ending in '\n'.
 std::string audit_event_line(const AuditEvent& event);
+// The same line appended to `out` (the writer builds a batch in one string).
+void append_audit_event_line(std::string& out, const AuditEvent& event);
 // Reads a stored line back (without its '\n'); nullopt when it is not an event
 // (not JSON, not an object, no integer "time_ns", or a field of the wrong type).
 std::optional<AuditEvent> parse_audit_event(std::string_view line);

@@ -126,6 +126,15 @@ TEST(AuditEvent, LineIsTheJsonObjectDumpedByteForByte) {
   }
 }
 
+TEST(AuditEvent, LinesAppendedToABatchFollowWhatItHolds) {
+  AuditEvent first = read_event(kTestNow, "m/a");
+  AuditEvent second = read_event(kTestNow + 1, "m/\"b\"");
+  std::string batch = "{\"earlier\":1}\n";
+  append_audit_event_line(batch, first);
+  append_audit_event_line(batch, second);
+  EXPECT_EQ(batch, "{\"earlier\":1}\n" + audit_event_line(first) + audit_event_line(second));
+}
+
 TEST(AuditEvent, AnOverlongClientIdIsCut) {
   AuditEvent event = read_event(kTestNow, "m/f");
   event.client_id = std::string(10000, 'c');
