@@ -1,5 +1,8 @@
 #include "s3/handlers/object_headers.h"
 
+#include <algorithm>
+#include <string_view>
+
 #include "moss/util/ascii.h"
 #include "moss/util/time_format.h"
 #include "s3/errors.h"
@@ -89,11 +92,23 @@ store::ObjectAttributes attributes_from_request(const RequestHead& head) {
 
 void add_object_headers(ResponseHead& head, const store::ObjectVersion& v) {
   const auto& a = v.attributes;
-  head.set(http::field::etag, "\"" + v.etag + "\"");
+  // Quoted in a buffer on the stack (an ETag is 32 hex digits, "-N" more
+  // for a multipart upload): Beast copies the value anyway, and a quoted
+  // temporary string was an allocation on every read.
+  char quoted[128];
+  if (v.etag.size() + 2 <= sizeof quoted) {
+    quoted[0] = '"';
+    std::copy(v.etag.begin(), v.etag.end(), quoted + 1);
+    quoted[v.etag.size() + 1] = '"';
+    head.set(http::field::etag, std::string_view(quoted, v.etag.size() + 2));
+  } else {
+    head.set(http::field::etag, "\"" + v.etag + "\"");
+  }
   head.set(http::field::last_modified, format_http_date(v.last_modified_ns / 1'000'000'000));
   head.set(http::field::accept_ranges, "bytes");
-  head.set(http::field::content_type,
-           a.content_type.empty() ? std::string("binary/octet-stream") : a.content_type);
+  head.set(http::field::content_type, a.content_type.empty()
+                                          ? std::string_view("binary/octet-stream")
+                                          : std::string_view(a.content_type));
   if (!a.content_encoding.empty()) head.set(http::field::content_encoding, a.content_encoding);
   if (!a.content_disposition.empty()) {
     head.set(http::field::content_disposition, a.content_disposition);
@@ -105,7 +120,7 @@ void add_object_headers(ResponseHead& head, const store::ObjectVersion& v) {
 }
 
 void apply_response_overrides(ResponseHead& head, const QueryParams& query) {
-  static constexpr std::pair<const char*, http::field> kOverrides[] = {
+  static constexpr std::pair<std::string_view, http::field> kOverrides[] = {
       {"response-content-type", http::field::content_type},
       {"response-content-language", http::field::content_language},
       {"response-expires", http::field::expires},
@@ -113,6 +128,12 @@ void apply_response_overrides(ResponseHead& head, const QueryParams& query) {
       {"response-content-disposition", http::field::content_disposition},
       {"response-content-encoding", http::field::content_encoding},
   };
+  // Most reads carry none: a presigned URL's six parameters are looked at
+  // once, not once per override (36 string comparisons, each with a strlen).
+  const bool any = std::any_of(query.begin(), query.end(), [](const auto& param) {
+    return std::string_view(param.first).starts_with("response-");
+  });
+  if (!any) return;
   for (const auto& [param, field] : kOverrides) {
     for (const auto& [name, value] : query) {
       if (name != param) continue;
