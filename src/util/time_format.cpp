@@ -41,6 +41,15 @@ void append_padded(std::string& out, int64_t value, int width) {
   out.append(digits, static_cast<size_t>(end - digits));
 }
 
+// "08:49:37"
+void append_time_of_day(std::string& out, const std::tm& tm) {
+  append_padded(out, tm.tm_hour, 2);
+  out += ':';
+  append_padded(out, tm.tm_min, 2);
+  out += ':';
+  append_padded(out, tm.tm_sec, 2);
+}
+
 // "1994-11-06T08:49:37", the date and time of the ISO 8601 forms.
 void append_iso_date_time(std::string& out, const std::tm& tm) {
   append_padded(out, tm.tm_year + 1900LL, 4);
@@ -49,11 +58,7 @@ void append_iso_date_time(std::string& out, const std::tm& tm) {
   out += '-';
   append_padded(out, tm.tm_mday, 2);
   out += 'T';
-  append_padded(out, tm.tm_hour, 2);
-  out += ':';
-  append_padded(out, tm.tm_min, 2);
-  out += ':';
-  append_padded(out, tm.tm_sec, 2);
+  append_time_of_day(out, tm);
 }
 
 // Floor division, so times before 1970 keep a non-negative fraction.
@@ -231,11 +236,7 @@ std::string format_http_date(int64_t unix_seconds) {
   out += ' ';
   append_padded(out, tm.tm_year + 1900LL, 4);
   out += ' ';
-  append_padded(out, tm.tm_hour, 2);
-  out += ':';
-  append_padded(out, tm.tm_min, 2);
-  out += ':';
-  append_padded(out, tm.tm_sec, 2);
+  append_time_of_day(out, tm);
   out += " GMT";
   return out;
 }
