@@ -18,14 +18,11 @@ class AccessLineFormatter final : public spdlog::formatter {
   explicit AccessLineFormatter(LogFormat format) : format_(format) {}
 
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    const int64_t nanos =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(msg.time.time_since_epoch()).count();
-    int64_t seconds = nanos / 1'000'000'000;
-    int64_t fraction = nanos % 1'000'000'000;
-    if (fraction < 0) {
-      fraction += 1'000'000'000;
-      --seconds;
-    }
+    // floor, not truncation: before 1970 the fraction still counts forward.
+    const auto second = std::chrono::floor<std::chrono::seconds>(msg.time);
+    const int64_t seconds = second.time_since_epoch().count();
+    const int64_t fraction =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(msg.time - second).count();
     if (seconds != cached_second_) {
       // "2026-12-06T23:33:24." of "2026-12-06T23:33:24.000000000Z"
       cached_prefix_ = format_rfc3339_nanos(seconds * 1'000'000'000).substr(0, 20);
