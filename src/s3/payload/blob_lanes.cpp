@@ -83,20 +83,30 @@ struct LaneRun {
     // The lanes get the bytes' address: `buffers` itself is the coroutine's.
     const uint8_t* data = run->buffers[buffer].data();
     for (size_t lane = 0; lane < run->lanes.size(); ++lane) {
-      boost::asio::post(run->lanes[lane], [run, buffer, data, size, lane] {
-        if (!run->failed.load(std::memory_order_acquire)) {
-          try {
-            auto written = run->writer->write_lane(lane, {data, size});
-            if (!written) run->fail(std::move(written.error()));
-          } catch (const std::exception& e) {
-            run->fail(store::StoreError{store::StoreErrc::kIo, e.what()});
-          }
-        }
-        if (run->lanes_left[buffer].fetch_sub(1, std::memory_order_acq_rel) == 1) {
-          // Never full: the channel holds as many numbers as there are buffers.
-          run->freed.try_send(boost::system::error_code{}, buffer);
-        }
-      });
+      boost::asio::post(
+          run->lanes[lane], [run = std::shared_ptr(run), buffer, data, size, lane]() mutable {
+            if (!run->failed.load(std::memory_order_acquire)) {
+              try {
+                auto written = run->writer->write_lane(lane, {data, size});
+                if (!written) run->fail(std::move(written.error()));
+              } catch (const std::exception& e) {
+                run->fail(store::StoreError{store::StoreErrc::kIo, e.what()});
+              }
+            }
+            // The job lets go of the run before it gives the buffer back. Once the
+            // last buffer is back the coroutine may finish, and with it the
+            // executor the channel belongs to; the run must die with the
+            // coroutine's reference, never in a lane job afterwards (that
+            // destroyed the channel on a pool thread after its io_context, a
+            // use-after-free caught as a glibc mutex assertion in the unit tests).
+            // Until this buffer is back the coroutine still holds the run.
+            LaneRun& shared = *run;
+            run.reset();
+            if (shared.lanes_left[buffer].fetch_sub(1, std::memory_order_acq_rel) == 1) {
+              // Never full: the channel holds as many numbers as there are buffers.
+              shared.freed.try_send(boost::system::error_code{}, buffer);
+            }
+          });
     }
   }
 
