@@ -6,6 +6,7 @@
 #include <array>
 #include <charconv>
 #include <ctime>
+#include <limits>
 
 namespace moss {
 namespace {
@@ -19,9 +20,69 @@ constexpr std::array<std::string_view, 12> kMonthNames = {"Jan", "Feb", "Mar", "
 
 constexpr int64_t kNanosPerSecond = 1'000'000'000;
 
+constexpr int64_t kSecondsPerDay = 86'400;
+
+// Days since 1970-01-01 of a proleptic Gregorian date, and back: the
+// era-based algorithms of Howard Hinnant's "chrono-Compatible Low-Level Date
+// Algorithms", in 64-bit arithmetic. By hand, not gmtime_r and timegm: those
+// take glibc's time-zone lock and cost 600-900 instructions a call, and every
+// signed GET parses an X-Amz-Date and formats a Last-Modified and an audit
+// time. (Not std::chrono::year_month_day: its years stop at 32767, gmtime's
+// do not.)
+int64_t days_from_civil(int64_t year, int month, int day) {
+  year -= month <= 2;
+  const int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const int64_t year_of_era = year - era * 400;                                          // [0, 399]
+  const int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;  // [0, 365]
+  const int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146'097 + day_of_era - 719'468;
+}
+
+struct CivilDate {
+  int64_t year;
+  int month;  // 1-12
+  int day;    // 1-31
+};
+
+CivilDate civil_from_days(int64_t days) {
+  days += 719'468;
+  const int64_t era = (days >= 0 ? days : days - 146'096) / 146'097;
+  const int64_t day_of_era = days - era * 146'097;  // [0, 146096]
+  const int64_t year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36'524 - day_of_era / 146'096) / 365;
+  const int64_t day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const int64_t month_index = (5 * day_of_year + 2) / 153;  // [0, 11], from March
+  const int day = static_cast<int>(day_of_year - (153 * month_index + 2) / 5 + 1);
+  const int month = static_cast<int>(month_index < 10 ? month_index + 3 : month_index - 9);
+  return {year_of_era + era * 400 + (month <= 2), month, day};
+}
+
+// The UTC calendar fields of a Unix time; false where the year does not fit
+// std::tm (where gmtime_r fails too).
 bool broken_down(int64_t unix_seconds, std::tm& tm) {
-  const auto t = static_cast<std::time_t>(unix_seconds);
-  return gmtime_r(&t, &tm) != nullptr;
+  // Floor division: a time before 1970 belongs to the day that began before it.
+  int64_t days = unix_seconds / kSecondsPerDay;
+  int64_t second_of_day = unix_seconds % kSecondsPerDay;
+  if (second_of_day < 0) {
+    second_of_day += kSecondsPerDay;
+    --days;
+  }
+  const CivilDate date = civil_from_days(days);
+  const int64_t tm_year = date.year - 1900;
+  if (tm_year < std::numeric_limits<int>::min() || tm_year > std::numeric_limits<int>::max()) {
+    return false;
+  }
+  tm = std::tm{};
+  tm.tm_year = static_cast<int>(tm_year);
+  tm.tm_mon = date.month - 1;
+  tm.tm_mday = date.day;
+  tm.tm_hour = static_cast<int>(second_of_day / 3600);
+  tm.tm_min = static_cast<int>(second_of_day / 60 % 60);
+  tm.tm_sec = static_cast<int>(second_of_day % 60);
+  tm.tm_wday = static_cast<int>((days % 7 + 11) % 7);  // 1970-01-01 was a Thursday (4)
+  tm.tm_yday = static_cast<int>(days - days_from_civil(date.year, 1, 1));
+  return true;
 }
 
 // Appends `value` in decimal, zero-padded to `width` characters (a sign
@@ -93,14 +154,8 @@ std::optional<int64_t> to_unix(const DateTime& dt) {
   if (dt.month < 1 || dt.month > 12) return std::nullopt;
   if (dt.day < 1 || dt.day > days_in_month(dt.year, dt.month)) return std::nullopt;
   if (dt.hour > 23 || dt.minute > 59 || dt.second > 60) return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = dt.year - 1900;
-  tm.tm_mon = dt.month - 1;
-  tm.tm_mday = dt.day;
-  tm.tm_hour = dt.hour;
-  tm.tm_min = dt.minute;
-  tm.tm_sec = dt.second;
-  return static_cast<int64_t>(timegm(&tm));
+  return days_from_civil(dt.year, dt.month, dt.day) * kSecondsPerDay + dt.hour * 3600 +
+         dt.minute * 60 + dt.second;
 }
 
 // A cursor over the text; every method consumes only on success.

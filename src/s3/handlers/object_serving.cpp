@@ -45,10 +45,18 @@ void add_checksum_headers(ResponseHead& head, const store::ObjectAttributes& att
 }
 
 Preconditions read_preconditions(const RequestContext& ctx, std::string_view prefix) {
+  const auto& request = ctx.request();
+  // One lookup per header, and the name put together only for a prefix:
+  // every GET asks for all four, and almost none carries any.
+  std::string prefixed;
   auto get = [&](std::string_view name) -> std::optional<std::string> {
-    std::string full = std::string(prefix) + std::string(name);
-    if (!ctx.has_header(full)) return std::nullopt;
-    return std::string(ctx.header(full));
+    if (!prefix.empty()) {
+      prefixed.assign(prefix).append(name);
+      name = prefixed;
+    }
+    const auto found = request.find(name);
+    if (found == request.end()) return std::nullopt;
+    return std::string(found->value());
   };
   return Preconditions{get("if-match"), get("if-none-match"), get("if-modified-since"),
                        get("if-unmodified-since")};

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <clocale>
+#include <cstdio>
+#include <ctime>
 
 namespace moss {
 namespace {
@@ -34,6 +36,69 @@ TEST(FormatHttpDate, IgnoresTheProcessLocale) {
   std::setlocale(LC_ALL, "de_DE.UTF-8");  // may not be installed; harmless then
   EXPECT_EQ(format_http_date(kRfcExample), "Sun, 06 Nov 1994 08:49:37 GMT");
   std::setlocale(LC_ALL, saved.c_str());
+}
+
+// The calendar arithmetic agrees with glibc's gmtime_r and timegm, which it
+// replaced, second by second across day, month, leap-year and century
+// boundaries, before the epoch and past year 9999.
+TEST(FormatHttpDate, AgreesWithGmtimeAcrossTheCalendar) {
+  auto reference = [](int64_t seconds) {
+    const auto t = static_cast<std::time_t>(seconds);
+    std::tm tm{};
+    EXPECT_NE(gmtime_r(&t, &tm), nullptr);
+    static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    char text[64];
+    std::snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday],
+                  tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                  tm.tm_sec);
+    return std::string(text);
+  };
+  int checked = 0;
+  // A step of 3,617,749 seconds (about 42 days, and no whole number of
+  // hours, so every time of day and weekday comes round) from year 1 to year
+  // 12000, then every 7 seconds around 1900, 1970, 2000, 2100 and a leap day.
+  for (int64_t t = -62'135'596'800; t < 316'502'000'000; t += 3'617'749) {
+    ASSERT_EQ(format_http_date(t), reference(t)) << t;
+    ++checked;
+  }
+  for (const int64_t turn : {int64_t{-2'208'988'800}, int64_t{0}, int64_t{946'684'800},
+                             int64_t{4'102'444'800}, int64_t{951'782'400}}) {
+    for (int64_t t = turn - 90'000; t < turn + 90'000; t += 7) {
+      ASSERT_EQ(format_http_date(t), reference(t)) << t;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 200'000);
+}
+
+TEST(ParseAmzDate, AgreesWithTimegmOnEveryDayOfFourCenturies) {
+  int checked = 0;
+  for (int year = 1800; year < 2200; ++year) {
+    for (int month = 1; month <= 12; ++month) {
+      for (int day = 1; day <= 31; ++day) {
+        std::tm tm{};
+        tm.tm_year = year - 1900;
+        tm.tm_mon = month - 1;
+        tm.tm_mday = day;
+        tm.tm_hour = day % 24;
+        tm.tm_min = (day * 7) % 60;
+        tm.tm_sec = (day * 13) % 60;
+        const int64_t expected = timegm(&tm);
+        char text[32];
+        std::snprintf(text, sizeof text, "%04d%02d%02dT%02d%02d%02dZ", year, month, day, day % 24,
+                      (day * 7) % 60, (day * 13) % 60);
+        if (tm.tm_mday != day) {  // timegm normalised a day the month has not got
+          EXPECT_EQ(parse_amz_date(text), std::nullopt) << text;
+          continue;
+        }
+        ASSERT_EQ(parse_amz_date(text), expected) << text;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 146'097);  // the days of 400 Gregorian years
 }
 
 TEST(ParseHttpDate, AcceptsImfFixdate) {
