@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <type_traits>
 
+#include "moss/util/json_text.h"
 #include "moss/util/time_format.h"
 
 namespace moss {
@@ -72,15 +73,6 @@ json audit_event_to_json(const AuditEvent& event) {
 }
 
 namespace {
-
-// Text that needs nothing escaped in JSON: printable ASCII but '"' and '\\'
-// (the common case: keys, ids, addresses).
-bool is_plain_json_text(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) {
-    const auto byte = static_cast<unsigned char>(c);
-    return byte >= 0x20 && byte < 0x80 && c != '"' && c != '\\';
-  });
-}
 
 // A string as nlohmann::json::dump(-1, ' ', false, replace) writes it: plain
 // text copied as it is, anything else through nlohmann itself, so the two can

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <mutex>
 
+#include "moss/util/json_text.h"
 #include "util/access_line_formatter.h"
 
 namespace moss {
@@ -69,6 +70,11 @@ std::unique_ptr<spdlog::formatter> pattern(const std::string& pattern, bool esca
 }  // namespace
 
 void append_json_escaped(fmt::memory_buffer& out, std::string_view text) {
+  // Nearly every field of an access line is plain: copied whole.
+  if (is_plain_json_text(text)) {
+    out.append(text);
+    return;
+  }
   for (unsigned char c : text) {
     switch (c) {
       case '"':

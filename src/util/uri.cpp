@@ -1,6 +1,8 @@
 #include "moss/util/uri.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 
 #include "moss/util/hex.h"
 
@@ -12,6 +14,32 @@ bool is_unreserved(unsigned char c) {
          c == '.' || c == '_' || c == '~';
 }
 
+// The position of the first '%' (or '+', when it means a space) at or after
+// `from`, else text.size(). Eight bytes at a time ("has a zero byte" of the
+// word xor the character, exact as a yes or no), not string_view's
+// find_first_of, which calls memchr once per character.
+size_t find_escape(std::string_view text, size_t from, bool plus_is_space) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+  auto is_special = [plus_is_space](char c) { return c == '%' || (plus_is_space && c == '+'); };
+  size_t i = from;
+  for (; i + 8 <= text.size(); i += 8) {
+    uint64_t word = 0;
+    std::memcpy(&word, text.data() + i, 8);
+    const uint64_t percent = word ^ (kOnes * '%');
+    uint64_t flagged = (percent - kOnes) & ~percent;
+    if (plus_is_space) {
+      const uint64_t plus = word ^ (kOnes * '+');
+      flagged |= (plus - kOnes) & ~plus;
+    }
+    if ((flagged & kHighBits) != 0) break;  // the byte loop below finds which
+  }
+  for (; i < text.size(); ++i) {
+    if (is_special(text[i])) return i;
+  }
+  return text.size();
+}
+
 // Decodes into `out` (replacing what it held); false on a malformed escape.
 // Into a caller's string so that parse_query decodes straight into its list.
 bool decode_into(std::string& out, std::string_view text, bool plus_is_space) {
@@ -19,11 +47,8 @@ bool decode_into(std::string& out, std::string_view text, bool plus_is_space) {
   out.reserve(text.size());
   // Runs of characters that decode to themselves are copied whole: every
   // signed request's query (credential, date, signature) passes through here.
-  // (Not string_view::find_first_of, which calls memchr once per character.)
-  auto is_special = [plus_is_space](char c) { return c == '%' || (plus_is_space && c == '+'); };
   for (size_t i = 0; i < text.size();) {
-    const size_t next =
-        static_cast<size_t>(std::find_if(text.begin() + i, text.end(), is_special) - text.begin());
+    const size_t next = find_escape(text, i, plus_is_space);
     out.append(text.substr(i, next - i));
     if (next == text.size()) break;
     if (text[next] == '+') {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace moss {
 namespace {
 
@@ -35,6 +37,31 @@ TEST(FormDecode, TurnsPlusIntoSpace) {
   EXPECT_EQ(form_decode("a+b"), "a b");
   EXPECT_EQ(form_decode("a%2Bb"), "a+b");
   EXPECT_EQ(form_decode("%zz"), std::nullopt);
+}
+
+// An escape (and, in form decoding, a '+') at every offset of texts long
+// enough for several eight-byte words and a tail, with its neighbours one
+// character code either side: decoding looks for them a word at a time.
+TEST(FormDecode, FindsEscapesAtEveryOffset) {
+  for (size_t length : {3, 8, 9, 16, 17, 24, 33}) {
+    for (size_t at = 0; at + 3 <= length; ++at) {
+      std::string text(length, '$');  // '%' - 1
+      text.replace(at, 3, "%41");
+      std::string expected(length, '$');
+      expected.replace(at, 3, "A");
+      EXPECT_EQ(percent_decode(text), expected) << text;
+      EXPECT_EQ(form_decode(text), expected) << text;
+      std::string plus(length, '*');  // '+' - 1
+      plus[at] = '+';
+      std::string spaced = plus;
+      spaced[at] = ' ';
+      EXPECT_EQ(form_decode(plus), spaced) << plus;
+      EXPECT_EQ(percent_decode(plus), plus) << plus;
+      std::string neighbours(length, '&');  // '%' + 1
+      neighbours[at] = ',';                 // '+' + 1
+      EXPECT_EQ(form_decode(neighbours), neighbours);
+    }
+  }
 }
 
 TEST(AwsUriEncode, KeepsOnlyUnreservedCharacters) {
