@@ -6,6 +6,7 @@
 
 #include <boost/system/system_error.hpp>
 #include <chrono>
+#include <cmath>
 #include <iterator>
 
 #include "hub/hub_errors.h"
@@ -109,12 +110,13 @@ void S3Service::record_audit_event(RequestContext& ctx) {
   request.access_key_id = ctx.auth.key.access_key_id;
   request.remote = std::string(ctx.ex.remote_address());
   request.client_id_header = std::string(ctx.header("x-moss-client-id"));
-  request.bucket = ctx.bucket;
-  request.key = ctx.key;
   request.status = ctx.ex.response_status();
   request.bytes_sent = ctx.ex.bytes_sent();
-  request.request_id = ctx.request_id;
-  request.notes = std::move(ctx.audit);  // the request's last use of its notes
+  // The request's last use of these (handle() calls this last): moved, not copied.
+  request.bucket = std::move(ctx.bucket);
+  request.key = std::move(ctx.key);
+  request.request_id = std::move(ctx.request_id);
+  request.notes = std::move(ctx.audit);
   // Never waits for the disk: the log's writer thread batches and syncs.
   if (auto event = audit_event_for(std::move(request))) {
     state_.audit_log->append(std::move(*event));
@@ -256,19 +258,23 @@ void S3Service::log_request(const RequestContext& ctx, std::string_view error_co
   auto non_null = [](std::string_view s) { return s.data() ? s : std::string_view(""); };
   // Formatted with a format string compiled once (not parsed per request),
   // then handed to the logger as the finished message.
+  // Milliseconds with three decimals from whole microseconds: fmt's
+  // fixed-precision double formatting ("{:.3f}") takes its slow exact path
+  // (format_dragon), about 1% of a small GET's CPU (perf).
+  const int64_t duration_us = std::llround(seconds * 1e6);
   fmt::memory_buffer line;
   fmt::format_to(
       std::back_inserter(line),
       FMT_COMPILE(
           "\"request_id\":\"{}\",\"remote\":\"{}\",\"access_key\":\"{}\",\"method\":\"{}\","
           "\"operation\":\"{}\",\"bucket\":\"{}\",\"key\":\"{}\",\"status\":{},\"error\":\"{}\","
-          "\"bytes_in\":{},\"bytes_out\":{},\"duration_ms\":{:.3f}"),
+          "\"bytes_in\":{},\"bytes_out\":{},\"duration_ms\":{}.{:03}"),
       ctx.request_id, JsonEscaped{ctx.ex.remote_address()},
       JsonEscaped{ctx.auth.anonymous ? std::string_view("anonymous")
                                      : std::string_view(ctx.auth.key.access_key_id)},
       JsonEscaped{req.method_string()}, non_null(ctx.operation_name()), JsonEscaped{ctx.bucket},
       JsonEscaped{ctx.key}, ctx.ex.response_status(), non_null(error_code), ctx.ex.bytes_received(),
-      ctx.ex.bytes_sent(), seconds * 1000);
+      ctx.ex.bytes_sent(), duration_us / 1000, duration_us % 1000);
   logger->info(std::string_view(line.data(), line.size()));
 }
 
