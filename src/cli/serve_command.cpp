@@ -63,6 +63,7 @@ struct ServeOptions {
   int64_t max_connections = 0;  // 0: sized to the descriptor limit
   int first_byte_timeout_seconds = 10;
   std::string min_body_rate = "1KiB";  // per second; 0: no floor
+  std::string small_object_cache = "64MiB";
   int min_body_rate_window_seconds = 60;
   int credentials_reload_seconds = 10;
   std::string multipart_expiry = "7d";
@@ -434,6 +435,12 @@ int serve(const ServeOptions& options) {
                      store.error().message);
     return 1;
   }
+  auto small_object_cache = parse_size(options.small_object_cache);
+  if (!small_object_cache) {
+    spdlog::critical("--small-object-cache takes a size such as 64MiB (0: keep none)");
+    return 2;
+  }
+  (*store)->set_small_body_cache_bytes(*small_object_cache);
   std::unique_ptr<PeriodicTask> garbage_collection;
   if ((*store)->shared()) {
     auto grace = parse_duration(options.blob_gc_grace);
@@ -669,6 +676,11 @@ void register_serve_command(CLI::App& app) {
   cmd->add_option("--min-body-rate", options->min_body_rate,
                   "Bytes per second a request body must keep up (e.g. 1KiB; 0: no floor)")
       ->envname("MOSS_MIN_BODY_RATE")
+      ->capture_default_str();
+  cmd->add_option("--small-object-cache", options->small_object_cache,
+                  "Memory for the bytes of recently read objects of up to 64 KiB, served "
+                  "again without a disk read (e.g. 64MiB; 0: none)")
+      ->envname("MOSS_SMALL_OBJECT_CACHE")
       ->capture_default_str();
   cmd->add_option("--min-body-rate-window", options->min_body_rate_window_seconds,
                   "Seconds of waiting a request body may fall behind --min-body-rate")

@@ -262,6 +262,13 @@ awaitable<void> BeastExchange::finish() {
 }
 
 awaitable<void> BeastExchange::send_body(std::span<const uint8_t> bytes) {
+  if (!pending_head_.empty() && bytes.size() <= kInlineFileLimit) {
+    // A small body goes out in the same write as its head (as in send_file).
+    pending_head_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    co_await flush_head(false);
+    bytes_sent_ += bytes.size();
+    co_return;
+  }
   if (!pending_head_.empty()) co_await flush_head(true);
   connection_.set_deadline(io_timeout_);
   auto [ec, n] =

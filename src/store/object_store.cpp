@@ -1,17 +1,48 @@
 #include "moss/store/object_store.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include "moss/store/local_blob_store.h"
 #include "moss/store/postgres_metadata_store.h"
 #include "moss/store/sqlite_metadata_store.h"
 #include "moss/util/clock.h"
 #include "moss/util/fs.h"
+#include "small_body_cache.h"
 
 namespace moss::store {
 
 ObjectStore::ObjectStore(std::unique_ptr<MetadataStore> metadata, std::unique_ptr<BlobStore> blobs)
-    : metadata_(std::move(metadata)), blobs_(std::move(blobs)) {}
+    : metadata_(std::move(metadata)),
+      blobs_(std::move(blobs)),
+      small_bodies_(std::make_unique<SmallBodyCache>(kDefaultSmallBodyCacheBytes)) {}
+
+ObjectStore::~ObjectStore() = default;
+
+void ObjectStore::set_small_body_cache_bytes(size_t bytes) {
+  small_bodies_ = std::make_unique<SmallBodyCache>(bytes);
+}
+
+std::shared_ptr<const std::string> ObjectStore::small_body(const ObjectVersion& version, int fd) {
+  if (version.segments.size() != 1 || version.size != version.segments[0].size ||
+      version.size > SmallBodyCache::kMaxBodyBytes || small_bodies_->budget_bytes() == 0) {
+    return nullptr;
+  }
+  const std::string& sha256 = version.segments[0].sha256;
+  if (auto body = small_bodies_->find(sha256)) return body;
+  auto body = std::make_shared<std::string>(version.size, '\0');
+  size_t got = 0;
+  while (got < body->size()) {
+    const ssize_t n = ::pread(fd, body->data() + got, body->size() - got, static_cast<off_t>(got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return nullptr;  // the caller's own read reports what is wrong
+    got += static_cast<size_t>(n);
+  }
+  small_bodies_->insert(sha256, body);
+  return body;
+}
 
 StoreResult<std::unique_ptr<ObjectStore>> ObjectStore::open_local(const std::string& data_dir) {
   if (auto ec = make_directories(data_dir)) {

@@ -38,9 +38,12 @@ struct OpenedObject {
   std::vector<SharedFd> segments;
 };
 
+class SmallBodyCache;
+
 class ObjectStore {
  public:
   ObjectStore(std::unique_ptr<MetadataStore> metadata, std::unique_ptr<BlobStore> blobs);
+  ~ObjectStore();
 
   // SQLite metadata (<data>/moss.db) and local blobs (<data>/blobs), after a
   // sweep of what an earlier crash may have left: temporary files and blobs no
@@ -101,6 +104,16 @@ class ObjectStore {
   // gone or already has one.
   StoreResult<void> set_content_sha256(std::string_view bucket, std::string_view key,
                                        int64_t row_id, const std::string& sha256_hex);
+
+  // --- Small bodies served from memory (src/store/small_body_cache.h).
+  // The whole body of `version` when it is a single blob of at most 64 KiB,
+  // kept in memory after its first read from `fd` (that blob's descriptor,
+  // from open_object); null when it is not kept (larger, in several parts,
+  // the cache off, or the read came up short): the caller reads `fd` then.
+  std::shared_ptr<const std::string> small_body(const ObjectVersion& version, int fd);
+  // The bytes of small bodies kept at most; 0 keeps none. Set before serving.
+  void set_small_body_cache_bytes(size_t bytes);
+  static constexpr size_t kDefaultSmallBodyCacheBytes = size_t{64} << 20;
 
   // A blob to write a new object's or part's bytes into, before put_object or
   // put_part links it.
@@ -223,6 +236,7 @@ class ObjectStore {
 
   std::unique_ptr<MetadataStore> metadata_;
   std::unique_ptr<BlobStore> blobs_;
+  std::unique_ptr<SmallBodyCache> small_bodies_;
   bool shared_ = false;
   // Held from linking a blob (or finding one referenced) until the metadata
   // commit that references it, and while released blobs are removed: the order

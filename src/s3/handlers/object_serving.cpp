@@ -149,6 +149,14 @@ awaitable<void> serve_object(RequestContext& ctx, const store::OpenedObject& ope
   co_await ctx.ex.send_head(std::move(head));
   if (head_only || length == 0) co_return;
 
+  // A small object from memory after its first read (the same bytes: a blob
+  // never changes), in the same send(2) as the head.
+  if (auto body = ctx.store().small_body(v, opened.segments[0].get())) {
+    co_await ctx.ex.send_body(
+        std::span(reinterpret_cast<const uint8_t*>(body->data()) + range.first, length));
+    co_return;
+  }
+
   // Stream the segments that overlap the range, each straight from its file.
   uint64_t segment_start = 0;
   for (size_t i = 0; i < v.segments.size(); ++i) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "moss/store/local_blob_store.h"
+#include "moss/util/unique_fd.h"
 #include "unit/store/media_and_backends.h"
 #include "unit/store/metadata_backends.h"
 #include "unit/store/sealed_writes.h"
@@ -100,6 +101,60 @@ TEST_P(ObjectStoreTest, PutThenOpenReturnsTheBytesAndMd5ETag) {
   EXPECT_EQ(v->content_sha256, "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9");
   EXPECT_EQ(get("k"), "hello world");
   EXPECT_EQ(count_files(tmp_dir()), 0u);
+}
+
+TEST_P(ObjectStoreTest, ASmallBodyIsReadOnceThenServedFromMemory) {
+  ASSERT_TRUE(put("k", "small body").ok());
+  auto opened = store_->open_object("b", "k");
+  ASSERT_TRUE(opened.ok());
+  auto first = store_->small_body(opened->version, opened->segments[0].get());
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(*first, "small body");
+  // No descriptor at all the second time: the bytes can only come from memory.
+  auto second = store_->small_body(opened->version, -1);
+  EXPECT_EQ(second, first);
+  // The same bytes under another key are the same blob, and the same entry.
+  ASSERT_TRUE(put("k2", "small body").ok());
+  auto other = store_->open_object("b", "k2");
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(store_->small_body(other->version, -1), first);
+  // An overwrite is a new blob, read from its own file.
+  ASSERT_TRUE(put("k", "new small body").ok());
+  auto replaced = store_->open_object("b", "k");
+  ASSERT_TRUE(replaced.ok());
+  EXPECT_EQ(store_->small_body(replaced->version, -1), nullptr);
+  auto fresh = store_->small_body(replaced->version, replaced->segments[0].get());
+  ASSERT_NE(fresh, nullptr);
+  EXPECT_EQ(*fresh, "new small body");
+}
+
+TEST_P(ObjectStoreTest, ABodyOver64KiBOrAnEmptyCacheIsLeftToTheFile) {
+  const std::string limit(64 * 1024, 'x');
+  ASSERT_TRUE(put("limit", limit).ok());
+  ASSERT_TRUE(put("over", limit + "y").ok());
+  auto at_limit = store_->open_object("b", "limit");
+  auto over = store_->open_object("b", "over");
+  ASSERT_TRUE(at_limit.ok() && over.ok());
+  auto kept = store_->small_body(at_limit->version, at_limit->segments[0].get());
+  ASSERT_NE(kept, nullptr);
+  EXPECT_EQ(*kept, limit);
+  EXPECT_EQ(store_->small_body(over->version, over->segments[0].get()), nullptr);
+
+  store_->set_small_body_cache_bytes(0);
+  EXPECT_EQ(store_->small_body(at_limit->version, at_limit->segments[0].get()), nullptr);
+}
+
+TEST_P(ObjectStoreTest, AShortReadIsNotKept) {
+  ASSERT_TRUE(put("k", "ten bytes!").ok());
+  auto opened = store_->open_object("b", "k");
+  ASSERT_TRUE(opened.ok());
+  // A descriptor of a file shorter than the object: the read comes up short.
+  const std::string short_file = dir_.path() + "/short";
+  std::ofstream(short_file) << "ten";
+  UniqueFd fd(::open(short_file.c_str(), O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(fd.valid());
+  EXPECT_EQ(store_->small_body(opened->version, fd.get()), nullptr);
+  EXPECT_EQ(store_->small_body(opened->version, -1), nullptr);  // and nothing was kept
 }
 
 TEST_P(ObjectStoreTest, IdenticalBodiesAreStoredOnce) {
