@@ -1,7 +1,8 @@
 #include "moss/util/ascii.h"
 
 #include <cstdint>
-#include <cstring>
+
+#include "util/word_scan.h"
 
 namespace moss {
 
@@ -23,36 +24,19 @@ std::string_view trim_ows(std::string_view text) {
   return text;
 }
 
-namespace {
-
-bool has_control_byte(std::string_view value) {
-  for (char c : value) {
-    auto u = static_cast<unsigned char>(c);
-    if ((u < 0x20 && c != '\t') || u == 0x7f) return true;
-  }
-  return false;
-}
-
-}  // namespace
-
 bool has_control_character(std::string_view value) {
   // Eight bytes at a time (every field of every response head passes here):
   // a word is looked at byte by byte only when it may hold a byte below 0x20
   // or a DEL, which a tab, the one control a value may hold, also triggers.
-  // The tests are the classic "has a byte less than n" / "has a zero byte"
-  // ones: they can say yes wrongly (then the bytes decide), never no wrongly.
-  constexpr uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr uint64_t kHighBits = 0x8080808080808080ULL;
-  size_t i = 0;
-  for (; i + 8 <= value.size(); i += 8) {
-    uint64_t word = 0;
-    std::memcpy(&word, value.data() + i, 8);
-    const uint64_t below_space = (word - kOnes * 0x20) & ~word & kHighBits;
-    const uint64_t del_zeroed = word ^ (kOnes * 0x7f);
-    const uint64_t del = (del_zeroed - kOnes) & ~del_zeroed & kHighBits;
-    if ((below_space | del) != 0 && has_control_byte(value.substr(i, 8))) return true;
-  }
-  return has_control_byte(value.substr(i));
+  return word_scan::contains_byte(
+      value,
+      [](uint64_t word) {
+        return (word_scan::bytes_below(word, 0x20) | word_scan::bytes_equal(word, 0x7f)) != 0;
+      },
+      [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return (u < 0x20 && c != '\t') || u == 0x7f;
+      });
 }
 
 }  // namespace moss

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "moss/util/hex.h"
+#include "util/word_scan.h"
 
 namespace moss {
 namespace {
@@ -15,24 +16,18 @@ bool is_unreserved(unsigned char c) {
 }
 
 // The position of the first '%' (or '+', when it means a space) at or after
-// `from`, else text.size(). Eight bytes at a time ("has a zero byte" of the
-// word xor the character, exact as a yes or no), not string_view's
-// find_first_of, which calls memchr once per character.
+// `from`, else text.size(). Eight bytes at a time (util/word_scan.h), not
+// string_view's find_first_of, which calls memchr once per character.
 size_t find_escape(std::string_view text, size_t from, bool plus_is_space) {
-  constexpr uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr uint64_t kHighBits = 0x8080808080808080ULL;
   auto is_special = [plus_is_space](char c) { return c == '%' || (plus_is_space && c == '+'); };
   size_t i = from;
   for (; i + 8 <= text.size(); i += 8) {
     uint64_t word = 0;
     std::memcpy(&word, text.data() + i, 8);
-    const uint64_t percent = word ^ (kOnes * '%');
-    uint64_t flagged = (percent - kOnes) & ~percent;
-    if (plus_is_space) {
-      const uint64_t plus = word ^ (kOnes * '+');
-      flagged |= (plus - kOnes) & ~plus;
+    if ((word_scan::bytes_equal(word, '%') |
+         (plus_is_space ? word_scan::bytes_equal(word, '+') : 0)) != 0) {
+      break;  // the byte loop below finds which
     }
-    if ((flagged & kHighBits) != 0) break;  // the byte loop below finds which
   }
   for (; i < text.size(); ++i) {
     if (is_special(text[i])) return i;
