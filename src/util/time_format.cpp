@@ -22,6 +22,17 @@ constexpr int64_t kNanosPerSecond = 1'000'000'000;
 
 constexpr int64_t kSecondsPerDay = 86'400;
 
+// `value` as whole `unit`s, rounded down, and what is left (0 <= rest < unit):
+// before 1970 the whole part is the one that began before the time.
+void split_floor(int64_t value, int64_t unit, int64_t& whole, int64_t& rest) {
+  whole = value / unit;
+  rest = value % unit;
+  if (rest < 0) {
+    rest += unit;
+    whole -= 1;
+  }
+}
+
 // Days since 1970-01-01 of a proleptic Gregorian date, and back: the
 // era-based algorithms of Howard Hinnant's "chrono-Compatible Low-Level Date
 // Algorithms", in 64-bit arithmetic. By hand, not gmtime_r and timegm: those
@@ -62,12 +73,9 @@ CivilDate civil_from_days(int64_t days) {
 // std::tm (where gmtime_r fails too).
 bool broken_down(int64_t unix_seconds, std::tm& tm) {
   // Floor division: a time before 1970 belongs to the day that began before it.
-  int64_t days = unix_seconds / kSecondsPerDay;
-  int64_t second_of_day = unix_seconds % kSecondsPerDay;
-  if (second_of_day < 0) {
-    second_of_day += kSecondsPerDay;
-    --days;
-  }
+  int64_t days = 0;
+  int64_t second_of_day = 0;
+  split_floor(unix_seconds, kSecondsPerDay, days, second_of_day);
   const CivilDate date = civil_from_days(days);
   const int64_t tm_year = date.year - 1900;
   if (tm_year < std::numeric_limits<int>::min() || tm_year > std::numeric_limits<int>::max()) {
@@ -124,12 +132,7 @@ void append_iso_date_time(std::string& out, const std::tm& tm) {
 
 // Floor division, so times before 1970 keep a non-negative fraction.
 void split_nanos(int64_t unix_nanos, int64_t& seconds, int64_t& nanos) {
-  seconds = unix_nanos / kNanosPerSecond;
-  nanos = unix_nanos % kNanosPerSecond;
-  if (nanos < 0) {
-    nanos += kNanosPerSecond;
-    seconds -= 1;
-  }
+  split_floor(unix_nanos, kNanosPerSecond, seconds, nanos);
 }
 
 struct DateTime {
