@@ -491,6 +491,7 @@ int serve(const ServeOptions& options) {
   if (!audit_log) return audit_log.error();
   if (*audit_log) (*audit_log)->add_metrics_to(metrics);
   CredentialReloads credential_reloads(metrics);
+  (*store)->add_metrics_to(metrics);
   // To alert on before uploads start answering 507 InsufficientStorage.
   metrics.add_gauge("moss_data_available_bytes",
                     "Bytes the data directory's filesystem has left for new uploads (-1: unknown)",

@@ -23,6 +23,7 @@
 #include "http/chunk_line_guard.h"
 #include "http/response_head_writer.h"
 #include "moss/http/connection.h"
+#include "moss/util/fs.h"
 #include "moss/util/metrics.h"
 
 namespace moss::http {
@@ -83,6 +84,13 @@ bool BeastExchange::expects_continue() const {
 void BeastExchange::throw_io_error(error_code ec) const {
   if (connection_.timed_out()) ec = asio::error::timed_out;
   throw boost::system::system_error(ec);
+}
+
+void BeastExchange::read_file_fully(int fd, char* out, size_t size, uint64_t offset) const {
+  const FullRead result = pread_full(fd, out, size, offset);
+  if (result.got == size) return;
+  throw_io_error(result.error != 0 ? error_code(result.error, boost::system::system_category())
+                                   : error_code(asio::error::eof));
 }
 
 awaitable<void> BeastExchange::send_continue_if_expected() {
@@ -284,17 +292,7 @@ awaitable<void> BeastExchange::send_file(int fd, uint64_t offset, uint64_t lengt
     // one packet instead of a head write and a sendfile.
     size_t head_size = pending_head_.size();
     pending_head_.resize(head_size + length);
-    size_t got = 0;
-    while (got < length) {
-      ssize_t n = ::pread(fd, pending_head_.data() + head_size + got, length - got,
-                          static_cast<off_t>(offset + got));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        throw_io_error(n == 0 ? error_code(asio::error::eof)
-                              : error_code(errno, boost::system::system_category()));
-      }
-      got += static_cast<size_t>(n);
-    }
+    read_file_fully(fd, pending_head_.data() + head_size, length, offset);
     co_await flush_head(false);
     bytes_sent_ += length;
     co_return;
@@ -342,18 +340,8 @@ awaitable<void> BeastExchange::send_file_through_buffer(int fd, uint64_t offset,
   set_cork(true);
   while (length > 0 || filled > 0) {
     const size_t want = static_cast<size_t>(std::min<uint64_t>(length, kBufferSize - filled));
-    size_t got = 0;
-    while (got < want) {
-      ssize_t n =
-          ::pread(fd, buffer.get() + filled + got, want - got, static_cast<off_t>(offset + got));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        // Never send less than the Content-Length promised without failing.
-        throw_io_error(n == 0 ? error_code(asio::error::eof)
-                              : error_code(errno, boost::system::system_category()));
-      }
-      got += static_cast<size_t>(n);
-    }
+    read_file_fully(fd, buffer.get() + filled, want, offset);
+    const size_t got = want;
     offset += got;
     length -= got;
     const size_t body_bytes = got;

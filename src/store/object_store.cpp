@@ -10,6 +10,7 @@
 #include "moss/store/sqlite_metadata_store.h"
 #include "moss/util/clock.h"
 #include "moss/util/fs.h"
+#include "moss/util/metrics.h"
 #include "small_body_cache.h"
 
 namespace moss::store {
@@ -33,15 +34,21 @@ std::shared_ptr<const std::string> ObjectStore::small_body(const ObjectVersion& 
   const std::string& sha256 = version.segments[0].sha256;
   if (auto body = small_bodies_->find(sha256)) return body;
   auto body = std::make_shared<std::string>(version.size, '\0');
-  size_t got = 0;
-  while (got < body->size()) {
-    const ssize_t n = ::pread(fd, body->data() + got, body->size() - got, static_cast<off_t>(got));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return nullptr;  // the caller's own read reports what is wrong
-    got += static_cast<size_t>(n);
-  }
+  // A short read: the caller's own read reports what is wrong.
+  if (pread_full(fd, body->data(), body->size(), 0).got != body->size()) return nullptr;
   small_bodies_->insert(sha256, body);
   return body;
+}
+
+void ObjectStore::add_metrics_to(Metrics& metrics) {
+  metrics.add_counter("moss_small_object_cache_hits_total",
+                      "Small-object GETs served from memory (--small-object-cache)",
+                      [this] { return small_bodies_->stats().hits; });
+  metrics.add_counter("moss_small_object_cache_misses_total",
+                      "Small-object GETs not found in memory, so read from disk",
+                      [this] { return small_bodies_->stats().misses; });
+  metrics.add_gauge("moss_small_object_cache_bytes", "Bytes of small objects kept in memory",
+                    [this] { return static_cast<double>(small_bodies_->stats().bytes); });
 }
 
 StoreResult<std::unique_ptr<ObjectStore>> ObjectStore::open_local(const std::string& data_dir) {

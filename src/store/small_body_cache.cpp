@@ -14,7 +14,11 @@ std::shared_ptr<const std::string> SmallBodyCache::find(const std::string& sha25
   Shard& shard = shard_for(sha256);
   MutexLock lock(shard.mutex);
   auto it = shard.index.find(sha256);
-  if (it == shard.index.end()) return nullptr;
+  if (it == shard.index.end()) {
+    ++shard.misses;
+    return nullptr;
+  }
+  ++shard.hits;
   shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
   return it->second->second;
 }
@@ -32,6 +36,18 @@ void SmallBodyCache::insert(const std::string& sha256, std::shared_ptr<const std
     shard.index.erase(shard.lru.back().first);
     shard.lru.pop_back();
   }
+}
+
+SmallBodyCache::Stats SmallBodyCache::stats() {
+  Stats total;
+  for (Shard& shard : shards_) {
+    MutexLock lock(shard.mutex);
+    total.hits += shard.hits;
+    total.misses += shard.misses;
+    total.bytes += shard.bytes;
+    total.entries += shard.index.size();
+  }
+  return total;
 }
 
 }  // namespace moss::store

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <list>
 #include <memory>
 #include <string>
@@ -27,11 +28,20 @@ class SmallBodyCache {
 
   size_t budget_bytes() const { return budget_bytes_; }
 
-  // The cached bytes of `sha256`, or null.
+  // The cached bytes of `sha256`, or null (a hit or a miss in stats()).
   std::shared_ptr<const std::string> find(const std::string& sha256);
   // Keeps `body` as the bytes of `sha256` (a body over kMaxBodyBytes, or
   // over a shard's share of the budget, is not kept).
   void insert(const std::string& sha256, std::shared_ptr<const std::string> body);
+
+  // For /metrics: what find() answered since the cache was made, and what is kept now.
+  struct Stats {
+    uint64_t hits = 0;
+    uint64_t misses = 0;
+    size_t bytes = 0;
+    size_t entries = 0;
+  };
+  Stats stats();
 
  private:
   static constexpr size_t kShards = 16;
@@ -41,6 +51,9 @@ class SmallBodyCache {
     std::list<Entry> lru GUARDED_BY(mutex);  // most recently read first
     std::unordered_map<std::string, std::list<Entry>::iterator> index GUARDED_BY(mutex);
     size_t bytes GUARDED_BY(mutex) = 0;
+    // Counted under the lock find() takes anyway: no extra atomic per request.
+    uint64_t hits GUARDED_BY(mutex) = 0;
+    uint64_t misses GUARDED_BY(mutex) = 0;
   };
   Shard& shard_for(const std::string& sha256);
 

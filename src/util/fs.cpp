@@ -73,4 +73,18 @@ std::error_code read_file(const std::string& path, std::string& out) {
   }
 }
 
+FullRead pread_full(int fd, void* out, size_t size, uint64_t offset) {
+  FullRead result;
+  auto* bytes = static_cast<char*>(out);
+  while (result.got < size) {
+    const ssize_t n =
+        ::pread(fd, bytes + result.got, size - result.got, static_cast<off_t>(offset + result.got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) result.error = errno;
+    if (n <= 0) break;
+    result.got += static_cast<size_t>(n);
+  }
+  return result;
+}
+
 }  // namespace moss

@@ -74,6 +74,11 @@ void Metrics::add_gauge(std::string name, std::string help, std::function<double
   gauges_.push_back({std::move(name), std::move(help), std::move(value)});
 }
 
+void Metrics::add_counter(std::string name, std::string help, std::function<uint64_t()> value) {
+  MutexLock lock(mutex_);
+  counter_sources_.push_back({std::move(name), std::move(help), std::move(value)});
+}
+
 std::string Metrics::render() const {
   std::string out;
   MutexLock lock(mutex_);
@@ -149,6 +154,10 @@ std::string Metrics::render() const {
                            it->second);
       }
     }
+  }
+  for (const auto& c : counter_sources_) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", c.name, c.help, c.name, c.name,
+                       c.value());
   }
   for (const auto& g : gauges_) {
     out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", g.name, g.help, g.name, g.name,

@@ -69,6 +69,9 @@ class BeastExchange final : public Exchange {
   void end_body_read(std::chrono::steady_clock::time_point started, size_t bytes);
   [[noreturn]] void throw_body_read_error(boost::system::error_code ec);
   [[noreturn]] void throw_io_error(boost::system::error_code ec) const;
+  // `size` bytes of the file `fd` at `offset` into `out`, or an I/O error
+  // thrown: a body never goes out shorter than its Content-Length promised.
+  void read_file_fully(int fd, char* out, size_t size, uint64_t offset) const;
   // Writes pending_head_ with send(2); `more` (MSG_MORE) tells the kernel a
   // body follows at once, so head and body leave in the same packets.
   awaitable<void> flush_head(bool more);

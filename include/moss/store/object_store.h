@@ -30,6 +30,10 @@
 #include "moss/store/metadata_store.h"
 #include "moss/util/mutex.h"
 
+namespace moss {
+class Metrics;
+}
+
 namespace moss::store {
 
 // A version and descriptors of its segments' blobs, in order.
@@ -113,6 +117,9 @@ class ObjectStore {
   std::shared_ptr<const std::string> small_body(const ObjectVersion& version, int fd);
   // The bytes of small bodies kept at most; 0 keeps none. Set before serving.
   void set_small_body_cache_bytes(size_t bytes);
+  // The cache's hits, misses and size in /metrics (moss_small_object_cache_*).
+  // `metrics` renders through this store: it must not outlive it.
+  void add_metrics_to(Metrics& metrics);
   static constexpr size_t kDefaultSmallBodyCacheBytes = size_t{64} << 20;
 
   // A blob to write a new object's or part's bytes into, before put_object or

@@ -48,6 +48,10 @@ class Metrics {
 
   // Gauges computed at scrape time (e.g. store sizes): name, help, value source.
   void add_gauge(std::string name, std::string help, std::function<double()> value);
+  // A counter another component keeps itself and this reads at scrape time:
+  // one bumped on a hot path under a lock of its own (the small-object cache's
+  // hits), where count()'s keyed lookup would cost every request.
+  void add_counter(std::string name, std::string help, std::function<uint64_t()> value);
 
   std::string render() const;
 
@@ -71,6 +75,10 @@ class Metrics {
     std::string name, help;
     std::function<double()> value;
   };
+  struct CounterSource {
+    std::string name, help;
+    std::function<uint64_t()> value;
+  };
   using OperationMap = std::map<std::string, OperationStats, std::less<>>;
   struct Shard {
     Mutex mutex;
@@ -89,6 +97,7 @@ class Metrics {
   mutable Mutex mutex_;
   std::vector<std::unique_ptr<Shard>> shards_ GUARDED_BY(mutex_);
   std::vector<Gauge> gauges_ GUARDED_BY(mutex_);
+  std::vector<CounterSource> counter_sources_ GUARDED_BY(mutex_);
   std::vector<CounterFamily> counter_families_ GUARDED_BY(mutex_);
   std::atomic<int64_t> in_flight_{0};
 };

@@ -35,6 +35,22 @@ TEST(SmallBodyCacheTest, FindsWhatWasInserted) {
   EXPECT_EQ(cache.find("b"), nullptr);
 }
 
+TEST(SmallBodyCacheTest, CountsHitsMissesAndWhatItKeeps) {
+  SmallBodyCache cache(1 << 20);
+  EXPECT_EQ(cache.find("a"), nullptr);
+  cache.insert("a", body(100, 'x'));
+  cache.insert("b", body(250, 'y'));
+  ASSERT_NE(cache.find("a"), nullptr);
+  ASSERT_NE(cache.find("b"), nullptr);
+  ASSERT_NE(cache.find("a"), nullptr);
+  EXPECT_EQ(cache.find("c"), nullptr);
+  const auto stats = cache.stats();
+  EXPECT_EQ(stats.hits, 3u);
+  EXPECT_EQ(stats.misses, 2u);
+  EXPECT_EQ(stats.bytes, 350u);
+  EXPECT_EQ(stats.entries, 2u);
+}
+
 TEST(SmallBodyCacheTest, AZeroBudgetKeepsNothing) {
   SmallBodyCache cache(0);
   cache.insert("a", body(1, 'x'));

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <new>
 #include <string>
 #include <thread>
@@ -71,6 +72,20 @@ TEST(Metrics, AnUndeclaredCounterIsNotRendered) {
   static Metrics metrics;
   metrics.count("moss_undeclared_total", "x");
   EXPECT_EQ(metrics.render().find("moss_undeclared_total"), std::string::npos);
+}
+
+TEST(Metrics, ACounterKeptElsewhereIsReadAtEveryRender) {
+  static Metrics metrics;
+  static uint64_t hits = 0;
+  metrics.add_counter("moss_kept_total", "Things kept elsewhere.", [] { return hits; });
+  EXPECT_NE(metrics.render().find("# HELP moss_kept_total Things kept elsewhere.\n"
+                                  "# TYPE moss_kept_total counter\n"
+                                  "moss_kept_total 0\n"),
+            std::string::npos)
+      << metrics.render();
+  hits = 12345678901;
+  const std::string text = metrics.render();
+  EXPECT_NE(text.find("moss_kept_total 12345678901\n"), std::string::npos) << text;
 }
 
 }  // namespace
