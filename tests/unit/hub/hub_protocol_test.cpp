@@ -12,7 +12,6 @@
 namespace moss::hub {
 namespace {
 
-std::string sha256_hex(std::string_view s) { return to_hex(digest(DigestAlgorithm::kSha256, s)); }
 
 TEST(HubPath, ResolveTakesOneOrTwoSegmentRepositories) {
   auto two = parse_hub_path("/meta-llama/Meta-Llama-3-8B/resolve/main/sub/config.json");

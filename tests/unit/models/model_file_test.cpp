@@ -17,7 +17,7 @@ using testing::gguf_str;
 using testing::gguf_u32;
 using testing::GgufBuilder;
 
-std::string small_llama() {
+std::string split_llama() {
   return GgufBuilder()
       .kv("general.architecture", gguf_str("llama"))
       .kv("general.name", gguf_str("split"))
@@ -78,7 +78,7 @@ TEST(SegmentsByteSource, ReadsAcrossSegmentBoundariesAndStopsAtTheEnd) {
 }
 
 TEST(DescribeModelFile, AGgufSplitInPartsParsesLikeTheWholeFile) {
-  const std::string bytes = small_llama();
+  const std::string bytes = split_llama();
   MemoryByteSource whole(std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
   const ModelMetadata expected = describe_model_file(ModelFormat::kGguf, whole);
   ASSERT_TRUE(expected.parsed) << expected.error;
@@ -91,7 +91,7 @@ TEST(DescribeModelFile, AGgufSplitInPartsParsesLikeTheWholeFile) {
 }
 
 TEST(DescribeModelFile, ATruncatedOrForeignFileIsDescribedAsUnparsed) {
-  const std::string bytes = small_llama().substr(0, 60);
+  const std::string bytes = split_llama().substr(0, 60);
   MemoryByteSource truncated(
       std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
   auto m = describe_model_file(ModelFormat::kGguf, truncated);

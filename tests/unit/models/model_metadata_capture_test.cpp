@@ -20,7 +20,7 @@ namespace {
 using testing::gguf_str;
 using testing::GgufBuilder;
 
-std::string small_llama() {
+std::string capture_llama() {
   return GgufBuilder()
       .kv("general.architecture", gguf_str("llama"))
       .kv("general.name", gguf_str("capture"))
@@ -81,7 +81,7 @@ class ModelMetadataCaptureTest : public ::testing::Test {
 };
 
 TEST_F(ModelMetadataCaptureTest, AModelStoredInPartsIsDescribedLikeTheSealedWholeFile) {
-  const std::string bytes = small_llama();
+  const std::string bytes = capture_llama();
   auto whole = seal(bytes);
   const std::string expected = run(describe_sealed_upload(blocking_, "m/x.gguf", *whole));
   auto parsed = ModelMetadata::from_json(nlohmann::json::parse(expected));
@@ -106,7 +106,7 @@ TEST_F(ModelMetadataCaptureTest, AnObjectThatIsNoModelFileIsNotRead) {
   // Reading this segment would fail and be reported; nothing is reported.
   std::vector<store::BlobSegment> gone = {{std::string(64, 'a'), 100, 1}};
   EXPECT_EQ(run(describe_stored_segments(blocking_, *store_, "m/config.json", gone)), "");
-  auto sealed = seal(small_llama());
+  auto sealed = seal(capture_llama());
   EXPECT_EQ(run(describe_sealed_upload(blocking_, "m/README.md", *sealed)), "");
 }
 

@@ -17,15 +17,15 @@ std::string safetensors_file(const std::string& header, uint64_t data_bytes) {
   return out;
 }
 
-Result<ModelMetadata, std::string> parse(const std::string& bytes,
+Result<ModelMetadata, std::string> parse_bytes(const std::string& bytes,
                                          const SafetensorsLimits& limits = {}) {
   MemoryByteSource source(std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
   return parse_safetensors(source, limits);
 }
 
-void expect_error(const std::string& bytes, const std::string& fragment,
+void expect_parse_error(const std::string& bytes, const std::string& fragment,
                   const SafetensorsLimits& limits = {}) {
-  auto r = parse(bytes, limits);
+  auto r = parse_bytes(bytes, limits);
   ASSERT_FALSE(r.ok()) << "expected an error containing '" << fragment << "'";
   EXPECT_NE(r.error().find(fragment), std::string::npos) << r.error();
 }
@@ -38,7 +38,7 @@ const std::string kHeader = R"({
 })";
 
 TEST(SafetensorsParser, ParsesTensorsAndMetadata) {
-  auto r = parse(safetensors_file(kHeader, 32));
+  auto r = parse_bytes(safetensors_file(kHeader, 32));
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_TRUE(r->parsed);
   EXPECT_EQ(r->format, "safetensors");
@@ -50,7 +50,7 @@ TEST(SafetensorsParser, ParsesTensorsAndMetadata) {
 }
 
 TEST(SafetensorsParser, RoundTripsThroughJson) {
-  auto r = parse(safetensors_file(kHeader, 32));
+  auto r = parse_bytes(safetensors_file(kHeader, 32));
   ASSERT_TRUE(r.ok()) << r.error();
   auto back = ModelMetadata::from_json(r->to_json());
   ASSERT_TRUE(back.ok()) << back.error();
@@ -63,21 +63,21 @@ TEST(SafetensorsParser, AcceptsPaddedHeaderTensorsInAnyOrderAndScalars) {
       R"( "a": {"dtype": "U8", "shape": [2], "data_offsets": [0, 2]},)"
       R"( "empty": {"dtype": "F16", "shape": [0, 5], "data_offsets": [10, 10]}})"
       "      ";
-  auto r = parse(safetensors_file(header, 10));
+  auto r = parse_bytes(safetensors_file(header, 10));
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_EQ(r->tensor_count, 3u);
   EXPECT_EQ(r->parameter_count, 3u);
 }
 
 TEST(SafetensorsParser, AcceptsAFileWithNoTensors) {
-  auto r = parse(safetensors_file(R"({"__metadata__": {}})", 0));
+  auto r = parse_bytes(safetensors_file(R"({"__metadata__": {}})", 0));
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_EQ(r->tensor_count, 0u);
-  EXPECT_TRUE(parse(safetensors_file("{}", 0)).ok());
+  EXPECT_TRUE(parse_bytes(safetensors_file("{}", 0)).ok());
 }
 
 TEST(SafetensorsParser, IgnoresUnknownTensorFields) {
-  auto r = parse(safetensors_file(
+  auto r = parse_bytes(safetensors_file(
       R"({"t": {"extra": {"a": [1, {"b": null}]}, "dtype": "F4", "shape": [4], "data_offsets": [0, 2]}})",
       2));
   ASSERT_TRUE(r.ok()) << r.error();
@@ -87,91 +87,91 @@ TEST(SafetensorsParser, IgnoresUnknownTensorFields) {
 TEST(SafetensorsParser, TruncationAtEveryOffsetIsAnError) {
   const std::string file = safetensors_file(kHeader, 32);
   for (size_t n = 0; n < file.size(); ++n) {
-    EXPECT_FALSE(parse(file.substr(0, n)).ok()) << "prefix of " << n << " bytes was accepted";
+    EXPECT_FALSE(parse_bytes(file.substr(0, n)).ok()) << "prefix of " << n << " bytes was accepted";
   }
 }
 
 TEST(SafetensorsParser, RejectsBadHeaderLengths) {
-  expect_error("", "shorter than 8 bytes");
-  expect_error("\x05\0\0\0", "shorter than 8 bytes");
+  expect_parse_error("", "shorter than 8 bytes");
+  expect_parse_error("\x05\0\0\0", "shorter than 8 bytes");
   std::string huge(8, '\xff');
-  expect_error(huge + "{}", "exceeds the");
+  expect_parse_error(huge + "{}", "exceeds the");
   std::string past_end = safetensors_file("{}", 0);
   past_end[0] = 100;
-  expect_error(past_end, "runs past the end");
+  expect_parse_error(past_end, "runs past the end");
   SafetensorsLimits limits;
   limits.max_header_bytes = 100;
-  expect_error(safetensors_file(kHeader, 32), "exceeds the 100-byte limit", limits);
+  expect_parse_error(safetensors_file(kHeader, 32), "exceeds the 100-byte limit", limits);
 }
 
 TEST(SafetensorsParser, RejectsInvalidJson) {
-  expect_error(safetensors_file("{\"a\": ", 0), "invalid JSON");
-  expect_error(safetensors_file("{} trailing", 0), "invalid JSON");
-  expect_error(safetensors_file("[1, 2]", 0), "does not start with '{'");
-  expect_error(safetensors_file(" {}", 0), "does not start with '{'");
-  expect_error(safetensors_file("{\"a\": \"\xff\"}", 0), "invalid JSON");
-  expect_error(safetensors_file(std::string("{\"a\0b\": 1}", 10), 0), "invalid JSON");
+  expect_parse_error(safetensors_file("{\"a\": ", 0), "invalid JSON");
+  expect_parse_error(safetensors_file("{} trailing", 0), "invalid JSON");
+  expect_parse_error(safetensors_file("[1, 2]", 0), "does not start with '{'");
+  expect_parse_error(safetensors_file(" {}", 0), "does not start with '{'");
+  expect_parse_error(safetensors_file("{\"a\": \"\xff\"}", 0), "invalid JSON");
+  expect_parse_error(safetensors_file(std::string("{\"a\0b\": 1}", 10), 0), "invalid JSON");
 }
 
 TEST(SafetensorsParser, RejectsMalformedTensorEntries) {
   const auto entry = [](const std::string& body) {
     return safetensors_file("{\"t\": " + body + "}", 8);
   };
-  expect_error(entry("5"), "not an object");
-  expect_error(entry("[]"), "not an object");
-  expect_error(entry(R"({"dtype": "F33", "shape": [2], "data_offsets": [0, 8]})"), "unknown dtype");
-  expect_error(entry(R"({"dtype": 3, "shape": [2], "data_offsets": [0, 8]})"), "dtype");
-  expect_error(entry(R"({"dtype": "F32", "shape": [-2], "data_offsets": [0, 8]})"), "negative");
-  expect_error(entry(R"({"dtype": "F32", "shape": [2.5], "data_offsets": [0, 8]})"), "fractional");
-  expect_error(entry(R"({"dtype": "F32", "shape": [[2]], "data_offsets": [0, 8]})"), "shape");
-  expect_error(entry(R"({"dtype": "F32", "shape": 2, "data_offsets": [0, 8]})"), "not an array");
-  expect_error(entry(R"({"dtype": "F32", "shape": [2], "data_offsets": [0]})"), "two entries");
-  expect_error(entry(R"({"dtype": "F32", "shape": [2], "data_offsets": [0, 8, 8]})"),
+  expect_parse_error(entry("5"), "not an object");
+  expect_parse_error(entry("[]"), "not an object");
+  expect_parse_error(entry(R"({"dtype": "F33", "shape": [2], "data_offsets": [0, 8]})"), "unknown dtype");
+  expect_parse_error(entry(R"({"dtype": 3, "shape": [2], "data_offsets": [0, 8]})"), "dtype");
+  expect_parse_error(entry(R"({"dtype": "F32", "shape": [-2], "data_offsets": [0, 8]})"), "negative");
+  expect_parse_error(entry(R"({"dtype": "F32", "shape": [2.5], "data_offsets": [0, 8]})"), "fractional");
+  expect_parse_error(entry(R"({"dtype": "F32", "shape": [[2]], "data_offsets": [0, 8]})"), "shape");
+  expect_parse_error(entry(R"({"dtype": "F32", "shape": 2, "data_offsets": [0, 8]})"), "not an array");
+  expect_parse_error(entry(R"({"dtype": "F32", "shape": [2], "data_offsets": [0]})"), "two entries");
+  expect_parse_error(entry(R"({"dtype": "F32", "shape": [2], "data_offsets": [0, 8, 8]})"),
                "more than two");
-  expect_error(entry(R"({"dtype": "F32", "shape": [2], "data_offsets": [8, 0]})"), "end before");
-  expect_error(entry(R"({"dtype": "F32", "shape": [3], "data_offsets": [0, 8]})"), "needs 12");
-  expect_error(entry(R"({"shape": [2], "data_offsets": [0, 8]})"), "no dtype");
-  expect_error(entry(R"({"dtype": "F32", "data_offsets": [0, 8]})"), "no shape");
-  expect_error(entry(R"({"dtype": "F32", "shape": [2]})"), "no data_offsets");
-  expect_error(entry(R"({"dtype": "F32", "dtype": "F32", "shape": [2], "data_offsets": [0, 8]})"),
+  expect_parse_error(entry(R"({"dtype": "F32", "shape": [2], "data_offsets": [8, 0]})"), "end before");
+  expect_parse_error(entry(R"({"dtype": "F32", "shape": [3], "data_offsets": [0, 8]})"), "needs 12");
+  expect_parse_error(entry(R"({"shape": [2], "data_offsets": [0, 8]})"), "no dtype");
+  expect_parse_error(entry(R"({"dtype": "F32", "data_offsets": [0, 8]})"), "no shape");
+  expect_parse_error(entry(R"({"dtype": "F32", "shape": [2]})"), "no data_offsets");
+  expect_parse_error(entry(R"({"dtype": "F32", "dtype": "F32", "shape": [2], "data_offsets": [0, 8]})"),
                "twice");
-  expect_error(entry(R"({"dtype": "F4", "shape": [3], "data_offsets": [0, 8]})"),
+  expect_parse_error(entry(R"({"dtype": "F4", "shape": [3], "data_offsets": [0, 8]})"),
                "whole number of bytes");
-  expect_error(
+  expect_parse_error(
       entry(R"({"dtype": "F32", "shape": [4294967296, 4294967296], "data_offsets": [0, 8]})"),
       "overflows");
-  expect_error(
+  expect_parse_error(
       entry(R"({"dtype": "F32", "shape": [99999999999999999999], "data_offsets": [0, 8]})"),
       "huge");
 }
 
 TEST(SafetensorsParser, RequiresTensorsToTileTheData) {
   const std::string two = R"({"a": {"dtype": "U8", "shape": [4], "data_offsets": [0, 4]},)";
-  expect_error(
+  expect_parse_error(
       safetensors_file(two + R"("b": {"dtype": "U8", "shape": [4], "data_offsets": [5, 9]}})", 9),
       "gap");
-  expect_error(
+  expect_parse_error(
       safetensors_file(two + R"("b": {"dtype": "U8", "shape": [4], "data_offsets": [2, 6]}})", 6),
       "overlap");
-  expect_error(
+  expect_parse_error(
       safetensors_file(two + R"("b": {"dtype": "U8", "shape": [4], "data_offsets": [4, 8]}})", 9),
       "holds 9");
-  expect_error(
+  expect_parse_error(
       safetensors_file(two + R"("b": {"dtype": "U8", "shape": [4], "data_offsets": [4, 8]}})", 7),
       "truncated");
 }
 
 TEST(SafetensorsParser, RejectsBadMetadata) {
-  expect_error(safetensors_file(R"({"__metadata__": {"a": 1}})", 0), "not a string");
-  expect_error(safetensors_file(R"({"__metadata__": {"a": {"b": "c"}}})", 0), "not a string");
-  expect_error(safetensors_file(R"({"__metadata__": "x"})", 0), "not an object");
+  expect_parse_error(safetensors_file(R"({"__metadata__": {"a": 1}})", 0), "not a string");
+  expect_parse_error(safetensors_file(R"({"__metadata__": {"a": {"b": "c"}}})", 0), "not a string");
+  expect_parse_error(safetensors_file(R"({"__metadata__": "x"})", 0), "not an object");
 }
 
 TEST(SafetensorsParser, KeepsMetadataOnlyUpToItsBudget) {
   SafetensorsLimits limits;
   limits.max_kept_metadata_bytes = 10;
   auto r =
-      parse(safetensors_file(R"({"__metadata__": {"a": "12345", "b": "123456789"}})", 0), limits);
+      parse_bytes(safetensors_file(R"({"__metadata__": {"a": "12345", "b": "123456789"}})", 0), limits);
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_EQ(r->safetensors_metadata, (std::map<std::string, std::string>{{"a", "12345"}}));
 }
@@ -179,7 +179,7 @@ TEST(SafetensorsParser, KeepsMetadataOnlyUpToItsBudget) {
 TEST(SafetensorsParser, BoundsJsonNesting) {
   std::string deep = "{\"t\": {\"extra\": ";
   for (int i = 0; i < 100000; ++i) deep += "[";
-  expect_error(safetensors_file(deep, 0), "nested deeper than 16");
+  expect_parse_error(safetensors_file(deep, 0), "nested deeper than 16");
 }
 
 }  // namespace

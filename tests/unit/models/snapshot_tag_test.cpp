@@ -21,7 +21,6 @@ using moss::testing::read_all;
 // What the lifecycle worker passes once every retention has passed.
 constexpr int64_t kAfterAnyRetention = std::numeric_limits<int64_t>::max();
 
-std::string sha256_hex(std::string_view s) { return to_hex(digest(DigestAlgorithm::kSha256, s)); }
 
 class SnapshotTagTest : public ::testing::Test {
  protected:

@@ -9,7 +9,6 @@
 namespace moss::models {
 namespace {
 
-std::string sha256_hex(std::string_view s) { return to_hex(digest(DigestAlgorithm::kSha256, s)); }
 
 TEST(SnapshotIdentity, IsTheSha256OfTheSortedPathAndDigestLines) {
   const std::string a = sha256_hex("a"), b = sha256_hex("b");

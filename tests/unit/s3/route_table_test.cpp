@@ -457,7 +457,7 @@ const std::vector<RouteCase> kCases = {
      true},
 };
 
-class RouteTableTest : public testing::TestWithParam<RouteCase> {};
+class RouteTableTest : public ::testing::TestWithParam<RouteCase> {};
 
 TEST_P(RouteTableTest, PicksTheRowWithItsNameAndAction) {
   const RouteCase& c = GetParam();
@@ -470,8 +470,8 @@ TEST_P(RouteTableTest, PicksTheRowWithItsNameAndAction) {
   EXPECT_NE(match.route->handler, nullptr);
 }
 
-INSTANTIATE_TEST_SUITE_P(Requests, RouteTableTest, testing::ValuesIn(kCases),
-                         [](const testing::TestParamInfo<RouteCase>& info) {
+INSTANTIATE_TEST_SUITE_P(Requests, RouteTableTest, ::testing::ValuesIn(kCases),
+                         [](const ::testing::TestParamInfo<RouteCase>& info) {
                            return std::string(info.param.test_name);
                          });
 

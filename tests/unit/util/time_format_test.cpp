@@ -86,7 +86,7 @@ TEST(ParseAmzDate, AgreesWithTimegmOnEveryDayOfFourCenturies) {
         tm.tm_min = (day * 7) % 60;
         tm.tm_sec = (day * 13) % 60;
         const int64_t expected = timegm(&tm);
-        char text[32];
+        char text[64];  // room for any int, or GCC -O1 warns of truncation
         std::snprintf(text, sizeof text, "%04d%02d%02dT%02d%02d%02dZ", year, month, day, day % 24,
                       (day * 7) % 60, (day * 13) % 60);
         if (tm.tm_mday != day) {  // timegm normalised a day the month has not got

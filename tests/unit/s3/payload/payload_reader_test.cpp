@@ -30,13 +30,13 @@ using ::moss::testing::run_to_completion;
 namespace bhttp = boost::beast::http;
 
 constexpr std::string_view kAmzDate = "20260101T000000Z";
-constexpr std::string_view kScope = "20260101/us-east-1/s3/aws4_request";
-constexpr std::string_view kSeed =
+constexpr std::string_view kReaderScope = "20260101/us-east-1/s3/aws4_request";
+constexpr std::string_view kReaderSeed =
     "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9";
 
 signing::ChunkSigningContext signing_context() {
   return {signing::derive_signing_key("payload-test-secret", "20260101", "us-east-1", "s3"),
-          std::string(kAmzDate), std::string(kScope), std::string(kSeed)};
+          std::string(kAmzDate), std::string(kReaderScope), std::string(kReaderSeed)};
 }
 
 // aws-chunked chunks signed in a chain from the seed, in wire order.
@@ -44,7 +44,7 @@ class SignedChunks {
  public:
   std::string chunk(std::string_view data) {
     previous_ = signing::sign(
-        context_.key, signing::chunk_string_to_sign(kAmzDate, kScope, previous_, sha256_hex(data)));
+        context_.key, signing::chunk_string_to_sign(kAmzDate, kReaderScope, previous_, sha256_hex(data)));
     char size[32];
     std::snprintf(size, sizeof size, "%zx", data.size());
     std::string out = std::string(size) + ";chunk-signature=" + previous_ + "\r\n";
@@ -62,7 +62,7 @@ class SignedChunks {
 
  private:
   signing::ChunkSigningContext context_ = signing_context();
-  std::string previous_{kSeed};
+  std::string previous_{kReaderSeed};
 };
 
 RequestHead put_head(std::vector<std::pair<std::string, std::string>> headers = {}) {
