@@ -339,15 +339,13 @@ awaitable<void> BeastExchange::send_file_through_buffer(int fd, uint64_t offset,
   pending_head_.clear();
   set_cork(true);
   while (length > 0 || filled > 0) {
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(length, kBufferSize - filled));
-    read_file_fully(fd, buffer.get() + filled, want, offset);
-    const size_t got = want;
-    offset += got;
-    length -= got;
-    const size_t body_bytes = got;
+    const size_t body_bytes = static_cast<size_t>(std::min<uint64_t>(length, kBufferSize - filled));
+    read_file_fully(fd, buffer.get() + filled, body_bytes, offset);
+    offset += body_bytes;
+    length -= body_bytes;
     connection_.set_deadline(io_timeout_);
-    auto [ec, n] =
-        co_await asio::async_write(stream_, asio::buffer(buffer.get(), filled + got), kAwait);
+    auto [ec, n] = co_await asio::async_write(
+        stream_, asio::buffer(buffer.get(), filled + body_bytes), kAwait);
     connection_.clear_deadline();
     if (ec) throw_io_error(ec);
     bytes_sent_ += body_bytes;
