@@ -12,12 +12,16 @@ peak RSS of each client, and the ratios the targets are stated in.
   aws s3 cp                           (aws-cli: ranged GETs, 10 at once)
   moss pull, 1 connection             (--connections 1)
   moss pull, N connections            (--connections N, --chunk-size 64MiB)
+  moss pull, snapshot of S files      (the same bytes as S shards under one directory
+                                       tag, --parallel files at once; its throughput
+                                       is compared with the single file's)
   sha256sum of the file               (what verifying costs on its own)
   fan-out: F concurrent moss pull vs F concurrent curl -o from nginx,
            with and without sync FILE (aggregate MB/s)
 
 Usage: bench/pull_bench.py [--moss build/moss] [--size-mib 1024] [--repeat 3]
-                           [--connections 4] [--fanout 16] [--fanout-only] [--workdir DIR]
+                           [--connections 4] [--shards 8] [--fanout 16] [--fanout-only]
+                           [--workdir DIR]
 The fan-out rows also show the serving side's CPU per GB served (moss, or
 nginx's workers), and add 16 x curl from moss, which tells the server's share
 from the clients'.
@@ -41,6 +45,7 @@ from core_bench import (ACCESS_KEY, ROOT, SECRET_KEY, Moss, Nginx, cpu_seconds, 
 
 BUCKET = "models"
 MODEL = "bench"
+SNAPSHOT_MODEL = "bench-snapshot"
 
 
 class Run:
@@ -93,6 +98,23 @@ def timed(commands, env, server_pids=None):
     return Run(wall, user, sys_, max(peaks), server_cpu)
 
 
+def split_into_shards(source, directory, count):
+    """The bytes of `source` as `count` files of a model directory, named as
+    safetensors shards are."""
+    os.makedirs(directory, exist_ok=True)
+    size = os.path.getsize(source)
+    step = -(-size // count)
+    with open(source, "rb") as f:
+        for i in range(count):
+            name = f"model-{i + 1:05d}-of-{count:05d}.safetensors"
+            with open(os.path.join(directory, name), "wb") as shard:
+                left = min(step, size - i * step)
+                while left > 0:
+                    block = f.read(min(left, 8 << 20))
+                    shard.write(block)
+                    left -= len(block)
+
+
 def synced_curl(url, path):
     """curl -o, then the file fsync'd (coreutils sync FILE), as moss pull leaves it."""
     return ["sh", "-c", f"curl -sf -o '{path}' '{url}' && sync '{path}'"]
@@ -113,6 +135,8 @@ def main():
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--shards", type=int, default=8,
+                        help="files of the snapshot row (the model split evenly); 0 skips it")
     parser.add_argument("--fanout", type=int, default=16, help="0 skips the fan-out rows")
     parser.add_argument("--fanout-only", action="store_true", help="only the fan-out rows")
     parser.add_argument("--workdir", default=None, help="where files go (default: a temp dir)")
@@ -126,6 +150,9 @@ def main():
     model = os.path.join(www, "model.gguf")
     print(f"preparing a {args.size_mib} MiB model in {workdir}", flush=True)
     write_random(model, size)
+    snapshot = os.path.join(workdir, "snapshot")
+    if args.shards and not args.fanout_only:
+        split_into_shards(model, snapshot, args.shards)
 
     nginx = Nginx(workdir, www)
     moss = Moss(args.moss, workdir)
@@ -178,6 +205,12 @@ def main():
                 args.repeat, fresh_out, [pull + ["--connections", "1"]], env))
             many = row(f"moss pull, {args.connections} connections", best_of(
                 args.repeat, fresh_out, [pull + ["--connections", str(args.connections)]], env))
+            if args.shards:
+                subprocess.run([args.moss, "push", SNAPSHOT_MODEL, snapshot, "--tag", "v1",
+                                "--no-progress"], env=env, check=True, capture_output=True)
+                shards = row(f"moss pull, snapshot of {args.shards} files", best_of(
+                    args.repeat, fresh_out,
+                    [[args.moss, "pull", f"{SNAPSHOT_MODEL}:v1", out, "--no-progress"]], env))
             row("sha256sum (reference)", best_of(args.repeat, lambda: None,
                                                  [["sha256sum", model]], env))
             print()
@@ -185,6 +218,10 @@ def main():
                   f"{aws.wall / one.wall:4.2f}x aws s3 cp's")
             print(f"moss pull {args.connections} connections: {curl.wall / many.wall:4.2f}x curl's "
                   f"speed, {aws.wall / many.wall:4.2f}x aws s3 cp's")
+            if args.shards:
+                print(f"moss pull snapshot of {args.shards} files: {one.wall / shards.wall:4.2f}x "
+                      f"the single file's throughput (1 connection), "
+                      f"{curl.wall / shards.wall:4.2f}x curl's")
 
         if args.fanout:
             def fanout_out():
