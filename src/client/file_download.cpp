@@ -262,7 +262,7 @@ Result<DownloadResult, ClientError> download_file(S3Client& s3, const DownloadRe
     }
     if (!record_prefix) remove_done_attribute(fd.get());
     if (offset < served.size) {
-      PrefixHasher follower(fd.get(), *hasher, offset, served.size);
+      PrefixHasher follower(fd.get(), *hasher, offset, served.size, request.tuning.held_blocks);
       // One connection hands every block to the hasher in order, so nothing is
       // read back and its writes can skip the page cache (O_DIRECT). Several
       // write ahead of the hashed prefix and most of their blocks are read

@@ -20,9 +20,21 @@ PrefixHasher::Block PrefixHasher::new_block() {
       static_cast<uint8_t*>(::operator new[](kBlockSize, std::align_val_t{kBlockAlignment})));
 }
 
-PrefixHasher::PrefixHasher(int fd, Hasher& hasher, uint64_t from, uint64_t to)
-    : fd_(fd), hasher_(hasher), from_(from), to_(to), written_end_(from), hashed_(from) {
+PrefixHasher::PrefixHasher(int fd, Hasher& hasher, uint64_t from, uint64_t to,
+                           size_t max_held_blocks)
+    : fd_(fd),
+      hasher_(hasher),
+      from_(from),
+      to_(to),
+      max_held_(std::max(max_held_blocks, kFewestHeldBlocks)),
+      written_end_(from),
+      hashed_(from) {
   thread_ = std::thread([this] { run(); });
+}
+
+size_t PrefixHasher::blocks_allocated() const {
+  MutexLock lock(mutex_);
+  return blocks_;
 }
 
 PrefixHasher::~PrefixHasher() {
@@ -36,7 +48,7 @@ PrefixHasher::~PrefixHasher() {
 
 uint64_t PrefixHasher::contiguous_end() const {
   uint64_t end = std::max(hashed_, hashing_to_);
-  for (const auto& [offset, piece] : held_) {  // in file order; at most kMaxHeldBlocks
+  for (const auto& [offset, piece] : held_) {  // in file order; at most max_held_
     if (offset > end) break;
     end = std::max(end, offset + piece.size);
   }
@@ -60,12 +72,12 @@ void PrefixHasher::offer(uint64_t offset, Block& block, size_t size) {
       const uint64_t front = contiguous_end();
       size_t ahead = 0;
       for (auto it = held_.upper_bound(front); it != held_.end(); ++it) ++ahead;
-      if (ahead >= kMaxHeldBlocks / 2 || (spares_.empty() && blocks_ >= kMaxHeldBlocks)) return;
+      if (ahead >= max_held_ / 2 || (spares_.empty() && blocks_ >= max_held_)) return;
     }
     // The front waits for a free block: the hashing thread frees one with
     // every block it hashes, and at most half are held ahead of the front.
     changed_.wait(mutex_, [&]() REQUIRES(mutex_) {
-      return stopping_ || !spares_.empty() || blocks_ < kMaxHeldBlocks;
+      return stopping_ || !spares_.empty() || blocks_ < max_held_;
     });
     if (stopping_) return;
     Block replacement;

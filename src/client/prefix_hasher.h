@@ -8,8 +8,8 @@
 // the front of several) are never read again. Blocks ahead of the hashed
 // prefix are kept too while few are held. Whatever was not handed over is read
 // back from the file (pread, from the page cache) once the writers report it
-// written (written_up_to). Memory stays bounded: at most kMaxHeldBlocks
-// blocks are held, plus one block for reading back.
+// written (written_up_to). Memory stays bounded: at most the blocks the
+// constructor allows are held, plus one block for reading back.
 //
 // It also starts the kernel's writeback of what it has hashed
 // (sync_file_range), so the fsync before the rename has little left to do.
@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "moss/client/file_download.h"
 #include "moss/util/digest.h"
 #include "moss/util/mutex.h"
 #include "moss/util/result.h"
@@ -42,12 +43,16 @@ class PrefixHasher {
   using Block = std::unique_ptr<uint8_t[], BlockDelete>;
   static Block new_block();
 
-  // At most this many handed-over blocks are held at once (16 MiB); at most
-  // half of them ahead of the hashed prefix, so the front never starves.
-  static constexpr size_t kMaxHeldBlocks = 16;
+  // By default at most this many handed-over blocks are held at once
+  // (16 MiB); at most half of them ahead of the hashed prefix, so the front
+  // never starves.
+  static constexpr size_t kDefaultHeldBlocks = DownloadTuning::kDefaultHeldBlocks;
+  static constexpr size_t kFewestHeldBlocks = 2;  // one at the front, one ahead
 
-  // Hashes [from, to) of `fd` into `hasher`, both of which outlive this.
-  PrefixHasher(int fd, Hasher& hasher, uint64_t from, uint64_t to);
+  // Hashes [from, to) of `fd` into `hasher`, both of which outlive this,
+  // holding at most `max_held_blocks` (at least kFewestHeldBlocks).
+  PrefixHasher(int fd, Hasher& hasher, uint64_t from, uint64_t to,
+               size_t max_held_blocks = kDefaultHeldBlocks);
   ~PrefixHasher() EXCLUDES(mutex_);  // stops without waiting for the rest
   PrefixHasher(const PrefixHasher&) = delete;
   PrefixHasher& operator=(const PrefixHasher&) = delete;
@@ -70,6 +75,8 @@ class PrefixHasher {
   // back from the file (valid after finish).
   uint64_t hashed_from_memory() const { return from_memory_; }
   uint64_t hashed_from_file() const { return from_file_; }
+  // The blocks it allocated to hold handed-over bytes: the most it held at once.
+  size_t blocks_allocated() const EXCLUDES(mutex_);
 
  private:
   struct Piece {
@@ -87,7 +94,8 @@ class PrefixHasher {
   Hasher& hasher_;
   const uint64_t from_;
   const uint64_t to_;
-  Mutex mutex_;
+  const size_t max_held_;
+  mutable Mutex mutex_;
   std::condition_variable_any changed_;
   uint64_t written_end_ GUARDED_BY(mutex_);
   uint64_t hashed_ GUARDED_BY(mutex_);

@@ -29,10 +29,11 @@
 namespace moss::client {
 
 // How the bytes are fetched. Memory stays flat whatever the file size:
-// about 1.3 MiB per connection plus at most 17 MiB of received blocks the
-// hashing thread holds (it hashes in-order bytes from memory).
+// about 1.3 MiB per connection plus at most held_blocks + 1 MiB of received
+// blocks the hashing thread holds (it hashes in-order bytes from memory).
 struct DownloadTuning {
   static constexpr uint64_t kDefaultChunkSize = 64ull << 20;
+  static constexpr size_t kDefaultHeldBlocks = 16;
   // Ranged GETs in flight at once, each on its own connection. One by
   // default: it hashes every block from memory and writes it with O_DIRECT,
   // the least CPU per GB, which is what sets the pace when many pulls share
@@ -40,6 +41,10 @@ struct DownloadTuning {
   int connections = 1;
   // Bytes per ranged GET; a file (or a remainder) no larger is one GET.
   uint64_t chunk_size = kDefaultChunkSize;
+  // Received 1 MiB blocks the hashing thread may hold while it catches up;
+  // with fewer, a receiver waits sooner (or, ahead of the hashed prefix, its
+  // bytes are read back from the file). Downloads at once share the default.
+  size_t held_blocks = kDefaultHeldBlocks;
 };
 
 struct DownloadRequest {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <mutex>
@@ -125,6 +126,30 @@ TEST(PrefixHasher, BytesHandedOverInOrderAreNotReadBack) {
   EXPECT_EQ(to_hex(hasher->final()), to_hex(digest(DigestAlgorithm::kSha256, bytes)));
   EXPECT_EQ(from_file, 0u);
   EXPECT_EQ(from_memory, bytes.size());
+}
+
+TEST(PrefixHasher, HoldsNoMoreBlocksThanItIsAllowed) {
+  // A receiver far faster than the hash (memcpy against SHA-256): without a
+  // cap the hasher would keep every block handed over.
+  TempFile file;
+  const std::string bytes = random_bytes(24 << 20);
+  for (size_t allowed : {size_t{1}, size_t{4}, PrefixHasher::kDefaultHeldBlocks}) {
+    auto hasher = make_hasher(DigestAlgorithm::kSha256);
+    PrefixHasher::Block block = PrefixHasher::new_block();
+    size_t allocated = 0;
+    {
+      PrefixHasher follower(file.fd(), *hasher, 0, bytes.size(), allowed);
+      for (size_t at = 0; at < bytes.size(); at += PrefixHasher::kBlockSize) {
+        receive(follower, file.fd(), bytes, at, PrefixHasher::kBlockSize, block, true);
+        follower.written_up_to(at + PrefixHasher::kBlockSize);
+      }
+      ASSERT_TRUE(follower.finish().ok());
+      allocated = follower.blocks_allocated();
+    }
+    EXPECT_EQ(to_hex(hasher->final()), to_hex(digest(DigestAlgorithm::kSha256, bytes))) << allowed;
+    EXPECT_GE(allocated, 1u) << allowed;
+    EXPECT_LE(allocated, std::max(allowed, PrefixHasher::kFewestHeldBlocks)) << allowed;
+  }
 }
 
 TEST(PrefixHasher, SeveralReceiversHandingOverSomeBlocksGiveTheSameHash) {
