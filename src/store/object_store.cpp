@@ -49,6 +49,8 @@ void ObjectStore::add_metrics_to(Metrics& metrics) {
                       [this] { return small_bodies_->stats().misses; });
   metrics.add_gauge("moss_small_object_cache_bytes", "Bytes of small objects kept in memory",
                     [this] { return static_cast<double>(small_bodies_->stats().bytes); });
+  metrics.add_gauge("moss_small_object_cache_entries", "Small objects kept in memory",
+                    [this] { return static_cast<double>(small_bodies_->stats().entries); });
 }
 
 StoreResult<std::unique_ptr<ObjectStore>> ObjectStore::open_local(const std::string& data_dir) {

@@ -61,6 +61,7 @@ class SmallObjectCacheMetrics(MossTestCase):
         self.assertEqual(self.metric("moss_small_object_cache_misses_total"), misses + 1)
         self.assertEqual(self.metric("moss_small_object_cache_hits_total"), hits + 2)
         self.assertGreaterEqual(self.metric("moss_small_object_cache_bytes"), len(body))
+        self.assertEqual(self.metric("moss_small_object_cache_entries"), 1)  # its own server
 
 
 if __name__ == "__main__":
