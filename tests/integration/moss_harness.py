@@ -257,10 +257,13 @@ class MossServer:
         """The first log line for which `matches(line)` is true, waiting for it:
         the server flushes its log once a second (at once for warnings), so a
         line for a request that just finished may not be in the file yet.
-        Returns None when no such line shows up within `timeout` seconds."""
+        Returns None when no such line shows up within `timeout` seconds.
+        Only whole lines count: a flush can end mid-line (the log's buffer
+        fills), and a test that found the start of a line and then parsed the
+        file again would miss it (a flaky s3cmd test did)."""
         deadline = time.monotonic() + timeout
         while True:
-            for line in self.log_text().splitlines():
+            for line in self.log_text().split("\n")[:-1]:
                 if matches(line):
                     return line
             if time.monotonic() > deadline:
